@@ -1,0 +1,107 @@
+//! The one diagnostic type every rule produces and every emitter reads.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::ir::Span;
+use crate::source::FileId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    // Declared from least to most severe, so `>=` reads "at least as severe".
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "note" => Some(Severity::Note),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary location: where an offending value was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+/// Why a finding is not counted (it is still reported in SARIF).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// The text after `--` in the comment, if any.
+    pub justification: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// The rule's stable name (`missing-integrity`).
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub file: FileId,
+    /// The call: from the callee's first character through the closing parenthesis.
+    pub span: Span,
+    /// Lowercase, no trailing period, code in backticks.
+    pub message: String,
+    pub labels: Vec<Label>,
+    /// What to write instead, imperative.
+    pub help: Option<String>,
+    /// Stable across edits that move code: rule, path, normalised call text,
+    /// occurrence index. Filled in by the engine.
+    pub fingerprint: String,
+    pub suppression: Option<Suppression>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static str, severity: Severity, file: FileId, span: Span, message: String) -> Diagnostic {
+        Diagnostic {
+            rule,
+            severity,
+            file,
+            span,
+            message,
+            labels: Vec::new(),
+            help: None,
+            fingerprint: String::new(),
+            suppression: None,
+        }
+    }
+
+    /// Adds a secondary label, unless it would sit inside the primary span.
+    pub fn with_label(mut self, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+        let inside = file == self.file && span.start >= self.span.start && span.end <= self.span.end;
+        let duplicate = self.labels.iter().any(|l| l.file == file && l.span == span);
+        if !inside && !duplicate && span.end > span.start {
+            self.labels.push(Label { file, span, message: message.into() });
+        }
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+}

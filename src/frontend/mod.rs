@@ -1,0 +1,50 @@
+//! Frontends: the only code that knows tree-sitter or syn. Each lowers a
+//! file's text into the language-neutral [`FileIr`].
+
+pub(crate) mod builder;
+mod c;
+mod rust;
+
+use std::path::Path;
+
+use crate::ir::FileIr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    C,
+    /// C++, and `.h` headers, which are usually C++-compatible.
+    Cpp,
+    Rust,
+}
+
+impl Lang {
+    /// The language of a file by its extension, or `None` if rpclint does not read it.
+    pub fn from_path(path: &Path) -> Option<Lang> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "c" => Some(Lang::C),
+            "h" | "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" | "inl" => Some(Lang::Cpp),
+            "rs" => Some(Lang::Rust),
+            _ => None,
+        }
+    }
+}
+
+/// How much of a file to lower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Functions and constants: a file the rules will read.
+    Full,
+    /// Constant definitions only: a file that only defines names others use.
+    ConstsOnly,
+}
+
+/// Lowers one file. Never panics on any input; what cannot be analysed is
+/// recorded in [`FileIr::problems`].
+pub fn lower(lang: Lang, text: &str, depth: Depth) -> FileIr {
+    match lang {
+        Lang::C => c::lower(text, false, depth),
+        Lang::Cpp => c::lower(text, true, depth),
+        Lang::Rust => rust::lower(text, depth),
+    }
+}

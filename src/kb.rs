@@ -1,0 +1,451 @@
+//! The knowledge base: a typed view of `rules/api.toml`.
+//!
+//! Every API fact rpclint uses (functions and their parameters' roles, COM
+//! methods, struct layouts, constant values, the helpers that copy, compare or
+//! wrap values) is data in `rules/api.toml`, embedded at build time. A
+//! project's configuration may add entries in the same schema. Rules and the
+//! resolver ask this module; they never spell an API name or a value.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// The knowledge base that ships with rpclint.
+pub const API_TOML: &str = include_str!("../rules/api.toml");
+
+/// What a parameter or struct field means to the rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// An RPC binding handle (in) or, with `dir = "out"`, the handle created.
+    Binding,
+    /// The server principal name the client expects.
+    ServerPrincipal,
+    AuthnLevel,
+    AuthnService,
+    AuthzService,
+    AuthIdentity,
+    /// A pointer to an `RPC_SECURITY_QOS` (any version).
+    Qos,
+    /// `RPC_C_IMP_LEVEL_*` scale (0 default .. 4 delegate).
+    ImpLevel,
+    /// `SECURITY_IMPERSONATION_LEVEL` scale (0 anonymous .. 3 delegation).
+    SecurityImpLevel,
+    /// A struct whose fields carry roles (e.g. `SECURITY_QUALITY_OF_SERVICE*`).
+    SecurityQos,
+    /// `EOAC_*` capabilities of COM.
+    Capabilities,
+    /// `RPC_C_QOS_CAPABILITIES_*` in an RPC QOS.
+    QosCapabilities,
+    IdentityTracking,
+    /// A file name that may be a named pipe (`\\.\pipe\x`).
+    FileName,
+    /// `CreateFile`'s `dwFlagsAndAttributes`: SQOS flags live in bits 16..20.
+    FileFlags,
+    /// `CREATEFILE2_EXTENDED_PARAMETERS*`.
+    FileParams,
+    /// SQOS flags alone (`dwSecurityQosFlags`).
+    SqosFlags,
+    ObjectUuid,
+    Protseq,
+    NetworkAddress,
+    Endpoint,
+    NetworkOptions,
+    /// A whole string binding (`ncalrpc:[ep,Security=...]`), in or out.
+    StringBinding,
+    /// An SSPI package name (`"NTLM"`, `NEGOSSP_NAME`).
+    Package,
+    /// An SSPI credential handle (out of `AcquireCredentialsHandle`, in elsewhere).
+    Credential,
+    /// An SSPI security context handle.
+    Context,
+    TargetName,
+    /// `fContextReq`: `ISC_REQ_*` or `ASC_REQ_*` per the function's `flag-prefix`.
+    ContextReq,
+    /// `pfContextAttr` (out): `ISC_RET_*` or `ASC_RET_*`.
+    ContextAttrs,
+    /// `fQOP` of `EncryptMessage` / `MakeSignature`.
+    Qop,
+    /// `pfQOP` (out) of `DecryptMessage` / `VerifySignature`.
+    QopOut,
+    Message,
+    /// `RPC_IF_*` interface registration flags.
+    IfFlags,
+    /// An RPC security callback (`RPC_IF_CALLBACK_FN`).
+    IfCallback,
+    SecurityDescriptor,
+    /// A handle or token that an impersonation call uses.
+    Token,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Binding => "binding",
+            Role::ServerPrincipal => "server-principal",
+            Role::AuthnLevel => "authn-level",
+            Role::AuthnService => "authn-service",
+            Role::AuthzService => "authz-service",
+            Role::AuthIdentity => "auth-identity",
+            Role::Qos => "qos",
+            Role::ImpLevel => "imp-level",
+            Role::SecurityImpLevel => "security-imp-level",
+            Role::SecurityQos => "security-qos",
+            Role::Capabilities => "capabilities",
+            Role::QosCapabilities => "qos-capabilities",
+            Role::IdentityTracking => "identity-tracking",
+            Role::FileName => "file-name",
+            Role::FileFlags => "file-flags",
+            Role::FileParams => "file-params",
+            Role::SqosFlags => "sqos-flags",
+            Role::ObjectUuid => "object-uuid",
+            Role::Protseq => "protseq",
+            Role::NetworkAddress => "network-address",
+            Role::Endpoint => "endpoint",
+            Role::NetworkOptions => "network-options",
+            Role::StringBinding => "string-binding",
+            Role::Package => "package",
+            Role::Credential => "credential",
+            Role::Context => "context",
+            Role::TargetName => "target-name",
+            Role::ContextReq => "context-req",
+            Role::ContextAttrs => "context-attrs",
+            Role::Qop => "qop",
+            Role::QopOut => "qop-out",
+            Role::Message => "message",
+            Role::IfFlags => "if-flags",
+            Role::IfCallback => "if-callback",
+            Role::SecurityDescriptor => "security-descriptor",
+            Role::Token => "token",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dir {
+    #[default]
+    In,
+    Out,
+    InOut,
+}
+
+/// What a function does beyond its parameters' roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    #[default]
+    None,
+    /// Starts impersonating a client (`RpcImpersonateClient`, ...).
+    Impersonate,
+    /// Stops impersonating (`RpcRevertToSelf`, ...).
+    Revert,
+    /// Produces the server principal name as the server reports it.
+    InquirePrincipal,
+    /// Registers a COM class object (`CoRegisterClassObject`).
+    RegisterClassObject,
+    /// Signs or encrypts messages (`MakeSignature`, `EncryptMessage`).
+    ProtectMessage,
+    /// Checks a received message (`VerifySignature`, `DecryptMessage`).
+    VerifyMessage,
+}
+
+/// How a function reports failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Returns {
+    #[default]
+    Other,
+    /// A status code or BOOL that says whether the call worked.
+    Status,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub name: String,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub dir: Dir,
+}
+
+/// A function or COM method of the Windows API.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Api {
+    pub name: String,
+    /// For COM methods: the interface (`IClientSecurity`).
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// `A` and `W` variants exist; the bare name is a macro for one of them.
+    #[serde(default)]
+    pub aw: bool,
+    /// For COM methods: C spells `Interface_Method(This, ...)` under `COBJMACROS`.
+    #[serde(default)]
+    pub c_macro: bool,
+    /// Where the facts were checked: a mingw-w64 header, or `windows-sys:<module>`.
+    pub header: String,
+    #[serde(default)]
+    pub returns: Returns,
+    #[serde(default)]
+    pub effect: Effect,
+    /// `ISC` or `ASC`: which family of `*_REQ_*` / `*_RET_*` flags its context roles use.
+    #[serde(default)]
+    pub flag_prefix: Option<String>,
+    #[serde(default)]
+    pub params: Vec<Param>,
+}
+
+impl Api {
+    pub fn is_method(&self) -> bool {
+        self.interface.is_some()
+    }
+
+    /// The position of the first parameter with `role`.
+    pub fn param_with(&self, role: Role) -> Option<usize> {
+        self.params.iter().position(|p| p.role == Some(role))
+    }
+
+    /// Display name: `IClientSecurity::SetBlanket` or `RpcBindingSetAuthInfoEx`.
+    pub fn display(&self) -> String {
+        match &self.interface {
+            Some(i) => format!("{i}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StructField {
+    pub name: String,
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StructDef {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub header: String,
+    pub fields: Vec<StructField>,
+}
+
+impl StructDef {
+    pub fn field_at(&self, pos: usize) -> Option<&str> {
+        self.fields.get(pos).map(|f| f.name.as_str())
+    }
+
+    pub fn role_of(&self, field: &str) -> Option<Role> {
+        self.fields.iter().find(|f| f.name == field).and_then(|f| f.role)
+    }
+}
+
+/// What a helper (a function that is not itself a security API) does to values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HelperKind {
+    /// Returns its argument `from` unchanged (`TEXT(..)`, `Some(..)`, `w!(..)`).
+    Transparent,
+    /// Copies argument `from` to the result, or to argument `to` (`wcsdup`, `StringCchCopyW`).
+    Copy,
+    /// Compares its arguments (`wcscmp`, `lstrcmpiW`, `.eq()`, `.contains()`):
+    /// a value it sees counts as verified.
+    Compare,
+    /// Tests a status (`FAILED`, `SUCCEEDED`, `.is_err()`, `.unwrap()`).
+    TestStatus,
+    /// Returns a status unchanged for someone else to test (`.ok()` on a status).
+    PassStatus,
+    /// Fills argument `to` with zero bytes (`memset(p, 0, n)`, `ZeroMemory`).
+    ZeroFill,
+    /// Returns an all-zero value (`Default::default()`, `mem::zeroed()`).
+    Zero,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Helper {
+    pub names: Vec<String>,
+    pub kind: HelperKind,
+    /// The argument the value comes from; `-1` means the receiver of a method call.
+    #[serde(default)]
+    pub from: Option<i32>,
+    /// The argument written (for `copy` into a buffer, and `zero-fill`).
+    #[serde(default)]
+    pub to: Option<i32>,
+}
+
+/// One file in the knowledge-base schema (the shipped one, or a config extension).
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct KbFile {
+    #[serde(default)]
+    pub function: Vec<Api>,
+    #[serde(default)]
+    pub method: Vec<Api>,
+    #[serde(default, rename = "struct")]
+    pub structs: Vec<StructDef>,
+    #[serde(default)]
+    pub helper: Vec<Helper>,
+    /// Header (or `windows-sys:<module>`) → constant name → value.
+    #[serde(default)]
+    pub constants: BTreeMap<String, BTreeMap<String, ConstValue>>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ConstValue {
+    Int(i64),
+    Str(String),
+}
+
+impl ConstValue {
+    /// The value as the 64-bit pattern the resolver uses.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            // Two's complement: -1 is 0xFFFF_FFFF_FFFF_FFFF.
+            ConstValue::Int(v) => Some(*v as u64),
+            ConstValue::Str(_) => None,
+        }
+    }
+}
+
+/// An entry found for a callee name, with how its arguments line up.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiMatch<'kb> {
+    pub api: &'kb Api,
+    /// C's `Interface_Method(This, ...)`: argument 0 is the receiver.
+    pub this_in_args: bool,
+}
+
+/// The indexed knowledge base.
+#[derive(Debug, Default)]
+pub struct Kb {
+    pub apis: Vec<Api>,
+    pub structs: Vec<StructDef>,
+    pub helpers: Vec<Helper>,
+    /// Name → value, with the header it was checked against.
+    pub constants: BTreeMap<String, (ConstValue, String)>,
+    by_callee: BTreeMap<String, Vec<(usize, bool)>>,
+    struct_by_name: BTreeMap<String, usize>,
+    helper_by_name: BTreeMap<String, usize>,
+}
+
+impl Kb {
+    /// The shipped knowledge base, parsed once.
+    pub fn builtin() -> &'static Kb {
+        static KB: OnceLock<Kb> = OnceLock::new();
+        KB.get_or_init(|| {
+            // The embedded file is checked by tests; failing here is a build defect.
+            match Kb::from_toml(API_TOML) {
+                Ok(kb) => kb,
+                Err(e) => panic!("rules/api.toml is invalid: {e}"),
+            }
+        })
+    }
+
+    pub fn from_toml(text: &str) -> Result<Kb, toml::de::Error> {
+        let file: KbFile = toml::from_str(text)?;
+        let mut kb = Kb::default();
+        kb.extend(file);
+        Ok(kb)
+    }
+
+    /// Adds entries (a configuration's wrappers and verifiers) to this knowledge base.
+    pub fn extend(&mut self, file: KbFile) {
+        for api in file.function.into_iter().chain(file.method) {
+            let idx = self.apis.len();
+            let mut names = vec![(api.name.clone(), false)];
+            if api.aw {
+                names.push((format!("{}A", api.name), false));
+                names.push((format!("{}W", api.name), false));
+            }
+            if api.c_macro {
+                if let Some(iface) = &api.interface {
+                    names.push((format!("{iface}_{}", api.name), true));
+                }
+            }
+            for (name, this_in_args) in names {
+                self.by_callee.entry(name).or_default().push((idx, this_in_args));
+            }
+            self.apis.push(api);
+        }
+        for s in file.structs {
+            let idx = self.structs.len();
+            for n in std::iter::once(&s.name).chain(&s.aliases) {
+                self.struct_by_name.insert(n.clone(), idx);
+            }
+            self.structs.push(s);
+        }
+        for h in file.helper {
+            let idx = self.helpers.len();
+            for n in &h.names {
+                self.helper_by_name.insert(n.clone(), idx);
+            }
+            self.helpers.push(h);
+        }
+        for (header, values) in file.constants {
+            for (name, value) in values {
+                self.constants.insert(name, (value, header.clone()));
+            }
+        }
+    }
+
+    /// The API a call refers to. `has_receiver` tells a method call (`p->M()`)
+    /// from a plain one; a function reached through a table (`t->EncryptMessage()`)
+    /// still matches its function entry.
+    pub fn api_for_call(&self, callee: &str, has_receiver: bool, argc: usize) -> Option<ApiMatch<'_>> {
+        let entries = self.by_callee.get(callee)?;
+        let candidates = entries.iter().map(|&(i, this_in_args)| ApiMatch { api: &self.apis[i], this_in_args });
+        // Prefer an entry whose kind (method or not) and arity fit the call.
+        let arity = |m: &ApiMatch<'_>| m.api.params.len() + usize::from(m.this_in_args);
+        let mut best: Option<(u8, ApiMatch<'_>)> = None;
+        for m in candidates {
+            let kind_fits = m.this_in_args || m.api.is_method() == has_receiver || !m.api.is_method();
+            let score = u8::from(kind_fits) * 2 + u8::from(arity(&m) == argc);
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                best = Some((score, m));
+            }
+        }
+        best.map(|(_, m)| m)
+    }
+
+    /// Every name the prefilter must look for: API functions and methods.
+    pub fn api_names(&self) -> impl Iterator<Item = &str> {
+        self.by_callee.keys().map(String::as_str)
+    }
+
+    pub fn constant(&self, name: &str) -> Option<&ConstValue> {
+        self.constants.get(name).map(|(v, _)| v)
+    }
+
+    /// The integer value of a named constant (for rules comparing against one).
+    pub fn int(&self, name: &str) -> Option<u64> {
+        self.constant(name).and_then(ConstValue::as_u64)
+    }
+
+    pub fn struct_def(&self, name: &str) -> Option<&StructDef> {
+        self.struct_by_name.get(name).map(|&i| &self.structs[i])
+    }
+
+    pub fn helper(&self, name: &str) -> Option<&Helper> {
+        self.helper_by_name.get(name).map(|&i| &self.helpers[i])
+    }
+
+    /// The constant names whose value is `value` and start with `prefix`
+    /// (to print `RPC_C_AUTHN_LEVEL_CONNECT` for 2).
+    pub fn name_of(&self, prefix: &str, value: u64) -> Option<&str> {
+        let mut names: Vec<&str> = self
+            .constants
+            .iter()
+            .filter(|(n, (v, _))| n.starts_with(prefix) && v.as_u64() == Some(value))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        names.sort_unstable_by_key(|n| (n.len(), *n));
+        names.first().copied()
+    }
+}

@@ -1,0 +1,13 @@
+//! rpclint: finds insecure Windows RPC, SSPI and COM security settings at
+//! their call sites in C, C++ and Rust.
+//!
+//! The pipeline runs one way: discover → prefilter → frontend → IR →
+//! resolver + rules → diagnostics → emitters.
+
+pub mod frontend;
+pub mod ir;
+mod ir_dump;
+pub mod kb;
+pub mod diagnostic;
+pub mod report;
+pub mod source;

@@ -1,0 +1,32 @@
+//! What one run produced: the findings, the files they point into, and the
+//! files that could not be read. Emitters read only this.
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, SourceFile};
+
+/// A file rpclint could not read (permission, vanished, not a file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Indexed by [`FileId`]: every file a diagnostic or label points into.
+    pub files: Vec<SourceFile>,
+    /// Sorted by path, line, column, rule, message.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files that could not be read, sorted by path.
+    pub errors: Vec<FileError>,
+    /// How many files were looked at (after discovery).
+    pub files_scanned: usize,
+    /// How many of those were parsed (the prefilter skipped the rest).
+    pub files_parsed: usize,
+}
+
+impl Report {
+    pub fn file(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.index())
+    }
+}
