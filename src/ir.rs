@@ -83,8 +83,9 @@ pub struct FileIr {
     pub functions: Vec<Function>,
     /// File-level constant definitions, in source order.
     pub consts: Vec<ConstDef>,
-    /// Arena for the expressions of `consts`.
-    pub const_exprs: Vec<Expr>,
+    /// Holds the expressions (and calls, as in `TEXT("x")`) of `consts`;
+    /// it has no blocks.
+    pub const_scope: Function,
     /// Regions the frontend could not analyse (syntax errors, too deep nesting).
     pub problems: Vec<Problem>,
 }
@@ -93,7 +94,7 @@ pub struct FileIr {
 #[derive(Debug, Clone)]
 pub struct ConstDef {
     pub name: String,
-    /// Into [`FileIr::const_exprs`].
+    /// Into [`FileIr::const_scope`]'s arena.
     pub value: ExprId,
     /// The whole definition (for the secondary label "value set here").
     pub span: Span,

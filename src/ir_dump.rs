@@ -24,7 +24,7 @@ impl FileIr {
                 ConstKind::Enumerator => "enum",
                 ConstKind::Global => "global",
             };
-            let value = expr_text(&self.const_exprs, &[], &[], c.value);
+            let value = expr_text(&self.const_scope.exprs, &self.const_scope.calls, &[], c.value);
             let _ = writeln!(out, "{kind} {} = {value}", c.name);
         }
         for f in &self.functions {

@@ -372,3 +372,18 @@ impl FnBuilder {
         self.func
     }
 }
+
+/// Builds a file's constant scope: expressions without control flow.
+impl FnBuilder {
+    /// A builder for [`crate::ir::FileIr::const_scope`].
+    pub(crate) fn const_scope() -> FnBuilder {
+        FnBuilder::new("", Span::default())
+    }
+
+    /// The finished constant scope (its blocks are dropped: constants have no statements).
+    pub(crate) fn finish_const_scope(self) -> Function {
+        let mut f = self.finish();
+        f.blocks.clear();
+        f
+    }
+}
