@@ -11,3 +11,4 @@ pub mod kb;
 pub mod diagnostic;
 pub mod report;
 pub mod source;
+pub mod rules;
