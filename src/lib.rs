@@ -12,3 +12,4 @@ pub mod diagnostic;
 pub mod report;
 pub mod source;
 pub mod rules;
+pub mod engine;
