@@ -13,3 +13,4 @@ pub mod report;
 pub mod source;
 pub mod rules;
 pub mod engine;
+pub mod resolve;

@@ -1,0 +1,76 @@
+//! What the data-flow analysis learned about a function, for the rules.
+
+use std::collections::BTreeMap;
+
+use super::value::{Mark, Value};
+use crate::kb::{Api, Kb, Role};
+
+/// How a call's output was tested somewhere (on at least one path).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TestInfo {
+    /// Used as a condition, compared, switched on, `?`, `FAILED()`, `.is_err()`.
+    pub checked: bool,
+    /// Compared with something that is not null (a verifier: `wcscmp`, `==`).
+    pub compared: bool,
+    /// Returned to the caller or handed to another function.
+    pub passed: bool,
+    /// The bits it was tested against with `&`.
+    pub flags: u64,
+}
+
+impl TestInfo {
+    pub fn merge(&mut self, other: TestInfo) -> bool {
+        let before = *self;
+        self.checked |= other.checked;
+        self.compared |= other.compared;
+        self.passed |= other.passed;
+        self.flags |= other.flags;
+        *self != before
+    }
+}
+
+/// What was known at one call of a knowledge-base API.
+#[derive(Clone, Debug)]
+pub struct CallFacts {
+    /// Index into [`Kb::apis`].
+    pub api: usize,
+    /// Argument values aligned with the API's parameters (C's explicit `This`
+    /// removed); pointers are replaced by what they pointed to at the call.
+    pub args: Vec<Value>,
+    pub receiver: Option<Value>,
+    /// How each call output had been tested by the time of this call.
+    pub tested: BTreeMap<Mark, TestInfo>,
+}
+
+impl CallFacts {
+    pub fn api<'kb>(&self, kb: &'kb Kb) -> Option<&'kb Api> {
+        kb.apis.get(self.api)
+    }
+
+    /// The argument passed for the first parameter with `role`.
+    pub fn arg(&self, kb: &Kb, role: Role) -> Option<&Value> {
+        let i = self.api(kb)?.param_with(role)?;
+        self.args.get(i)
+    }
+
+    pub fn tested(&self, mark: Mark) -> TestInfo {
+        self.tested.get(&mark).copied().unwrap_or_default()
+    }
+}
+
+/// Everything the analysis recorded for one function.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionFacts {
+    /// Indexed by `CallId`: facts for each reached call of a known API.
+    pub calls: Vec<Option<CallFacts>>,
+    /// How each output was tested anywhere in the function.
+    pub ever_tested: BTreeMap<Mark, TestInfo>,
+    /// The analysis gave up (too large a function); rules stay silent.
+    pub gave_up: bool,
+}
+
+impl FunctionFacts {
+    pub fn call(&self, id: crate::ir::CallId) -> Option<&CallFacts> {
+        self.calls.get(id.index()).and_then(Option::as_ref)
+    }
+}

@@ -1,0 +1,15 @@
+//! The resolver: what values reach each call of a known API.
+//!
+//! [`flow::analyze`] runs a forward data-flow analysis over one function's
+//! CFG, through locals, fields, pointers, project constants ([`consts`]) and
+//! the knowledge base's helpers, and records [`facts::CallFacts`] for the rules.
+
+pub mod consts;
+pub mod facts;
+pub mod flow;
+pub mod value;
+
+pub use consts::ConstTable;
+pub use facts::{CallFacts, FunctionFacts, TestInfo};
+pub use flow::{FileCtx, analyze};
+pub use value::{Atom, Mark, Origin, Slot, StructVal, Value};
