@@ -1,13 +1,43 @@
-//! Runs the pipeline over a set of files: prefilter, parse and lower, collect
-//! project constants, run the rules, sort. Placeholder until the engine lands.
+//! Runs the pipeline over a set of files, in three phases:
+//!
+//! 1. In parallel, read each file's bytes and look for an API name
+//!    (prefilter). Only candidates are decoded, parsed and lowered; of their
+//!    IR only the functions that call an API (and destructors) are kept,
+//!    with every constant definition. Names those functions use but neither
+//!    their file nor the knowledge base defines are collected.
+//! 2. The other files are searched for exactly those names; the few that
+//!    hold one are lowered for their constants only (repeated while new
+//!    names appear, e.g. a `#define` that refers to another header).
+//! 3. In parallel, each candidate's functions are analysed and the rules run
+//!    with the merged constant table; then findings are sorted and
+//!    fingerprinted.
+//!
+//! No file is parsed twice; a file that panics a frontend or a rule is
+//! reported and the others lose nothing.
 
-use std::path::PathBuf;
+use std::collections::{BTreeSet, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Severity;
-use crate::report::Report;
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::frontend::{self, Depth, Lang};
+use crate::ir::{ExprKind, FileIr, Function, FunctionKind};
+use crate::kb::Kb;
+use crate::prefilter::WordSet;
+use crate::report::{FileError, Report};
+use crate::resolve::{self, ConstTable, FileCtx};
+use crate::rules::{self, Rule, RuleOptions};
+use crate::source::{FileId, SourceFile, decode};
+
+/// Rounds of phase 2 (constants that refer to constants in yet other files).
+const CONST_ROUNDS: usize = 4;
+/// Stack for worker threads: parsers and lowering recurse (bounded, but deep).
+const WORKER_STACK: usize = 32 * 1024 * 1024;
 
 /// What a run is asked to do, after the command line and configuration are merged.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Settings {
     /// Rules to run (by name); empty means all.
     pub select: Vec<String>,
@@ -17,22 +47,364 @@ pub struct Settings {
     pub severity: Vec<(String, Severity)>,
     /// Worker threads; `None` = one per core.
     pub jobs: Option<usize>,
+    pub rule_options: RuleOptions,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings { select: Vec::new(), ignore: Vec::new(), severity: Vec::new(), jobs: None }
+impl Settings {
+    fn rules(&self) -> Vec<&'static Rule> {
+        rules::ALL
+            .iter()
+            .copied()
+            .filter(|r| self.select.is_empty() || self.select.iter().any(|s| s == r.name))
+            .filter(|r| !self.ignore.iter().any(|s| s == r.name))
+            .collect()
     }
+}
+
+/// One file to check: on disk, or given in memory (stdin, tests).
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub path: PathBuf,
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// Checks these files (already discovered) and returns the sorted report.
 pub fn check_files(files: &[PathBuf], settings: &Settings) -> Report {
-    let _ = (files, settings);
-    Report::default()
+    let inputs: Vec<Input> = files.iter().map(|p| Input { path: p.clone(), bytes: None }).collect();
+    check_inputs(&inputs, settings)
 }
 
 /// Checks one in-memory source (stdin, tests). `path` decides the language.
-pub fn check_source(path: &std::path::Path, text: &str, settings: &Settings) -> Report {
-    let _ = (path, text, settings);
-    Report::default()
+pub fn check_source(path: &Path, text: &str, settings: &Settings) -> Report {
+    check_inputs(&[Input { path: path.to_path_buf(), bytes: Some(text.as_bytes().to_vec()) }], settings)
+}
+
+/// A file that made it past the prefilter, lowered.
+struct Candidate {
+    source: SourceFile,
+    lang: Lang,
+    ir: FileIr,
+    /// Free names its kept functions (and their constants) need from elsewhere.
+    needs: BTreeSet<String>,
+}
+
+enum Phase1 {
+    Skipped,
+    Candidate(Box<Candidate>),
+    Error(FileError),
+}
+
+pub fn check_inputs(inputs: &[Input], settings: &Settings) -> Report {
+    let kb = Kb::builtin();
+    let run = || run_phases(inputs, settings, kb);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .build();
+    match pool {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
+    let api_words = WordSet::new(kb.api_names());
+    let rules = settings.rules();
+
+    // Phase 1: prefilter, parse and lower the candidates.
+    let phase1: Vec<Phase1> = inputs.par_iter().map(|input| read_and_lower(input, &api_words, kb)).collect();
+    let mut errors = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut skipped: Vec<&Input> = Vec::new();
+    for (input, outcome) in inputs.iter().zip(phase1) {
+        match outcome {
+            Phase1::Skipped => skipped.push(input),
+            Phase1::Candidate(c) => candidates.push(*c),
+            Phase1::Error(e) => errors.push(e),
+        }
+    }
+    let files_parsed = candidates.len();
+
+    // Phase 2: the definitions of the names the candidates could not resolve.
+    let defined: BTreeSet<&str> = candidates.iter().flat_map(|c| c.ir.consts.iter().map(|d| d.name.as_str())).collect();
+    let mut needed: BTreeSet<String> =
+        candidates.iter().flat_map(|c| c.needs.iter()).filter(|n| !defined.contains(n.as_str())).cloned().collect();
+    let mut const_files: Vec<(SourceFile, FileIr)> = Vec::new();
+    let mut searched: BTreeSet<String> = BTreeSet::new();
+    for _ in 0..CONST_ROUNDS {
+        needed.retain(|n| !searched.contains(n));
+        if needed.is_empty() || skipped.is_empty() {
+            break;
+        }
+        let words = WordSet::new(needed.iter().map(String::as_str));
+        let found: Vec<Option<(SourceFile, FileIr)>> =
+            skipped.par_iter().map(|input| read_consts(input, &words)).collect();
+        searched.extend(needed.iter().cloned());
+        let mut next: BTreeSet<String> = BTreeSet::new();
+        let mut taken: BTreeSet<PathBuf> = BTreeSet::new();
+        for (source, ir) in found.into_iter().flatten() {
+            next.extend(const_refs(&ir, &needed));
+            taken.insert(source.path.clone());
+            const_files.push((source, ir));
+        }
+        skipped.retain(|i| !taken.contains(&i.path));
+        needed = next;
+    }
+
+    // Phase 3: analyse and run the rules, with every file's constants.
+    let mut table = ConstTable::new();
+    let ids: Vec<FileId> = (0..candidates.len()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX))).collect();
+    for (c, id) in candidates.iter().zip(&ids) {
+        table.add_file(*id, &c.ir);
+    }
+    let const_ids: Vec<FileId> = (0..const_files.len())
+        .map(|i| FileId(u32::try_from(candidates.len() + i).unwrap_or(u32::MAX)))
+        .collect();
+    for ((_, ir), id) in const_files.iter().zip(&const_ids) {
+        table.add_file(*id, ir);
+    }
+    let results: Vec<Result<Vec<Diagnostic>, FileError>> = candidates
+        .par_iter()
+        .zip(ids.par_iter())
+        .map(|(c, id)| analyse_file(c, *id, kb, &table, &rules, settings))
+        .collect();
+    let mut diagnostics = Vec::new();
+    for r in results {
+        match r {
+            Ok(mut d) => diagnostics.append(&mut d),
+            Err(e) => errors.push(e),
+        }
+    }
+    drop(table);
+
+    // Keep only the files findings point into, renumbered.
+    let mut all_sources: Vec<Option<SourceFile>> =
+        candidates.into_iter().map(|c| Some(c.source)).chain(const_files.into_iter().map(|(s, _)| Some(s))).collect();
+    let mut remap: HashMap<FileId, FileId> = HashMap::new();
+    let mut files = Vec::new();
+    let mut take = |id: FileId| -> FileId {
+        if let Some(new) = remap.get(&id) {
+            return *new;
+        }
+        let new = FileId(u32::try_from(files.len()).unwrap_or(u32::MAX));
+        if let Some(source) = all_sources.get_mut(id.index()).and_then(Option::take) {
+            files.push(source);
+        }
+        remap.insert(id, new);
+        new
+    };
+    for d in &mut diagnostics {
+        d.file = take(d.file);
+        for l in &mut d.labels {
+            l.file = take(l.file);
+        }
+    }
+    for (rule, severity) in &settings.severity {
+        for d in diagnostics.iter_mut().filter(|d| d.rule == rule) {
+            d.severity = *severity;
+        }
+    }
+    sort_and_fingerprint(&mut diagnostics, &files);
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    Report { files, diagnostics, errors, files_scanned: inputs.len(), files_parsed }
+}
+
+fn read_bytes(input: &Input) -> Result<std::borrow::Cow<'_, [u8]>, FileError> {
+    match &input.bytes {
+        Some(b) => Ok(std::borrow::Cow::Borrowed(b)),
+        None => std::fs::read(&input.path).map(std::borrow::Cow::Owned).map_err(|e| FileError {
+            path: crate::source::display_path(&input.path),
+            message: format!("cannot read: {e}"),
+        }),
+    }
+}
+
+/// Text for the prefilter: UTF-16 files are decoded first (their bytes hide every name).
+fn searchable(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        std::borrow::Cow::Owned(decode(bytes).0.into_bytes())
+    } else {
+        std::borrow::Cow::Borrowed(bytes)
+    }
+}
+
+fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb) -> Phase1 {
+    let Some(lang) = Lang::from_path(&input.path) else { return Phase1::Skipped };
+    let bytes = match read_bytes(input) {
+        Ok(b) => b,
+        Err(e) => return Phase1::Error(e),
+    };
+    if !api_words.matches(&searchable(&bytes)) {
+        return Phase1::Skipped;
+    }
+    let source = SourceFile::from_bytes(input.path.clone(), &bytes);
+    drop(bytes);
+    let lowered = catch_unwind(AssertUnwindSafe(|| frontend::lower(lang, &source.text, Depth::Full)));
+    let mut ir = match lowered {
+        Ok(ir) => ir,
+        Err(panic) => {
+            return Phase1::Error(FileError {
+                path: source.display_path(),
+                message: format!("internal error while parsing: {}", panic_message(&panic)),
+            });
+        }
+    };
+    // Keep only what rules can report on: functions that call an API, and
+    // destructors (which may revert an impersonation).
+    ir.functions.retain(|f| f.kind == FunctionKind::Destructor || calls_api(f, kb));
+    let needs = free_names(&ir, kb);
+    Phase1::Candidate(Box::new(Candidate { source, lang, ir, needs }))
+}
+
+fn calls_api(f: &Function, kb: &Kb) -> bool {
+    f.calls.iter().any(|c| kb.api_for_call(&c.callee, c.receiver.is_some(), c.args.len()).is_some())
+}
+
+/// Names the kept functions use that neither the file nor the knowledge base defines,
+/// following the file's own constants to the names they use in turn.
+fn free_names(ir: &FileIr, kb: &Kb) -> BTreeSet<String> {
+    let local: HashMap<&str, Vec<usize>> = ir.consts.iter().enumerate().fold(HashMap::new(), |mut m, (i, d)| {
+        m.entry(d.name.as_str()).or_default().push(i);
+        m
+    });
+    let mut work: Vec<String> = Vec::new();
+    for f in &ir.functions {
+        work.extend(names_in(&f.exprs));
+    }
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut free = BTreeSet::new();
+    while let Some(name) = work.pop() {
+        if !seen.insert(name.clone()) || kb.constant(&name).is_some() {
+            continue;
+        }
+        match local.get(name.as_str()) {
+            Some(defs) => {
+                for &i in defs {
+                    if let Some(d) = ir.consts.get(i) {
+                        work.extend(names_under(&ir.const_scope, d.value));
+                    }
+                }
+            }
+            None => {
+                free.insert(name);
+            }
+        }
+    }
+    free
+}
+
+fn names_in(exprs: &[crate::ir::Expr]) -> impl Iterator<Item = String> + '_ {
+    exprs.iter().filter_map(|e| match &e.kind {
+        ExprKind::Name(n) => Some(n.clone()),
+        _ => None,
+    })
+}
+
+/// The free names in one expression tree of a constant scope.
+fn names_under(scope: &Function, root: crate::ir::ExprId) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    let mut budget = 10_000;
+    while let Some(e) = stack.pop() {
+        budget -= 1;
+        if budget == 0 {
+            break;
+        }
+        let Some(expr) = scope.exprs.get(e.index()) else { continue };
+        if let ExprKind::Name(n) = &expr.kind {
+            out.push(n.clone());
+        }
+        crate::ir::for_each_child(&expr.kind, &scope.calls, |c| stack.push(c));
+    }
+    out
+}
+
+/// Names referenced by the definitions of `wanted` in a constants-only file.
+fn const_refs(ir: &FileIr, wanted: &BTreeSet<String>) -> BTreeSet<String> {
+    ir.consts
+        .iter()
+        .filter(|d| wanted.contains(&d.name))
+        .flat_map(|d| names_under(&ir.const_scope, d.value))
+        .collect()
+}
+
+fn read_consts(input: &Input, words: &WordSet) -> Option<(SourceFile, FileIr)> {
+    let lang = Lang::from_path(&input.path)?;
+    let bytes = read_bytes(input).ok()?;
+    let found = words.found(&searchable(&bytes));
+    if found.is_empty() {
+        return None;
+    }
+    let source = SourceFile::from_bytes(input.path.clone(), &bytes);
+    drop(bytes);
+    let mut ir = catch_unwind(AssertUnwindSafe(|| frontend::lower(lang, &source.text, Depth::ConstsOnly))).ok()?;
+    ir.functions.clear();
+    if !ir.consts.iter().any(|d| found.contains(&d.name.as_str())) {
+        return None;
+    }
+    Some((source, ir))
+}
+
+fn analyse_file(
+    c: &Candidate,
+    id: FileId,
+    kb: &Kb,
+    table: &ConstTable<'_>,
+    rules: &[&'static Rule],
+    settings: &Settings,
+) -> Result<Vec<Diagnostic>, FileError> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let cx = FileCtx { kb, file: id, consts: table };
+        let facts: Vec<_> = c.ir.functions.iter().map(|f| resolve::analyze(&cx, f)).collect();
+        rules::run(rules, kb, &settings.rule_options, id, &c.ir, &facts)
+    }));
+    let _ = c.lang;
+    result.map_err(|panic| FileError {
+        path: c.source.display_path(),
+        message: format!("internal error while analysing: {}", panic_message(&panic)),
+    })
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Sorts by path, line, column, rule, message, and gives each finding its
+/// fingerprint: rule, path, the call's text without spaces, and how many
+/// identical ones come before it in the file.
+fn sort_and_fingerprint(diagnostics: &mut [Diagnostic], files: &[SourceFile]) {
+    let key = |d: &Diagnostic| {
+        let file = files.get(d.file.index());
+        let path = file.map(SourceFile::display_path).unwrap_or_default();
+        let (line, col) = file.map_or((0, 0), |f| f.line_col(d.span.start));
+        (path, line, col, d.rule, d.message.clone())
+    };
+    diagnostics.sort_by_cached_key(key);
+    let mut seen: HashMap<(String, &'static str, String), usize> = HashMap::new();
+    for d in diagnostics.iter_mut() {
+        let file = files.get(d.file.index());
+        let path = file.map(SourceFile::display_path).unwrap_or_default();
+        let text: String = file.map(|f| f.slice(d.span)).unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+        let n = seen.entry((path.clone(), d.rule, text.clone())).or_insert(0);
+        d.fingerprint = format!("{:016x}", fnv1a(&[d.rule, &path, &text, &n.to_string()]));
+        *n += 1;
+    }
+}
+
+/// FNV-1a over parts separated by NUL: stable across runs, versions and machines.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }

@@ -169,6 +169,9 @@ pub struct Param {
     pub role: Option<Role>,
     #[serde(default)]
     pub dir: Dir,
+    /// For a pointer to a struct: the struct's type, whose fields carry roles.
+    #[serde(default, rename = "struct")]
+    pub struct_type: Option<String>,
 }
 
 /// A function or COM method of the Windows API.

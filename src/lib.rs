@@ -14,3 +14,4 @@ pub mod source;
 pub mod rules;
 pub mod engine;
 pub mod resolve;
+pub mod prefilter;

@@ -325,7 +325,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             ExprKind::AddrOf(inner) => match self.place_of(*inner) {
                 Some(refs) => Value {
                     atoms: refs.into_iter().map(|r| (Atom::Ref(r), None)).collect(),
-                    unknown: false,
+                    ..Value::default()
                 },
                 None => {
                     let v = self.eval(*inner);
@@ -379,7 +379,7 @@ impl<'a, 'c> Interp<'a, 'c> {
     }
 
     fn deref(&mut self, v: &Value) -> Value {
-        let mut out = Value { atoms: Vec::new(), unknown: v.unknown };
+        let mut out = Value { atoms: Vec::new(), unknown: v.unknown, saturated: false };
         for (a, _) in &v.atoms {
             match a {
                 Atom::Ref(r) => {
@@ -419,7 +419,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             }
         }
         let (Some(xs), Some(ys)) = (a.known_ints(), b.known_ints()) else { return Value::unknown() };
-        let mut out = Value { atoms: Vec::new(), unknown: false };
+        let mut out = Value::default();
         for (x, ox) in &xs {
             for (y, oy) in &ys {
                 let r = match op {
@@ -673,7 +673,7 @@ impl<'a, 'c> Interp<'a, 'c> {
         if depth == 0 || !v.atoms.iter().any(|(a, _)| matches!(a, Atom::Ref(_) | Atom::Struct(_) | Atom::Pointee(_))) {
             return v.clone();
         }
-        let mut out = Value { atoms: Vec::new(), unknown: v.unknown };
+        let mut out = Value { atoms: Vec::new(), unknown: v.unknown, saturated: false };
         for (a, o) in &v.atoms {
             let atom = match a {
                 Atom::Ref(r) => {
@@ -701,7 +701,7 @@ impl<'a, 'c> Interp<'a, 'c> {
 
 /// Reads field `f` of a value: of a struct, or through a pointer to one.
 fn read_field(base: &Value, f: &Field, interp: &mut Interp<'_, '_>) -> Value {
-    let mut out = Value { atoms: Vec::new(), unknown: base.unknown };
+    let mut out = Value { atoms: Vec::new(), unknown: base.unknown, saturated: false };
     for (a, _) in &base.atoms {
         match a {
             Atom::Struct(s) => {
@@ -757,7 +757,7 @@ fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
         if mine.join(theirs) {
             changed = true;
             if widen && *mine != before {
-                *mine = Value::unknown();
+                *mine = Value::saturated();
             }
         }
     }

@@ -95,15 +95,23 @@ pub struct Value {
     pub atoms: Vec<(Atom, Option<Origin>)>,
     /// Some path yields a value we cannot tell.
     pub unknown: bool,
+    /// Too many possible values to track: unknown for good (joins keep it so,
+    /// which is what makes loops terminate).
+    pub saturated: bool,
 }
 
 impl Value {
     pub fn unknown() -> Value {
-        Value { atoms: Vec::new(), unknown: true }
+        Value { atoms: Vec::new(), unknown: true, saturated: false }
+    }
+
+    /// Unknown, and absorbing: nothing joined into it is kept.
+    pub fn saturated() -> Value {
+        Value { atoms: Vec::new(), unknown: true, saturated: true }
     }
 
     pub fn atom(atom: Atom, origin: Option<Origin>) -> Value {
-        Value { atoms: vec![(atom, origin)], unknown: false }
+        Value { atoms: vec![(atom, origin)], unknown: false, saturated: false }
     }
 
     pub fn int(v: u64, origin: Option<Origin>) -> Value {
@@ -140,6 +148,13 @@ impl Value {
 
     /// Union with `other`. Returns whether `self` changed.
     pub fn join(&mut self, other: &Value) -> bool {
+        if self.saturated {
+            return false;
+        }
+        if other.saturated {
+            *self = Value::saturated();
+            return true;
+        }
         let mut changed = false;
         if other.unknown && !self.unknown {
             self.unknown = true;
@@ -173,8 +188,7 @@ impl Value {
     /// Applies the size and depth bounds.
     fn bound(&mut self) {
         if self.atoms.len() > MAX_ATOMS || self.depth() > MAX_DEPTH {
-            self.atoms.clear();
-            self.unknown = true;
+            *self = Value::saturated();
         }
     }
 
@@ -279,7 +293,7 @@ impl Value {
 
     /// Maps integers through `f` (unknown for anything else).
     pub fn map_ints(&self, f: impl Fn(u64) -> Option<u64>) -> Value {
-        let mut out = Value { atoms: Vec::new(), unknown: self.unknown };
+        let mut out = Value { atoms: Vec::new(), unknown: self.unknown, saturated: self.saturated };
         for (a, o) in &self.atoms {
             match a {
                 Atom::Int(v) => match f(*v) {
@@ -351,6 +365,7 @@ mod tests {
             v.join(&Value::int(i, None));
         }
         assert!(v.unknown && v.atoms.is_empty());
+        assert!(!v.join(&Value::int(99, None)), "a saturated value absorbs joins");
     }
 
     #[test]

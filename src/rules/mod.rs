@@ -1,6 +1,21 @@
 //! Every rule rpclint knows, and the context a rule runs in.
+//!
+//! A rule is a function over [`RuleCx`]: the calls of knowledge-base APIs in
+//! one file, with the values the resolver found for their arguments. Rules
+//! never see syntax, never name an API or a constant value (they ask the
+//! knowledge base by role and by constant name), and stay silent on unknown values.
 
-use crate::diagnostic::Severity;
+mod excessive_impersonation;
+mod missing_integrity;
+mod missing_privacy;
+pub(crate) mod query;
+mod unverified_server_principal;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ir::{Call, FileIr, Function};
+use crate::kb::{Api, Kb, Role};
+use crate::resolve::{CallFacts, FunctionFacts, Value};
+use crate::source::FileId;
 
 /// Static facts about a rule. The prose lives in `rules/<name>.md`.
 pub struct Rule {
@@ -9,6 +24,7 @@ pub struct Rule {
     pub default_severity: Severity,
     /// `rules/<name>.md`: its first paragraph is the one-line summary.
     pub doc: &'static str,
+    pub(crate) check: fn(&mut RuleCx<'_>),
 }
 
 impl Rule {
@@ -23,8 +39,193 @@ impl Rule {
 }
 
 /// Sorted by name; `tests/meta.rs` checks order, uniqueness, docs and fixtures.
-pub static ALL: &[&Rule] = &[];
+pub static ALL: &[&Rule] = &[
+    &excessive_impersonation::RULE,
+    &missing_integrity::RULE,
+    &missing_privacy::RULE,
+    &unverified_server_principal::RULE,
+];
 
 pub fn by_name(name: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.name == name)
+}
+
+/// An impersonation level on one common scale (the three Windows scales
+/// are translated into it by the rules that read them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ImpLevel {
+    Anonymous,
+    Identify,
+    Impersonate,
+    Delegate,
+}
+
+impl ImpLevel {
+    pub fn parse(s: &str) -> Option<ImpLevel> {
+        match s {
+            "anonymous" => Some(ImpLevel::Anonymous),
+            "identify" => Some(ImpLevel::Identify),
+            "impersonate" => Some(ImpLevel::Impersonate),
+            "delegate" => Some(ImpLevel::Delegate),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImpLevel::Anonymous => "anonymous",
+            ImpLevel::Identify => "identify",
+            ImpLevel::Impersonate => "impersonate",
+            ImpLevel::Delegate => "delegate",
+        }
+    }
+}
+
+/// Rule options a configuration can set.
+#[derive(Clone, Debug)]
+pub struct RuleOptions {
+    /// The highest impersonation level a client may grant without a finding.
+    pub impersonation_ceiling: ImpLevel,
+    /// `RPC_C_AUTHN_LEVEL_PKT_PRIVACY` by default; `PKT_INTEGRITY` makes
+    /// integrity-only an accepted choice (silences `missing-privacy`).
+    pub minimum_authn_level: MinimumLevel,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MinimumLevel {
+    PktIntegrity,
+    PktPrivacy,
+}
+
+impl Default for RuleOptions {
+    fn default() -> RuleOptions {
+        RuleOptions { impersonation_ceiling: ImpLevel::Identify, minimum_authn_level: MinimumLevel::PktPrivacy }
+    }
+}
+
+/// What a rule sees of one file.
+pub struct RuleCx<'a> {
+    pub kb: &'a Kb,
+    pub options: &'a RuleOptions,
+    pub file: FileId,
+    pub ir: &'a FileIr,
+    /// Parallel to `ir.functions`.
+    pub facts: &'a [FunctionFacts],
+    pub(crate) rule: &'static Rule,
+    pub(crate) out: Vec<Diagnostic>,
+}
+
+/// One reached call of a knowledge-base API, with what was known there.
+#[derive(Clone, Copy)]
+pub struct ApiCall<'a> {
+    pub func: &'a Function,
+    pub fn_facts: &'a FunctionFacts,
+    pub call: &'a Call,
+    pub api: &'a Api,
+    pub facts: &'a CallFacts,
+}
+
+/// A value found for a role: a parameter's argument or a field of a struct
+/// argument (`ImpersonationType` of the QOS).
+pub struct RoleValue<'a> {
+    pub value: Value,
+    pub param: &'a str,
+    pub field: Option<&'a str>,
+}
+
+impl RoleValue<'_> {
+    /// How a message names where the value was passed: `` `AuthnLevel` `` or
+    /// `` `ImpersonationType` of `SecurityQos` ``.
+    pub fn describe(&self) -> String {
+        match self.field {
+            Some(f) => format!("`{f}` of `{}`", self.param),
+            None => format!("`{}`", self.param),
+        }
+    }
+}
+
+impl<'a> RuleCx<'a> {
+    /// Every analysed call of a knowledge-base API in this file, in source order.
+    pub fn api_calls(&self) -> Vec<ApiCall<'a>> {
+        let mut calls = Vec::new();
+        for (func, fn_facts) in self.ir.functions.iter().zip(self.facts) {
+            for (id, call) in func.call_ids().zip(&func.calls) {
+                let Some(facts) = fn_facts.call(id) else { continue };
+                let Some(api) = facts.api(self.kb) else { continue };
+                calls.push(ApiCall { func, fn_facts, call, api, facts });
+            }
+        }
+        calls.sort_by_key(|c| (c.call.span.start, c.call.span.end));
+        calls
+    }
+
+    /// Starts a finding of the running rule on `call`.
+    pub fn diagnostic(&self, call: &ApiCall<'_>, severity: Severity, message: String) -> Diagnostic {
+        Diagnostic::new(self.rule.name, severity, self.file, call.call.span, message)
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+
+    /// The constant's name for a value, for messages (`RPC_C_AUTHN_LEVEL_CONNECT`),
+    /// or the number itself.
+    pub fn const_name(&self, prefix: &str, value: u64) -> String {
+        match self.kb.name_of(prefix, value) {
+            Some(n) => n.to_string(),
+            None => (value as u32).to_string(),
+        }
+    }
+}
+
+impl<'a> ApiCall<'a> {
+    /// The callee as written at the call (`RpcBindingSetAuthInfoExW`).
+    pub fn name(&self) -> &'a str {
+        &self.call.callee
+    }
+
+    /// The argument for the first parameter with `role` (not looking into structs).
+    pub fn arg(&self, role: Role) -> Option<&'a Value> {
+        let i = self.api.param_with(role)?;
+        self.facts.args.get(i)
+    }
+
+    /// Every value this call receives for `role`: arguments of parameters with
+    /// that role, and fields with that role of structs passed by pointer.
+    pub fn role_values(&self, kb: &'a Kb, role: Role) -> Vec<RoleValue<'a>> {
+        let mut out = Vec::new();
+        for (param, value) in self.api.params.iter().zip(&self.facts.args) {
+            if param.role == Some(role) && param.struct_type.is_none() {
+                out.push(RoleValue { value: value.clone(), param: &param.name, field: None });
+                continue;
+            }
+            let Some(st) = value.as_struct() else { continue };
+            let def = st.ty.as_deref().and_then(|t| kb.struct_def(t)).or_else(|| {
+                param.struct_type.as_deref().and_then(|t| kb.struct_def(t))
+            });
+            let Some(def) = def else { continue };
+            for f in def.fields.iter().filter(|f| f.role == Some(role)) {
+                out.push(RoleValue { value: st.field_named(&f.name), param: &param.name, field: Some(&f.name) });
+            }
+        }
+        out
+    }
+}
+
+/// Runs `rules` on one analysed file.
+pub fn run(
+    rules: &[&'static Rule],
+    kb: &Kb,
+    options: &RuleOptions,
+    file: FileId,
+    ir: &FileIr,
+    facts: &[FunctionFacts],
+) -> Vec<Diagnostic> {
+    let mut all = Vec::new();
+    for &rule in rules {
+        let mut cx = RuleCx { kb, options, file, ir, facts, rule, out: Vec::new() };
+        (rule.check)(&mut cx);
+        all.append(&mut cx.out);
+    }
+    all
 }
