@@ -1,0 +1,113 @@
+//! Conventions that keep the rule set honest: every rule has its doc, its
+//! fixtures in the three languages, its README row, and its doc's examples
+//! behave as they say.
+
+use std::path::Path;
+
+use rpclint::engine::{Settings, check_source};
+use rpclint::rules::ALL;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn rules_are_sorted_and_unique() {
+    let names: Vec<&str> = ALL.iter().map(|r| r.name).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(names, sorted, "rules::ALL must be sorted by name, without duplicates");
+}
+
+#[test]
+fn every_rule_has_a_doc_with_a_one_line_summary() {
+    for rule in ALL {
+        let path = root().join("rules").join(format!("{}.md", rule.name));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
+        assert_eq!(text, rule.doc, "{}: the embedded doc is stale", rule.name);
+        assert!(text.starts_with(&format!("# {}\n", rule.name)), "{}: doc must start with its title", rule.name);
+        let summary = rule.summary();
+        assert!(!summary.is_empty() && summary.len() <= 120, "{}: summary must be one line of at most 120 characters", rule.name);
+        for heading in ["## Why is this bad?", "## Example", "Use instead:", "## Options", "## References"] {
+            assert!(text.contains(heading), "{}: doc lacks `{heading}`", rule.name);
+        }
+    }
+}
+
+#[test]
+fn every_rule_has_bad_and_ok_fixtures_in_each_language() {
+    for rule in ALL {
+        let dir = root().join("fixtures").join(rule.name);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("missing {}", dir.display()))
+            .filter_map(|e| e.ok().and_then(|e| e.file_name().into_string().ok()))
+            .collect();
+        for (lang, exts) in [("C", &["c"][..]), ("C++", &["cpp", "cc", "cxx", "hpp"][..]), ("Rust", &["rs"][..])] {
+            for prefix in ["bad_", "ok_"] {
+                let found = names.iter().any(|n| {
+                    n.starts_with(prefix) && exts.iter().any(|e| n.ends_with(&format!(".{e}")))
+                });
+                assert!(found, "{}: no {prefix}* fixture in {lang}", rule.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn readme_rule_table_lists_every_rule() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    for rule in ALL {
+        let row = format!("| `{}` | {} |", rule.name, rule.default_severity);
+        assert!(readme.contains(&row), "README.md lacks the row starting `{row}`");
+    }
+}
+
+/// The fenced examples of each doc, tagged `c,bad`, `cpp,good`, `rust,bad`...
+fn examples(doc: &str) -> Vec<(String, bool, String)> {
+    let mut out = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        let Some(info) = line.strip_prefix("```") else { continue };
+        let Some((lang, kind)) = info.split_once(',') else { continue };
+        let mut code = String::new();
+        for l in lines.by_ref() {
+            if l.starts_with("```") {
+                break;
+            }
+            code.push_str(l);
+            code.push('\n');
+        }
+        out.push((lang.to_string(), kind == "bad", code));
+    }
+    out
+}
+
+#[test]
+fn doc_examples_behave_as_labelled() {
+    let mut failures = Vec::new();
+    for rule in ALL {
+        let ex = examples(rule.doc);
+        assert!(ex.iter().any(|(_, bad, _)| *bad), "{}: doc has no `bad` example", rule.name);
+        assert!(ex.iter().any(|(_, bad, _)| !*bad), "{}: doc has no `good` example", rule.name);
+        for (i, (lang, bad, code)) in ex.iter().enumerate() {
+            let ext = match lang.as_str() {
+                "c" => "c",
+                "cpp" => "cpp",
+                "rust" => "rs",
+                other => panic!("{}: unknown example language {other}", rule.name),
+            };
+            let report = check_source(Path::new(&format!("example{i}.{ext}")), code, &Settings::default());
+            let fired = report.diagnostics.iter().any(|d| d.rule == rule.name);
+            if fired != *bad {
+                failures.push(format!(
+                    "{}: example {i} ({lang}, {}) {}",
+                    rule.name,
+                    if *bad { "bad" } else { "good" },
+                    if *bad { "does not fire" } else { "fires" }
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
