@@ -13,3 +13,6 @@ pub mod report;
 pub mod source;
 pub mod rules;
 pub mod engine;
+pub mod discover;
+pub mod emit;
+pub mod cli;
