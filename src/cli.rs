@@ -27,7 +27,7 @@ use crate::diagnostic::Severity;
 use crate::discover::{self, DiscoverError};
 use crate::emit::{self, Counts, EmitOptions, Format};
 use crate::engine::{self, Settings};
-use crate::report::FileError;
+use crate::report::{FileError, Report};
 use crate::rules::Rule;
 
 /// Exit code: nothing at or above `--fail-on`.
@@ -153,11 +153,13 @@ enum RulesFormat {
     Json,
 }
 
-/// What [`run`] would otherwise read from the process.
+/// What [`run`] would otherwise take from the process and the crate.
 #[derive(Clone)]
 pub struct Env<'a> {
     /// The rules `rules`, `explain`, `--select` and SARIF know.
     pub rules: &'a [&'a Rule],
+    /// The analysis: [`engine::check_files`], or a stand-in in tests.
+    pub engine: fn(&[PathBuf], &Settings) -> Report,
     pub stdout_is_terminal: bool,
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
@@ -172,6 +174,7 @@ impl Env<'static> {
     pub fn from_process() -> Env<'static> {
         Env {
             rules: crate::rules::ALL,
+            engine: engine::check_files,
             stdout_is_terminal: io::stdout().is_terminal(),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             dumb_terminal: std::env::var_os("TERM").is_some_and(|v| v == "dumb"),
@@ -291,7 +294,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
         jobs: args.jobs.map(NonZeroUsize::get),
         ..Settings::default()
     };
-    let mut report = engine::check_files(&discovered.files, &settings);
+    let mut report = (env.engine)(&discovered.files, &settings);
     report.errors.extend(discovered.errors);
     report
         .errors
@@ -348,7 +351,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
 fn write_file(
     path: &Path,
     format: Format,
-    report: &crate::report::Report,
+    report: &Report,
     opts: &EmitOptions<'_>,
 ) -> io::Result<()> {
     let mut out = io::BufWriter::new(File::create(path)?);
