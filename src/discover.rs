@@ -400,7 +400,7 @@ mod tests {
         let gen_c = dir.path().join("build/gen.c");
         let notes = dir.path().join("notes.txt");
         let found = discover(&[gen_c.clone(), notes, gen_c.clone()], &[]).unwrap();
-        assert_eq!(found.files, [gen_c.clone()]);
+        assert_eq!(found.files, std::slice::from_ref(&gen_c));
         let found = discover(&[gen_c], &["build".to_string()]).unwrap();
         assert!(found.files.is_empty());
     }

@@ -71,6 +71,8 @@ struct Driver<'a> {
 #[serde(rename_all = "camelCase")]
 struct ReportingDescriptor<'a> {
     id: &'a str,
+    /// `MissingIntegrity` for `missing-integrity`: SARIF's "friendly name".
+    name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     short_description: Option<Message>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -273,6 +275,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     let full = description(rule.doc);
     ReportingDescriptor {
         id: rule.name,
+        name: pascal_case(rule.name),
         short_description: (!summary.is_empty()).then(|| Message {
             text: summary.to_string(),
         }),
@@ -291,12 +294,26 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
 fn bare_descriptor(id: &str) -> ReportingDescriptor<'_> {
     ReportingDescriptor {
         id,
+        name: pascal_case(id),
         short_description: None,
         full_description: None,
         help: None,
         default_configuration: None,
         properties: RuleProperties { tags: ["security"] },
     }
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .flat_map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+        })
+        .collect()
 }
 
 /// The doc's text before its first `##` section, without the title: what
@@ -490,6 +507,7 @@ mod tests {
             rules[0],
             json!({
                 "id": "missing-integrity",
+                "name": "MissingIntegrity",
                 "shortDescription": {"text": "The authentication level does not protect integrity."},
                 "fullDescription": {"text": "The authentication level does not protect integrity."},
                 "help": {"text": test_report::MISSING_INTEGRITY.doc, "markdown": test_report::MISSING_INTEGRITY.doc},
@@ -549,7 +567,7 @@ mod tests {
         let log = render(&report);
         assert_eq!(
             log["runs"][0]["tool"]["driver"]["rules"][2],
-            json!({"id": "parse-error", "properties": {"tags": ["security"]}})
+            json!({"id": "parse-error", "name": "ParseError", "properties": {"tags": ["security"]}})
         );
         assert_eq!(log["runs"][0]["results"][1]["ruleIndex"], 2);
     }
