@@ -43,6 +43,7 @@ pub const EXIT_ERROR: u8 = 2;
     version,
     about = "Finds insecure Windows RPC, SSPI and COM security settings in C, C++ and Rust",
     after_help = "Without a command, rpclint checks the given paths (default: the current directory).\n\
+                  To check a directory named like a command, write `rpclint check rules` or `rpclint ./rules`.\n\
                   Exit status: 0 no findings at or above --fail-on, 1 findings, 2 errors.",
     args_conflicts_with_subcommands = true
 )]
@@ -315,12 +316,11 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
         (false, ColorArg::Always) => true,
         (false, ColorArg::Auto) => to_terminal && !env.no_color && !env.dumb_terminal,
     };
-    let src_root = env.current_dir.as_deref().map(emit::sarif_directory_uri);
     let opts = EmitOptions {
         color,
         summary: !args.quiet,
         rules: env.rules,
-        src_root: src_root.as_deref(),
+        src_root: env.current_dir.as_deref(),
     };
 
     let mut failed = false;

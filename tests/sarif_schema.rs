@@ -123,7 +123,7 @@ fn rich_report() -> Report {
 fn sarif(report: &Report, rules: &[&Rule]) -> Value {
     let opts = EmitOptions {
         rules,
-        src_root: Some("file:///work/my%20project/"),
+        src_root: Some(std::path::Path::new("/work/my project")),
         ..EmitOptions::default()
     };
     let mut out = Vec::new();
@@ -172,7 +172,10 @@ fn binary_output_with_a_file_error_is_schema_valid() {
     std::fs::write(dir.path().join("a.c"), "int x;\n").unwrap();
     std::os::unix::fs::symlink(dir.path().join("gone.c"), dir.path().join("broken.c")).unwrap();
     let output = assert_cmd::cargo::cargo_bin_cmd!("rpclint")
-        .args(["--format", "sarif", "."])
+        .args(["--format", "sarif"])
+        // An absolute path under the current directory still gets a
+        // relative URI under %SRCROOT%.
+        .arg(dir.path())
         .current_dir(dir.path())
         .output()
         .unwrap();

@@ -8,6 +8,7 @@
 //! `short` and kept, marked, in `json` and `sarif`.
 
 use std::io;
+use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::Span;
@@ -19,8 +20,6 @@ mod human;
 mod json;
 mod sarif;
 mod short;
-
-pub use sarif::directory_uri as sarif_directory_uri;
 
 /// The output formats of `rpclint check --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,9 +39,10 @@ pub struct EmitOptions<'a> {
     pub summary: bool,
     /// Rules described in SARIF `tool.driver.rules` (normally [`crate::rules::ALL`]).
     pub rules: &'a [&'a Rule],
-    /// SARIF `%SRCROOT%`: the file URI of the directory that relative paths
-    /// start from, ending in `/`. `None` leaves `originalUriBaseIds` out.
-    pub src_root: Option<&'a str>,
+    /// SARIF `%SRCROOT%`: the directory relative paths start from (the
+    /// current directory). Absolute paths under it are made relative to it.
+    /// `None` leaves `originalUriBaseIds` out.
+    pub src_root: Option<&'a Path>,
 }
 
 impl Default for EmitOptions<'_> {

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -186,6 +187,7 @@ pub(super) fn write(
 ) -> io::Result<()> {
     // Every rule we know, then any rule a finding names that we do not (so
     // that every `ruleIndex` points at a descriptor).
+    let artifacts = Artifacts::new(opts.src_root);
     let mut rules: Vec<ReportingDescriptor<'_>> =
         opts.rules.iter().map(|r| descriptor(r)).collect();
     let mut rule_ids: Vec<&str> = opts.rules.iter().map(|r| r.name).collect();
@@ -204,7 +206,7 @@ pub(super) fn write(
                 .iter()
                 .position(|&id| id == d.rule)
                 .unwrap_or_default();
-            result(report, d, rule_index)
+            result(report, &artifacts, d, rule_index)
         })
         .collect();
 
@@ -219,7 +221,7 @@ pub(super) fn write(
             locations: [Location {
                 id: None,
                 physical_location: PhysicalLocation {
-                    artifact_location: artifact(&e.path),
+                    artifact_location: artifacts.location(&e.path),
                     region: None,
                 },
                 message: None,
@@ -245,7 +247,7 @@ pub(super) fn write(
                 BTreeMap::from([(
                     SRCROOT,
                     ArtifactLocation {
-                        uri: root.to_string(),
+                        uri: directory_uri(root),
                         uri_base_id: None,
                     },
                 )])
@@ -332,14 +334,19 @@ fn description(doc: &str) -> String {
     lines.join("\n").trim().to_string()
 }
 
-fn result<'a>(report: &Report, d: &'a Diagnostic, rule_index: usize) -> SarifResult<'a> {
+fn result<'a>(
+    report: &Report,
+    artifacts: &Artifacts,
+    d: &'a Diagnostic,
+    rule_index: usize,
+) -> SarifResult<'a> {
     let related_locations = d
         .labels
         .iter()
         .enumerate()
         .map(|(i, l)| Location {
             id: Some(i + 1),
-            physical_location: physical(report, l.file, l.span, false),
+            physical_location: physical(report, artifacts, l.file, l.span, false),
             message: Some(Message {
                 text: l.message.clone(),
             }),
@@ -368,7 +375,7 @@ fn result<'a>(report: &Report, d: &'a Diagnostic, rule_index: usize) -> SarifRes
         message: Message { text },
         locations: [Location {
             id: None,
-            physical_location: physical(report, d.file, d.span, true),
+            physical_location: physical(report, artifacts, d.file, d.span, true),
             message: None,
         }],
         related_locations,
@@ -377,8 +384,14 @@ fn result<'a>(report: &Report, d: &'a Diagnostic, rule_index: usize) -> SarifRes
     }
 }
 
-fn physical(report: &Report, file: FileId, span: Span, snippet: bool) -> PhysicalLocation {
-    let artifact_location = artifact(&path_of(report, file));
+fn physical(
+    report: &Report,
+    artifacts: &Artifacts,
+    file: FileId,
+    span: Span,
+    snippet: bool,
+) -> PhysicalLocation {
+    let artifact_location = artifacts.location(&path_of(report, file));
     let region = report.file(file).map(|f| {
         let (start, end) = span_positions(f, span);
         let text = &f.text[clamp_span(&f.text, span)];
@@ -398,31 +411,59 @@ fn physical(report: &Report, file: FileId, span: Span, snippet: bool) -> Physica
     }
 }
 
-/// A display path as a SARIF artifact location: relative paths under
-/// `%SRCROOT%`, absolute ones as `file://` URIs.
-fn artifact(path: &str) -> ArtifactLocation {
-    let path = path.replace('\\', "/");
-    let drive = path.as_bytes().get(1) == Some(&b':') && path.as_bytes()[0].is_ascii_alphabetic();
-    if path.starts_with('/') {
-        ArtifactLocation {
-            uri: format!("file://{}", encode_uri_path(&path)),
-            uri_base_id: None,
-        }
-    } else if drive {
-        ArtifactLocation {
-            uri: format!("file:///{}", encode_uri_path(&path)),
-            uri_base_id: None,
-        }
-    } else {
-        ArtifactLocation {
-            uri: encode_uri_path(&path),
-            uri_base_id: Some(SRCROOT),
+/// Turns display paths into SARIF artifact locations: relative paths, and
+/// absolute ones under the source root, become relative URIs under
+/// `%SRCROOT%`; other absolute paths become `file://` URIs.
+struct Artifacts {
+    /// The source root with forward slashes and a trailing `/`.
+    root: Option<String>,
+}
+
+impl Artifacts {
+    fn new(root: Option<&Path>) -> Artifacts {
+        let root = root.map(|r| {
+            let mut root = r.to_string_lossy().replace('\\', "/");
+            if !root.ends_with('/') {
+                root.push('/');
+            }
+            root
+        });
+        Artifacts { root }
+    }
+
+    fn location(&self, path: &str) -> ArtifactLocation {
+        let path = path.replace('\\', "/");
+        let path = match self
+            .root
+            .as_deref()
+            .and_then(|root| path.strip_prefix(root))
+        {
+            Some(relative) => relative,
+            None => &path,
+        };
+        let bytes = path.as_bytes();
+        let drive = bytes.get(1) == Some(&b':') && bytes[0].is_ascii_alphabetic();
+        if path.starts_with('/') {
+            ArtifactLocation {
+                uri: format!("file://{}", encode_uri_path(path)),
+                uri_base_id: None,
+            }
+        } else if drive {
+            ArtifactLocation {
+                uri: format!("file:///{}", encode_uri_path(path)),
+                uri_base_id: None,
+            }
+        } else {
+            ArtifactLocation {
+                uri: encode_uri_path(path),
+                uri_base_id: Some(SRCROOT),
+            }
         }
     }
 }
 
 /// The file URI of a directory, ending in `/`, for `originalUriBaseIds`.
-pub fn directory_uri(dir: &std::path::Path) -> String {
+fn directory_uri(dir: &Path) -> String {
     let mut path = dir.to_string_lossy().replace('\\', "/");
     if !path.starts_with('/') {
         path.insert(0, '/');
@@ -465,7 +506,7 @@ mod tests {
     fn render(report: &Report) -> Value {
         let opts = EmitOptions {
             rules: &test_report::RULES,
-            src_root: Some("file:///work/project/"),
+            src_root: Some(Path::new("/work/project")),
             ..EmitOptions::default()
         };
         let mut out = Vec::new();
@@ -584,8 +625,9 @@ mod tests {
 
     #[test]
     fn uris() {
+        let artifacts = Artifacts::new(Some(Path::new("/work/project")));
         let uri = |p: &str| {
-            let a = artifact(p);
+            let a = artifacts.location(p);
             (a.uri, a.uri_base_id)
         };
         assert_eq!(
@@ -596,16 +638,23 @@ mod tests {
             uri("src\\win\\x.c"),
             ("src/win/x.c".to_string(), Some(SRCROOT))
         );
+        assert_eq!(
+            uri("/work/project/src/x.c"),
+            ("src/x.c".to_string(), Some(SRCROOT))
+        );
+        assert_eq!(
+            uri("/work/projectile/x.c"),
+            ("file:///work/projectile/x.c".to_string(), None)
+        );
         assert_eq!(uri("/abs/é.c"), ("file:///abs/%C3%A9.c".to_string(), None));
         assert_eq!(uri("C:/src/x.c"), ("file:///C:/src/x.c".to_string(), None));
         assert_eq!(uri("../x.c"), ("../x.c".to_string(), Some(SRCROOT)));
+        let windows = Artifacts::new(Some(Path::new("C:\\src")));
+        assert_eq!(windows.location("C:\\src\\a.c").uri, "a.c");
         assert_eq!(
-            directory_uri(std::path::Path::new("/work/my repo")),
+            directory_uri(Path::new("/work/my repo")),
             "file:///work/my%20repo/"
         );
-        assert_eq!(
-            directory_uri(std::path::Path::new("C:\\src")),
-            "file:///C:/src/"
-        );
+        assert_eq!(directory_uri(Path::new("C:\\src")), "file:///C:/src/");
     }
 }
