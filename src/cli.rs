@@ -221,7 +221,10 @@ where
         // `rpclint | head`: the reader has gone, which is not our failure.
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(err) => {
-            ui.error(None, &format!("cannot write to stdout: {err}"));
+            ui.error(
+                None,
+                &format!("cannot write to stdout: {}", discover::io_message(&err)),
+            );
             EXIT_ERROR
         }
     }
@@ -327,7 +330,10 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
     match &args.output {
         Some(path) => {
             if let Err(err) = write_file(path, format, &report, &opts) {
-                ui.error(Some(&crate::source::display_path(path)), &err.to_string());
+                ui.error(
+                    Some(&crate::source::display_path(path)),
+                    &discover::io_message(&err),
+                );
                 failed = true;
             }
         }

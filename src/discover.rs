@@ -289,7 +289,7 @@ fn file_error(path: &Path, message: &str) -> FileError {
 }
 
 /// An `io::Error` as a lowercase message without the "(os error N)" tail.
-fn io_message(err: &io::Error) -> String {
+pub(crate) fn io_message(err: &io::Error) -> String {
     let text = err.to_string();
     let text = match text.find(" (os error") {
         Some(i) => &text[..i],
