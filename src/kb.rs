@@ -403,18 +403,18 @@ impl Kb {
     /// still matches its function entry.
     pub fn api_for_call(&self, callee: &str, has_receiver: bool, argc: usize) -> Option<ApiMatch<'_>> {
         let entries = self.by_callee.get(callee)?;
-        let candidates = entries.iter().map(|&(i, this_in_args)| ApiMatch { api: &self.apis[i], this_in_args });
-        // Prefer an entry whose kind (method or not) and arity fit the call.
-        let arity = |m: &ApiMatch<'_>| m.api.params.len() + usize::from(m.this_in_args);
-        let mut best: Option<(u8, ApiMatch<'_>)> = None;
-        for m in candidates {
-            let kind_fits = m.this_in_args || m.api.is_method() == has_receiver || !m.api.is_method();
-            let score = u8::from(kind_fits) * 2 + u8::from(arity(&m) == argc);
-            if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                best = Some((score, m));
-            }
-        }
-        best.map(|(_, m)| m)
+        let _ = has_receiver;
+        // A method is matched only with its exact arity: a project's own
+        // `p.SetBlanket(color)` is not `IClientSecurity::SetBlanket`. A function
+        // may miss its last parameter: the windows crate returns some
+        // out-parameters instead (`VerifySignature`).
+        entries
+            .iter()
+            .map(|&(i, this_in_args)| ApiMatch { api: &self.apis[i], this_in_args })
+            .find(|m| {
+                let n = m.api.params.len() + usize::from(m.this_in_args);
+                if m.api.is_method() { argc == n } else { argc == n || argc + 1 == n }
+            })
     }
 
     /// Every name the prefilter must look for: API functions and methods.

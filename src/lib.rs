@@ -4,14 +4,17 @@
 //! The pipeline runs one way: discover → prefilter → frontend → IR →
 //! resolver + rules → diagnostics → emitters.
 
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod emit;
+pub mod engine;
 pub mod frontend;
 pub mod ir;
 mod ir_dump;
 pub mod kb;
-pub mod diagnostic;
-pub mod report;
-pub mod source;
-pub mod rules;
-pub mod engine;
-pub mod resolve;
 pub mod prefilter;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod source;

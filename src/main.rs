@@ -1,1 +1,18 @@
-fn main() {}
+//! The `rpclint` binary: parse the command line, run it, exit with its code.
+//! Everything else lives in the library (`rpclint::cli`).
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let env = rpclint::cli::Env::from_process();
+    // One lock and one buffer for the whole report: findings are written in
+    // order from this thread only, never from workers.
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let mut stderr = io::stderr().lock();
+    let code = rpclint::cli::run(std::env::args_os(), &env, &mut stdout, &mut stderr);
+    // `run` has flushed what it wrote; a failure here can only be a closed
+    // pipe after the fact, which is not worth a different exit code.
+    let _ = stdout.flush();
+    ExitCode::from(code)
+}

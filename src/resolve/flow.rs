@@ -597,8 +597,14 @@ impl<'a, 'c> Interp<'a, 'c> {
                     }
                 }
                 HelperKind::Compare => {
+                    let how = TestInfo { checked: true, compared: true, ..TestInfo::default() };
                     for v in args.iter().chain(receiver.iter()) {
-                        self.test(v, TestInfo { checked: true, compared: true, ..TestInfo::default() });
+                        self.test(v, how);
+                        // `set.contains(&name)`: what the reference points to is compared.
+                        if v.atoms.iter().any(|(a, _)| matches!(a, Atom::Ref(_))) {
+                            let target = self.deref(v);
+                            self.test(&target, how);
+                        }
                     }
                     Value::unknown()
                 }

@@ -1,0 +1,505 @@
+//! Which files a run looks at: walk the given paths, honour ignore files and
+//! `--exclude` globs, keep C, C++ and Rust sources.
+//!
+//! Directories are walked with the `ignore` crate (ripgrep's walker): it
+//! honours `.gitignore` (also outside a git repository), `.ignore` and git's
+//! global excludes, skips hidden entries, follows symlinks and reports symlink
+//! loops as errors instead of looping. Files named on the command line are
+//! taken as they are (pre-commit passes file names), even when an ignore file
+//! lists them, but never when an `--exclude` glob matches them.
+//!
+//! Problems with single entries (an unreadable directory, a dangling symlink,
+//! a loop, a bad ignore file) become [`FileError`]s and the walk goes on; only
+//! a path argument that does not exist, or an invalid glob, stops the run.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::overrides::{Override, OverrideBuilder};
+use ignore::{WalkBuilder, WalkState};
+
+use crate::report::FileError;
+use crate::source::display_path;
+
+/// File extensions rpclint reads, compared case-insensitively.
+pub const EXTENSIONS: &[&str] = &[
+    "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "inl", "rs",
+];
+
+/// The outcome of discovery: files to check, and entries that could not be walked.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Sorted and deduplicated; relative paths have no leading `./`.
+    pub files: Vec<PathBuf>,
+    /// Sorted by path, then message.
+    pub errors: Vec<FileError>,
+}
+
+/// A problem that makes the whole run meaningless (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoverError {
+    /// Path arguments that do not exist.
+    NotFound(Vec<PathBuf>),
+    /// An `--exclude` glob that does not parse.
+    InvalidExclude { glob: String, message: String },
+}
+
+impl fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiscoverError::NotFound(paths) => {
+                for (i, path) in paths.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{}: no such file or directory", display_path(path))?;
+                }
+                Ok(())
+            }
+            DiscoverError::InvalidExclude { glob, message } => {
+                write!(f, "--exclude {glob}: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DiscoverError {}
+
+/// Whether discovery would pick this file by its extension.
+pub fn has_known_extension(path: &Path) -> bool {
+    path.extension().and_then(OsStr::to_str).is_some_and(|ext| {
+        EXTENSIONS
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(ext))
+    })
+}
+
+/// Finds the files to check under `paths` (the current directory when empty).
+pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovered, DiscoverError> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+
+    // Check every argument first, so that all missing paths are named at once
+    // and nothing is walked for a run that is going to fail.
+    let mut missing = Vec::new();
+    let mut kinds = Vec::with_capacity(paths.len());
+    for path in paths {
+        match classify(path) {
+            Ok(kind) => kinds.push((path, kind)),
+            Err(()) => missing.push(path.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(DiscoverError::NotFound(missing));
+    }
+
+    // Explicit files and directory arguments are matched relative to the
+    // current directory; entries inside a walked directory relative to it.
+    let cwd_excludes = build_excludes(Path::new("."), excludes)?;
+    let mut found = Discovered::default();
+    for (path, kind) in kinds {
+        if is_excluded(&cwd_excludes, path, matches!(kind, Kind::Dir)) {
+            continue;
+        }
+        match kind {
+            Kind::Dir => {
+                let overrides = build_excludes(path, excludes)?;
+                walk(path, overrides, &mut found);
+            }
+            Kind::File => {
+                if has_known_extension(path) {
+                    found.files.push(normalize(path));
+                }
+            }
+            Kind::Other => {
+                if has_known_extension(path) {
+                    found.errors.push(file_error(path, "not a regular file"));
+                }
+            }
+            Kind::Unreadable(err) => found.errors.push(file_error(path, &io_message(&err))),
+        }
+    }
+
+    found.files.sort();
+    found.files.dedup();
+    found
+        .errors
+        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    found.errors.dedup();
+    Ok(found)
+}
+
+/// What a path argument is, following symlinks.
+enum Kind {
+    Dir,
+    File,
+    /// A FIFO, socket or device: reading it could block, so it is never read.
+    Other,
+    /// It exists (at least as a link) but cannot be examined: a dangling
+    /// symlink, a permission problem on the way to it.
+    Unreadable(io::Error),
+}
+
+/// `Err(())` when the path does not exist at all.
+fn classify(path: &Path) -> Result<Kind, ()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(Kind::Dir),
+        Ok(meta) if meta.is_file() => Ok(Kind::File),
+        Ok(_) => Ok(Kind::Other),
+        Err(err) => {
+            let absent = matches!(
+                err.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            );
+            // A dangling symlink exists as a link: it is a file we cannot
+            // read, not a path the user mistyped.
+            if absent && std::fs::symlink_metadata(path).is_err() {
+                Err(())
+            } else {
+                Ok(Kind::Unreadable(err))
+            }
+        }
+    }
+}
+
+/// `--exclude` globs as ignore-overrides rooted at `root` (`!glob` = ignore).
+fn build_excludes(root: &Path, excludes: &[String]) -> Result<Override, DiscoverError> {
+    let mut builder = OverrideBuilder::new(root);
+    for glob in excludes {
+        builder
+            .add(&format!("!{glob}"))
+            .map_err(|e| DiscoverError::InvalidExclude {
+                glob: glob.clone(),
+                message: e.to_string(),
+            })?;
+    }
+    builder.build().map_err(|e| DiscoverError::InvalidExclude {
+        glob: excludes.join(" "),
+        message: e.to_string(),
+    })
+}
+
+/// Whether an explicit argument, or any directory above it, matches an exclude.
+fn is_excluded(excludes: &Override, path: &Path, is_dir: bool) -> bool {
+    if excludes.is_empty() {
+        return false;
+    }
+    // Globs are relative to the current directory: match `/repo/src/a.c` as
+    // `src/a.c` when the run starts in `/repo`.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let path = normalize(path.strip_prefix(&cwd).unwrap_or(path));
+    if excludes.matched(&path, is_dir).is_ignore() {
+        return true;
+    }
+    path.ancestors()
+        .skip(1)
+        .filter(|p| !p.as_os_str().is_empty() && p.parent().is_some())
+        .any(|p| excludes.matched(p, true).is_ignore())
+}
+
+fn walk(root: &Path, overrides: Override, found: &mut Discovered) {
+    let walker = WalkBuilder::new(root)
+        .follow_links(true)
+        // Honour .gitignore in trees that are not (yet) git repositories,
+        // e.g. an unpacked source tarball; ripgrep needs a `.git` for that.
+        .require_git(false)
+        .overrides(overrides)
+        .build_parallel();
+
+    let results = Mutex::new((Vec::new(), Vec::new()));
+    walker.run(|| {
+        let results = &results;
+        Box::new(move |entry| {
+            let mut item = None;
+            let mut errors = Vec::new();
+            match entry {
+                Ok(entry) => {
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    if is_file && has_known_extension(entry.path()) {
+                        item = Some(normalize(entry.path()));
+                    }
+                }
+                Err(err) => collect_walk_errors(&err, None, &mut errors),
+            }
+            if item.is_some() || !errors.is_empty() {
+                // A poisoned lock only means another walker thread panicked;
+                // the lists themselves are still whole.
+                let mut guard = results.lock().unwrap_or_else(|p| p.into_inner());
+                guard.0.extend(item);
+                guard.1.extend(errors);
+            }
+            WalkState::Continue
+        })
+    });
+    let (files, errors) = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    found.files.extend(files);
+    found.errors.extend(errors);
+}
+
+/// Flattens the `ignore` crate's nested error into one error per path.
+fn collect_walk_errors(err: &ignore::Error, path: Option<&Path>, out: &mut Vec<FileError>) {
+    match err {
+        ignore::Error::Partial(errs) => {
+            for e in errs {
+                collect_walk_errors(e, path, out);
+            }
+        }
+        ignore::Error::WithDepth { err, .. } => collect_walk_errors(err, path, out),
+        ignore::Error::WithPath { path, err } => collect_walk_errors(err, Some(path), out),
+        ignore::Error::WithLineNumber { line, err } => {
+            let mut inner = Vec::new();
+            collect_walk_errors(err, path, &mut inner);
+            out.extend(inner.into_iter().map(|e| FileError {
+                message: format!("line {line}: {}", e.message),
+                ..e
+            }));
+        }
+        ignore::Error::Loop { ancestor, child } => out.push(file_error(
+            child,
+            &format!(
+                "symlink loop: points back to {}; not followed",
+                display_path(ancestor)
+            ),
+        )),
+        ignore::Error::Io(io_err) => {
+            out.push(file_error(
+                path.unwrap_or(Path::new(".")),
+                &io_message(io_err),
+            ));
+        }
+        other => out.push(file_error(
+            path.unwrap_or(Path::new(".")),
+            &other.to_string(),
+        )),
+    }
+}
+
+fn file_error(path: &Path, message: &str) -> FileError {
+    FileError {
+        path: display_path(&normalize(path)),
+        message: message.to_string(),
+    }
+}
+
+/// An `io::Error` as a lowercase message without the "(os error N)" tail.
+pub(crate) fn io_message(err: &io::Error) -> String {
+    let text = err.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Drops `.` components, so `./src/a.c` and `src/a.c` are one file.
+fn normalize(path: &Path) -> PathBuf {
+    let normal: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if normal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        normal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn touch(root: &Path, rel: &str) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, "int x;\n").unwrap();
+    }
+
+    /// Discovered files relative to `root`, with forward slashes.
+    fn rel(root: &Path, found: &Discovered) -> Vec<String> {
+        found
+            .files
+            .iter()
+            .map(|p| display_path(p.strip_prefix(root).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn picks_sources_by_extension_case_insensitively() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "a.c",
+            "b.H",
+            "c.CPP",
+            "d.rs",
+            "e.inl",
+            "f.txt",
+            "g.py",
+            "Makefile",
+            "h.cxx.bak",
+        ] {
+            touch(dir.path(), name);
+        }
+        let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
+        assert_eq!(
+            rel(dir.path(), &found),
+            ["a.c", "b.H", "c.CPP", "d.rs", "e.inl"]
+        );
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+    }
+
+    #[test]
+    fn honours_gitignore_without_git_and_skips_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "src/a.c");
+        touch(dir.path(), "build/gen.c");
+        touch(dir.path(), "src/skip.c");
+        touch(dir.path(), ".hidden/x.c");
+        fs::write(dir.path().join(".gitignore"), "build/\n").unwrap();
+        fs::write(dir.path().join("src/.ignore"), "skip.c\n").unwrap();
+        let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
+        assert_eq!(rel(dir.path(), &found), ["src/a.c"]);
+    }
+
+    #[test]
+    fn excludes_prune_directories_and_match_relative_to_the_walk_root() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "src/a.c");
+        touch(dir.path(), "src/vendor/v.c");
+        touch(dir.path(), "vendor/w.c");
+        touch(dir.path(), "src/x.gen.c");
+        let excludes = ["vendor/".to_string(), "*.gen.c".to_string()];
+        let found = discover(&[dir.path().to_path_buf()], &excludes).unwrap();
+        assert_eq!(rel(dir.path(), &found), ["src/a.c"]);
+
+        // An anchored glob is relative to the walk root, not to the file's directory.
+        let found = discover(&[dir.path().to_path_buf()], &["/vendor".to_string()]).unwrap();
+        assert_eq!(
+            rel(dir.path(), &found),
+            ["src/a.c", "src/vendor/v.c", "src/x.gen.c"]
+        );
+    }
+
+    #[test]
+    fn explicit_files_are_taken_even_if_ignored_but_not_if_excluded() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "build/gen.c");
+        touch(dir.path(), "notes.txt");
+        fs::write(dir.path().join(".gitignore"), "build/\n").unwrap();
+        let gen_c = dir.path().join("build/gen.c");
+        let notes = dir.path().join("notes.txt");
+        let found = discover(&[gen_c.clone(), notes, gen_c.clone()], &[]).unwrap();
+        assert_eq!(found.files, std::slice::from_ref(&gen_c));
+        let found = discover(&[gen_c], &["build".to_string()]).unwrap();
+        assert!(found.files.is_empty());
+    }
+
+    #[test]
+    fn missing_paths_are_all_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("nope.c");
+        let b = dir.path().join("gone");
+        let err = discover(&[a.clone(), dir.path().to_path_buf(), b.clone()], &[]).unwrap_err();
+        assert_eq!(err, DiscoverError::NotFound(vec![a, b]));
+        assert!(
+            err.to_string()
+                .contains("nope.c: no such file or directory")
+        );
+    }
+
+    #[test]
+    fn invalid_glob_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = discover(&[dir.path().to_path_buf()], &["a[".to_string()]).unwrap_err();
+        assert!(
+            matches!(err, DiscoverError::InvalidExclude { ref glob, .. } if glob == "a["),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn output_is_sorted_and_deduplicated_across_arguments() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "b/z.c");
+        touch(dir.path(), "a/y.rs");
+        let root = dir.path().to_path_buf();
+        let found = discover(&[root.join("b"), root.clone(), root.join("a/y.rs")], &[]).unwrap();
+        assert_eq!(rel(dir.path(), &found), ["a/y.rs", "b/z.c"]);
+    }
+
+    #[test]
+    fn normalize_drops_current_dir_components() {
+        assert_eq!(
+            normalize(Path::new("./src/./a.c")),
+            PathBuf::from("src/a.c")
+        );
+        assert_eq!(normalize(Path::new(".")), PathBuf::from("."));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_and_dangling_links_are_errors_not_hangs() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "d/a.c");
+        symlink(dir.path().join("d"), dir.path().join("d/loop")).unwrap();
+        symlink(
+            dir.path().join("missing.c"),
+            dir.path().join("d/dangling.c"),
+        )
+        .unwrap();
+        let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
+        assert_eq!(rel(dir.path(), &found), ["d/a.c"]);
+        let messages: Vec<_> = found
+            .errors
+            .iter()
+            .map(|e| (e.path.rsplit('/').next().unwrap(), &e.message))
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert_eq!(messages[0].0, "dangling.c");
+        assert!(messages[0].1.contains("no such file"), "{messages:?}");
+        assert_eq!(messages[1].0, "loop");
+        assert!(messages[1].1.contains("symlink loop"), "{messages:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn explicit_dangling_symlink_is_a_file_error_not_a_missing_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("x.c");
+        std::os::unix::fs::symlink(dir.path().join("missing.c"), &link).unwrap();
+        let found = discover(&[link], &[]).unwrap();
+        assert!(found.files.is_empty());
+        assert_eq!(found.errors.len(), 1);
+        assert!(found.errors[0].path.ends_with("x.c"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_are_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.c");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        touch(dir.path(), "a.c");
+        let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
+        assert_eq!(rel(dir.path(), &found), ["a.c"]);
+        let found = discover(&[fifo], &[]).unwrap();
+        assert!(found.files.is_empty());
+        assert_eq!(found.errors[0].message, "not a regular file");
+    }
+}

@@ -1,0 +1,275 @@
+//! `--format human`: compiler-style diagnostics with source snippets, drawn
+//! by codespan-reporting, then one summary line.
+
+use std::io;
+use std::ops::Range;
+
+use codespan_reporting::diagnostic::{
+    Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
+};
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term::{self, Config, termcolor::Ansi};
+
+use super::{Counts, EmitOptions, clamp_span, shown};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::report::Report;
+use crate::source::FileId;
+
+pub(super) fn write(
+    report: &Report,
+    out: &mut dyn io::Write,
+    opts: &EmitOptions<'_>,
+) -> io::Result<()> {
+    let files = ReportFiles(report);
+    let config = Config::default();
+    for diagnostic in shown(report) {
+        let rendered = to_codespan(report, diagnostic);
+        let result = if opts.color {
+            term::emit_to_write_style(&mut Ansi::new(&mut *out), &config, &files, &rendered)
+        } else {
+            term::emit_to_io_write(out, &config, &files, &rendered)
+        };
+        result.map_err(into_io)?;
+    }
+    if opts.summary {
+        writeln!(out, "{}", summary(report))?;
+    }
+    Ok(())
+}
+
+/// `Found 3 problems (1 error, 2 warnings) in 2 files.` or
+/// `No problems found in 12 files.`: counts unsuppressed findings; the file
+/// count is the files holding them, or the files checked when there are none.
+pub(crate) fn summary(report: &Report) -> String {
+    let counts = Counts::of(report);
+    let mut line = if counts.total() == 0 {
+        format!(
+            "No problems found in {}.",
+            plural(report.files_scanned, "file")
+        )
+    } else {
+        let parts: Vec<String> = [
+            (counts.errors, "error"),
+            (counts.warnings, "warning"),
+            (counts.notes, "note"),
+        ]
+        .into_iter()
+        .filter(|&(n, _)| n > 0)
+        .map(|(n, word)| plural(n, word))
+        .collect();
+        let mut with_findings: Vec<FileId> = shown(report).map(|d| d.file).collect();
+        with_findings.sort_unstable();
+        with_findings.dedup();
+        format!(
+            "Found {} ({}) in {}.",
+            plural(counts.total(), "problem"),
+            parts.join(", "),
+            plural(with_findings.len(), "file")
+        )
+    };
+    if counts.suppressed > 0 {
+        line.pop();
+        line.push_str(&format!("; {} suppressed.", counts.suppressed));
+    }
+    line
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
+    let severity = match d.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Note => CsSeverity::Note,
+    };
+    // A label into a file the report does not hold (an engine bug) is left
+    // out rather than failing the whole output.
+    let in_report = |id: FileId| report.file(id).is_some();
+    let mut labels = Vec::new();
+    if in_report(d.file) {
+        labels.push(CsLabel::primary(d.file, range(report, d.file, d.span)));
+    }
+    labels.extend(d.labels.iter().filter(|l| in_report(l.file)).map(|l| {
+        CsLabel::secondary(l.file, range(report, l.file, l.span)).with_message(l.message.clone())
+    }));
+    let notes = d.help.iter().map(|h| format!("help: {h}")).collect();
+    CsDiagnostic::new(severity)
+        .with_code(d.rule)
+        .with_message(d.message.clone())
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+fn range(report: &Report, file: FileId, span: crate::ir::Span) -> Range<usize> {
+    report
+        .file(file)
+        .map_or(0..0, |f| clamp_span(&f.text, span))
+}
+
+fn into_io(err: FilesError) -> io::Error {
+    match err {
+        FilesError::Io(e) => e,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+/// codespan's view of the report's files: names are display paths, line
+/// numbers come from [`crate::source::SourceFile`]'s line table.
+struct ReportFiles<'a>(&'a Report);
+
+impl<'a> Files<'a> for ReportFiles<'a> {
+    type FileId = FileId;
+    type Name = String;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<String, FilesError> {
+        self.0
+            .file(id)
+            .map(|f| f.display_path())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.0
+            .file(id)
+            .map(|f| &*f.text)
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        let file = self.0.file(id).ok_or(FilesError::FileMissing)?;
+        Ok(file.line_index(u32::try_from(byte_index).unwrap_or(u32::MAX)))
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let file = self.0.file(id).ok_or(FilesError::FileMissing)?;
+        let count = file.line_count();
+        // codespan asks for one line past the last one (an empty line at EOF).
+        let start_of = |i: usize| -> Result<usize, FilesError> {
+            match i.cmp(&count) {
+                std::cmp::Ordering::Less => Ok(file.line_start(i).unwrap_or(file.text.len())),
+                std::cmp::Ordering::Equal => Ok(file.text.len()),
+                std::cmp::Ordering::Greater => Err(FilesError::LineTooLarge {
+                    given: i,
+                    max: count - 1,
+                }),
+            }
+        };
+        let start = start_of(line_index)?;
+        let end = start_of(line_index + 1)?;
+        Ok(start..end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::test_report;
+
+    fn render(report: &Report, opts: &EmitOptions<'_>) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out, opts).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn renders_primary_secondary_in_another_file_and_help() {
+        let text = render(&test_report::report(), &EmitOptions::default());
+        // codespan pads the border lines around a multi-line label with two spaces.
+        let expected = [
+            "error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity",
+            "  ┌─ src/main.c:5:13",
+            "  │  ",
+            "5 │       /* é */ RpcBindingSetAuthInfoW(h, L\"spn\", LEVEL,",
+            "  │ ╭─────────────^",
+            "6 │ │         RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0);",
+            "  │ ╰────────────────────────────────────────────^",
+            "  │  ",
+            "  ┌─ src/sec.h:2:15",
+            "  │",
+            "2 │ #define LEVEL RPC_C_AUTHN_LEVEL_CONNECT",
+            "  │               ------------------------- level set here",
+            "  │",
+            "  = help: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`",
+            "",
+            "Found 1 problem (1 error) in 1 file; 1 suppressed.",
+            "",
+        ]
+        .join("\n");
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let report = test_report::report();
+        assert!(!render(&report, &EmitOptions::default()).contains('\x1b'));
+        let coloured = render(
+            &report,
+            &EmitOptions {
+                color: true,
+                ..EmitOptions::default()
+            },
+        );
+        assert!(coloured.contains("\x1b["), "{coloured}");
+    }
+
+    #[test]
+    fn summary_can_be_turned_off() {
+        let text = render(
+            &test_report::report(),
+            &EmitOptions {
+                summary: false,
+                ..EmitOptions::default()
+            },
+        );
+        assert!(!text.contains("Found"), "{text}");
+    }
+
+    #[test]
+    fn summary_wording() {
+        let mut report = Report {
+            files_scanned: 12,
+            ..Report::default()
+        };
+        assert_eq!(summary(&report), "No problems found in 12 files.");
+        report.files_scanned = 1;
+        assert_eq!(summary(&report), "No problems found in 1 file.");
+
+        let mut report = test_report::report();
+        let mut warning = report.diagnostics[0].clone();
+        warning.severity = Severity::Warning;
+        report.diagnostics.push(warning.clone());
+        report.diagnostics.push(warning);
+        report.diagnostics[1].suppression = None;
+        report.diagnostics[1].file = FileId(1);
+        report.diagnostics[1].span = crate::ir::Span::new(0, 5);
+        assert_eq!(
+            summary(&report),
+            "Found 4 problems (1 error, 3 warnings) in 2 files."
+        );
+    }
+
+    #[test]
+    fn broken_spans_and_file_ids_do_not_panic() {
+        let mut report = test_report::report();
+        report.diagnostics[0].span = crate::ir::Span {
+            start: 10_000,
+            end: 20_000,
+        };
+        report.diagnostics[0].labels[0].span = crate::ir::Span { start: 5, end: 2 };
+        render(&report, &EmitOptions::default());
+        report.diagnostics[0].file = FileId(99);
+        let text = render(&report, &EmitOptions::default());
+        assert!(
+            text.starts_with("error[missing-integrity]: authentication level"),
+            "{text}"
+        );
+        assert!(text.contains("level set here"), "{text}");
+    }
+}
