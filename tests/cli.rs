@@ -31,11 +31,13 @@ static BAD_CALL: Rule = Rule {
     name: "bad-call",
     default_severity: Severity::Warning,
     doc: "# bad-call\n\nA call marked `BAD` in a test file.\n\n## Why is this bad?\nIt says so.\n",
+    check: |_| {},
 };
 static OTHER: Rule = Rule {
     name: "other-rule",
     default_severity: Severity::Error,
     doc: "# other-rule\n\nAnother rule with a longer summary line.\n",
+    check: |_| {},
 };
 static RULES: [&Rule; 2] = [&BAD_CALL, &OTHER];
 

@@ -52,6 +52,7 @@ static RULE: Rule = Rule {
     name: "missing-integrity",
     default_severity: Severity::Error,
     doc: "# missing-integrity\n\nThe authentication level does not protect integrity.\n\n## Why is this bad?\nTampering.\n",
+    check: |_| {},
 };
 
 /// A report that uses every part of the SARIF emitter: a finding with a

@@ -191,11 +191,13 @@ pub(crate) mod test_report {
         name: "missing-integrity",
         default_severity: Severity::Error,
         doc: "# missing-integrity\n\nThe authentication level does not protect integrity.\n\n## Why is this bad?\nTampering.\n",
+        check: |_| {},
     };
     pub static NTLM: Rule = Rule {
         name: "ntlm-authentication",
         default_severity: Severity::Warning,
         doc: "# ntlm-authentication\n\nNTLM is chosen as the authentication service.\n",
+        check: |_| {},
     };
     pub static RULES: [&Rule; 2] = [&MISSING_INTEGRITY, &NTLM];
 

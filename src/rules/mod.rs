@@ -24,7 +24,7 @@ pub struct Rule {
     pub default_severity: Severity,
     /// `rules/<name>.md`: its first paragraph is the one-line summary.
     pub doc: &'static str,
-    pub(crate) check: fn(&mut RuleCx<'_>),
+    pub check: fn(&mut RuleCx<'_>),
 }
 
 impl Rule {
