@@ -248,7 +248,8 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
                     r.problem(format!("function {v}: returns = \"status\" but {at} returns `{}`", f.ret));
                 }
             }
-            for v in variants.iter().chain(std::iter::once(&api.name)) {
+            let bare = (!api.aw).then_some(&api.name);
+            for v in variants.iter().filter(|v| Some(*v) != bare).chain(std::iter::once(&api.name)) {
                 let mingw = src.mingw_proto_headers(v);
                 if !mingw.is_empty() {
                     r.problem(format!(
@@ -272,13 +273,18 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
                 r.problem(if other.is_empty() {
                     format!("function {v}: not declared in {} (nor in any mingw-w64 header)", api.header)
                 } else {
-                    format!("function {v}: not declared in {} or what it includes; declared in {}", api.header, other.join(", "))
+                    format!(
+                        "function {v}: not declared in {} or what it includes; declared in {}",
+                        api.header,
+                        other.join(", ")
+                    )
                 });
                 continue;
             };
             if h.name != api.header {
                 r.notes.push(format!("{v} is declared in {}, which {} includes", h.name, api.header));
             }
+            cross_check_windows_sys(src, v, &want, r);
             for proto in &h.protos[v] {
                 let at = format!("{}:{}", h.name, proto.line);
                 compare_names(r, "function prototypes (mingw-w64)", v, &proto.params, &want, &at);
@@ -312,7 +318,9 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
                             h.name,
                             t.iter().map(Tok::text).collect::<Vec<_>>().join(" ")
                         )),
-                        Err(e) => r.problem(format!("function {}: cannot expand its macro in {}: {e}", api.name, h.name)),
+                        Err(e) => {
+                            r.problem(format!("function {}: cannot expand its macro in {}: {e}", api.name, h.name))
+                        }
                     }
                 }
             }
@@ -324,6 +332,30 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
                 }
             }
         }
+    }
+}
+
+/// The windows-sys modules that hold the functions of the knowledge base.
+const RUST_MODULES: &[&str] = &[
+    "Win32/System/Rpc",
+    "Win32/System/Com",
+    "Win32/Security/Authentication/Identity",
+    "Win32/Security",
+    "Win32/System/Pipes",
+    "Win32/System/Threading",
+    "Win32/Storage/FileSystem",
+];
+
+/// Rust call sites use positions: windows-sys must have the same parameters
+/// in the same order as the C header (its names are lower case).
+fn cross_check_windows_sys(src: &Sources, name: &str, want: &[&str], r: &mut Report) {
+    let found = RUST_MODULES.iter().find_map(|m| {
+        let module = src.ws(m).ok()?;
+        module.fns.get(name).map(|f| (f.params.clone(), format!("windows-sys {m}/mod.rs:{}", f.line)))
+    });
+    match found {
+        None => r.notes.push(format!("{name} is not in the windows-sys modules searched")),
+        Some((got, at)) => compare_names(r, "function prototypes (windows-sys cross-check)", name, &got, want, &at),
     }
 }
 
@@ -367,11 +399,15 @@ fn check_methods(src: &Sources, kb: &KbFile, r: &mut Report) {
             (Some(d), true) => {
                 let at = format!("{}:{} (#define {mac})", m.header, d.line);
                 match d.params.as_deref().and_then(<[String]>::split_first) {
-                    Some((this, rest)) if this == "This" => compare_names(r, "COM methods: C macros", &who, rest, &want, &at),
+                    Some((this, rest)) if this == "This" => {
+                        compare_names(r, "COM methods: C macros", &who, rest, &want, &at)
+                    }
                     _ => r.problem(format!("method {who}: {at} does not take `This` first")),
                 }
             }
-            (None, true) => r.problem(format!("method {who}: c-macro = true but {} has no {mac} under COBJMACROS", m.header)),
+            (None, true) => {
+                r.problem(format!("method {who}: c-macro = true but {} has no {mac} under COBJMACROS", m.header))
+            }
             (Some(_), false) => r.problem(format!("method {who}: {} defines {mac}: set c-macro = true", m.header)),
             (None, false) => {}
         }
@@ -380,7 +416,12 @@ fn check_methods(src: &Sources, kb: &KbFile, r: &mut Report) {
 
 /// The fields of struct `name`: mingw-w64 `header` (directly or through a
 /// `__MINGW_NAME_UAW` macro), else a windows-sys module the knowledge base uses.
-fn struct_fields(src: &Sources, header: &str, name: &str, ws_modules: &BTreeSet<String>) -> Option<(Vec<String>, String)> {
+fn struct_fields(
+    src: &Sources,
+    header: &str,
+    name: &str,
+    ws_modules: &BTreeSet<String>,
+) -> Option<(Vec<String>, String)> {
     if let Some(module) = header.strip_prefix(WS_PREFIX) {
         let m = src.ws(module).ok()?;
         return m.structs.get(name).map(|f| (f.clone(), format!("windows-sys {module}/mod.rs")));
@@ -550,7 +591,11 @@ const RULE_APIS: &[Need] = &[
     need("unverified-server-principal", "IClientSecurity::SetBlanket", &["server-principal"]),
     need("mutual-auth-without-principal", "RpcBindingSetAuthInfoEx", &["qos", "server-principal"]),
     need("mutual-auth-without-principal", "CoSetProxyBlanket", &["server-principal", "capabilities", "authn-service"]),
-    need("mutual-auth-without-principal", "IClientSecurity::SetBlanket", &["server-principal", "capabilities", "authn-service"]),
+    need(
+        "mutual-auth-without-principal",
+        "IClientSecurity::SetBlanket",
+        &["server-principal", "capabilities", "authn-service"],
+    ),
     need("ntlm-mutual-auth", "RpcBindingSetAuthInfoEx", &["authn-service", "qos"]),
     need("ntlm-mutual-auth", "AcquireCredentialsHandle", &["package", "credential"]),
     need("ntlm-mutual-auth", "InitializeSecurityContext", &["credential", "context-req"]),
@@ -568,7 +613,11 @@ const RULE_APIS: &[Need] = &[
     need("excessive-impersonation", "IClientSecurity::SetBlanket", &["imp-level"]),
     need("excessive-impersonation", "CreateFile", &["file-name", "file-flags"]),
     need("excessive-impersonation", "CreateFile2", &["file-name", "file-params"]),
-    need("transport-impersonation-option", "RpcStringBindingCompose", &["protseq", "network-options", "string-binding"]),
+    need(
+        "transport-impersonation-option",
+        "RpcStringBindingCompose",
+        &["protseq", "network-options", "string-binding"],
+    ),
     need("transport-impersonation-option", "RpcBindingFromStringBinding", &["string-binding"]),
     need_effect("unchecked-impersonation", "RpcImpersonateClient", Effect::Impersonate, true),
     need_effect("unchecked-impersonation", "RpcImpersonateClient2", Effect::Impersonate, true),
@@ -744,7 +793,8 @@ fn kb_is_well_formed() {
     for a in file.function.iter().chain(&file.method) {
         let who = a.display();
         if !(a.header.ends_with(".h") || a.header.starts_with("windows-sys:Win32/")) {
-            problems.push(format!("{who}: header `{}` is neither a mingw-w64 header nor windows-sys:Win32/...", a.header));
+            problems
+                .push(format!("{who}: header `{}` is neither a mingw-w64 header nor windows-sys:Win32/...", a.header));
         }
         let mut seen = HashSet::new();
         for p in &a.params {
@@ -755,11 +805,14 @@ fn kb_is_well_formed() {
         let has_req = a.param_with(rpclint::kb::Role::ContextReq).is_some();
         match a.flag_prefix.as_deref() {
             None if has_req => problems.push(format!("{who}: has a context-req parameter but no flag-prefix")),
-            Some("ISC" | "ASC") if !has_req => problems.push(format!("{who}: flag-prefix without a context-req parameter")),
+            Some("ISC" | "ASC") if !has_req => {
+                problems.push(format!("{who}: flag-prefix without a context-req parameter"))
+            }
             None | Some("ISC" | "ASC") => {}
             Some(other) => problems.push(format!("{who}: flag-prefix `{other}` is not ISC or ASC")),
         }
-        if matches!(a.effect, Effect::Impersonate | Effect::Revert | Effect::VerifyMessage) && a.returns != Returns::Status
+        if matches!(a.effect, Effect::Impersonate | Effect::Revert | Effect::VerifyMessage)
+            && a.returns != Returns::Status
         {
             problems.push(format!("{who}: its effect needs returns = \"status\""));
         }

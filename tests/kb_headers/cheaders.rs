@@ -292,12 +292,9 @@ pub fn split_top<'a>(toks: &'a [Tok], sep: &str) -> Vec<&'a [Tok]> {
 
 fn val_toks(v: &Val) -> Vec<Tok> {
     match v {
-        Val::Int(n) if *n < 0 => vec![
-            Tok::Punct("(".into()),
-            Tok::Punct("-".into()),
-            Tok::Num((-n).to_string()),
-            Tok::Punct(")".into()),
-        ],
+        Val::Int(n) if *n < 0 => {
+            vec![Tok::Punct("(".into()), Tok::Punct("-".into()), Tok::Num((-n).to_string()), Tok::Punct(")".into())]
+        }
         Val::Int(n) => vec![Tok::Num(n.to_string())],
         Val::Str(s) => vec![Tok::Str(s.clone())],
     }
@@ -650,7 +647,6 @@ pub struct Header {
     pub name: String,
     /// Active `#define`s in order; a name may appear more than once.
     pub defines: Vec<(String, Macro)>,
-    pub includes: Vec<String>,
     pub enums: HashMap<String, EnumItem>,
     pub structs: HashMap<String, StructInfo>,
     pub protos: HashMap<String, Vec<Proto>>,
@@ -705,6 +701,9 @@ fn parse_define(rest: &str, line: usize) -> Option<(String, Macro)> {
     }
 }
 
+/// Active `#define`s in order.
+type Defines = Vec<(String, Macro)>;
+
 struct Cond {
     parent: bool,
     active: bool,
@@ -712,12 +711,11 @@ struct Cond {
 }
 
 /// Runs the conditional directives of `text` under `env`; returns the active
-/// defines, the active code tokens (with line numbers) and the includes.
-fn preprocess(text: &str, env: &mut HashMap<String, Macro>) -> (Vec<(String, Macro)>, Vec<(Tok, usize)>, Vec<String>) {
+/// defines and the active code tokens (with line numbers).
+fn preprocess(text: &str, env: &mut HashMap<String, Macro>) -> (Defines, Vec<(Tok, usize)>) {
     let stripped = String::from_utf8_lossy(&strip_comments(text.as_bytes())).into_owned();
     let mut defines = Vec::new();
     let mut code = Vec::new();
-    let mut includes = Vec::new();
     let mut stack: Vec<Cond> = Vec::new();
     for (line_no, line) in logical_lines(&stripped) {
         let active = stack.last().is_none_or(|c| c.active);
@@ -770,16 +768,10 @@ fn preprocess(text: &str, env: &mut HashMap<String, Macro>) -> (Vec<(String, Mac
             "undef" => {
                 env.remove(rest.trim());
             }
-            "include" => {
-                let inner = rest.trim_matches(|c| c == '<' || c == '>' || c == '"' || c == ' ');
-                if let Some(base) = inner.rsplit('/').next() {
-                    includes.push(base.to_string());
-                }
-            }
             _ => {}
         }
     }
-    (defines, code, includes)
+    (defines, code)
 }
 
 const NOT_RETURN_TYPE: [&str; 13] = [
@@ -829,10 +821,7 @@ pub fn param_names(list: &[Tok]) -> Vec<String> {
     if list.is_empty() || (list.len() == 1 && (list[0].is_ident("void") || list[0].is_ident("VOID"))) {
         return Vec::new();
     }
-    split_top(list, ",")
-        .into_iter()
-        .map(|p| declarator_name(p).unwrap_or_else(|| "<unnamed>".to_string()))
-        .collect()
+    split_top(list, ",").into_iter().map(|p| declarator_name(p).unwrap_or_else(|| "<unnamed>".to_string())).collect()
 }
 
 fn parse_fields(body: &[Tok]) -> Vec<String> {
@@ -843,8 +832,11 @@ fn parse_fields(body: &[Tok]) -> Vec<String> {
         }
         if let Some(ob) = d.iter().position(|t| t.is_punct("{")) {
             let Some(cb) = matching(d, ob) else { continue };
-            let names: Vec<String> =
-                split_top(&d[cb + 1..], ",").into_iter().filter(|p| !p.is_empty()).filter_map(declarator_name).collect();
+            let names: Vec<String> = split_top(&d[cb + 1..], ",")
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .filter_map(declarator_name)
+                .collect();
             if names.is_empty() {
                 out.extend(parse_fields(&d[ob + 1..cb]));
             } else {
@@ -861,12 +853,11 @@ fn idents(toks: &[Tok]) -> Vec<String> {
     toks.iter().filter_map(Tok::ident).map(str::to_string).collect()
 }
 
-fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>, includes: Vec<String>) -> Header {
+fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>) -> Header {
     let (toks, lines): (Vec<Tok>, Vec<usize>) = code.into_iter().unzip();
     let mut h = Header {
         name: name.to_string(),
         defines,
-        includes,
         enums: HashMap::new(),
         structs: HashMap::new(),
         protos: HashMap::new(),
@@ -890,7 +881,9 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>,
                     for item in split_top(&toks[j + 1..close], ",") {
                         let line = lines[pos.min(n - 1)];
                         pos += item.len() + 1;
-                        let Some(Tok::Ident(name)) = item.first() else { continue };
+                        let Some(Tok::Ident(name)) = item.first() else {
+                            continue;
+                        };
                         let expr = (item.len() > 2 && item[1].is_punct("=")).then(|| item[2..].to_vec());
                         h.enums.insert(name.clone(), EnumItem { expr, prev: prev.clone(), line });
                         prev = Some(name.clone());
@@ -937,12 +930,16 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>,
                     });
                     if after_ok {
                         let mut s = i;
-                        while s > 0 && !(toks[s - 1].is_punct(";") || toks[s - 1].is_punct("}") || toks[s - 1].is_punct("{"))
+                        while s > 0
+                            && !(toks[s - 1].is_punct(";") || toks[s - 1].is_punct("}") || toks[s - 1].is_punct("{"))
                         {
                             s -= 1;
                         }
-                        let proto =
-                            Proto { params: param_names(&toks[i + 2..close]), ret: idents(&toks[s..i]), line: lines[i] };
+                        let proto = Proto {
+                            params: param_names(&toks[i + 2..close]),
+                            ret: idents(&toks[s..i]),
+                            line: lines[i],
+                        };
                         h.protos.entry(name.to_string()).or_default().push(proto);
                     }
                 }
@@ -961,7 +958,8 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>,
                             let Some(po) = body[k..].iter().position(|t| t.is_punct("(")).map(|p| k + p) else {
                                 continue;
                             };
-                            let (Some(Tok::Ident(m)), Some(pc)) = (body.get(po.wrapping_sub(1)), matching(body, po)) else {
+                            let (Some(Tok::Ident(m)), Some(pc)) = (body.get(po.wrapping_sub(1)), matching(body, po))
+                            else {
                                 continue;
                             };
                             let proto = Proto {
@@ -1071,6 +1069,8 @@ impl Index {
                 }
             }
             let fi = u16::try_from(fi).unwrap_or(u16::MAX);
+            // Each list stays in file order whatever order `seen` yields.
+            #[allow(clippy::iter_over_hash_type)]
             for s in seen {
                 by_ident.entry(s.to_string()).or_default().push(fi);
             }
@@ -1095,7 +1095,9 @@ impl Index {
 
     /// The headers in which `name` appears as a word, in file-name order.
     pub fn mentions(&self, name: &str) -> Vec<String> {
-        self.by_ident.get(name).map_or_else(Vec::new, |v| v.iter().map(|&i| self.files[usize::from(i)].clone()).collect())
+        self.by_ident
+            .get(name)
+            .map_or_else(Vec::new, |v| v.iter().map(|&i| self.files[usize::from(i)].clone()).collect())
     }
 
     /// `#include`s of a header read without conditionals (a superset).
@@ -1115,7 +1117,6 @@ impl Index {
 
 /// The headers, read lazily in one [`Mode`].
 pub struct World {
-    pub mode: Mode,
     index: Rc<Index>,
     base: HashMap<String, Macro>,
     headers: RefCell<HashMap<usize, Rc<Header>>>,
@@ -1159,7 +1160,6 @@ impl World {
             }
         }
         World {
-            mode,
             index,
             base,
             headers: RefCell::new(HashMap::new()),
@@ -1180,8 +1180,8 @@ impl World {
             return Some(h.clone());
         }
         let mut env = self.base.clone();
-        let (defines, code, includes) = preprocess(&self.index.texts[fi], &mut env);
-        let h = Rc::new(read_code(&self.index.files[fi], defines, code, includes));
+        let (defines, code) = preprocess(&self.index.texts[fi], &mut env);
+        let h = Rc::new(read_code(&self.index.files[fi], defines, code));
         self.headers.borrow_mut().insert(fi, h.clone());
         Some(h)
     }
@@ -1189,7 +1189,9 @@ impl World {
     /// The header and everything it includes, breadth first (includes read
     /// without conditionals).
     pub fn closure(&self, name: &str) -> Rc<Vec<usize>> {
-        let Some(fi) = self.index.file(name) else { return Rc::new(Vec::new()) };
+        let Some(fi) = self.index.file(name) else {
+            return Rc::new(Vec::new());
+        };
         if let Some(c) = self.closures.borrow().get(&fi) {
             return c.clone();
         }
@@ -1254,9 +1256,12 @@ impl World {
         }
         let gives = |f: usize| {
             f != self.index.file(&h.name).unwrap_or(usize::MAX)
-                && self.header(&self.index.files[f]).is_some_and(|o| o.define(name).is_some() || o.enums.contains_key(name))
+                && self
+                    .header(&self.index.files[f])
+                    .is_some_and(|o| o.define(name).is_some() || o.enums.contains_key(name))
         };
-        let mentions: HashSet<u16> = self.index.by_ident.get(name).map(|v| v.iter().copied().collect()).unwrap_or_default();
+        let mentions: HashSet<u16> =
+            self.index.by_ident.get(name).map(|v| v.iter().copied().collect()).unwrap_or_default();
         let r = self
             .closure(&h.name)
             .iter()
@@ -1315,7 +1320,8 @@ impl World {
     }
 }
 
-/// The directory of the mingw-w64 headers.
+/// The directory of the mingw-w64 headers (`RPCLINT_MINGW_INCLUDE` overrides it).
 pub fn mingw_dir() -> PathBuf {
-    PathBuf::from("/usr/share/mingw-w64/include")
+    std::env::var_os("RPCLINT_MINGW_INCLUDE")
+        .map_or_else(|| PathBuf::from("/usr/share/mingw-w64/include"), PathBuf::from)
 }

@@ -112,14 +112,20 @@ pub fn parse_module(text: &str) -> WsModule {
     while let Some((n, line)) = lines.next() {
         let l = line.trim();
         if let Some(rest) = l.strip_prefix("pub const ") {
-            let Some((name, rest)) = rest.split_once(':') else { continue };
-            let Some((_, val)) = rest.split_once('=') else { continue };
+            let Some((name, rest)) = rest.split_once(':') else {
+                continue;
+            };
+            let Some((_, val)) = rest.split_once('=') else {
+                continue;
+            };
             let raw = val.trim().trim_end_matches(';').trim().to_string();
             m.consts.insert(name.trim().to_string(), (parse_value(&raw), raw, n + 1));
         } else if l.starts_with("windows_link::link!(") {
             let Some(fpos) = l.find(" fn ") else { continue };
             let after = &l[fpos + 4..];
-            let Some((name, rest)) = after.split_once('(') else { continue };
+            let Some((name, rest)) = after.split_once('(') else {
+                continue;
+            };
             let mut depth = 1i32;
             let mut close = None;
             for (i, c) in rest.char_indices() {
@@ -151,7 +157,7 @@ pub fn parse_module(text: &str) -> WsModule {
             if !l.ends_with('{') {
                 continue;
             }
-            let name = rest.split(|c: char| c == ' ' || c == '{' || c == '<').next().unwrap_or("").to_string();
+            let name = rest.split([' ', '{', '<']).next().unwrap_or("").to_string();
             let mut fields = Vec::new();
             for (_, fl) in lines.by_ref() {
                 let fl = fl.trim();
