@@ -346,6 +346,46 @@ const RUST_MODULES: &[&str] = &[
     "Win32/Storage/FileSystem",
 ];
 
+/// Where windows-sys keeps the constants of the knowledge base.
+const RUST_CONST_MODULES: &[&str] = &[
+    "Win32/System/Rpc",
+    "Win32/System/Com",
+    "Win32/Security/Authentication/Identity",
+    "Win32/Security",
+    "Win32/Security/Credentials",
+    "Win32/Storage/FileSystem",
+    "Win32/System/Pipes",
+    "Win32/Foundation",
+];
+
+/// Rust code names the same constants: where windows-sys has a mingw-w64
+/// constant, the values must agree.
+fn cross_check_constants(src: &Sources, kb: &KbFile, r: &mut Report) {
+    let mut absent = Vec::new();
+    for (group, consts) in &kb.constants {
+        if group.starts_with(WS_PREFIX) {
+            continue;
+        }
+        for (name, want) in consts {
+            let found = RUST_CONST_MODULES.iter().find_map(|m| {
+                let module = src.ws(m).ok()?;
+                module.consts.get(name).map(|(v, raw, line)| (v.clone(), raw.clone(), format!("{m}/mod.rs:{line}")))
+            });
+            match found {
+                None => absent.push(name.as_str()),
+                Some((Some(v), _, _)) if same_value(want, &v) => r.ok("constants (windows-sys cross-check)"),
+                Some((_, raw, at)) => r.problem(format!(
+                    "constant {name} = {} in api.toml ({group}), but windows-sys {at} has `{raw}`",
+                    show(want)
+                )),
+            }
+        }
+    }
+    if !absent.is_empty() {
+        r.notes.push(format!("not in windows-sys (C-only names): {}", absent.join(", ")));
+    }
+}
+
 /// Rust call sites use positions: windows-sys must have the same parameters
 /// in the same order as the C header (its names are lower case).
 fn cross_check_windows_sys(src: &Sources, name: &str, want: &[&str], r: &mut Report) {
@@ -540,6 +580,7 @@ fn kb_matches_headers() {
 
     let mut r = Report::default();
     check_constants(&src, &kb, &mut r);
+    cross_check_constants(&src, &kb, &mut r);
     check_functions(&src, &kb, &mut r);
     check_methods(&src, &kb, &mut r);
     check_structs(&src, &kb, &ws_modules, &mut r);

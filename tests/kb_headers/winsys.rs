@@ -60,7 +60,7 @@ fn unquote(s: &str) -> Option<String> {
     Some(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
 }
 
-/// `20u32`, `-1i32`, `0x80010119_u32 as _`, `windows_sys::core::w!("NTLM")`.
+/// `20u32`, `-1i32`, `0x80010119_u32 as _`, `true`, `windows_sys::core::w!("NTLM")`.
 pub fn parse_value(v: &str) -> Option<Val> {
     let v = v.trim();
     for mac in ["windows_sys::core::w!(", "windows_sys::core::s!("] {
@@ -69,6 +69,11 @@ pub fn parse_value(v: &str) -> Option<Val> {
         }
     }
     let v = v.split(" as ").next()?.trim();
+    match v {
+        "true" => return Some(Val::Int(1)),
+        "false" => return Some(Val::Int(0)),
+        _ => {}
+    }
     let (neg, v) = match v.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, v),
