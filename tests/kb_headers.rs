@@ -10,7 +10,9 @@
 //! the header's macros; a `windows-sys:` fact that mingw-w64 does have.
 //!
 //! Without the headers it prints how to install them and passes, unless
-//! `RPCLINT_REQUIRE_HEADERS=1`.
+//! `RPCLINT_REQUIRE_HEADERS=1` (CI should set it and install the package).
+//! `RPCLINT_MINGW_INCLUDE` points it at another include directory.
+//! Run with `-- --nocapture` to see how many facts were verified.
 //!
 //! `kb_is_well_formed` checks the file itself: it parses, names are unique,
 //! helpers are not APIs, and every API and constant the rules name is there.
