@@ -47,6 +47,10 @@ pub enum Role {
     FileParams,
     /// SQOS flags alone (`dwSecurityQosFlags`).
     SqosFlags,
+    /// `CreateNamedPipe`'s `dwOpenMode` (`PIPE_ACCESS_*`, `FILE_FLAG_FIRST_PIPE_INSTANCE`).
+    PipeOpenMode,
+    /// `CreateNamedPipe`'s `dwPipeMode` (`PIPE_TYPE_*`, `PIPE_REJECT_REMOTE_CLIENTS`).
+    PipeMode,
     ObjectUuid,
     Protseq,
     NetworkAddress,
@@ -99,6 +103,8 @@ impl Role {
             Role::FileFlags => "file-flags",
             Role::FileParams => "file-params",
             Role::SqosFlags => "sqos-flags",
+            Role::PipeOpenMode => "pipe-open-mode",
+            Role::PipeMode => "pipe-mode",
             Role::ObjectUuid => "object-uuid",
             Role::Protseq => "protseq",
             Role::NetworkAddress => "network-address",
