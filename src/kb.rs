@@ -232,6 +232,9 @@ pub struct StructField {
     pub name: String,
     #[serde(default)]
     pub role: Option<Role>,
+    /// For a pointer to another struct (`SecurityQos` of a binding's security).
+    #[serde(default, rename = "struct")]
+    pub struct_type: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -13,7 +13,7 @@ mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Call, FileIr, Function};
-use crate::kb::{Api, Kb, Role};
+use crate::kb::{Api, Dir, Kb, Role};
 use crate::resolve::{CallFacts, FunctionFacts, Value};
 use crate::source::FileId;
 
@@ -195,20 +195,41 @@ impl<'a> ApiCall<'a> {
     pub fn role_values(&self, kb: &'a Kb, role: Role) -> Vec<RoleValue<'a>> {
         let mut out = Vec::new();
         for (param, value) in self.api.params.iter().zip(&self.facts.args) {
+            // Outputs (a query's `pImpLevel`) are not settings the code chose.
+            if param.dir == Dir::Out {
+                continue;
+            }
             if param.role == Some(role) && param.struct_type.is_none() {
                 out.push(RoleValue { value: value.clone(), param: &param.name, field: None });
                 continue;
             }
-            let Some(st) = value.as_struct() else { continue };
-            let def = st.ty.as_deref().and_then(|t| kb.struct_def(t)).or_else(|| {
-                param.struct_type.as_deref().and_then(|t| kb.struct_def(t))
-            });
-            let Some(def) = def else { continue };
-            for f in def.fields.iter().filter(|f| f.role == Some(role)) {
-                out.push(RoleValue { value: st.field_named(&f.name), param: &param.name, field: Some(&f.name) });
-            }
+            struct_roles(kb, value, param.struct_type.as_deref(), role, &param.name, 2, &mut out);
         }
         out
+    }
+}
+
+/// The fields with `role` of the struct `value` is or points to; `declared`
+/// is the struct type the API expects there, for values whose type is not
+/// written (`Default::default()`). Nested struct pointers are followed.
+fn struct_roles<'a>(
+    kb: &'a Kb,
+    value: &Value,
+    declared: Option<&'a str>,
+    role: Role,
+    param: &'a str,
+    depth: u8,
+    out: &mut Vec<RoleValue<'a>>,
+) {
+    let Some(st) = value.as_struct() else { return };
+    let def = st.ty.as_deref().and_then(|t| kb.struct_def(t)).or_else(|| declared.and_then(|t| kb.struct_def(t)));
+    let Some(def) = def else { return };
+    for f in &def.fields {
+        if f.role == Some(role) && f.struct_type.is_none() {
+            out.push(RoleValue { value: st.field_named(&f.name), param, field: Some(&f.name) });
+        } else if f.struct_type.is_some() && depth > 0 {
+            struct_roles(kb, &st.field_named(&f.name), f.struct_type.as_deref(), role, param, depth - 1, out);
+        }
     }
 }
 
