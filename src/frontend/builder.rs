@@ -25,6 +25,8 @@ pub(crate) struct FnBuilder {
     switches: Vec<SwitchState>,
     /// Loop targets of enclosing code, hidden while lowering a closure body.
     loops_stash: Vec<Vec<LoopTargets>>,
+    /// Scope depth at each open closure: its `return` ends only its own scopes.
+    closure_scopes: Vec<usize>,
 }
 
 struct LoopTargets {
@@ -54,6 +56,7 @@ impl FnBuilder {
             return_targets: Vec::new(),
             switches: Vec::new(),
             loops_stash: Vec::new(),
+            closure_scopes: Vec::new(),
         };
         b.cur = b.new_block();
         b
@@ -182,6 +185,16 @@ impl FnBuilder {
         self.cur = self.new_block();
     }
 
+    /// Ends the current block with `term` without opening a new one: the
+    /// caller continues elsewhere with [`FnBuilder::switch_to`].
+    pub(crate) fn end_block(&mut self, term: Terminator) {
+        if let Some(slot) = self.blocks.get_mut(self.cur.index()) {
+            if slot.1.is_none() {
+                slot.1 = Some(term);
+            }
+        }
+    }
+
     /// Continues in `bb` (which the caller has made reachable, or not).
     pub(crate) fn switch_to(&mut self, bb: BlockId) {
         self.cur = bb;
@@ -277,9 +290,11 @@ impl FnBuilder {
         }
     }
 
-    /// Before a `return`: the end of every open scope on this path.
+    /// Before a `return`: the end of every open scope on this path (inside
+    /// a closure, only the closure's own scopes: its `return` leaves the closure).
     pub(crate) fn end_all_scopes(&mut self) {
-        self.end_scopes_down_to(1);
+        let depth = self.closure_scopes.last().copied().unwrap_or(1);
+        self.end_scopes_down_to(depth);
     }
 
     // labels and goto
@@ -349,12 +364,14 @@ impl FnBuilder {
         self.cur = arms[0];
         self.return_targets.push(Some(after));
         self.loops_stash.push(std::mem::take(&mut self.loops));
+        self.closure_scopes.push(self.scopes.len());
         self.push_scope();
         after
     }
 
     pub(crate) fn closure_end(&mut self, after: BlockId) {
         self.pop_scope();
+        self.closure_scopes.pop();
         self.return_targets.pop();
         self.loops = self.loops_stash.pop().unwrap_or_default();
         self.goto_and_continue(after);
