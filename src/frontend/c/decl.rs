@@ -69,6 +69,10 @@ impl Cx<'_> {
         if let Some(t) = ty_node.filter(|t| t.kind() == "enum_specifier") {
             self.type_spec(t, None);
         }
+        if let Some(t) = ty_node.filter(|t| t.kind() == "macro_type_specifier") {
+            self.macro_statement(b, n, t);
+            return;
+        }
         let ty = ty_node.and_then(|t| self.last_ident(t));
         for (field, d) in kids(n) {
             if field == Some("declarator") {
@@ -104,9 +108,17 @@ impl Cx<'_> {
             _ => (Some(d), None),
         };
         let Some(target) = target else { return };
+        if let (Some(v), true) = (value, target.kind() == "function_declarator") {
+            if self.macro_then_assignment(b, target, v) {
+                return;
+            }
+        }
         let info = declarator_name(target);
         let mut value = value.map(|v| self.initializer(b, v, ty.clone(), info.is_array));
         if info.is_function {
+            if let Some(v) = value.filter(|v| super::expr::has_call(b, *v)) {
+                b.eval(v);
+            }
             // `std::wstring s(name);` parses as a function declaration.
             match self.vexing_ctor(b, target, ty.clone()) {
                 Some(v) => value = Some(v),
@@ -128,6 +140,122 @@ impl Cx<'_> {
                 span(d),
             );
         }
+    }
+
+    /// `TRACE(x)` + newline + `status = f();` read as a declaration of
+    /// `status` with the type `TRACE(x)`: the macro call, then assignments
+    /// to the names (which are not new variables).
+    fn macro_statement(&mut self, b: &mut FnBuilder, decl: Node<'_>, ty: Node<'_>) {
+        self.macro_call(b, ty);
+        for (field, d) in kids(decl) {
+            if field != Some("declarator") || d.kind() != "init_declarator" {
+                continue;
+            }
+            let (Some(target), Some(value)) = (
+                d.child_by_field_name("declarator"),
+                d.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            let place = self.place(b, target);
+            let v = self.initializer(b, value, None, false);
+            b.assign(place, v, span(d));
+        }
+    }
+
+    /// `MACRO(x)` read as a type (`macro_type_specifier`): a call.
+    pub(super) fn macro_call(&mut self, b: &mut FnBuilder, ty: Node<'_>) {
+        let Some(name) = ty.child_by_field_name("name") else {
+            return;
+        };
+        let args = ty
+            .child_by_field_name("type")
+            .and_then(|t| t.child_by_field_name("type").or(Some(t)))
+            .and_then(last_ident_node)
+            .map(|a| b.name(self.text(a), span(a)));
+        let call = b.call(self.text(name), None, args.into_iter().collect(), span(ty));
+        b.eval(call);
+    }
+
+    /// `TRACE(x)` + newline + `status = f();`: a macro call without a
+    /// semicolon, which tree-sitter reads as the declaration
+    /// `TRACE(x) status = f()`; lowered as the call, then the assignment.
+    fn macro_then_assignment(
+        &mut self,
+        b: &mut FnBuilder,
+        fdecl: Node<'_>,
+        value: Node<'_>,
+    ) -> bool {
+        let Some(target) = kids(fdecl)
+            .find(|(f, k)| f.is_none() && k.kind() == "identifier")
+            .map(|(_, k)| k)
+        else {
+            return false;
+        };
+        self.recovered_call(b, fdecl);
+        let place = self.place(b, target);
+        let v = self.initializer(b, value, None, false);
+        b.assign(place, v, span(fdecl).to(span(value)));
+        true
+    }
+
+    /// A call that error recovery read as a function declarator
+    /// `NAME(params)`: the "parameters" are its arguments.
+    pub(super) fn recovered_call(&mut self, b: &mut FnBuilder, fdecl: Node<'_>) {
+        let Some(name) = fdecl
+            .child_by_field_name("declarator")
+            .and_then(last_ident_node)
+        else {
+            return;
+        };
+        let mut args = Vec::new();
+        if let Some(params) = fdecl.child_by_field_name("parameters") {
+            // Flattened one level: error recovery splits `, 0, &qos` into pieces.
+            let mut flat = Vec::new();
+            for (_, p) in kids(params) {
+                if p.is_error() {
+                    flat.extend(kids(p).map(|(_, k)| k));
+                } else {
+                    flat.push(p);
+                }
+            }
+            // `&x` may come apart into a `&` token and a name.
+            let mut pending: Option<&str> = None;
+            for p in flat {
+                if !p.is_named() {
+                    pending = matches!(p.kind(), "&" | "*").then(|| p.kind());
+                    continue;
+                }
+                let arg = match p.kind() {
+                    "parameter_declaration" => {
+                        match p.child_by_field_name("type").and_then(last_ident_node) {
+                            Some(t) if p.child_by_field_name("declarator").is_none() => {
+                                b.name(self.text(t), span(t))
+                            }
+                            _ => b.unknown(span(p)),
+                        }
+                    }
+                    "comment" => continue,
+                    _ => self.expr(b, p),
+                };
+                let arg = match pending.take() {
+                    Some("&") => b.expr(ExprKind::AddrOf(arg), span(p)),
+                    Some(_) => b.expr(ExprKind::Deref(arg), span(p)),
+                    None => arg,
+                };
+                args.push(arg);
+            }
+        }
+        let end = fdecl
+            .child_by_field_name("parameters")
+            .map_or(fdecl.end_byte(), |p| p.end_byte());
+        let call = b.call(
+            self.text(name),
+            None,
+            args,
+            crate::ir::Span::new(name.start_byte(), end),
+        );
+        b.eval(call);
     }
 
     /// C++'s most vexing parse: `T x(a, b);` where every "parameter" is a

@@ -62,6 +62,17 @@ const WORDS: &[&str] = &[
     "__END_DECLS",
 ];
 
+/// RPC's exception macros, rewritten to the SEH keywords they expand to
+/// (padded with spaces to keep their length).
+const REWRITES: &[(&str, &str)] = &[
+    ("RpcTryExcept", "__try"),
+    ("RpcExcept", "__except"),
+    ("RpcEndExcept", ""),
+    ("RpcTryFinally", "__try"),
+    ("RpcFinally", "__finally"),
+    ("RpcEndFinally", ""),
+];
+
 /// Macros that take one parenthesised argument and only annotate:
 /// `STDMETHODIMP_(ULONG)` is a return type the lowering does not need.
 const WRAPPERS: &[&str] = &["STDMETHODIMP_", "STDAPI_", "IFACEMETHODIMP_"];
@@ -200,6 +211,14 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
                 }
                 if WORDS.contains(&word) {
                     blank(text, out, start..i);
+                } else if let Some((_, to)) = REWRITES.iter().find(|(from, _)| *from == word) {
+                    blank(text, out, start..i);
+                    if let Some(buf) = out
+                        .as_mut()
+                        .and_then(|b| b.get_mut(start..start + to.len()))
+                    {
+                        buf.copy_from_slice(to.as_bytes());
+                    }
                 } else if WRAPPERS.contains(&word) || is_sal(word) {
                     let end = args_end(bytes, i).unwrap_or(i);
                     blank(text, out, start..end);
@@ -298,7 +317,7 @@ mod tests {
         assert_eq!(out.len(), t.len());
         assert_eq!(
             out,
-            "HRESULT        f(     RPC_BINDING_HANDLE h,                BYTE *p,          PVOID q)"
+            "HRESULT        f(     RPC_BINDING_HANDLE h,               BYTE *p,          PVOID q)"
         );
         assert_eq!(
             s("STDMETHODIMP_(ULONG) C::Release()"),
@@ -311,6 +330,15 @@ mod tests {
         let t = "#define WINAPI __stdcall\n#define X \\\n  WINAPI\nx = \"WINAPI\"; /* WINAPI */ // _In_\n__int64 v; INFO i;";
         assert_eq!(sanitize(t), None);
         assert_eq!(s("y = R\"(WINAPI)\" WINAPI"), "y = R\"(WINAPI)\"       ");
+    }
+
+    #[test]
+    fn rewrites_rpc_exception_macros() {
+        let t = "RpcTryExcept { a(); } RpcExcept(1) { b(); } RpcEndExcept";
+        assert_eq!(
+            s(t),
+            "__try        { a(); } __except (1) { b(); }             "
+        );
     }
 
     #[test]

@@ -124,6 +124,9 @@ impl Cx<'_> {
             "attributed_statement" | "ERROR" | "preproc_else" | "preproc_elif" => {
                 self.stmts_of(b, n)
             }
+            // Error recovery reads `MACRO(x)` + newline + `f(a, b)` as a declarator.
+            "function_declarator" => self.recovered_call(b, n),
+            "macro_type_specifier" => self.macro_call(b, n),
             k if k.ends_with("expression") || k.ends_with("literal") || k == "identifier" => {
                 self.effects(b, n)
             }
