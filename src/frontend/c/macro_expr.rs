@@ -351,10 +351,7 @@ impl<'a> Parser<'a, '_> {
     fn expr_inner(&mut self, min_bp: u8) -> Option<ExprId> {
         let start = self.pos;
         let mut lhs = self.unary()?;
-        loop {
-            let Some(Tok::Punct(p)) = self.peek() else {
-                break;
-            };
+        while let Some(Tok::Punct(p)) = self.peek() {
             let p = *p;
             if p == "?" {
                 if TERNARY_BP < min_bp {

@@ -573,7 +573,7 @@ fn deep_other_shapes_do_not_overflow() {
             format!("void f() {{ {} }}", "if (a) ".repeat(n) + "g();"),
             format!("int {}p;", "*".repeat(n)),
             format!("{}{}", "namespace a { ".repeat(n), "}".repeat(n)),
-            format!("{}", "#ifdef A\n".repeat(n)),
+            "#ifdef A\n".repeat(n),
             format!("#define X {}1{}", "(".repeat(n), ")".repeat(n)),
             format!("int a = {}1{};", "{".repeat(n), "}".repeat(n)),
             format!("void f() {{ {} }}", "[&]{ ".repeat(n) + &"};".repeat(n)),
