@@ -75,7 +75,7 @@ const REWRITES: &[(&str, &str)] = &[
 
 /// Macros that take one parenthesised argument and only annotate:
 /// `STDMETHODIMP_(ULONG)` is a return type the lowering does not need.
-const WRAPPERS: &[&str] = &["STDMETHODIMP_", "STDAPI_", "IFACEMETHODIMP_"];
+const WRAPPERS: &[&str] = &["STDMETHODIMP_", "STDAPI_", "IFACEMETHODIMP_", "DECLSPEC_ALIGN", "DECLSPEC_UUID"];
 
 /// A SAL annotation: `_In_`, `_Out_writes_(n)`, `_COM_Outptr_`, or an old
 /// `__in`, `__out_ecount(n)`.
@@ -219,6 +219,14 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
                     {
                         buf.copy_from_slice(to.as_bytes());
                     }
+                } else if word == "MIDL_INTERFACE" {
+                    // `MIDL_INTERFACE("uuid") IFoo : public IUnknown` is a struct.
+                    let end = args_end(bytes, i).unwrap_or(i);
+                    blank(text, out, start..end);
+                    if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + 6)) {
+                        buf.copy_from_slice(b"struct");
+                    }
+                    i = end;
                 } else if WRAPPERS.contains(&word) || is_sal(word) {
                     let end = args_end(bytes, i).unwrap_or(i);
                     blank(text, out, start..end);
@@ -330,6 +338,12 @@ mod tests {
         let t = "#define WINAPI __stdcall\n#define X \\\n  WINAPI\nx = \"WINAPI\"; /* WINAPI */ // _In_\n__int64 v; INFO i;";
         assert_eq!(sanitize(t), None);
         assert_eq!(s("y = R\"(WINAPI)\" WINAPI"), "y = R\"(WINAPI)\"       ");
+    }
+
+    #[test]
+    fn midl_interface_is_a_struct() {
+        let t = "MIDL_INTERFACE(\"0000\") IFoo : public IUnknown {";
+        assert_eq!(s(t), "struct                 IFoo : public IUnknown {");
     }
 
     #[test]
