@@ -75,7 +75,13 @@ const REWRITES: &[(&str, &str)] = &[
 
 /// Macros that take one parenthesised argument and only annotate:
 /// `STDMETHODIMP_(ULONG)` is a return type the lowering does not need.
-const WRAPPERS: &[&str] = &["STDMETHODIMP_", "STDAPI_", "IFACEMETHODIMP_", "DECLSPEC_ALIGN", "DECLSPEC_UUID"];
+const WRAPPERS: &[&str] = &[
+    "STDMETHODIMP_",
+    "STDAPI_",
+    "IFACEMETHODIMP_",
+    "DECLSPEC_ALIGN",
+    "DECLSPEC_UUID",
+];
 
 /// A SAL annotation: `_In_`, `_Out_writes_(n)`, `_COM_Outptr_`, or an old
 /// `__in`, `__out_ecount(n)`.

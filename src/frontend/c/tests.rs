@@ -606,3 +606,34 @@ fn arbitrary_bytes_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn local_types_owners_and_kinds() {
+    let ir = lower(
+        "Foo::~Foo() {}\nvoid f(const std::wstring& name, RPC_SECURITY_QOS *pQos) { CComPtr<IClientSecurity> cs; auto x = 1; struct _QOS q; }\n",
+        true,
+        Depth::Full,
+    );
+    let dtor = &ir.functions[0];
+    assert_eq!(
+        (dtor.name.as_str(), dtor.owner.as_deref()),
+        ("~Foo", Some("Foo"))
+    );
+    assert_eq!(dtor.kind, crate::ir::FunctionKind::Destructor);
+    let f = &ir.functions[1];
+    let tys: Vec<(&str, Option<&str>, bool)> = f
+        .locals
+        .iter()
+        .map(|l| (l.name.as_str(), l.ty.as_deref(), l.is_param))
+        .collect();
+    assert_eq!(
+        tys,
+        vec![
+            ("name", Some("wstring"), true),
+            ("pQos", Some("RPC_SECURITY_QOS"), true),
+            ("cs", Some("CComPtr"), false),
+            ("x", None, false),
+            ("q", Some("_QOS"), false),
+        ]
+    );
+}
