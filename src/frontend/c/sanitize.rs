@@ -15,6 +15,11 @@
 /// Words that are only annotations: calling conventions, import/export
 /// markers, old `IN`/`OUT` parameter annotations.
 const WORDS: &[&str] = &[
+    "UNALIGNED",
+    "__UNALIGNED",
+    "DECLSPEC_NOVTABLE",
+    "DECLSPEC_SELECTANY",
+    "ATL_NO_VTABLE",
     "WINAPI",
     "WINAPIV",
     "APIENTRY",
@@ -225,6 +230,37 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
                     {
                         buf.copy_from_slice(to.as_bytes());
                     }
+                } else if matches!(
+                    word,
+                    "STDMETHOD" | "IFACEMETHOD" | "STDMETHOD_" | "IFACEMETHOD_"
+                ) {
+                    // `STDMETHOD(Run)(..)` is `HRESULT Run(..)`; `STDMETHOD_(ULONG, AddRef)(..)`
+                    // is `ULONG AddRef(..)`: keep the names, blank the punctuation.
+                    if let Some(end) = args_end(bytes, i) {
+                        blank(text, out, start..i);
+                        if !word.ends_with('_') {
+                            if let Some(buf) =
+                                out.as_mut().and_then(|b| b.get_mut(start..start + 7))
+                            {
+                                buf.copy_from_slice(b"HRESULT");
+                            }
+                        }
+                        let open = i + bytes
+                            .get(i..end)
+                            .and_then(|r| r.iter().position(|&c| c == b'('))
+                            .unwrap_or(0);
+                        blank(text, out, open..open + 1);
+                        blank(text, out, end - 1..end);
+                        if word.ends_with('_') {
+                            if let Some(comma) = bytes
+                                .get(open..end)
+                                .and_then(|r| r.iter().position(|&c| c == b','))
+                            {
+                                blank(text, out, open + comma..open + comma + 1);
+                            }
+                        }
+                        i = end;
+                    }
                 } else if word == "MIDL_INTERFACE" {
                     // `MIDL_INTERFACE("uuid") IFoo : public IUnknown` is a struct.
                     let end = args_end(bytes, i).unwrap_or(i);
@@ -344,6 +380,15 @@ mod tests {
         let t = "#define WINAPI __stdcall\n#define X \\\n  WINAPI\nx = \"WINAPI\"; /* WINAPI */ // _In_\n__int64 v; INFO i;";
         assert_eq!(sanitize(t), None);
         assert_eq!(s("y = R\"(WINAPI)\" WINAPI"), "y = R\"(WINAPI)\"       ");
+    }
+
+    #[test]
+    fn com_method_macros() {
+        assert_eq!(s("STDMETHOD(Run)(BSTR n)"), "HRESULT   Run (BSTR n)");
+        assert_eq!(
+            s("STDMETHOD_(ULONG, AddRef)()"),
+            "           ULONG  AddRef ()"
+        );
     }
 
     #[test]
