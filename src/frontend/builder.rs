@@ -25,6 +25,8 @@ pub(crate) struct FnBuilder {
     switches: Vec<SwitchState>,
     /// Loop targets of enclosing code, hidden while lowering a closure body.
     loops_stash: Vec<Vec<LoopTargets>>,
+    /// Scope depth at each open closure: its `return` ends only its own scopes.
+    closure_scopes: Vec<usize>,
 }
 
 struct LoopTargets {
@@ -54,6 +56,7 @@ impl FnBuilder {
             return_targets: Vec::new(),
             switches: Vec::new(),
             loops_stash: Vec::new(),
+            closure_scopes: Vec::new(),
         };
         b.cur = b.new_block();
         b
@@ -92,6 +95,7 @@ impl FnBuilder {
     }
 
     /// A compiler-made local (the value of an `if` used as an expression).
+    #[allow(dead_code)] // not every frontend needs every primitive
     pub(crate) fn temp(&mut self, span: Span) -> LocalId {
         let id = LocalId::from_index(self.func.locals.len());
         self.func.locals.push(Local { name: String::new(), ty: None, span, is_param: false });
@@ -131,6 +135,7 @@ impl FnBuilder {
         self.func.exprs.get(id.index()).map(|e| &e.kind)
     }
 
+    #[allow(dead_code)] // not every frontend needs every primitive
     pub(crate) fn expr_span(&self, id: ExprId) -> Span {
         self.func.exprs.get(id.index()).map(|e| e.span).unwrap_or_default()
     }
@@ -167,6 +172,7 @@ impl FnBuilder {
         id
     }
 
+    #[allow(dead_code)] // not every frontend needs every primitive
     pub(crate) fn current(&self) -> BlockId {
         self.cur
     }
@@ -180,6 +186,16 @@ impl FnBuilder {
             }
         }
         self.cur = self.new_block();
+    }
+
+    /// Ends the current block with `term` without opening a new one: the
+    /// caller continues elsewhere with [`FnBuilder::switch_to`].
+    pub(crate) fn end_block(&mut self, term: Terminator) {
+        if let Some(slot) = self.blocks.get_mut(self.cur.index()) {
+            if slot.1.is_none() {
+                slot.1 = Some(term);
+            }
+        }
     }
 
     /// Continues in `bb` (which the caller has made reachable, or not).
@@ -198,6 +214,7 @@ impl FnBuilder {
     }
 
     /// Branches on `cond`; returns the (then, else) blocks, current is neither.
+    #[allow(dead_code)] // not every frontend needs every primitive
     pub(crate) fn branch(&mut self, cond: ExprId) -> (BlockId, BlockId) {
         let then_ = self.new_block();
         let else_ = self.new_block();
@@ -277,9 +294,11 @@ impl FnBuilder {
         }
     }
 
-    /// Before a `return`: the end of every open scope on this path.
+    /// Before a `return`: the end of every open scope on this path (inside
+    /// a closure, only the closure's own scopes: its `return` leaves the closure).
     pub(crate) fn end_all_scopes(&mut self) {
-        self.end_scopes_down_to(1);
+        let depth = self.closure_scopes.last().copied().unwrap_or(1);
+        self.end_scopes_down_to(depth);
     }
 
     // labels and goto
@@ -349,12 +368,14 @@ impl FnBuilder {
         self.cur = arms[0];
         self.return_targets.push(Some(after));
         self.loops_stash.push(std::mem::take(&mut self.loops));
+        self.closure_scopes.push(self.scopes.len());
         self.push_scope();
         after
     }
 
     pub(crate) fn closure_end(&mut self, after: BlockId) {
         self.pop_scope();
+        self.closure_scopes.pop();
         self.return_targets.pop();
         self.loops = self.loops_stash.pop().unwrap_or_default();
         self.goto_and_continue(after);
