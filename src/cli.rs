@@ -62,6 +62,16 @@ enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+    /// Print the intermediate representation of files (for bug reports).
+    #[command(hide = true)]
+    DebugIr(DebugIrArgs),
+}
+
+#[derive(Args, Debug)]
+struct DebugIrArgs {
+    /// Source files (the extension decides the language)
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug, Default)]
@@ -215,6 +225,7 @@ where
         Some(Command::Check(ref args)) => check(args, &mut ui, stdout),
         Some(Command::Rules(ref args)) => list_rules(args, env, stdout),
         Some(Command::Explain(ref args)) => explain(args, &mut ui, stdout),
+        Some(Command::DebugIr(ref args)) => debug_ir(args, &mut ui, stdout),
     };
     match result {
         Ok(code) => code,
@@ -228,6 +239,31 @@ where
             EXIT_ERROR
         }
     }
+}
+
+/// `rpclint debug-ir FILE...`: the IR each file lowers to.
+fn debug_ir(args: &DebugIrArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::Result<u8> {
+    let mut code = EXIT_OK;
+    for path in &args.files {
+        let Some(lang) = crate::frontend::Lang::from_path(path) else {
+            ui.error(Some(&path.display().to_string()), "not a C, C++ or Rust file");
+            code = EXIT_ERROR;
+            continue;
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let (text, _) = crate::source::decode(&bytes);
+                let ir = crate::frontend::lower(lang, &text, crate::frontend::Depth::Full);
+                writeln!(stdout, "# {}", path.display())?;
+                stdout.write_all(ir.dump().as_bytes())?;
+            }
+            Err(e) => {
+                ui.error(Some(&path.display().to_string()), &discover::io_message(&e));
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    Ok(code)
 }
 
 /// Error reporting on stderr. Failing to write there is ignored: there is

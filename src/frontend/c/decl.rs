@@ -272,6 +272,12 @@ impl Cx<'_> {
         let params = fdecl.child_by_field_name("parameters")?;
         let mut names = Vec::new();
         for p in named(params) {
+            // `std::wstring s(reinterpret_cast<wchar_t*>(raw))` parses as a
+            // parameter of type `reinterpret_cast<..>` taking `(raw)`: a cast of `raw`.
+            if let Some(inner) = self.cast_shaped_parameter(p) {
+                names.push(inner);
+                continue;
+            }
             let t = p.child_by_field_name("type")?;
             let simple = p.kind() == "parameter_declaration"
                 && p.child_by_field_name("declarator").is_none()
@@ -292,6 +298,29 @@ impl Cx<'_> {
             .map(|t| b.name(self.text(*t), span(*t)))
             .collect();
         Some(self.ctor_value(b, args, ty, span(params)))
+    }
+
+    /// The name inside a parameter that is really `xxx_cast<T>(name)`.
+    fn cast_shaped_parameter<'t>(&self, p: Node<'t>) -> Option<Node<'t>> {
+        let t = p.child_by_field_name("type")?;
+        if t.kind() != "template_type" {
+            return None;
+        }
+        let cast = self.text(t.child_by_field_name("name")?);
+        if !matches!(cast, "reinterpret_cast" | "static_cast" | "const_cast" | "dynamic_cast") {
+            return None;
+        }
+        let d = p.child_by_field_name("declarator")?;
+        if d.kind() != "abstract_function_declarator" {
+            return None;
+        }
+        let inner = named(d.child_by_field_name("parameters")?).collect::<Vec<_>>();
+        match inner.as_slice() {
+            [one] if one.kind() == "parameter_declaration" && named(*one).count() == 1 => {
+                one.child_by_field_name("type").filter(|t| t.kind() == "type_identifier")
+            }
+            _ => None,
+        }
     }
 
     /// A declaration's initialiser: an expression, a braced list or `(args)`.
