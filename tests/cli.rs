@@ -807,3 +807,107 @@ fn bin_sarif_without_findings_is_well_formed() {
         true
     );
 }
+
+// ----- the real engine on real code ------------------------------------------
+
+const CLIENT_C: &str = r#"#include <rpc.h>
+#include "levels.h"
+
+RPC_STATUS bind(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
+{
+    return RpcBindingSetAuthInfoExW(h, spn, APP_LEVEL,
+                                    RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, qos);
+}
+
+RPC_STATUS bind_signed(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
+{
+    return RpcBindingSetAuthInfoExW(h, spn, RPC_C_AUTHN_LEVEL_PKT_INTEGRITY, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, qos);
+}
+"#;
+const LEVELS_H: &str = "#define APP_LEVEL RPC_C_AUTHN_LEVEL_CONNECT\n";
+
+#[test]
+fn bin_short_format_reports_findings_and_exits_1() {
+    let tree = Tree::new(&[("src/client.c", CLIENT_C), ("src/levels.h", LEVELS_H)]);
+    let out = cargo_bin_cmd!("rpclint")
+        .current_dir(tree.root())
+        .args(["check", "--format", "short", "src"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("src/client.c:6:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT`"), "{text}");
+    assert!(lines[1].starts_with("src/client.c:12:12: warning[missing-privacy]: "), "{text}");
+}
+
+#[test]
+fn bin_human_format_shows_the_define_in_the_header() {
+    let tree = Tree::new(&[("src/client.c", CLIENT_C), ("src/levels.h", LEVELS_H)]);
+    cargo_bin_cmd!("rpclint")
+        .current_dir(tree.root())
+        .args(["check", "--format", "human", "--color", "never", "src"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error[missing-integrity]"))
+        .stdout(predicate::str::contains("src/levels.h:1:1"))
+        .stdout(predicate::str::contains("`RPC_C_AUTHN_LEVEL_CONNECT` set here"))
+        .stdout(predicate::str::contains("help: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`"))
+        .stdout(predicate::str::contains("Found 2 problems (1 error, 1 warning)"));
+}
+
+#[test]
+fn bin_fail_on_error_ignores_warnings() {
+    let tree = Tree::new(&[("client.c", CLIENT_C)]);
+    // Without the header APP_LEVEL is unknown: only the warning is left.
+    cargo_bin_cmd!("rpclint")
+        .current_dir(tree.root())
+        .args(["check", "--fail-on", "error", "--format", "short", "client.c"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("warning[missing-privacy]"));
+}
+
+#[test]
+fn bin_json_format_carries_rule_span_label_and_fingerprint() {
+    let tree = Tree::new(&[("src/client.c", CLIENT_C), ("src/levels.h", LEVELS_H)]);
+    let out = cargo_bin_cmd!("rpclint")
+        .current_dir(tree.root())
+        .args(["check", "--format", "json", "src"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["rule"], "missing-integrity");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["path"], "src/client.c");
+    assert_eq!(d["span"]["start"]["line"], 6);
+    assert_eq!(d["labels"][0]["path"], "src/levels.h");
+    assert_eq!(d["fingerprint"].as_str().map(str::len), Some(16));
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["warnings"], 1);
+}
+
+#[test]
+fn bin_output_is_identical_for_any_thread_count() {
+    let tree = Tree::new(&[("src/client.c", CLIENT_C), ("src/levels.h", LEVELS_H), ("src/b.c", CLIENT_C)]);
+    let run = |jobs: &str| {
+        cargo_bin_cmd!("rpclint")
+            .current_dir(tree.root())
+            .args(["check", "--format", "json", "--jobs", jobs, "src"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("8"));
+}
