@@ -15,14 +15,20 @@ impl Lower<'_> {
         self.lower_cond(&i.cond, else_bb);
         self.lower_block(&i.then_branch, out.clone());
         self.b.pop_scope();
-        let join = self.b.new_block();
-        self.b.goto(join);
-        self.b.switch_to(else_bb);
         match &i.else_branch {
-            Some((_, e)) => self.lower_to(e, out),
-            None => self.deliver_unit(out),
+            Some((_, e)) => {
+                let join = self.b.new_block();
+                self.b.goto(join);
+                self.b.switch_to(else_bb);
+                self.lower_to(e, out);
+                self.b.goto_and_continue(join);
+            }
+            // Without `else`, the else block is where both paths meet.
+            None => {
+                self.b.goto_and_continue(else_bb);
+                self.deliver_unit(out);
+            }
         }
-        self.b.goto_and_continue(join);
     }
 
     /// A condition, possibly a chain `a && let Some(x) = y && x > 3`: each

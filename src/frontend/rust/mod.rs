@@ -220,8 +220,9 @@ impl FileOut {
         self.span(a).to(self.span(b))
     }
 
-    /// A syntax error as a problem; errors without a position (the end of
-    /// the input, a lexer error) are placed at the end of the parsed text.
+    /// A syntax error as a problem. Lexer errors point at the unclosed
+    /// delimiter or literal; errors without a position are placed at the end
+    /// of the parsed text.
     fn error_problem(&self, e: &syn::Error, start: usize, len: usize) -> Problem {
         let r = e.span().byte_range();
         let span = if r.is_empty() && r.start == 0 {
@@ -229,9 +230,16 @@ impl FileOut {
         } else {
             Span::new(start + r.start, start + r.end)
         };
+        let message = e.to_string();
+        // proc-macro2's lexer error says nothing about the cause.
+        let message = if message == "cannot parse string into token stream" {
+            "unclosed or unbalanced delimiter, or unterminated literal".to_string()
+        } else {
+            message
+        };
         Problem {
             span,
-            message: format!("syntax error: {e}"),
+            message: format!("syntax error: {message}"),
         }
     }
 

@@ -320,22 +320,31 @@ impl<'o> Lower<'o> {
                     && !pt.elems.iter().any(|p| matches!(p, Pat::Rest(_))) =>
             {
                 // `let (a, b) = (x, y);` binds element by element.
-                let values: Vec<ExprId> = et.elems.iter().map(|e| self.lower_expr(e)).collect();
-                for (p, v) in pt.elems.iter().zip(values) {
-                    self.bind_value(p, v, span);
+                let values: Vec<(ExprId, bool)> = et
+                    .elems
+                    .iter()
+                    .map(|e| {
+                        let before = self.ncalls;
+                        (self.lower_expr(e), self.ncalls > before)
+                    })
+                    .collect();
+                for (p, (v, has_calls)) in pt.elems.iter().zip(values) {
+                    self.bind_value(p, v, has_calls, span);
                 }
             }
             _ => {
+                let before = self.ncalls;
                 let v = self.lower_expr(init);
-                self.bind_value(pat, v, span);
+                self.bind_value(pat, v, self.ncalls > before, span);
             }
         }
     }
 
     /// Binds an already lowered value to a pattern: an identifier gets the
-    /// value, `_` discards it, anything else keeps it in a temporary and
-    /// declares its bindings with unknown values.
-    fn bind_value(&mut self, pat: &Pat, v: ExprId, span: Span) {
+    /// value, `_` discards it, anything else declares its bindings with
+    /// unknown values (and keeps a value with calls in a temporary, so the
+    /// calls stay anchored in a statement).
+    fn bind_value(&mut self, pat: &Pat, v: ExprId, has_calls: bool, span: Span) {
         let (pat, ty) = peel_pat_type(pat);
         match pat {
             Pat::Ident(pi) if pi.subpat.is_none() => {
@@ -346,8 +355,10 @@ impl<'o> Lower<'o> {
             }
             Pat::Wild(_) => self.b.eval(v),
             _ => {
-                let t = self.b.temp(span);
-                self.b.assign(local_place(t), v, span);
+                if has_calls {
+                    let t = self.b.temp(span);
+                    self.b.assign(local_place(t), v, span);
+                }
                 self.bind_pattern(pat, ty, false, Bind::Unknown);
             }
         }
