@@ -73,12 +73,12 @@ impl Lower<'_> {
                 }
                 None => {
                     self.lower_compound_assign(b);
-                    self.unit(e)
+                    self.unknown_at(place_start(&b.left))
                 }
             },
             Expr::Assign(a) => {
                 self.lower_assign(a);
-                self.unit(e)
+                self.unknown_at(a.eq_token.spans[0])
             }
             Expr::Call(c) => self.lower_call(c),
             Expr::MethodCall(m) => self.lower_method_call(m),
@@ -87,9 +87,17 @@ impl Lower<'_> {
             Expr::Try(t) => self.lower_try(t),
             Expr::Closure(c) => self.lower_closure(c),
             Expr::Async(a) => self.lower_async(a),
-            Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => {
+            Expr::Return(r) => {
                 self.lower_to(e, Out::Discard);
-                self.unit(e)
+                self.unknown_at(r.return_token.span)
+            }
+            Expr::Break(b) => {
+                self.lower_to(e, Out::Discard);
+                self.unknown_at(b.break_token.span)
+            }
+            Expr::Continue(c) => {
+                self.lower_to(e, Out::Discard);
+                self.unknown_at(c.continue_token.span)
             }
             Expr::If(_)
             | Expr::Match(_)
@@ -123,25 +131,31 @@ impl Lower<'_> {
                 for end in [&r.start, &r.end].into_iter().flatten() {
                     self.lower_dropped(end);
                 }
-                self.unit(e)
+                self.unit(&r.limits)
             }
             Expr::Let(l) => {
                 self.lower_dropped(&l.expr);
-                self.unit(e)
+                self.unknown_at(l.let_token.span)
             }
             Expr::Yield(y) => {
                 if let Some(v) = &y.expr {
                     self.lower_dropped(v);
                 }
-                self.unit(e)
+                self.unknown_at(y.yield_token.span)
             }
             _ => self.unit(e),
         }
     }
 
-    /// `Unknown` spanning a (small) syntax node.
+    /// `Unknown` spanning a small syntax node (this tokenises the node).
     fn unit<T: Spanned>(&mut self, node: &T) -> ExprId {
         let span = self.sp(node.span());
+        self.b.unknown(span)
+    }
+
+    /// `Unknown` at one token.
+    fn unknown_at(&mut self, token: PmSpan) -> ExprId {
+        let span = self.sp(token);
         self.b.unknown(span)
     }
 

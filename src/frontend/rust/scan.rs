@@ -21,6 +21,10 @@ pub(super) struct Shape {
     /// The longest run of operator characters and prefix keywords between
     /// two separators (`;`, `,`, `=>`) at one bracket level.
     pub max_run: usize,
+    /// The most of both at once: open brackets plus the runs of every open
+    /// level (`a + b + f(!!x)` nests the call inside the additions). An
+    /// upper bound of how deeply syn's tree nests.
+    pub max_nesting: usize,
 }
 
 /// Keywords that nest syn's tree without a bracket when repeated
@@ -205,18 +209,18 @@ pub(super) fn measure(text: &str) -> Shape {
     let mut shape = Shape::default();
     // The operator run of each open bracket level, outermost first.
     let mut runs: Vec<usize> = vec![0];
+    // The sum of `runs`.
+    let mut run_sum = 0usize;
     let mut after_close = false;
     lex(text, |tok, _, _| {
-        // A `}` followed by a new statement (`if a {} if b {}`) ends the run;
-        // `} else`, `} + 1`, `}.f()` continue it.
+        // A `}` followed by a new statement or item (`if a {} if b {}`,
+        // `fn f() {} #[test] fn g() {}`) ends the run; `} else`, `} as T`,
+        // `} + 1` and `}.f()` continue it.
         if after_close {
             after_close = false;
-            if let Tok::Word(w) = tok {
-                if w != b"else" && w != b"as" {
-                    if let Some(r) = runs.last_mut() {
-                        *r = 0;
-                    }
-                }
+            let continues = matches!(tok, Tok::Op | Tok::Word(b"else" | b"as"));
+            if !continues {
+                reset(&mut runs, &mut run_sum);
             }
         }
         match tok {
@@ -226,27 +230,35 @@ pub(super) fn measure(text: &str) -> Shape {
             }
             Tok::Close(c) => {
                 if runs.len() > 1 {
+                    reset(&mut runs, &mut run_sum);
                     runs.pop();
                 }
                 after_close = c == b'}';
             }
-            Tok::Separator | Tok::FatArrow => {
-                if let Some(r) = runs.last_mut() {
-                    *r = 0;
-                }
+            Tok::Separator | Tok::FatArrow => reset(&mut runs, &mut run_sum),
+            Tok::Op => bump(&mut runs, &mut run_sum, &mut shape),
+            Tok::Word(w) if NESTING_KEYWORDS.contains(&w) => {
+                bump(&mut runs, &mut run_sum, &mut shape)
             }
-            Tok::Op => bump(&mut runs, &mut shape),
-            Tok::Word(w) if NESTING_KEYWORDS.contains(&w) => bump(&mut runs, &mut shape),
             Tok::Word(_) | Tok::Other => {}
         }
+        shape.max_nesting = shape.max_nesting.max(runs.len() - 1 + run_sum);
     });
     shape
 }
 
-fn bump(runs: &mut [usize], shape: &mut Shape) {
+fn bump(runs: &mut [usize], run_sum: &mut usize, shape: &mut Shape) {
     if let Some(r) = runs.last_mut() {
         *r += 1;
+        *run_sum += 1;
         shape.max_run = shape.max_run.max(*r);
+    }
+}
+
+fn reset(runs: &mut [usize], run_sum: &mut usize) {
+    if let Some(r) = runs.last_mut() {
+        *run_sum -= *r;
+        *r = 0;
     }
 }
 
@@ -331,6 +343,10 @@ mod tests {
     fn nesting_and_runs_are_measured() {
         assert_eq!(measure("((((x))))").max_depth, 4);
         assert_eq!(measure("fn f() { a + b + c; d }").max_run, 2);
+        // Runs of enclosing levels add up: three brackets and three operators.
+        assert_eq!(measure("fn f() { a + f(b + g(!x)); }").max_nesting, 6);
+        // Items after a `}` start new runs.
+        assert!(measure(&"fn f() -> &'a T {}\n#[inline] ".repeat(100)).max_nesting <= 4);
         let chain = format!("fn f() {{ if a {{}}{} }}", " else if a {}".repeat(50));
         assert!(measure(&chain).max_run >= 50);
         // Separate statements do not add up.
