@@ -311,7 +311,6 @@ pub(super) fn split_items(text: &str) -> Vec<Range<usize>> {
                         _ => items.push(start..end),
                     }
                     last_stray = true;
-                    return;
                 }
             }
             Tok::Separator if depth == 0 && text.as_bytes().get(start) == Some(&b';') => {
