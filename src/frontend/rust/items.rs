@@ -145,7 +145,14 @@ fn lower_fn(
                 let span = l.sp(r.self_token.span);
                 l.b.declare("self", owner.clone(), span, true);
             }
-            FnArg::Typed(pt) => l.bind_pattern(&pt.pat, type_name(&pt.ty), false, Bind::Param),
+            // `_` binds nothing, but keeps its position in the parameter list.
+            FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Wild(w) => {
+                    let span = l.sp(w.underscore_token.span);
+                    l.b.declare("_", type_name(&pt.ty), span, true);
+                }
+                pat => l.bind_pattern(pat, type_name(&pt.ty), false, Bind::Param),
+            },
         }
     }
     l.lower_block(block, Out::Return);

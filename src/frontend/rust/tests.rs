@@ -413,7 +413,7 @@ fn check(opt: Option<u32>) {
 fn destructuring_and_places() {
     assert_ir!(
         r#"
-fn places(p: *mut RPC_SECURITY_QOS, mut v: Vec<u32>, (a, b): (u32, u32)) {
+fn places(p: *mut RPC_SECURITY_QOS, mut v: Vec<u32>, _: u32, (a, b): (u32, u32)) {
     let (c, d) = (f(), 2);
     let (e, g) = pair();
     let S { h, i: j, .. } = s;
