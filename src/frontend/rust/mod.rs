@@ -188,13 +188,55 @@ fn lower_by_items(out: &mut FileOut, body: &str, start: usize, whole: Option<Pro
     }
 }
 
-/// Whether a top-level chunk is a function (its header, before the first
-/// `{`, `=` or `;`, has the word `fn`): [`Depth::ConstsOnly`] skips those.
+/// Whether a top-level chunk is a function item (its first keyword after
+/// attributes and qualifiers is `fn`): [`Depth::ConstsOnly`] skips those.
+/// `const F: fn() = f;` is a constant; `pub(crate) const unsafe fn` is not.
 fn is_fn_item(chunk: &str) -> bool {
-    let head_end = chunk.find(['{', '=', ';']).unwrap_or(chunk.len());
-    chunk[..head_end]
+    let mut rest = chunk.trim_start();
+    // Outer and inner attributes: `#[..]`, `#![..]`.
+    while let Some(after) = rest.strip_prefix('#') {
+        let after = after.strip_prefix('!').unwrap_or(after).trim_start();
+        if !after.starts_with('[') {
+            return false;
+        }
+        let mut depth = 0usize;
+        let mut end = after.len();
+        for (i, c) in after.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = after[end..].trim_start();
+    }
+    let head_end = rest.find(['{', '=', ';']).unwrap_or(rest.len());
+    let mut after_extern = false;
+    for word in rest[..head_end]
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| w == "fn")
+        .filter(|w| !w.is_empty())
+    {
+        match word {
+            "fn" => return true,
+            "pub" | "crate" | "super" | "self" | "in" | "const" | "async" | "unsafe" | "safe"
+            | "default" => {}
+            "extern" => {
+                after_extern = true;
+                continue;
+            }
+            // The ABI string of `extern "system" fn`.
+            _ if after_extern => {}
+            _ => return false,
+        }
+        after_extern = false;
+    }
+    false
 }
 
 /// What lowering one file collects.

@@ -514,11 +514,24 @@ fn f() { const INNER: u32 = 1; RpcImpersonateClient(None); }
 mod m { pub static S: u32 = 7; pub fn g() {} }
 impl T { const C: u32 = 9; fn method(&self) {} }
 enum E { A = 1 }
+const CALLBACK: fn() = callback;
+#[doc = "x"] pub(crate) const unsafe extern "system" fn g() { const NOT_SEEN: u32 = 1; }
 "#;
     let ir = lower(src, Depth::ConstsOnly);
     assert!(ir.functions.is_empty());
     let names: Vec<&str> = ir.consts.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, vec!["LEVEL", "S", "C", "A"]);
+    assert_eq!(names, vec!["LEVEL", "S", "C", "A", "CALLBACK"]);
+    for (chunk, is_fn) in [
+        ("fn f() {}", true),
+        ("#[inline] #[cfg(feature = \"x\")] pub fn f() {}", true),
+        ("pub(crate) const unsafe extern \"system\" fn f() {}", true),
+        ("const F: fn() = f;", false),
+        ("static S: u32 = 1;", false),
+        ("impl T { fn f() {} }", false),
+        ("mod m { fn f() {} }", false),
+    ] {
+        assert_eq!(super::is_fn_item(chunk), is_fn, "{chunk}");
+    }
     insta::with_settings!(
         { description => src, omit_expression => true, prepend_module_to_snapshot => false },
         { insta::assert_snapshot!(ir.dump()) }
