@@ -42,8 +42,9 @@ const MAX_BRACKET_DEPTH: usize = 256;
 /// not analysed.
 const MAX_NESTING: usize = 4096;
 /// Files at most this deep are parsed on the calling thread: in a debug
-/// build that takes at most about 1.5 MiB of stack; most files need far less
-/// (over crates.io code, 99% nest at most 46 deep, 99.9% at most 100).
+/// build that takes at most about 1.5 MiB of stack. Measured over the 4,400
+/// files of a local cargo registry, 99% nest at most 46 deep (99.9% at most
+/// 100, brackets at most 19), so almost every file is parsed inline.
 const INLINE_BRACKET_DEPTH: usize = 24;
 const INLINE_NESTING: usize = 64;
 /// The helper thread's stack for deeper files: generous for the worst
