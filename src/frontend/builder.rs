@@ -94,6 +94,29 @@ impl FnBuilder {
         id
     }
 
+    /// A local that is not in scope yet: in Rust's `let x = <init>;` the
+    /// initialiser still sees the previous `x`, but may write into the new one
+    /// (`let x = if c { a } else { b };`). [`FnBuilder::bring_into_scope`]
+    /// makes it visible.
+    pub(crate) fn new_local(&mut self, name: &str, ty: Option<String>, span: Span, is_param: bool) -> LocalId {
+        let id = LocalId::from_index(self.func.locals.len());
+        self.func.locals.push(Local { name: name.to_string(), ty, span, is_param });
+        id
+    }
+
+    /// Puts a local made by [`FnBuilder::new_local`] into the innermost scope.
+    pub(crate) fn bring_into_scope(&mut self, id: LocalId) {
+        let name = self.func.locals.get(id.index()).map(|l| l.name.clone()).unwrap_or_default();
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name, id));
+        }
+    }
+
+    /// How many scopes are open (the function's own scope counts as one).
+    pub(crate) fn scope_depth(&self) -> usize {
+        self.scopes.len()
+    }
+
     /// A compiler-made local (the value of an `if` used as an expression).
     #[allow(dead_code)] // not every frontend needs every primitive
     pub(crate) fn temp(&mut self, span: Span) -> LocalId {
@@ -222,6 +245,24 @@ impl FnBuilder {
         (then_, else_)
     }
 
+    /// Branches on `cond` with the else edge to an existing block (the
+    /// shared failure target of `if let .. && let ..` chains); continues in
+    /// the new "then" block, which it returns.
+    pub(crate) fn branch_else_to(&mut self, cond: ExprId, else_: BlockId) -> BlockId {
+        let then_ = self.new_block();
+        self.terminate(Terminator::Branch { cond, then_, else_ });
+        self.cur = then_;
+        then_
+    }
+
+    /// A `match`: one target per arm, no fall-through and no implicit
+    /// default (a `match` is exhaustive); the current block is none of them.
+    pub(crate) fn match_arms(&mut self, scrutinee: ExprId, arms: usize) -> Vec<BlockId> {
+        let targets: Vec<BlockId> = (0..arms).map(|_| self.new_block()).collect();
+        self.terminate(Terminator::Switch { scrutinee, targets: targets.clone() });
+        targets
+    }
+
     /// A choice not written as a condition (`#ifdef` arms, a closure body).
     pub(crate) fn either(&mut self, n: usize) -> Vec<BlockId> {
         let targets: Vec<BlockId> = (0..n).map(|_| self.new_block()).collect();
@@ -280,8 +321,9 @@ impl FnBuilder {
     }
 
     /// Records the end of every scope deeper than `depth` on this path (for
-    /// destructors on `break`), without leaving those scopes in the builder.
-    fn end_scopes_down_to(&mut self, depth: usize) {
+    /// destructors on `break`, or on a `return` from a closure), without
+    /// leaving those scopes in the builder.
+    pub(crate) fn end_scopes_down_to(&mut self, depth: usize) {
         let ended: Vec<LocalId> = self
             .scopes
             .iter()
