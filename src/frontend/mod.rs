@@ -1,9 +1,6 @@
 //! Frontends: the only code that knows tree-sitter or syn. Each lowers a
 //! file's text into the language-neutral [`FileIr`].
 
-// Until the C frontend lands, some builder primitives (labels and `goto`,
-// C's `switch`) have no caller.
-#[allow(dead_code)]
 pub(crate) mod builder;
 mod c;
 mod rust;
