@@ -205,15 +205,9 @@ where
         Err(err) => {
             // --help and --version are "errors" that go to stdout with 0.
             let text = err.render().to_string();
-            let (stream, code): (&mut dyn Write, u8) = if err.use_stderr() {
-                (&mut *stderr, EXIT_ERROR)
-            } else {
-                (&mut *stdout, EXIT_OK)
-            };
-            return match stream
-                .write_all(text.as_bytes())
-                .and_then(|()| stream.flush())
-            {
+            let (stream, code): (&mut dyn Write, u8) =
+                if err.use_stderr() { (&mut *stderr, EXIT_ERROR) } else { (&mut *stdout, EXIT_OK) };
+            return match stream.write_all(text.as_bytes()).and_then(|()| stream.flush()) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => EXIT_ERROR,
                 _ => code,
             };
@@ -232,10 +226,7 @@ where
         // `rpclint | head`: the reader has gone, which is not our failure.
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(err) => {
-            ui.error(
-                None,
-                &format!("cannot write to stdout: {}", discover::io_message(&err)),
-            );
+            ui.error(None, &format!("cannot write to stdout: {}", discover::io_message(&err)));
             EXIT_ERROR
         }
     }
@@ -283,15 +274,8 @@ impl Ui<'_, '_> {
 
     fn unknown_rule(&mut self, name: &str, context: &str) {
         let known: Vec<&str> = self.env.rules.iter().map(|r| r.name).collect();
-        let known = if known.is_empty() {
-            "none yet".to_string()
-        } else {
-            known.join(", ")
-        };
-        self.error(
-            None,
-            &format!("unknown rule `{name}`{context}; known rules: {known}"),
-        );
+        let known = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
+        self.error(None, &format!("unknown rule `{name}`{context}; known rules: {known}"));
     }
 }
 
@@ -299,10 +283,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
     let env = ui.env;
     let mut bad_rule = false;
     for (flag, names) in [("--select", &args.select), ("--ignore", &args.ignore)] {
-        for name in names
-            .iter()
-            .filter(|n| !env.rules.iter().any(|r| r.name == n.as_str()))
-        {
+        for name in names.iter().filter(|n| !env.rules.iter().any(|r| r.name == n.as_str())) {
             ui.unknown_rule(name, &format!(" in {flag}"));
             bad_rule = true;
         }
@@ -315,10 +296,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
         Ok(found) => found,
         Err(DiscoverError::NotFound(paths)) => {
             for path in paths {
-                ui.error(
-                    Some(&crate::source::display_path(&path)),
-                    "no such file or directory",
-                );
+                ui.error(Some(&crate::source::display_path(&path)), "no such file or directory");
             }
             return Ok(EXIT_ERROR);
         }
@@ -336,9 +314,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
     };
     let mut report = (env.engine)(&discovered.files, &settings);
     report.errors.extend(discovered.errors);
-    report
-        .errors
-        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    report.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     report.errors.dedup();
 
     let to_terminal = args.output.is_none() && env.stdout_is_terminal;
@@ -355,21 +331,13 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
         (false, ColorArg::Always) => true,
         (false, ColorArg::Auto) => to_terminal && !env.no_color && !env.dumb_terminal,
     };
-    let opts = EmitOptions {
-        color,
-        summary: !args.quiet,
-        rules: env.rules,
-        src_root: env.current_dir.as_deref(),
-    };
+    let opts = EmitOptions { color, summary: !args.quiet, rules: env.rules, src_root: env.current_dir.as_deref() };
 
     let mut failed = false;
     match &args.output {
         Some(path) => {
             if let Err(err) = write_file(path, format, &report, &opts) {
-                ui.error(
-                    Some(&crate::source::display_path(path)),
-                    &discover::io_message(&err),
-                );
+                ui.error(Some(&crate::source::display_path(path)), &discover::io_message(&err));
                 failed = true;
             }
         }
@@ -390,12 +358,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
     })
 }
 
-fn write_file(
-    path: &Path,
-    format: Format,
-    report: &Report,
-    opts: &EmitOptions<'_>,
-) -> io::Result<()> {
+fn write_file(path: &Path, format: Format, report: &Report, opts: &EmitOptions<'_>) -> io::Result<()> {
     let mut out = io::BufWriter::new(File::create(path)?);
     emit::write(format, report, &mut out, opts)?;
     out.flush()
@@ -437,12 +400,7 @@ fn list_rules(args: &RulesArgs, env: &Env<'_>, stdout: &mut dyn Write) -> io::Re
             let width = env.rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
             for rule in env.rules {
                 let severity = rule.default_severity.as_str();
-                writeln!(
-                    stdout,
-                    "{:width$}  {severity:7}  {}",
-                    rule.name,
-                    rule.summary()
-                )?;
+                writeln!(stdout, "{:width$}  {severity:7}  {}", rule.name, rule.summary())?;
             }
         }
         RulesFormat::Json => {
@@ -451,11 +409,7 @@ fn list_rules(args: &RulesArgs, env: &Env<'_>, stdout: &mut dyn Write) -> io::Re
                 rules: env
                     .rules
                     .iter()
-                    .map(|r| RuleEntry {
-                        name: r.name,
-                        default_severity: r.default_severity,
-                        summary: r.summary(),
-                    })
+                    .map(|r| RuleEntry { name: r.name, default_severity: r.default_severity, summary: r.summary() })
                     .collect(),
             };
             serde_json::to_writer_pretty(&mut *stdout, &list)?;

@@ -25,9 +25,7 @@ use crate::report::FileError;
 use crate::source::display_path;
 
 /// File extensions rpclint reads, compared case-insensitively.
-pub const EXTENSIONS: &[&str] = &[
-    "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "inl", "rs",
-];
+pub const EXTENSIONS: &[&str] = &["c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "inl", "rs"];
 
 /// The outcome of discovery: files to check, and entries that could not be walked.
 #[derive(Debug, Default)]
@@ -70,21 +68,15 @@ impl std::error::Error for DiscoverError {}
 
 /// Whether discovery would pick this file by its extension.
 pub fn has_known_extension(path: &Path) -> bool {
-    path.extension().and_then(OsStr::to_str).is_some_and(|ext| {
-        EXTENSIONS
-            .iter()
-            .any(|known| known.eq_ignore_ascii_case(ext))
-    })
+    path.extension()
+        .and_then(OsStr::to_str)
+        .is_some_and(|ext| EXTENSIONS.iter().any(|known| known.eq_ignore_ascii_case(ext)))
 }
 
 /// Finds the files to check under `paths` (the current directory when empty).
 pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovered, DiscoverError> {
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
+    let paths = if paths.is_empty() { &default[..] } else { paths };
 
     // Check every argument first, so that all missing paths are named at once
     // and nothing is walked for a run that is going to fail.
@@ -129,9 +121,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovered, Di
 
     found.files.sort();
     found.files.dedup();
-    found
-        .errors
-        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    found.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     found.errors.dedup();
     Ok(found)
 }
@@ -154,17 +144,10 @@ fn classify(path: &Path) -> Result<Kind, ()> {
         Ok(meta) if meta.is_file() => Ok(Kind::File),
         Ok(_) => Ok(Kind::Other),
         Err(err) => {
-            let absent = matches!(
-                err.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-            );
+            let absent = matches!(err.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory);
             // A dangling symlink exists as a link: it is a file we cannot
             // read, not a path the user mistyped.
-            if absent && std::fs::symlink_metadata(path).is_err() {
-                Err(())
-            } else {
-                Ok(Kind::Unreadable(err))
-            }
+            if absent && std::fs::symlink_metadata(path).is_err() { Err(()) } else { Ok(Kind::Unreadable(err)) }
         }
     }
 }
@@ -175,15 +158,9 @@ fn build_excludes(root: &Path, excludes: &[String]) -> Result<Override, Discover
     for glob in excludes {
         builder
             .add(&format!("!{glob}"))
-            .map_err(|e| DiscoverError::InvalidExclude {
-                glob: glob.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| DiscoverError::InvalidExclude { glob: glob.clone(), message: e.to_string() })?;
     }
-    builder.build().map_err(|e| DiscoverError::InvalidExclude {
-        glob: excludes.join(" "),
-        message: e.to_string(),
-    })
+    builder.build().map_err(|e| DiscoverError::InvalidExclude { glob: excludes.join(" "), message: e.to_string() })
 }
 
 /// Whether an explicit argument, or any directory above it, matches an exclude.
@@ -256,36 +233,19 @@ fn collect_walk_errors(err: &ignore::Error, path: Option<&Path>, out: &mut Vec<F
         ignore::Error::WithLineNumber { line, err } => {
             let mut inner = Vec::new();
             collect_walk_errors(err, path, &mut inner);
-            out.extend(inner.into_iter().map(|e| FileError {
-                message: format!("line {line}: {}", e.message),
-                ..e
-            }));
+            out.extend(inner.into_iter().map(|e| FileError { message: format!("line {line}: {}", e.message), ..e }));
         }
-        ignore::Error::Loop { ancestor, child } => out.push(file_error(
-            child,
-            &format!(
-                "symlink loop: points back to {}; not followed",
-                display_path(ancestor)
-            ),
-        )),
+        ignore::Error::Loop { ancestor, child } => out
+            .push(file_error(child, &format!("symlink loop: points back to {}; not followed", display_path(ancestor)))),
         ignore::Error::Io(io_err) => {
-            out.push(file_error(
-                path.unwrap_or(Path::new(".")),
-                &io_message(io_err),
-            ));
+            out.push(file_error(path.unwrap_or(Path::new(".")), &io_message(io_err)));
         }
-        other => out.push(file_error(
-            path.unwrap_or(Path::new(".")),
-            &other.to_string(),
-        )),
+        other => out.push(file_error(path.unwrap_or(Path::new(".")), &other.to_string())),
     }
 }
 
 fn file_error(path: &Path, message: &str) -> FileError {
-    FileError {
-        path: display_path(&normalize(path)),
-        message: message.to_string(),
-    }
+    FileError { path: display_path(&normalize(path)), message: message.to_string() }
 }
 
 /// An `io::Error` as a lowercase message without the "(os error N)" tail.
@@ -304,15 +264,8 @@ pub(crate) fn io_message(err: &io::Error) -> String {
 
 /// Drops `.` components, so `./src/a.c` and `src/a.c` are one file.
 fn normalize(path: &Path) -> PathBuf {
-    let normal: PathBuf = path
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .collect();
-    if normal.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        normal
-    }
+    let normal: PathBuf = path.components().filter(|c| !matches!(c, Component::CurDir)).collect();
+    if normal.as_os_str().is_empty() { PathBuf::from(".") } else { normal }
 }
 
 #[cfg(test)]
@@ -328,34 +281,17 @@ mod tests {
 
     /// Discovered files relative to `root`, with forward slashes.
     fn rel(root: &Path, found: &Discovered) -> Vec<String> {
-        found
-            .files
-            .iter()
-            .map(|p| display_path(p.strip_prefix(root).unwrap()))
-            .collect()
+        found.files.iter().map(|p| display_path(p.strip_prefix(root).unwrap())).collect()
     }
 
     #[test]
     fn picks_sources_by_extension_case_insensitively() {
         let dir = tempfile::tempdir().unwrap();
-        for name in [
-            "a.c",
-            "b.H",
-            "c.CPP",
-            "d.rs",
-            "e.inl",
-            "f.txt",
-            "g.py",
-            "Makefile",
-            "h.cxx.bak",
-        ] {
+        for name in ["a.c", "b.H", "c.CPP", "d.rs", "e.inl", "f.txt", "g.py", "Makefile", "h.cxx.bak"] {
             touch(dir.path(), name);
         }
         let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
-        assert_eq!(
-            rel(dir.path(), &found),
-            ["a.c", "b.H", "c.CPP", "d.rs", "e.inl"]
-        );
+        assert_eq!(rel(dir.path(), &found), ["a.c", "b.H", "c.CPP", "d.rs", "e.inl"]);
         assert!(found.errors.is_empty(), "{:?}", found.errors);
     }
 
@@ -385,10 +321,7 @@ mod tests {
 
         // An anchored glob is relative to the walk root, not to the file's directory.
         let found = discover(&[dir.path().to_path_buf()], &["/vendor".to_string()]).unwrap();
-        assert_eq!(
-            rel(dir.path(), &found),
-            ["src/a.c", "src/vendor/v.c", "src/x.gen.c"]
-        );
+        assert_eq!(rel(dir.path(), &found), ["src/a.c", "src/vendor/v.c", "src/x.gen.c"]);
     }
 
     #[test]
@@ -412,20 +345,14 @@ mod tests {
         let b = dir.path().join("gone");
         let err = discover(&[a.clone(), dir.path().to_path_buf(), b.clone()], &[]).unwrap_err();
         assert_eq!(err, DiscoverError::NotFound(vec![a, b]));
-        assert!(
-            err.to_string()
-                .contains("nope.c: no such file or directory")
-        );
+        assert!(err.to_string().contains("nope.c: no such file or directory"));
     }
 
     #[test]
     fn invalid_glob_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let err = discover(&[dir.path().to_path_buf()], &["a[".to_string()]).unwrap_err();
-        assert!(
-            matches!(err, DiscoverError::InvalidExclude { ref glob, .. } if glob == "a["),
-            "{err:?}"
-        );
+        assert!(matches!(err, DiscoverError::InvalidExclude { ref glob, .. } if glob == "a["), "{err:?}");
     }
 
     #[test]
@@ -440,10 +367,7 @@ mod tests {
 
     #[test]
     fn normalize_drops_current_dir_components() {
-        assert_eq!(
-            normalize(Path::new("./src/./a.c")),
-            PathBuf::from("src/a.c")
-        );
+        assert_eq!(normalize(Path::new("./src/./a.c")), PathBuf::from("src/a.c"));
         assert_eq!(normalize(Path::new(".")), PathBuf::from("."));
     }
 
@@ -454,18 +378,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         touch(dir.path(), "d/a.c");
         symlink(dir.path().join("d"), dir.path().join("d/loop")).unwrap();
-        symlink(
-            dir.path().join("missing.c"),
-            dir.path().join("d/dangling.c"),
-        )
-        .unwrap();
+        symlink(dir.path().join("missing.c"), dir.path().join("d/dangling.c")).unwrap();
         let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["d/a.c"]);
-        let messages: Vec<_> = found
-            .errors
-            .iter()
-            .map(|e| (e.path.rsplit('/').next().unwrap(), &e.message))
-            .collect();
+        let messages: Vec<_> = found.errors.iter().map(|e| (e.path.rsplit('/').next().unwrap(), &e.message)).collect();
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert_eq!(messages[0].0, "dangling.c");
         assert!(messages[0].1.contains("no such file"), "{messages:?}");
@@ -490,10 +406,7 @@ mod tests {
     fn fifos_are_never_read() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("pipe.c");
-        let status = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
         assert!(status.success());
         touch(dir.path(), "a.c");
         let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();

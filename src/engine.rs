@@ -97,10 +97,7 @@ enum Phase1 {
 pub fn check_inputs(inputs: &[Input], settings: &Settings) -> Report {
     let kb = Kb::builtin();
     let run = || run_phases(inputs, settings, kb);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.jobs.unwrap_or(0))
-        .stack_size(WORKER_STACK)
-        .build();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build();
     match pool {
         Ok(pool) => pool.install(run),
         Err(_) => run(),
@@ -157,9 +154,8 @@ fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
     for (c, id) in candidates.iter().zip(&ids) {
         table.add_file(*id, &c.ir);
     }
-    let const_ids: Vec<FileId> = (0..const_files.len())
-        .map(|i| FileId(u32::try_from(candidates.len() + i).unwrap_or(u32::MAX)))
-        .collect();
+    let const_ids: Vec<FileId> =
+        (0..const_files.len()).map(|i| FileId(u32::try_from(candidates.len() + i).unwrap_or(u32::MAX))).collect();
     for ((_, ir), id) in const_files.iter().zip(&const_ids) {
         table.add_file(*id, ir);
     }
@@ -321,11 +317,7 @@ fn names_under(scope: &Function, root: crate::ir::ExprId) -> Vec<String> {
 
 /// Names referenced by the definitions of `wanted` in a constants-only file.
 fn const_refs(ir: &FileIr, wanted: &BTreeSet<String>) -> BTreeSet<String> {
-    ir.consts
-        .iter()
-        .filter(|d| wanted.contains(&d.name))
-        .flat_map(|d| names_under(&ir.const_scope, d.value))
-        .collect()
+    ir.consts.iter().filter(|d| wanted.contains(&d.name)).flat_map(|d| names_under(&ir.const_scope, d.value)).collect()
 }
 
 fn read_consts(input: &Input, words: &WordSet) -> Option<(SourceFile, FileIr)> {

@@ -179,9 +179,16 @@ pub enum Stmt {
 pub enum Terminator {
     Goto(BlockId),
     /// Two-way branch on a condition; `cond` is "tested".
-    Branch { cond: ExprId, then_: BlockId, else_: BlockId },
+    Branch {
+        cond: ExprId,
+        then_: BlockId,
+        else_: BlockId,
+    },
     /// A `switch` or `match` on `scrutinee`; `targets` are every arm (and the default).
-    Switch { scrutinee: ExprId, targets: Vec<BlockId> },
+    Switch {
+        scrutinee: ExprId,
+        targets: Vec<BlockId>,
+    },
     /// A branch whose condition is not an expression of the program
     /// (`#ifdef` alternatives, a closure that may or may not run).
     Either(Vec<BlockId>),

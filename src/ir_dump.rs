@@ -10,9 +10,7 @@
 
 use std::fmt::Write;
 
-use crate::ir::{
-    ConstKind, ExprId, ExprKind, FieldKey, FileIr, Function, Place, PlaceRoot, Rest, Stmt, Terminator,
-};
+use crate::ir::{ConstKind, ExprId, ExprKind, FieldKey, FileIr, Function, Place, PlaceRoot, Rest, Stmt, Terminator};
 
 impl FileIr {
     pub fn dump(&self) -> String {

@@ -417,13 +417,10 @@ impl Kb {
         // `p.SetBlanket(color)` is not `IClientSecurity::SetBlanket`. A function
         // may miss its last parameter: the windows crate returns some
         // out-parameters instead (`VerifySignature`).
-        entries
-            .iter()
-            .map(|&(i, this_in_args)| ApiMatch { api: &self.apis[i], this_in_args })
-            .find(|m| {
-                let n = m.api.params.len() + usize::from(m.this_in_args);
-                if m.api.is_method() { argc == n } else { argc == n || argc + 1 == n }
-            })
+        entries.iter().map(|&(i, this_in_args)| ApiMatch { api: &self.apis[i], this_in_args }).find(|m| {
+            let n = m.api.params.len() + usize::from(m.this_in_args);
+            if m.api.is_method() { argc == n } else { argc == n || argc + 1 == n }
+        })
     }
 
     /// Every name the prefilter must look for: API functions and methods.

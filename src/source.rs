@@ -92,9 +92,7 @@ pub fn display_path(path: &Path) -> String {
 
 fn line_starts(text: &str) -> Vec<u32> {
     let mut starts = vec![0u32];
-    starts.extend(
-        memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-    );
+    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
     starts
 }
 

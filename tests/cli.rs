@@ -46,10 +46,7 @@ static RULES: [&Rule; 2] = [&BAD_CALL, &OTHER];
 /// line also says `allow`. Unreadable files become file errors, as the real
 /// engine reports them.
 fn fake_engine(files: &[PathBuf], settings: &Settings) -> Report {
-    let mut report = Report {
-        files_scanned: files.len(),
-        ..Report::default()
-    };
+    let mut report = Report { files_scanned: files.len(), ..Report::default() };
     if settings.ignore.iter().any(|r| r == "bad-call") {
         return report;
     }
@@ -57,10 +54,7 @@ fn fake_engine(files: &[PathBuf], settings: &Settings) -> Report {
         let bytes = match fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) => {
-                report.errors.push(FileError {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                });
+                report.errors.push(FileError { path: path.display().to_string(), message: e.to_string() });
                 continue;
             }
         };
@@ -68,11 +62,9 @@ fn fake_engine(files: &[PathBuf], settings: &Settings) -> Report {
         let id = FileId(report.files.len() as u32);
         let mut offset = 0;
         for line in file.text.split_inclusive('\n') {
-            for (severity, marker) in [
-                (Severity::Error, "BAD(error)"),
-                (Severity::Warning, "BAD(warning)"),
-                (Severity::Note, "BAD(note)"),
-            ] {
+            for (severity, marker) in
+                [(Severity::Error, "BAD(error)"), (Severity::Warning, "BAD(warning)"), (Severity::Note, "BAD(note)")]
+            {
                 if let Some(col) = line.find(marker) {
                     let start = offset + col;
                     let mut d = Diagnostic::new(
@@ -85,9 +77,7 @@ fn fake_engine(files: &[PathBuf], settings: &Settings) -> Report {
                     .with_help("call something else");
                     d.fingerprint = format!("fp-{start}");
                     if line.contains("allow") {
-                        d.suppression = Some(Suppression {
-                            justification: None,
-                        });
+                        d.suppression = Some(Suppression { justification: None });
                     }
                     report.diagnostics.push(d);
                 }
@@ -122,11 +112,7 @@ fn run_with(env: &Env<'_>, args: &[&str]) -> Run {
     let mut stderr = Vec::new();
     let argv = std::iter::once("rpclint").chain(args.iter().copied());
     let code = cli::run(argv, env, &mut stdout, &mut stderr);
-    Run {
-        code,
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
+    Run { code, stdout: String::from_utf8(stdout).unwrap(), stderr: String::from_utf8(stderr).unwrap() }
 }
 
 fn run(args: &[&str]) -> Run {
@@ -167,13 +153,7 @@ fn exit_0_without_findings_1_with_warnings_by_default() {
     let dirty = Tree::new(&[("a.c", "x = BAD(warning);\n")]);
     let r = run(&[&dirty.p(".")]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(
-        r.stdout,
-        format!(
-            "{}:1:5: warning[bad-call]: `BAD` called here\n",
-            dirty.p("a.c")
-        )
-    );
+    assert_eq!(r.stdout, format!("{}:1:5: warning[bad-call]: `BAD` called here\n", dirty.p("a.c")));
 }
 
 #[test]
@@ -202,10 +182,7 @@ fn suppressed_findings_do_not_fail_the_run_and_are_not_shown() {
     assert_eq!(r.stdout, "No problems found in 1 file; 1 suppressed.\n");
     let r = run(&[&tree.p("."), "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(
-        json["diagnostics"][0]["suppressed"],
-        serde_json::json!({"justification": null})
-    );
+    assert_eq!(json["diagnostics"][0]["suppressed"], serde_json::json!({"justification": null}));
 }
 
 #[test]
@@ -216,10 +193,7 @@ fn unreadable_file_gives_exit_2_and_other_findings_are_still_printed() {
     let mut env = env();
     fn engine_with_error(files: &[PathBuf], settings: &Settings) -> Report {
         let mut report = fake_engine(files, settings);
-        report.errors.push(FileError {
-            path: "b.c".to_string(),
-            message: "permission denied".to_string(),
-        });
+        report.errors.push(FileError { path: "b.c".to_string(), message: "permission denied".to_string() });
         report
     }
     env.engine = engine_with_error;
@@ -237,13 +211,7 @@ fn dangling_symlink_is_an_error_and_the_run_goes_on() {
     let r = run(&[&tree.p("."), "--format", "short"]);
     assert_eq!(r.code, 2);
     assert!(r.stdout.contains("warning[bad-call]"), "{}", r.stdout);
-    assert_eq!(
-        r.stderr,
-        format!(
-            "rpclint: error: {}: no such file or directory\n",
-            tree.p("broken.c")
-        )
-    );
+    assert_eq!(r.stderr, format!("rpclint: error: {}: no such file or directory\n", tree.p("broken.c")));
 }
 
 #[test]
@@ -252,27 +220,17 @@ fn unknown_rule_in_select_or_ignore_is_a_usage_error() {
     let r = run(&[&tree.p("."), "--select", "bad-call,nope"]);
     assert_eq!(r.code, 2);
     assert_eq!(r.stdout, "");
-    assert_eq!(
-        r.stderr,
-        "rpclint: error: unknown rule `nope` in --select; known rules: bad-call, other-rule\n"
-    );
+    assert_eq!(r.stderr, "rpclint: error: unknown rule `nope` in --select; known rules: bad-call, other-rule\n");
     let r = run(&[&tree.p("."), "--ignore", "nope"]);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("unknown rule `nope` in --ignore"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("unknown rule `nope` in --ignore"), "{}", r.stderr);
 }
 
 #[test]
 fn select_and_ignore_reach_the_engine() {
     let tree = Tree::new(&[("a.c", "BAD(error);\n")]);
     assert_eq!(run(&[&tree.p("."), "--select", "bad-call"]).code, 1);
-    assert_eq!(
-        run(&[&tree.p("."), "--ignore", "other-rule,bad-call"]).code,
-        0
-    );
+    assert_eq!(run(&[&tree.p("."), "--ignore", "other-rule,bad-call"]).code, 0);
 }
 
 #[test]
@@ -300,12 +258,7 @@ fn broken_pipe_on_stdout_exits_0_quietly() {
     }
     let tree = Tree::new(&[("a.c", "BAD(error);\n")]);
     let mut stderr = Vec::new();
-    let code = cli::run(
-        ["rpclint", tree.p(".").as_str()],
-        &env(),
-        &mut ClosedPipe,
-        &mut stderr,
-    );
+    let code = cli::run(["rpclint", tree.p(".").as_str()], &env(), &mut ClosedPipe, &mut stderr);
     assert_eq!(code, 0);
     assert!(stderr.is_empty());
     let code = cli::run(["rpclint", "rules"], &env(), &mut ClosedPipe, &mut stderr);
@@ -326,17 +279,9 @@ fn other_stdout_errors_exit_2() {
     }
     let tree = Tree::new(&[("a.c", "BAD(error);\n")]);
     let mut stderr = Vec::new();
-    let code = cli::run(
-        ["rpclint", tree.p(".").as_str()],
-        &env(),
-        &mut Full,
-        &mut stderr,
-    );
+    let code = cli::run(["rpclint", tree.p(".").as_str()], &env(), &mut Full, &mut stderr);
     assert_eq!(code, 2);
-    assert_eq!(
-        String::from_utf8(stderr).unwrap(),
-        "rpclint: error: cannot write to stdout: no space left on device\n"
-    );
+    assert_eq!(String::from_utf8(stderr).unwrap(), "rpclint: error: cannot write to stdout: no space left on device\n");
 }
 
 // ------------------------------------------------------------------ formats
@@ -345,40 +290,11 @@ fn other_stdout_errors_exit_2() {
 fn default_format_is_human_on_a_terminal_and_short_otherwise() {
     let tree = Tree::new(&[("a.c", "BAD(error);\n")]);
     let short = run(&[&tree.p(".")]);
-    assert_eq!(
-        short.stdout,
-        format!(
-            "{}:1:1: error[bad-call]: `BAD` called here\n",
-            tree.p("a.c")
-        )
-    );
-    let human = run_with(
-        &Env {
-            stdout_is_terminal: true,
-            no_color: true,
-            ..env()
-        },
-        &[&tree.p(".")],
-    );
-    assert!(
-        human
-            .stdout
-            .starts_with("error[bad-call]: `BAD` called here\n"),
-        "{}",
-        human.stdout
-    );
-    assert!(
-        human.stdout.contains("= help: call something else"),
-        "{}",
-        human.stdout
-    );
-    assert!(
-        human
-            .stdout
-            .ends_with("Found 1 problem (1 error) in 1 file.\n"),
-        "{}",
-        human.stdout
-    );
+    assert_eq!(short.stdout, format!("{}:1:1: error[bad-call]: `BAD` called here\n", tree.p("a.c")));
+    let human = run_with(&Env { stdout_is_terminal: true, no_color: true, ..env() }, &[&tree.p(".")]);
+    assert!(human.stdout.starts_with("error[bad-call]: `BAD` called here\n"), "{}", human.stdout);
+    assert!(human.stdout.contains("= help: call something else"), "{}", human.stdout);
+    assert!(human.stdout.ends_with("Found 1 problem (1 error) in 1 file.\n"), "{}", human.stdout);
 }
 
 #[test]
@@ -387,10 +303,7 @@ fn every_format_renders_the_same_finding() {
     let path = tree.p("src/a.c");
     let out = |format: &str| run(&[&tree.p("."), "--format", format]).stdout;
 
-    assert_eq!(
-        out("short"),
-        format!("{path}:2:1: warning[bad-call]: `BAD` called here\n")
-    );
+    assert_eq!(out("short"), format!("{path}:2:1: warning[bad-call]: `BAD` called here\n"));
 
     let human = out("human");
     assert!(human.contains(&format!("┌─ {path}:2:1")), "{human}");
@@ -399,10 +312,7 @@ fn every_format_renders_the_same_finding() {
     let json: serde_json::Value = serde_json::from_str(&out("json")).unwrap();
     assert_eq!(json["version"], 1);
     assert_eq!(json["diagnostics"][0]["path"], path.as_str());
-    assert_eq!(
-        json["diagnostics"][0]["span"]["start"],
-        serde_json::json!({"line": 2, "column": 1, "offset": 7})
-    );
+    assert_eq!(json["diagnostics"][0]["span"]["start"], serde_json::json!({"line": 2, "column": 1, "offset": 7}));
     assert_eq!(json["summary"]["warnings"], 1);
     assert_eq!(json["summary"]["files_scanned"], 1);
 
@@ -411,27 +321,15 @@ fn every_format_renders_the_same_finding() {
     assert_eq!(run0["results"][0]["ruleId"], "bad-call");
     assert_eq!(run0["results"][0]["ruleIndex"], 0);
     assert_eq!(run0["tool"]["driver"]["rules"][1]["id"], "other-rule");
-    assert_eq!(
-        run0["originalUriBaseIds"]["%SRCROOT%"]["uri"],
-        "file:///work/project/"
-    );
-    assert_eq!(
-        run0["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
-        2
-    );
+    assert_eq!(run0["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///work/project/");
+    assert_eq!(run0["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
 }
 
 #[test]
 fn quiet_drops_the_summary_line() {
     let tree = Tree::new(&[("a.c", "ok\n")]);
-    assert_eq!(
-        run(&[&tree.p("."), "--format", "human"]).stdout,
-        "No problems found in 1 file.\n"
-    );
-    assert_eq!(
-        run(&[&tree.p("."), "--format", "human", "--quiet"]).stdout,
-        ""
-    );
+    assert_eq!(run(&[&tree.p("."), "--format", "human"]).stdout, "No problems found in 1 file.\n");
+    assert_eq!(run(&[&tree.p("."), "--format", "human", "--quiet"]).stdout, "");
 }
 
 #[test]
@@ -454,37 +352,16 @@ fn colour_follows_terminal_flags_and_no_color() {
         args.extend_from_slice(extra);
         run_with(&env, &args).stdout.contains('\x1b')
     };
-    let terminal = Env {
-        stdout_is_terminal: true,
-        ..env()
-    };
+    let terminal = Env { stdout_is_terminal: true, ..env() };
     assert!(has_ansi(terminal.clone(), &[]));
-    assert!(!has_ansi(
-        Env {
-            no_color: true,
-            ..terminal.clone()
-        },
-        &[]
-    ));
-    assert!(!has_ansi(
-        Env {
-            dumb_terminal: true,
-            ..terminal.clone()
-        },
-        &[]
-    ));
+    assert!(!has_ansi(Env { no_color: true, ..terminal.clone() }, &[]));
+    assert!(!has_ansi(Env { dumb_terminal: true, ..terminal.clone() }, &[]));
     assert!(!has_ansi(terminal.clone(), &["--no-color"]));
     assert!(!has_ansi(terminal.clone(), &["--color", "never"]));
     assert!(!has_ansi(env(), &[]));
     assert!(has_ansi(env(), &["--color", "always"]));
     // An explicit flag beats NO_COLOR; --no-color beats --color always.
-    assert!(has_ansi(
-        Env {
-            no_color: true,
-            ..env()
-        },
-        &["--color", "always"]
-    ));
+    assert!(has_ansi(Env { no_color: true, ..env() }, &["--color", "always"]));
     assert!(!has_ansi(env(), &["--color", "always", "--no-color"]));
 }
 
@@ -495,26 +372,16 @@ fn output_file_gets_the_report_and_stdout_stays_empty() {
     let tree = Tree::new(&[("a.c", "BAD(error);\n")]);
     let out = tree.p("report.sarif");
     // Even from a terminal, a file gets no colour and the short default.
-    let r = run_with(
-        &Env {
-            stdout_is_terminal: true,
-            ..env()
-        },
-        &[&tree.p("a.c"), "--output", &out],
-    );
+    let r = run_with(&Env { stdout_is_terminal: true, ..env() }, &[&tree.p("a.c"), "--output", &out]);
     assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (1, "", ""));
     assert_eq!(
         fs::read_to_string(&out).unwrap(),
-        format!(
-            "{}:1:1: error[bad-call]: `BAD` called here\n",
-            tree.p("a.c")
-        )
+        format!("{}:1:1: error[bad-call]: `BAD` called here\n", tree.p("a.c"))
     );
 
     let r = run(&[&tree.p("a.c"), "--format", "sarif", "-o", &out]);
     assert_eq!(r.code, 1);
-    let sarif: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    let sarif: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "bad-call");
 }
 
@@ -524,10 +391,7 @@ fn unwritable_output_file_is_an_error_naming_it() {
     let out = tree.p("no/such/dir/out.json");
     let r = run(&[&tree.p("."), "--output", &out]);
     assert_eq!(r.code, 2);
-    assert_eq!(
-        r.stderr,
-        format!("rpclint: error: {out}: no such file or directory\n")
-    );
+    assert_eq!(r.stderr, format!("rpclint: error: {out}: no such file or directory\n"));
 }
 
 // ------------------------------------------------------------ rules, explain
@@ -559,10 +423,7 @@ fn explain_prints_the_doc_and_rejects_unknown_rules() {
     let r = run(&["explain", "bad-cal"]);
     assert_eq!(r.code, 2);
     assert_eq!(r.stdout, "");
-    assert_eq!(
-        r.stderr,
-        "rpclint: error: unknown rule `bad-cal`; known rules: bad-call, other-rule\n"
-    );
+    assert_eq!(r.stderr, "rpclint: error: unknown rule `bad-cal`; known rules: bad-call, other-rule\n");
 }
 
 // ------------------------------------------------------------ discovery
@@ -583,26 +444,14 @@ fn exclude_gitignore_and_explicit_files_decide_what_the_engine_sees() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|d| {
-                d["path"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches(root.as_str())
-                    .to_string()
-            })
+            .map(|d| d["path"].as_str().unwrap().trim_start_matches(root.as_str()).to_string())
             .collect()
     };
     assert_eq!(files(&[&tree.p(".")]), ["src/a.c", "vendor/v.c"]);
     assert_eq!(files(&[&tree.p("."), "--exclude", "vendor"]), ["src/a.c"]);
     // Explicit files are taken even when ignored, unless excluded.
-    assert_eq!(
-        files(&[&tree.p("build/gen.c"), &tree.p("src/a.c")]),
-        ["build/gen.c", "src/a.c"]
-    );
-    assert_eq!(
-        files(&[&tree.p("build/gen.c"), "--exclude", "build/"]),
-        Vec::<String>::new()
-    );
+    assert_eq!(files(&[&tree.p("build/gen.c"), &tree.p("src/a.c")]), ["build/gen.c", "src/a.c"]);
+    assert_eq!(files(&[&tree.p("build/gen.c"), "--exclude", "build/"]), Vec::<String>::new());
 }
 
 // ------------------------------------------------------------- the binary
@@ -610,12 +459,7 @@ fn exclude_gitignore_and_explicit_files_decide_what_the_engine_sees() {
 #[test]
 fn bin_clean_tree_exits_0_with_nothing_on_stdout() {
     let tree = Tree::new(&[("a.c", "int main(void) { return 0; }\n")]);
-    cargo_bin_cmd!("rpclint")
-        .arg(tree.root())
-        .assert()
-        .code(0)
-        .stdout("")
-        .stderr("");
+    cargo_bin_cmd!("rpclint").arg(tree.root()).assert().code(0).stdout("").stderr("");
 }
 
 #[test]
@@ -638,10 +482,7 @@ fn bin_missing_path_exits_2_naming_it() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(format!(
-            "rpclint: error: {}: no such file or directory\n",
-            tree.p("nope.c")
-        ));
+        .stderr(format!("rpclint: error: {}: no such file or directory\n", tree.p("nope.c")));
 }
 
 #[cfg(unix)]
@@ -672,11 +513,7 @@ fn bin_unreadable_entries_exit_2_and_are_named() {
 fn bin_gitignore_exclude_and_explicit_files_reach_discovery() {
     // Without findings from the engine, a dangling symlink makes discovery
     // visible: it is an error exactly when discovery picks it.
-    let tree = Tree::new(&[
-        ("build/ok.c", "int x;\n"),
-        ("vendor/ok.c", "int x;\n"),
-        (".gitignore", "build/\n"),
-    ]);
+    let tree = Tree::new(&[("build/ok.c", "int x;\n"), ("vendor/ok.c", "int x;\n"), (".gitignore", "build/\n")]);
     std::os::unix::fs::symlink(tree.p("gone.c"), tree.p("build/x.c")).unwrap();
     std::os::unix::fs::symlink(tree.p("gone.c"), tree.p("vendor/y.c")).unwrap();
     let root = tree.root();
@@ -686,40 +523,20 @@ fn bin_gitignore_exclude_and_explicit_files_reach_discovery() {
         cmd
     };
     // .gitignore hides build/; vendor/y.c is found.
-    rpclint()
-        .assert()
-        .code(2)
-        .stderr("rpclint: error: vendor/y.c: no such file or directory\n");
+    rpclint().assert().code(2).stderr("rpclint: error: vendor/y.c: no such file or directory\n");
     // --exclude prunes vendor/.
-    rpclint()
-        .args(["--exclude", "vendor"])
-        .assert()
-        .code(0)
-        .stderr("");
+    rpclint().args(["--exclude", "vendor"]).assert().code(0).stderr("");
     // An explicit file is taken although .gitignore lists it...
-    rpclint()
-        .arg("build/x.c")
-        .assert()
-        .code(2)
-        .stderr("rpclint: error: build/x.c: no such file or directory\n");
+    rpclint().arg("build/x.c").assert().code(2).stderr("rpclint: error: build/x.c: no such file or directory\n");
     // ...but not when excluded.
-    rpclint()
-        .args(["build/x.c", "--exclude", "build/"])
-        .assert()
-        .code(0)
-        .stderr("");
+    rpclint().args(["build/x.c", "--exclude", "build/"]).assert().code(0).stderr("");
 }
 
 #[test]
 fn bin_output_file() {
     let tree = Tree::new(&[("a.c", "int x;\n")]);
     let out = tree.p("out.json");
-    cargo_bin_cmd!("rpclint")
-        .args(["--format", "json", "--output", &out])
-        .arg(tree.root())
-        .assert()
-        .code(0)
-        .stdout("");
+    cargo_bin_cmd!("rpclint").args(["--format", "json", "--output", &out]).arg(tree.root()).assert().code(0).stdout("");
     let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(json["version"], 1);
     assert_eq!(json["tool"]["name"], "rpclint");
@@ -729,45 +546,19 @@ fn bin_output_file() {
 fn bin_rules_lists_every_rule() {
     let expected: String = rpclint::rules::ALL
         .iter()
-        .map(|r| {
-            format!(
-                "{}  {:7}  {}\n",
-                r.name,
-                r.default_severity.as_str(),
-                r.summary()
-            )
-        })
+        .map(|r| format!("{}  {:7}  {}\n", r.name, r.default_severity.as_str(), r.summary()))
         .collect();
-    let out = cargo_bin_cmd!("rpclint")
-        .arg("rules")
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = cargo_bin_cmd!("rpclint").arg("rules").assert().code(0).get_output().stdout.clone();
     let out = String::from_utf8(out).unwrap();
     // Names are padded to the longest; compare with the padding squeezed.
-    let squeeze = |s: &str| {
-        s.split(' ')
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let squeeze = |s: &str| s.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
     assert_eq!(squeeze(&out), squeeze(&expected));
     assert_eq!(out.lines().count(), rpclint::rules::ALL.len());
 
-    let out = cargo_bin_cmd!("rpclint")
-        .args(["rules", "--format", "json"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out =
+        cargo_bin_cmd!("rpclint").args(["rules", "--format", "json"]).assert().code(0).get_output().stdout.clone();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(
-        json["rules"].as_array().unwrap().len(),
-        rpclint::rules::ALL.len()
-    );
+    assert_eq!(json["rules"].as_array().unwrap().len(), rpclint::rules::ALL.len());
 }
 
 #[test]
@@ -777,9 +568,7 @@ fn bin_explain_unknown_rule_exits_2() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::starts_with(
-            "rpclint: error: unknown rule `no-such-rule`; known rules: ",
-        ));
+        .stderr(predicate::str::starts_with("rpclint: error: unknown rule `no-such-rule`; known rules: "));
 }
 
 #[test]
@@ -795,17 +584,9 @@ fn bin_sarif_without_findings_is_well_formed() {
         .stdout
         .clone();
     let sarif: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let base = sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
-        .as_str()
-        .unwrap();
-    assert!(
-        base.starts_with("file:///") && base.ends_with('/'),
-        "{base}"
-    );
-    assert_eq!(
-        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
-        true
-    );
+    let base = sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap();
+    assert!(base.starts_with("file:///") && base.ends_with('/'), "{base}");
+    assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], true);
 }
 
 // ----- the real engine on real code ------------------------------------------
@@ -840,7 +621,12 @@ fn bin_short_format_reports_findings_and_exits_1() {
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[0].starts_with("src/client.c:6:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT`"), "{text}");
+    assert!(
+        lines[0].starts_with(
+            "src/client.c:6:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT`"
+        ),
+        "{text}"
+    );
     assert!(lines[1].starts_with("src/client.c:12:12: warning[missing-privacy]: "), "{text}");
 }
 

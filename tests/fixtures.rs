@@ -141,7 +141,8 @@ fn fixtures_match_their_expect_comments() {
         }
         for (path, rest) in actual {
             for (line, rule, _, msg) in rest {
-                failures.push(format!("{path}:{line}: unexpected {rule} in a file outside the fixture list: \"{msg}\""));
+                failures
+                    .push(format!("{path}:{line}: unexpected {rule} in a file outside the fixture list: \"{msg}\""));
             }
         }
     }

@@ -47,16 +47,8 @@ const UNVERIFIABLE: &[(&str, &str)] = &[
 ];
 
 /// Return types that say whether the call worked.
-const STATUS_TYPES: &[&str] = &[
-    "RPC_STATUS",
-    "HRESULT",
-    "SECURITY_STATUS",
-    "WINBOOL",
-    "BOOL",
-    "WINOLEAPI",
-    "STDAPI",
-    "NTSTATUS",
-];
+const STATUS_TYPES: &[&str] =
+    &["RPC_STATUS", "HRESULT", "SECURITY_STATUS", "WINBOOL", "BOOL", "WINOLEAPI", "STDAPI", "NTSTATUS"];
 
 fn load_kb() -> KbFile {
     match toml::from_str::<KbFile>(API_TOML) {
@@ -95,12 +87,9 @@ impl Sources {
             return Ok(m.clone());
         }
         let path = winsys::module_path(&self.ws_root, module);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let m = Rc::new(winsys::parse_module(&text));
-        self.ws_modules
-            .borrow_mut()
-            .insert(module.to_string(), m.clone());
+        self.ws_modules.borrow_mut().insert(module.to_string(), m.clone());
         Ok(m)
     }
 
@@ -116,12 +105,7 @@ impl Sources {
 
     /// mingw-w64 headers that declare function `name`.
     fn mingw_proto_headers(&self, name: &str) -> Vec<String> {
-        self.c
-            .defining_anywhere(name)
-            .iter()
-            .filter(|h| h.protos.contains_key(name))
-            .map(|h| h.name.clone())
-            .collect()
+        self.c.defining_anywhere(name).iter().filter(|h| h.protos.contains_key(name)).map(|h| h.name.clone()).collect()
     }
 }
 
@@ -146,14 +130,7 @@ fn show(v: &ConstValue) -> String {
     }
 }
 
-fn compare_names(
-    r: &mut Report,
-    what: &'static str,
-    who: &str,
-    got: &[String],
-    want: &[&str],
-    at: &str,
-) {
+fn compare_names(r: &mut Report, what: &'static str, who: &str, got: &[String], want: &[&str], at: &str) {
     if got.len() != want.len() {
         r.problem(format!(
             "{who}: {at} has {} parameter(s) ({}), api.toml has {} ({})",
@@ -167,9 +144,7 @@ fn compare_names(
     let mut ok = true;
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         if !g.eq_ignore_ascii_case(w) {
-            r.problem(format!(
-                "{who}: parameter {i} is `{g}` at {at}, api.toml says `{w}`"
-            ));
+            r.problem(format!("{who}: parameter {i} is `{g}` at {at}, api.toml says `{w}`"));
             ok = false;
         }
     }
@@ -190,13 +165,10 @@ fn check_constants(src: &Sources, kb: &KbFile, r: &mut Report) {
             };
             for (name, want) in consts {
                 match m.consts.get(name) {
-                    None => r.problem(format!(
-                        "constant {name}: not in windows-sys {}/mod.rs",
-                        module
-                    )),
-                    Some((None, raw, line)) => r.problem(format!(
-                        "constant {name}: cannot read `{raw}` at windows-sys {module}/mod.rs:{line}"
-                    )),
+                    None => r.problem(format!("constant {name}: not in windows-sys {}/mod.rs", module)),
+                    Some((None, raw, line)) => {
+                        r.problem(format!("constant {name}: cannot read `{raw}` at windows-sys {module}/mod.rs:{line}"))
+                    }
                     Some((Some(v), raw, line)) => {
                         if same_value(want, v) {
                             r.ok("constants (windows-sys)");
@@ -227,21 +199,13 @@ fn check_constants(src: &Sources, kb: &KbFile, r: &mut Report) {
             if values.is_empty() {
                 let other = src.mingw_value_headers(name);
                 r.problem(if other.is_empty() {
-                    format!(
-                        "constant {name}: not defined in {group}, nor in any other mingw-w64 header"
-                    )
+                    format!("constant {name}: not defined in {group}, nor in any other mingw-w64 header")
                 } else {
-                    format!(
-                        "constant {name}: not defined in {group}; mingw-w64 defines it in {}",
-                        other.join(", ")
-                    )
+                    format!("constant {name}: not defined in {group}; mingw-w64 defines it in {}", other.join(", "))
                 });
                 continue;
             }
-            if values
-                .iter()
-                .any(|(v, _)| v.as_ref().is_ok_and(|v| same_value(want, v)))
-            {
+            if values.iter().any(|(v, _)| v.as_ref().is_ok_and(|v| same_value(want, v))) {
                 r.ok("constants (mingw-w64)");
             } else {
                 let found: Vec<String> = values
@@ -251,11 +215,7 @@ fn check_constants(src: &Sources, kb: &KbFile, r: &mut Report) {
                         Err(e) => format!("{group}:{line} cannot be evaluated: {e}"),
                     })
                     .collect();
-                r.problem(format!(
-                    "constant {name} = {} in api.toml, but {}",
-                    show(want),
-                    found.join("; ")
-                ));
+                r.problem(format!("constant {name} = {} in api.toml, but {}", show(want), found.join("; ")));
             }
         }
     }
@@ -268,11 +228,8 @@ fn is_status_ret(ret: &[String]) -> bool {
 fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
     for api in &kb.function {
         let want: Vec<&str> = api.params.iter().map(|p| p.name.as_str()).collect();
-        let variants: Vec<String> = if api.aw {
-            vec![format!("{}A", api.name), format!("{}W", api.name)]
-        } else {
-            vec![api.name.clone()]
-        };
+        let variants: Vec<String> =
+            if api.aw { vec![format!("{}A", api.name), format!("{}W", api.name)] } else { vec![api.name.clone()] };
         if let Some(module) = api.header.strip_prefix(WS_PREFIX) {
             let m = match src.ws(module) {
                 Ok(m) => m,
@@ -287,28 +244,14 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
                     continue;
                 };
                 let at = format!("windows-sys {module}/mod.rs:{}", f.line);
-                compare_names(
-                    r,
-                    "function prototypes (windows-sys)",
-                    v,
-                    &f.params,
-                    &want,
-                    &at,
-                );
+                compare_names(r, "function prototypes (windows-sys)", v, &f.params, &want, &at);
                 let ret = f.ret.rsplit("::").next().unwrap_or("").trim().to_string();
                 if api.returns == Returns::Status && !is_status_ret(&[ret]) {
-                    r.problem(format!(
-                        "function {v}: returns = \"status\" but {at} returns `{}`",
-                        f.ret
-                    ));
+                    r.problem(format!("function {v}: returns = \"status\" but {at} returns `{}`", f.ret));
                 }
             }
             let bare = (!api.aw).then_some(&api.name);
-            for v in variants
-                .iter()
-                .filter(|v| Some(*v) != bare)
-                .chain(std::iter::once(&api.name))
-            {
+            for v in variants.iter().filter(|v| Some(*v) != bare).chain(std::iter::once(&api.name)) {
                 let mingw = src.mingw_proto_headers(v);
                 if !mingw.is_empty() {
                     r.problem(format!(
@@ -321,26 +264,16 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
             continue;
         }
         if src.c.header(&api.header).is_none() {
-            r.problem(format!(
-                "function {}: no mingw-w64 header {}",
-                api.name, api.header
-            ));
+            r.problem(format!("function {}: no mingw-w64 header {}", api.name, api.header));
             continue;
         }
         for v in &variants {
-            let found: Vec<_> = src
-                .c
-                .defining_in_closure(&api.header, v)
-                .into_iter()
-                .filter(|h| h.protos.contains_key(v))
-                .collect();
+            let found: Vec<_> =
+                src.c.defining_in_closure(&api.header, v).into_iter().filter(|h| h.protos.contains_key(v)).collect();
             let Some(h) = found.first() else {
                 let other = src.mingw_proto_headers(v);
                 r.problem(if other.is_empty() {
-                    format!(
-                        "function {v}: not declared in {} (nor in any mingw-w64 header)",
-                        api.header
-                    )
+                    format!("function {v}: not declared in {} (nor in any mingw-w64 header)", api.header)
                 } else {
                     format!(
                         "function {v}: not declared in {} or what it includes; declared in {}",
@@ -351,22 +284,12 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
                 continue;
             };
             if h.name != api.header {
-                r.notes.push(format!(
-                    "{v} is declared in {}, which {} includes",
-                    h.name, api.header
-                ));
+                r.notes.push(format!("{v} is declared in {}, which {} includes", h.name, api.header));
             }
             cross_check_windows_sys(src, v, &want, r);
             for proto in &h.protos[v] {
                 let at = format!("{}:{}", h.name, proto.line);
-                compare_names(
-                    r,
-                    "function prototypes (mingw-w64)",
-                    v,
-                    &proto.params,
-                    &want,
-                    &at,
-                );
+                compare_names(r, "function prototypes (mingw-w64)", v, &proto.params, &want, &at);
                 if api.returns == Returns::Status && !is_status_ret(&proto.ret) {
                     r.problem(format!(
                         "function {v}: returns = \"status\" but {at} declares `{}`",
@@ -397,26 +320,17 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
                             h.name,
                             t.iter().map(Tok::text).collect::<Vec<_>>().join(" ")
                         )),
-                        Err(e) => r.problem(format!(
-                            "function {}: cannot expand its macro in {}: {e}",
-                            api.name, h.name
-                        )),
+                        Err(e) => {
+                            r.problem(format!("function {}: cannot expand its macro in {}: {e}", api.name, h.name))
+                        }
                     }
                 }
             }
         } else {
             for suffix in ["A", "W"] {
                 let v = format!("{}{suffix}", api.name);
-                if src
-                    .c
-                    .defining_in_closure(&api.header, &v)
-                    .iter()
-                    .any(|h| h.protos.contains_key(&v))
-                {
-                    r.problem(format!(
-                        "function {}: {} declares {v}: set aw = true",
-                        api.name, api.header
-                    ));
+                if src.c.defining_in_closure(&api.header, &v).iter().any(|h| h.protos.contains_key(&v)) {
+                    r.problem(format!("function {}: {} declares {v}: set aw = true", api.name, api.header));
                 }
             }
         }
@@ -457,16 +371,11 @@ fn cross_check_constants(src: &Sources, kb: &KbFile, r: &mut Report) {
         for (name, want) in consts {
             let found = RUST_CONST_MODULES.iter().find_map(|m| {
                 let module = src.ws(m).ok()?;
-                module
-                    .consts
-                    .get(name)
-                    .map(|(v, raw, line)| (v.clone(), raw.clone(), format!("{m}/mod.rs:{line}")))
+                module.consts.get(name).map(|(v, raw, line)| (v.clone(), raw.clone(), format!("{m}/mod.rs:{line}")))
             });
             match found {
                 None => absent.push(name.as_str()),
-                Some((Some(v), _, _)) if same_value(want, &v) => {
-                    r.ok("constants (windows-sys cross-check)")
-                }
+                Some((Some(v), _, _)) if same_value(want, &v) => r.ok("constants (windows-sys cross-check)"),
                 Some((_, raw, at)) => r.problem(format!(
                     "constant {name} = {} in api.toml ({group}), but windows-sys {at} has `{raw}`",
                     show(want)
@@ -475,10 +384,7 @@ fn cross_check_constants(src: &Sources, kb: &KbFile, r: &mut Report) {
         }
     }
     if !absent.is_empty() {
-        r.notes.push(format!(
-            "not in windows-sys (C-only names): {}",
-            absent.join(", ")
-        ));
+        r.notes.push(format!("not in windows-sys (C-only names): {}", absent.join(", ")));
     }
 }
 
@@ -487,25 +393,11 @@ fn cross_check_constants(src: &Sources, kb: &KbFile, r: &mut Report) {
 fn cross_check_windows_sys(src: &Sources, name: &str, want: &[&str], r: &mut Report) {
     let found = RUST_MODULES.iter().find_map(|m| {
         let module = src.ws(m).ok()?;
-        module.fns.get(name).map(|f| {
-            (
-                f.params.clone(),
-                format!("windows-sys {m}/mod.rs:{}", f.line),
-            )
-        })
+        module.fns.get(name).map(|f| (f.params.clone(), format!("windows-sys {m}/mod.rs:{}", f.line)))
     });
     match found {
-        None => r
-            .notes
-            .push(format!("{name} is not in the windows-sys modules searched")),
-        Some((got, at)) => compare_names(
-            r,
-            "function prototypes (windows-sys cross-check)",
-            name,
-            &got,
-            want,
-            &at,
-        ),
+        None => r.notes.push(format!("{name} is not in the windows-sys modules searched")),
+        Some((got, at)) => compare_names(r, "function prototypes (windows-sys cross-check)", name, &got, want, &at),
     }
 }
 
@@ -526,27 +418,14 @@ fn check_methods(src: &Sources, kb: &KbFile, r: &mut Report) {
             None => r.problem(format!("method {who}: no C++ declaration in {}", m.header)),
             Some(p) => {
                 let at = format!("{}:{} (C++ class)", m.header, p.line);
-                compare_names(
-                    r,
-                    "COM methods: C++ declarations",
-                    &who,
-                    &p.params,
-                    &want,
-                    &at,
-                );
+                compare_names(r, "COM methods: C++ declarations", &who, &p.params, &want, &at);
                 if m.returns == Returns::Status && !is_status_ret(&p.ret) {
-                    r.problem(format!(
-                        "method {who}: returns = \"status\" but {at} returns `{}`",
-                        p.ret.join(" ")
-                    ));
+                    r.problem(format!("method {who}: returns = \"status\" but {at} returns `{}`", p.ret.join(" ")));
                 }
             }
         }
         match c.vtbl_methods.get(&key) {
-            None => r.problem(format!(
-                "method {who}: no entry in {iface}Vtbl in {}",
-                m.header
-            )),
+            None => r.problem(format!("method {who}: no entry in {iface}Vtbl in {}", m.header)),
             Some(p) => {
                 let at = format!("{}:{} ({iface}Vtbl)", m.header, p.line);
                 match p.params.split_first() {
@@ -568,14 +447,10 @@ fn check_methods(src: &Sources, kb: &KbFile, r: &mut Report) {
                     _ => r.problem(format!("method {who}: {at} does not take `This` first")),
                 }
             }
-            (None, true) => r.problem(format!(
-                "method {who}: c-macro = true but {} has no {mac} under COBJMACROS",
-                m.header
-            )),
-            (Some(_), false) => r.problem(format!(
-                "method {who}: {} defines {mac}: set c-macro = true",
-                m.header
-            )),
+            (None, true) => {
+                r.problem(format!("method {who}: c-macro = true but {} has no {mac} under COBJMACROS", m.header))
+            }
+            (Some(_), false) => r.problem(format!("method {who}: {} defines {mac}: set c-macro = true", m.header)),
             (None, false) => {}
         }
     }
@@ -591,10 +466,7 @@ fn struct_fields(
 ) -> Option<(Vec<String>, String)> {
     if let Some(module) = header.strip_prefix(WS_PREFIX) {
         let m = src.ws(module).ok()?;
-        return m
-            .structs
-            .get(name)
-            .map(|f| (f.clone(), format!("windows-sys {module}/mod.rs")));
+        return m.structs.get(name).map(|f| (f.clone(), format!("windows-sys {module}/mod.rs")));
     }
     if let Some(h) = src.c.header(header) {
         if let Some(s) = h.structs.get(name) {
@@ -604,10 +476,7 @@ fn struct_fields(
             if let Ok(t) = src.c.expand_in(&h, &[Tok::Ident(name.to_string())]) {
                 if let [Tok::Ident(target)] = t.as_slice() {
                     if let Some(s) = h.structs.get(target) {
-                        return Some((
-                            s.fields.clone(),
-                            format!("{}:{} (via {name} -> {target})", h.name, s.line),
-                        ));
+                        return Some((s.fields.clone(), format!("{}:{} (via {name} -> {target})", h.name, s.line)));
                     }
                 }
             }
@@ -615,9 +484,7 @@ fn struct_fields(
     }
     ws_modules.iter().find_map(|module| {
         let m = src.ws(module).ok()?;
-        m.structs
-            .get(name)
-            .map(|f| (f.clone(), format!("windows-sys {module}/mod.rs")))
+        m.structs.get(name).map(|f| (f.clone(), format!("windows-sys {module}/mod.rs")))
     })
 }
 
@@ -653,13 +520,12 @@ fn check_structs(src: &Sources, kb: &KbFile, ws_modules: &BTreeSet<String>, r: &
                         ));
                     }
                 }
-                (Some((_, at)), Some(_)) => r.problem(format!(
-                    "{alias} is listed as unverifiable but {at} has it: remove it from UNVERIFIABLE"
-                )),
+                (Some((_, at)), Some(_)) => {
+                    r.problem(format!("{alias} is listed as unverifiable but {at} has it: remove it from UNVERIFIABLE"))
+                }
                 (None, Some((_, why))) => {
                     unverifiable_used.insert(alias.as_str());
-                    r.notes
-                        .push(format!("not checked: struct alias {alias}: {why}"));
+                    r.notes.push(format!("not checked: struct alias {alias}: {why}"));
                 }
                 (None, None) => r.problem(format!(
                     "struct {} alias {alias}: neither {} nor windows-sys declares it",
@@ -670,9 +536,7 @@ fn check_structs(src: &Sources, kb: &KbFile, ws_modules: &BTreeSet<String>, r: &
     }
     for (name, _) in UNVERIFIABLE {
         if !unverifiable_used.contains(name) && !r.problems.iter().any(|p| p.contains(name)) {
-            r.problem(format!(
-                "UNVERIFIABLE lists {name}, which api.toml does not use"
-            ));
+            r.problem(format!("UNVERIFIABLE lists {name}, which api.toml does not use"));
         }
     }
 }
@@ -687,9 +551,7 @@ fn kb_matches_headers() {
                 dir.display()
             );
         }
-        println!(
-            "skipped: mingw-w64 headers not found; install them with apt-get install -y mingw-w64-x86-64-dev"
-        );
+        println!("skipped: mingw-w64 headers not found; install them with apt-get install -y mingw-w64-x86-64-dev");
         return;
     }
     let kb = load_kb();
@@ -755,433 +617,104 @@ struct Need {
 }
 
 const fn need(rule: &'static str, api: &'static str, roles: &'static [&'static str]) -> Need {
-    Need {
-        rule,
-        api,
-        roles,
-        effect: None,
-        status: false,
-    }
+    Need { rule, api, roles, effect: None, status: false }
 }
 
 const fn need_effect(rule: &'static str, api: &'static str, effect: Effect, status: bool) -> Need {
-    Need {
-        rule,
-        api,
-        roles: &[],
-        effect: Some(effect),
-        status,
-    }
+    Need { rule, api, roles: &[], effect: Some(effect), status }
 }
 
 /// The APIs each rule of shared/RULES.md (v1 and the next rules) names.
 const RULE_APIS: &[Need] = &[
-    need_effect(
-        "unverified-server-principal",
-        "RpcMgmtInqServerPrincName",
-        Effect::InquirePrincipal,
-        true,
-    ),
-    need(
-        "unverified-server-principal",
-        "RpcMgmtInqServerPrincName",
-        &["server-principal"],
-    ),
-    need(
-        "unverified-server-principal",
-        "RpcBindingSetAuthInfo",
-        &["server-principal"],
-    ),
-    need(
-        "unverified-server-principal",
-        "RpcBindingSetAuthInfoEx",
-        &["server-principal"],
-    ),
-    need(
-        "unverified-server-principal",
-        "CoSetProxyBlanket",
-        &["server-principal"],
-    ),
-    need(
-        "unverified-server-principal",
-        "IClientSecurity::SetBlanket",
-        &["server-principal"],
-    ),
-    need(
-        "mutual-auth-without-principal",
-        "RpcBindingSetAuthInfoEx",
-        &["qos", "server-principal"],
-    ),
-    need(
-        "mutual-auth-without-principal",
-        "CoSetProxyBlanket",
-        &["server-principal", "capabilities", "authn-service"],
-    ),
+    need_effect("unverified-server-principal", "RpcMgmtInqServerPrincName", Effect::InquirePrincipal, true),
+    need("unverified-server-principal", "RpcMgmtInqServerPrincName", &["server-principal"]),
+    need("unverified-server-principal", "RpcBindingSetAuthInfo", &["server-principal"]),
+    need("unverified-server-principal", "RpcBindingSetAuthInfoEx", &["server-principal"]),
+    need("unverified-server-principal", "CoSetProxyBlanket", &["server-principal"]),
+    need("unverified-server-principal", "IClientSecurity::SetBlanket", &["server-principal"]),
+    need("mutual-auth-without-principal", "RpcBindingSetAuthInfoEx", &["qos", "server-principal"]),
+    need("mutual-auth-without-principal", "CoSetProxyBlanket", &["server-principal", "capabilities", "authn-service"]),
     need(
         "mutual-auth-without-principal",
         "IClientSecurity::SetBlanket",
         &["server-principal", "capabilities", "authn-service"],
     ),
-    need(
-        "ntlm-mutual-auth",
-        "RpcBindingSetAuthInfoEx",
-        &["authn-service", "qos"],
-    ),
-    need(
-        "ntlm-mutual-auth",
-        "AcquireCredentialsHandle",
-        &["package", "credential"],
-    ),
-    need(
-        "ntlm-mutual-auth",
-        "InitializeSecurityContext",
-        &["credential", "context-req"],
-    ),
-    need(
-        "ntlm-authentication",
-        "RpcBindingSetAuthInfo",
-        &["authn-service"],
-    ),
-    need(
-        "ntlm-authentication",
-        "RpcBindingSetAuthInfoEx",
-        &["authn-service"],
-    ),
-    need(
-        "ntlm-authentication",
-        "CoSetProxyBlanket",
-        &["authn-service"],
-    ),
-    need(
-        "ntlm-authentication",
-        "IClientSecurity::SetBlanket",
-        &["authn-service"],
-    ),
-    need(
-        "ntlm-authentication",
-        "RpcServerRegisterAuthInfo",
-        &["authn-service"],
-    ),
-    need(
-        "ntlm-authentication",
-        "RpcStringBindingCompose",
-        &["protseq"],
-    ),
-    need(
-        "mutual-auth-not-requested",
-        "RpcBindingSetAuthInfo",
-        &["authn-service", "authn-level"],
-    ),
-    need(
-        "mutual-auth-not-requested",
-        "RpcBindingSetAuthInfoEx",
-        &["authn-service", "authn-level", "qos"],
-    ),
-    need(
-        "excessive-impersonation",
-        "RpcBindingSetAuthInfoEx",
-        &["qos"],
-    ),
-    need(
-        "excessive-impersonation",
-        "CoSetProxyBlanket",
-        &["imp-level"],
-    ),
-    need(
-        "excessive-impersonation",
-        "CoInitializeSecurity",
-        &["imp-level"],
-    ),
-    need(
-        "excessive-impersonation",
-        "IClientSecurity::SetBlanket",
-        &["imp-level"],
-    ),
-    need(
-        "excessive-impersonation",
-        "CreateFile",
-        &["file-name", "file-flags"],
-    ),
-    need(
-        "excessive-impersonation",
-        "CreateFile2",
-        &["file-name", "file-params"],
-    ),
+    need("ntlm-mutual-auth", "RpcBindingSetAuthInfoEx", &["authn-service", "qos"]),
+    need("ntlm-mutual-auth", "AcquireCredentialsHandle", &["package", "credential"]),
+    need("ntlm-mutual-auth", "InitializeSecurityContext", &["credential", "context-req"]),
+    need("ntlm-authentication", "RpcBindingSetAuthInfo", &["authn-service"]),
+    need("ntlm-authentication", "RpcBindingSetAuthInfoEx", &["authn-service"]),
+    need("ntlm-authentication", "CoSetProxyBlanket", &["authn-service"]),
+    need("ntlm-authentication", "IClientSecurity::SetBlanket", &["authn-service"]),
+    need("ntlm-authentication", "RpcServerRegisterAuthInfo", &["authn-service"]),
+    need("ntlm-authentication", "RpcStringBindingCompose", &["protseq"]),
+    need("mutual-auth-not-requested", "RpcBindingSetAuthInfo", &["authn-service", "authn-level"]),
+    need("mutual-auth-not-requested", "RpcBindingSetAuthInfoEx", &["authn-service", "authn-level", "qos"]),
+    need("excessive-impersonation", "RpcBindingSetAuthInfoEx", &["qos"]),
+    need("excessive-impersonation", "CoSetProxyBlanket", &["imp-level"]),
+    need("excessive-impersonation", "CoInitializeSecurity", &["imp-level"]),
+    need("excessive-impersonation", "IClientSecurity::SetBlanket", &["imp-level"]),
+    need("excessive-impersonation", "CreateFile", &["file-name", "file-flags"]),
+    need("excessive-impersonation", "CreateFile2", &["file-name", "file-params"]),
     need(
         "transport-impersonation-option",
         "RpcStringBindingCompose",
         &["protseq", "network-options", "string-binding"],
     ),
-    need(
-        "transport-impersonation-option",
-        "RpcBindingFromStringBinding",
-        &["string-binding"],
-    ),
-    need_effect(
-        "unchecked-impersonation",
-        "RpcImpersonateClient",
-        Effect::Impersonate,
-        true,
-    ),
-    need_effect(
-        "unchecked-impersonation",
-        "RpcImpersonateClient2",
-        Effect::Impersonate,
-        true,
-    ),
-    need_effect(
-        "unchecked-impersonation",
-        "CoImpersonateClient",
-        Effect::Impersonate,
-        true,
-    ),
-    need_effect(
-        "unchecked-impersonation",
-        "IServerSecurity::ImpersonateClient",
-        Effect::Impersonate,
-        true,
-    ),
-    need_effect(
-        "unchecked-impersonation",
-        "ImpersonateSecurityContext",
-        Effect::Impersonate,
-        true,
-    ),
-    need_effect(
-        "unchecked-impersonation",
-        "ImpersonateNamedPipeClient",
-        Effect::Impersonate,
-        true,
-    ),
-    need_effect(
-        "unchecked-impersonation",
-        "ImpersonateLoggedOnUser",
-        Effect::Impersonate,
-        true,
-    ),
-    need_effect(
-        "unchecked-impersonation",
-        "SetThreadToken",
-        Effect::Impersonate,
-        true,
-    ),
-    need_effect(
-        "impersonation-not-reverted",
-        "RpcRevertToSelf",
-        Effect::Revert,
-        true,
-    ),
-    need_effect(
-        "impersonation-not-reverted",
-        "RpcRevertToSelfEx",
-        Effect::Revert,
-        true,
-    ),
-    need_effect(
-        "impersonation-not-reverted",
-        "CoRevertToSelf",
-        Effect::Revert,
-        true,
-    ),
-    need_effect(
-        "impersonation-not-reverted",
-        "IServerSecurity::RevertToSelf",
-        Effect::Revert,
-        true,
-    ),
-    need_effect(
-        "impersonation-not-reverted",
-        "RevertSecurityContext",
-        Effect::Revert,
-        true,
-    ),
-    need_effect(
-        "impersonation-not-reverted",
-        "RevertToSelf",
-        Effect::Revert,
-        true,
-    ),
-    need(
-        "missing-integrity",
-        "RpcBindingSetAuthInfo",
-        &["authn-level"],
-    ),
-    need(
-        "missing-integrity",
-        "RpcBindingSetAuthInfoEx",
-        &["authn-level", "qos"],
-    ),
+    need("transport-impersonation-option", "RpcBindingFromStringBinding", &["string-binding"]),
+    need_effect("unchecked-impersonation", "RpcImpersonateClient", Effect::Impersonate, true),
+    need_effect("unchecked-impersonation", "RpcImpersonateClient2", Effect::Impersonate, true),
+    need_effect("unchecked-impersonation", "CoImpersonateClient", Effect::Impersonate, true),
+    need_effect("unchecked-impersonation", "IServerSecurity::ImpersonateClient", Effect::Impersonate, true),
+    need_effect("unchecked-impersonation", "ImpersonateSecurityContext", Effect::Impersonate, true),
+    need_effect("unchecked-impersonation", "ImpersonateNamedPipeClient", Effect::Impersonate, true),
+    need_effect("unchecked-impersonation", "ImpersonateLoggedOnUser", Effect::Impersonate, true),
+    need_effect("unchecked-impersonation", "SetThreadToken", Effect::Impersonate, true),
+    need_effect("impersonation-not-reverted", "RpcRevertToSelf", Effect::Revert, true),
+    need_effect("impersonation-not-reverted", "RpcRevertToSelfEx", Effect::Revert, true),
+    need_effect("impersonation-not-reverted", "CoRevertToSelf", Effect::Revert, true),
+    need_effect("impersonation-not-reverted", "IServerSecurity::RevertToSelf", Effect::Revert, true),
+    need_effect("impersonation-not-reverted", "RevertSecurityContext", Effect::Revert, true),
+    need_effect("impersonation-not-reverted", "RevertToSelf", Effect::Revert, true),
+    need("missing-integrity", "RpcBindingSetAuthInfo", &["authn-level"]),
+    need("missing-integrity", "RpcBindingSetAuthInfoEx", &["authn-level", "qos"]),
     need("missing-integrity", "CoSetProxyBlanket", &["authn-level"]),
-    need(
-        "missing-integrity",
-        "CoInitializeSecurity",
-        &["authn-level"],
-    ),
-    need(
-        "missing-integrity",
-        "IClientSecurity::SetBlanket",
-        &["authn-level"],
-    ),
-    need(
-        "unprotected-sspi-context",
-        "InitializeSecurityContext",
-        &["context-req"],
-    ),
-    need(
-        "unprotected-sspi-context",
-        "AcceptSecurityContext",
-        &["context-req"],
-    ),
-    need_effect(
-        "unprotected-sspi-context",
-        "MakeSignature",
-        Effect::ProtectMessage,
-        true,
-    ),
-    need_effect(
-        "unprotected-sspi-context",
-        "EncryptMessage",
-        Effect::ProtectMessage,
-        true,
-    ),
+    need("missing-integrity", "CoInitializeSecurity", &["authn-level"]),
+    need("missing-integrity", "IClientSecurity::SetBlanket", &["authn-level"]),
+    need("unprotected-sspi-context", "InitializeSecurityContext", &["context-req"]),
+    need("unprotected-sspi-context", "AcceptSecurityContext", &["context-req"]),
+    need_effect("unprotected-sspi-context", "MakeSignature", Effect::ProtectMessage, true),
+    need_effect("unprotected-sspi-context", "EncryptMessage", Effect::ProtectMessage, true),
     need("sign-only-wrap", "EncryptMessage", &["qop"]),
-    need_effect(
-        "unchecked-message-verification",
-        "VerifySignature",
-        Effect::VerifyMessage,
-        true,
-    ),
-    need_effect(
-        "unchecked-message-verification",
-        "DecryptMessage",
-        Effect::VerifyMessage,
-        true,
-    ),
+    need_effect("unchecked-message-verification", "VerifySignature", Effect::VerifyMessage, true),
+    need_effect("unchecked-message-verification", "DecryptMessage", Effect::VerifyMessage, true),
     need("unchecked-decrypt-qop", "DecryptMessage", &["qop-out"]),
-    need(
-        "unchecked-context-attributes",
-        "InitializeSecurityContext",
-        &["context-req", "context-attrs"],
-    ),
-    need(
-        "unchecked-context-attributes",
-        "AcceptSecurityContext",
-        &["context-req", "context-attrs"],
-    ),
-    need(
-        "unchecked-context-attributes",
-        "QueryContextAttributes",
-        &["context"],
-    ),
+    need("unchecked-context-attributes", "InitializeSecurityContext", &["context-req", "context-attrs"]),
+    need("unchecked-context-attributes", "AcceptSecurityContext", &["context-req", "context-attrs"]),
+    need("unchecked-context-attributes", "QueryContextAttributes", &["context"]),
     need("unauthenticated-interface", "RpcServerRegisterIf", &[]),
-    need(
-        "unauthenticated-interface",
-        "RpcServerRegisterIfEx",
-        &["if-flags", "if-callback"],
-    ),
-    need(
-        "unauthenticated-interface",
-        "RpcServerRegisterIf2",
-        &["if-flags", "if-callback"],
-    ),
-    need(
-        "unauthenticated-interface",
-        "RpcServerRegisterIf3",
-        &["if-flags", "if-callback"],
-    ),
-    need(
-        "com-no-access-check",
-        "CoInitializeSecurity",
-        &["security-descriptor", "authn-level", "capabilities"],
-    ),
-    need_effect(
-        "com-no-access-check",
-        "CoRegisterClassObject",
-        Effect::RegisterClassObject,
-        true,
-    ),
+    need("unauthenticated-interface", "RpcServerRegisterIfEx", &["if-flags", "if-callback"]),
+    need("unauthenticated-interface", "RpcServerRegisterIf2", &["if-flags", "if-callback"]),
+    need("unauthenticated-interface", "RpcServerRegisterIf3", &["if-flags", "if-callback"]),
+    need("com-no-access-check", "CoInitializeSecurity", &["security-descriptor", "authn-level", "capabilities"]),
+    need_effect("com-no-access-check", "CoRegisterClassObject", Effect::RegisterClassObject, true),
     // Next rules.
-    need(
-        "unauthenticated-binding",
-        "RpcStringBindingCompose",
-        &["protseq", "network-address", "string-binding"],
-    ),
-    need(
-        "unauthenticated-binding",
-        "RpcBindingFromStringBinding",
-        &["string-binding", "binding"],
-    ),
+    need("unauthenticated-binding", "RpcStringBindingCompose", &["protseq", "network-address", "string-binding"]),
+    need("unauthenticated-binding", "RpcBindingFromStringBinding", &["string-binding", "binding"]),
     need("unauthenticated-binding", "RpcBindingCreate", &["binding"]),
-    need(
-        "auth-level-downgrade",
-        "RpcBindingSetAuthInfo",
-        &["binding", "authn-level"],
-    ),
-    need(
-        "auth-level-downgrade",
-        "RpcBindingSetAuthInfoEx",
-        &["binding", "authn-level"],
-    ),
-    need_effect(
-        "unchecked-security-setup",
-        "CoSetProxyBlanket",
-        Effect::None,
-        true,
-    ),
-    need_effect(
-        "unchecked-security-setup",
-        "CoInitializeSecurity",
-        Effect::None,
-        true,
-    ),
-    need_effect(
-        "unchecked-security-setup",
-        "IClientSecurity::SetBlanket",
-        Effect::None,
-        true,
-    ),
-    need_effect(
-        "unchecked-security-setup",
-        "RpcBindingSetAuthInfo",
-        Effect::None,
-        true,
-    ),
-    need_effect(
-        "unchecked-security-setup",
-        "RpcBindingSetAuthInfoEx",
-        Effect::None,
-        true,
-    ),
-    need(
-        "invalid-blanket-capabilities",
-        "CoSetProxyBlanket",
-        &["capabilities"],
-    ),
-    need(
-        "invalid-blanket-capabilities",
-        "IClientSecurity::SetBlanket",
-        &["capabilities"],
-    ),
-    need(
-        "permissive-security-callback",
-        "RpcServerRegisterIfEx",
-        &["if-callback", "if-flags"],
-    ),
-    need(
-        "permissive-security-callback",
-        "RpcServerRegisterIf2",
-        &["if-callback", "if-flags"],
-    ),
-    need(
-        "permissive-security-callback",
-        "RpcServerRegisterIf3",
-        &["if-callback", "if-flags"],
-    ),
-    need(
-        "pipe-server-squatting",
-        "CreateNamedPipe",
-        &["file-name", "pipe-open-mode", "pipe-mode"],
-    ),
+    need("auth-level-downgrade", "RpcBindingSetAuthInfo", &["binding", "authn-level"]),
+    need("auth-level-downgrade", "RpcBindingSetAuthInfoEx", &["binding", "authn-level"]),
+    need_effect("unchecked-security-setup", "CoSetProxyBlanket", Effect::None, true),
+    need_effect("unchecked-security-setup", "CoInitializeSecurity", Effect::None, true),
+    need_effect("unchecked-security-setup", "IClientSecurity::SetBlanket", Effect::None, true),
+    need_effect("unchecked-security-setup", "RpcBindingSetAuthInfo", Effect::None, true),
+    need_effect("unchecked-security-setup", "RpcBindingSetAuthInfoEx", Effect::None, true),
+    need("invalid-blanket-capabilities", "CoSetProxyBlanket", &["capabilities"]),
+    need("invalid-blanket-capabilities", "IClientSecurity::SetBlanket", &["capabilities"]),
+    need("permissive-security-callback", "RpcServerRegisterIfEx", &["if-callback", "if-flags"]),
+    need("permissive-security-callback", "RpcServerRegisterIf2", &["if-callback", "if-flags"]),
+    need("permissive-security-callback", "RpcServerRegisterIf3", &["if-callback", "if-flags"]),
+    need("pipe-server-squatting", "CreateNamedPipe", &["file-name", "pipe-open-mode", "pipe-mode"]),
 ];
 
 /// The constants the rules name (shared/RULES.md, v1 and next).
@@ -1279,10 +812,7 @@ fn kb_is_well_formed() {
     let mut function_names: HashMap<String, String> = HashMap::new();
     for f in &file.function {
         if f.interface.is_some() || f.c_macro {
-            problems.push(format!(
-                "function {}: interface / c-macro belong to [[method]]",
-                f.name
-            ));
+            problems.push(format!("function {}: interface / c-macro belong to [[method]]", f.name));
         }
         for n in callee_names(f) {
             if let Some(prev) = function_names.insert(n.clone(), f.name.clone()) {
@@ -1306,10 +836,8 @@ fn kb_is_well_formed() {
     for a in file.function.iter().chain(&file.method) {
         let who = a.display();
         if !(a.header.ends_with(".h") || a.header.starts_with("windows-sys:Win32/")) {
-            problems.push(format!(
-                "{who}: header `{}` is neither a mingw-w64 header nor windows-sys:Win32/...",
-                a.header
-            ));
+            problems
+                .push(format!("{who}: header `{}` is neither a mingw-w64 header nor windows-sys:Win32/...", a.header));
         }
         let mut seen = HashSet::new();
         for p in &a.params {
@@ -1319,19 +847,15 @@ fn kb_is_well_formed() {
         }
         let has_req = a.param_with(rpclint::kb::Role::ContextReq).is_some();
         match a.flag_prefix.as_deref() {
-            None if has_req => problems.push(format!(
-                "{who}: has a context-req parameter but no flag-prefix"
-            )),
-            Some("ISC" | "ASC") if !has_req => problems.push(format!(
-                "{who}: flag-prefix without a context-req parameter"
-            )),
+            None if has_req => problems.push(format!("{who}: has a context-req parameter but no flag-prefix")),
+            Some("ISC" | "ASC") if !has_req => {
+                problems.push(format!("{who}: flag-prefix without a context-req parameter"))
+            }
             None | Some("ISC" | "ASC") => {}
             Some(other) => problems.push(format!("{who}: flag-prefix `{other}` is not ISC or ASC")),
         }
-        if matches!(
-            a.effect,
-            Effect::Impersonate | Effect::Revert | Effect::VerifyMessage
-        ) && a.returns != Returns::Status
+        if matches!(a.effect, Effect::Impersonate | Effect::Revert | Effect::VerifyMessage)
+            && a.returns != Returns::Status
         {
             problems.push(format!("{who}: its effect needs returns = \"status\""));
         }
@@ -1349,10 +873,7 @@ fn kb_is_well_formed() {
         }
         let needs_from = matches!(
             h.kind,
-            HelperKind::Transparent
-                | HelperKind::Copy
-                | HelperKind::TestStatus
-                | HelperKind::PassStatus
+            HelperKind::Transparent | HelperKind::Copy | HelperKind::TestStatus | HelperKind::PassStatus
         );
         if needs_from && h.from.is_none() {
             problems.push(format!("helper {:?} ({:?}) needs `from`", h.names, h.kind));
@@ -1361,10 +882,7 @@ fn kb_is_well_formed() {
             problems.push(format!("helper {:?} (zero-fill) needs `to`", h.names));
         }
         if h.to.is_some() && !matches!(h.kind, HelperKind::Copy | HelperKind::ZeroFill) {
-            problems.push(format!(
-                "helper {:?} ({:?}) cannot have `to`",
-                h.names, h.kind
-            ));
+            problems.push(format!("helper {:?} ({:?}) cannot have `to`", h.names, h.kind));
         }
     }
     // Structs and constants: each name once.
@@ -1380,19 +898,14 @@ fn kb_is_well_formed() {
     for (group, values) in &file.constants {
         for name in values.keys() {
             if let Some(prev) = const_groups.insert(name, group) {
-                problems.push(format!(
-                    "constant {name} is in both [constants.\"{prev}\"] and [constants.\"{group}\"]"
-                ));
+                problems.push(format!("constant {name} is in both [constants.\"{prev}\"] and [constants.\"{group}\"]"));
             }
         }
     }
     // What the rules need.
     let find = |name: &str| -> Option<&Api> {
         match name.split_once("::") {
-            Some((i, m)) => file
-                .method
-                .iter()
-                .find(|a| a.interface.as_deref() == Some(i) && a.name == m),
+            Some((i, m)) => file.method.iter().find(|a| a.interface.as_deref() == Some(i) && a.name == m),
             None => file.function.iter().find(|a| a.name == name),
         }
     };
@@ -1402,20 +915,13 @@ fn kb_is_well_formed() {
             continue;
         };
         for role in n.roles {
-            if !a
-                .params
-                .iter()
-                .any(|p| p.role.is_some_and(|r| r.name() == *role))
-            {
+            if !a.params.iter().any(|p| p.role.is_some_and(|r| r.name() == *role)) {
                 problems.push(format!("{}: {} has no {role} parameter", n.rule, n.api));
             }
         }
         if let Some(e) = n.effect {
             if a.effect != e {
-                problems.push(format!(
-                    "{}: {} should have effect {e:?}, has {:?}",
-                    n.rule, n.api, a.effect
-                ));
+                problems.push(format!("{}: {} should have effect {e:?}, has {:?}", n.rule, n.api, a.effect));
             }
         }
         if n.status && a.returns != Returns::Status {
@@ -1433,56 +939,14 @@ fn kb_is_well_formed() {
     }
     // Call-site lookups the rules rely on.
     let lookups: &[(&str, bool, usize, &str, bool)] = &[
-        (
-            "RpcBindingSetAuthInfoExW",
-            false,
-            7,
-            "RpcBindingSetAuthInfoEx",
-            false,
-        ),
-        (
-            "RpcBindingSetAuthInfoA",
-            false,
-            6,
-            "RpcBindingSetAuthInfo",
-            false,
-        ),
-        (
-            "InitializeSecurityContextW",
-            false,
-            12,
-            "InitializeSecurityContext",
-            false,
-        ),
-        (
-            "IClientSecurity_SetBlanket",
-            false,
-            9,
-            "IClientSecurity::SetBlanket",
-            true,
-        ),
+        ("RpcBindingSetAuthInfoExW", false, 7, "RpcBindingSetAuthInfoEx", false),
+        ("RpcBindingSetAuthInfoA", false, 6, "RpcBindingSetAuthInfo", false),
+        ("InitializeSecurityContextW", false, 12, "InitializeSecurityContext", false),
+        ("IClientSecurity_SetBlanket", false, 9, "IClientSecurity::SetBlanket", true),
         ("SetBlanket", true, 8, "IClientSecurity::SetBlanket", false),
-        (
-            "IServerSecurity_RevertToSelf",
-            false,
-            1,
-            "IServerSecurity::RevertToSelf",
-            true,
-        ),
-        (
-            "QueryBlanket",
-            true,
-            7,
-            "IServerSecurity::QueryBlanket",
-            false,
-        ),
-        (
-            "QueryBlanket",
-            true,
-            8,
-            "IClientSecurity::QueryBlanket",
-            false,
-        ),
+        ("IServerSecurity_RevertToSelf", false, 1, "IServerSecurity::RevertToSelf", true),
+        ("QueryBlanket", true, 7, "IServerSecurity::QueryBlanket", false),
+        ("QueryBlanket", true, 8, "IClientSecurity::QueryBlanket", false),
         ("RevertToSelf", false, 0, "RevertToSelf", false),
         ("EncryptMessage", true, 4, "EncryptMessage", false),
     ];
@@ -1497,9 +961,5 @@ fn kb_is_well_formed() {
             None => problems.push(format!("call {callee} finds nothing, expected {want}")),
         }
     }
-    assert!(
-        problems.is_empty(),
-        "rules/api.toml:\n  {}",
-        problems.join("\n  ")
-    );
+    assert!(problems.is_empty(), "rules/api.toml:\n  {}", problems.join("\n  "));
 }

@@ -28,7 +28,11 @@ fn every_rule_has_a_doc_with_a_one_line_summary() {
         assert_eq!(text, rule.doc, "{}: the embedded doc is stale", rule.name);
         assert!(text.starts_with(&format!("# {}\n", rule.name)), "{}: doc must start with its title", rule.name);
         let summary = rule.summary();
-        assert!(!summary.is_empty() && summary.len() <= 120, "{}: summary must be one line of at most 120 characters", rule.name);
+        assert!(
+            !summary.is_empty() && summary.len() <= 120,
+            "{}: summary must be one line of at most 120 characters",
+            rule.name
+        );
         for heading in ["## Why is this bad?", "## Example", "Use instead:", "## Options", "## References"] {
             assert!(text.contains(heading), "{}: doc lacks `{heading}`", rule.name);
         }
@@ -45,9 +49,8 @@ fn every_rule_has_bad_and_ok_fixtures_in_each_language() {
             .collect();
         for (lang, exts) in [("C", &["c"][..]), ("C++", &["cpp", "cc", "cxx", "hpp"][..]), ("Rust", &["rs"][..])] {
             for prefix in ["bad_", "ok_"] {
-                let found = names.iter().any(|n| {
-                    n.starts_with(prefix) && exts.iter().any(|e| n.ends_with(&format!(".{e}")))
-                });
+                let found =
+                    names.iter().any(|n| n.starts_with(prefix) && exts.iter().any(|e| n.ends_with(&format!(".{e}"))));
                 assert!(found, "{}: no {prefix}* fixture in {lang}", rule.name);
             }
         }

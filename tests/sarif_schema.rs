@@ -25,10 +25,7 @@ use serde_json::Value;
 fn validator() -> jsonschema::Validator {
     let text = include_str!("data/sarif-schema-2.1.0.json");
     let schema: Value = serde_json::from_str(text).expect("schema is JSON");
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("schema compiles")
+    jsonschema::options().should_validate_formats(true).build(&schema).expect("schema compiles")
 }
 
 /// With `RPCLINT_SARIF_SAMPLES=DIR`, keeps each checked document as
@@ -42,10 +39,7 @@ fn keep(name: &str, doc: &Value) {
 }
 
 fn errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
-    validator
-        .iter_errors(doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
+    validator.iter_errors(doc).map(|e| format!("{}: {e}", e.instance_path())).collect()
 }
 
 static RULE: Rule = Rule {
@@ -63,70 +57,34 @@ fn rich_report() -> Report {
     let main = "void f(void)\n{\n    RpcBindingSetAuthInfoW(h, spn, LEVEL, 9, NULL, 0);\n    /* é */ CoSetProxyBlanket(p);\n}\n";
     let header = "#define LEVEL 2\n";
     let files = vec![
-        SourceFile::new(
-            "src/dir with space/main é.c".into(),
-            Arc::from(main),
-            Encoding::Utf8,
-        ),
-        SourceFile::new(
-            "/abs/include/sec.h".into(),
-            Arc::from(header),
-            Encoding::Utf8,
-        ),
+        SourceFile::new("src/dir with space/main é.c".into(), Arc::from(main), Encoding::Utf8),
+        SourceFile::new("/abs/include/sec.h".into(), Arc::from(header), Encoding::Utf8),
     ];
     let call = main.find("RpcBinding").unwrap();
     let call = Span::new(call, call + main[call..].find(';').unwrap());
     let blanket = main.find("CoSet").unwrap();
     let blanket = Span::new(blanket, blanket + "CoSetProxyBlanket(p)".len());
 
-    let mut first = Diagnostic::new(
-        "missing-integrity",
-        Severity::Error,
-        FileId(0),
-        call,
-        "level is `CONNECT`".into(),
-    )
-    .with_label(FileId(1), Span::new(14, 15), "level set here")
-    .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`");
+    let mut first = Diagnostic::new("missing-integrity", Severity::Error, FileId(0), call, "level is `CONNECT`".into())
+        .with_label(FileId(1), Span::new(14, 15), "level set here")
+        .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`");
     first.fingerprint = "abc123".into();
-    let mut second = Diagnostic::new(
-        "ntlm-authentication",
-        Severity::Warning,
-        FileId(0),
-        blanket,
-        "NTLM".into(),
-    );
-    second.suppression = Some(Suppression {
-        justification: Some("legacy".into()),
-    });
-    let mut third = Diagnostic::new(
-        "parse-error",
-        Severity::Note,
-        FileId(0),
-        blanket,
-        "could not parse".into(),
-    );
-    third.suppression = Some(Suppression {
-        justification: None,
-    });
+    let mut second = Diagnostic::new("ntlm-authentication", Severity::Warning, FileId(0), blanket, "NTLM".into());
+    second.suppression = Some(Suppression { justification: Some("legacy".into()) });
+    let mut third = Diagnostic::new("parse-error", Severity::Note, FileId(0), blanket, "could not parse".into());
+    third.suppression = Some(Suppression { justification: None });
     Report {
         files,
         diagnostics: vec![first, second, third],
-        errors: vec![FileError {
-            path: "src/locked #1.c".into(),
-            message: "permission denied".into(),
-        }],
+        errors: vec![FileError { path: "src/locked #1.c".into(), message: "permission denied".into() }],
         files_scanned: 3,
         files_parsed: 2,
     }
 }
 
 fn sarif(report: &Report, rules: &[&Rule]) -> Value {
-    let opts = EmitOptions {
-        rules,
-        src_root: Some(std::path::Path::new("/work/my project")),
-        ..EmitOptions::default()
-    };
+    let opts =
+        EmitOptions { rules, src_root: Some(std::path::Path::new("/work/my project")), ..EmitOptions::default() };
     let mut out = Vec::new();
     emit::write(Format::Sarif, report, &mut out, &opts).unwrap();
     serde_json::from_slice(&out).unwrap()
@@ -160,10 +118,7 @@ fn the_validator_rejects_what_the_schema_forbids() {
 
     let mut doc = sarif(&rich_report(), &[&RULE]);
     doc["runs"][0]["tool"]["driver"]["downloadUri"] = Value::from("not a uri");
-    assert!(
-        !errors(&validator, &doc).is_empty(),
-        "format keywords are checked"
-    );
+    assert!(!errors(&validator, &doc).is_empty(), "format keywords are checked");
 }
 
 #[cfg(unix)]
@@ -184,10 +139,7 @@ fn binary_output_with_a_file_error_is_schema_valid() {
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
     keep("file-error", &doc);
     let notes = &doc["runs"][0]["invocations"][0]["toolExecutionNotifications"];
-    assert_eq!(
-        notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "broken.c"
-    );
+    assert_eq!(notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "broken.c");
     let errs = errors(&validator(), &doc);
     assert!(errs.is_empty(), "{errs:#?}\n{doc:#}");
 }

@@ -4,9 +4,7 @@
 use std::io;
 use std::ops::Range;
 
-use codespan_reporting::diagnostic::{
-    Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
-};
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity};
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config, termcolor::Ansi};
 
@@ -15,11 +13,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::report::Report;
 use crate::source::FileId;
 
-pub(super) fn write(
-    report: &Report,
-    out: &mut dyn io::Write,
-    opts: &EmitOptions<'_>,
-) -> io::Result<()> {
+pub(super) fn write(report: &Report, out: &mut dyn io::Write, opts: &EmitOptions<'_>) -> io::Result<()> {
     let files = ReportFiles(report);
     let config = Config::default();
     for diagnostic in shown(report) {
@@ -43,20 +37,13 @@ pub(super) fn write(
 pub(crate) fn summary(report: &Report) -> String {
     let counts = Counts::of(report);
     let mut line = if counts.total() == 0 {
-        format!(
-            "No problems found in {}.",
-            plural(report.files_scanned, "file")
-        )
+        format!("No problems found in {}.", plural(report.files_scanned, "file"))
     } else {
-        let parts: Vec<String> = [
-            (counts.errors, "error"),
-            (counts.warnings, "warning"),
-            (counts.notes, "note"),
-        ]
-        .into_iter()
-        .filter(|&(n, _)| n > 0)
-        .map(|(n, word)| plural(n, word))
-        .collect();
+        let parts: Vec<String> = [(counts.errors, "error"), (counts.warnings, "warning"), (counts.notes, "note")]
+            .into_iter()
+            .filter(|&(n, _)| n > 0)
+            .map(|(n, word)| plural(n, word))
+            .collect();
         let mut with_findings: Vec<FileId> = shown(report).map(|d| d.file).collect();
         with_findings.sort_unstable();
         with_findings.dedup();
@@ -75,11 +62,7 @@ pub(crate) fn summary(report: &Report) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
 fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
@@ -95,21 +78,18 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
     if in_report(d.file) {
         labels.push(CsLabel::primary(d.file, range(report, d.file, d.span)));
     }
-    labels.extend(d.labels.iter().filter(|l| in_report(l.file)).map(|l| {
-        CsLabel::secondary(l.file, range(report, l.file, l.span)).with_message(l.message.clone())
-    }));
+    labels.extend(
+        d.labels
+            .iter()
+            .filter(|l| in_report(l.file))
+            .map(|l| CsLabel::secondary(l.file, range(report, l.file, l.span)).with_message(l.message.clone())),
+    );
     let notes = d.help.iter().map(|h| format!("help: {h}")).collect();
-    CsDiagnostic::new(severity)
-        .with_code(d.rule)
-        .with_message(d.message.clone())
-        .with_labels(labels)
-        .with_notes(notes)
+    CsDiagnostic::new(severity).with_code(d.rule).with_message(d.message.clone()).with_labels(labels).with_notes(notes)
 }
 
 fn range(report: &Report, file: FileId, span: crate::ir::Span) -> Range<usize> {
-    report
-        .file(file)
-        .map_or(0..0, |f| clamp_span(&f.text, span))
+    report.file(file).map_or(0..0, |f| clamp_span(&f.text, span))
 }
 
 fn into_io(err: FilesError) -> io::Error {
@@ -129,17 +109,11 @@ impl<'a> Files<'a> for ReportFiles<'a> {
     type Source = &'a str;
 
     fn name(&'a self, id: FileId) -> Result<String, FilesError> {
-        self.0
-            .file(id)
-            .map(|f| f.display_path())
-            .ok_or(FilesError::FileMissing)
+        self.0.file(id).map(|f| f.display_path()).ok_or(FilesError::FileMissing)
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.0
-            .file(id)
-            .map(|f| &*f.text)
-            .ok_or(FilesError::FileMissing)
+        self.0.file(id).map(|f| &*f.text).ok_or(FilesError::FileMissing)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
@@ -155,10 +129,7 @@ impl<'a> Files<'a> for ReportFiles<'a> {
             match i.cmp(&count) {
                 std::cmp::Ordering::Less => Ok(file.line_start(i).unwrap_or(file.text.len())),
                 std::cmp::Ordering::Equal => Ok(file.text.len()),
-                std::cmp::Ordering::Greater => Err(FilesError::LineTooLarge {
-                    given: i,
-                    max: count - 1,
-                }),
+                std::cmp::Ordering::Greater => Err(FilesError::LineTooLarge { given: i, max: count - 1 }),
             }
         };
         let start = start_of(line_index)?;
@@ -209,34 +180,19 @@ mod tests {
     fn colour_only_when_asked() {
         let report = test_report::report();
         assert!(!render(&report, &EmitOptions::default()).contains('\x1b'));
-        let coloured = render(
-            &report,
-            &EmitOptions {
-                color: true,
-                ..EmitOptions::default()
-            },
-        );
+        let coloured = render(&report, &EmitOptions { color: true, ..EmitOptions::default() });
         assert!(coloured.contains("\x1b["), "{coloured}");
     }
 
     #[test]
     fn summary_can_be_turned_off() {
-        let text = render(
-            &test_report::report(),
-            &EmitOptions {
-                summary: false,
-                ..EmitOptions::default()
-            },
-        );
+        let text = render(&test_report::report(), &EmitOptions { summary: false, ..EmitOptions::default() });
         assert!(!text.contains("Found"), "{text}");
     }
 
     #[test]
     fn summary_wording() {
-        let mut report = Report {
-            files_scanned: 12,
-            ..Report::default()
-        };
+        let mut report = Report { files_scanned: 12, ..Report::default() };
         assert_eq!(summary(&report), "No problems found in 12 files.");
         report.files_scanned = 1;
         assert_eq!(summary(&report), "No problems found in 1 file.");
@@ -249,27 +205,18 @@ mod tests {
         report.diagnostics[1].suppression = None;
         report.diagnostics[1].file = FileId(1);
         report.diagnostics[1].span = crate::ir::Span::new(0, 5);
-        assert_eq!(
-            summary(&report),
-            "Found 4 problems (1 error, 3 warnings) in 2 files."
-        );
+        assert_eq!(summary(&report), "Found 4 problems (1 error, 3 warnings) in 2 files.");
     }
 
     #[test]
     fn broken_spans_and_file_ids_do_not_panic() {
         let mut report = test_report::report();
-        report.diagnostics[0].span = crate::ir::Span {
-            start: 10_000,
-            end: 20_000,
-        };
+        report.diagnostics[0].span = crate::ir::Span { start: 10_000, end: 20_000 };
         report.diagnostics[0].labels[0].span = crate::ir::Span { start: 5, end: 2 };
         render(&report, &EmitOptions::default());
         report.diagnostics[0].file = FileId(99);
         let text = render(&report, &EmitOptions::default());
-        assert!(
-            text.starts_with("error[missing-integrity]: authentication level"),
-            "{text}"
-        );
+        assert!(text.starts_with("error[missing-integrity]: authentication level"), "{text}");
         assert!(text.contains("level set here"), "{text}");
     }
 }

@@ -94,23 +94,9 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
     let counts = Counts::of(report);
     let doc = JsonReport {
         version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "rpclint",
-            version: VERSION,
-        },
-        diagnostics: report
-            .diagnostics
-            .iter()
-            .map(|d| diagnostic(report, d))
-            .collect(),
-        errors: report
-            .errors
-            .iter()
-            .map(|e| JsonError {
-                path: &e.path,
-                message: &e.message,
-            })
-            .collect(),
+        tool: Tool { name: "rpclint", version: VERSION },
+        diagnostics: report.diagnostics.iter().map(|d| diagnostic(report, d)).collect(),
+        errors: report.errors.iter().map(|e| JsonError { path: &e.path, message: &e.message }).collect(),
         summary: Summary {
             files_scanned: report.files_scanned,
             files_parsed: report.files_parsed,
@@ -145,39 +131,22 @@ fn diagnostic<'a>(report: &Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
         fingerprint: &d.fingerprint,
         suppressed: match &d.suppression {
             None => Suppressed::No(false),
-            Some(Suppression { justification }) => Suppressed::Yes {
-                justification: justification.as_deref(),
-            },
+            Some(Suppression { justification }) => Suppressed::Yes { justification: justification.as_deref() },
         },
     }
 }
 
 fn span(report: &Report, file: FileId, span: Span) -> JsonSpan {
-    let convert = |p: Position| JsonPosition {
-        line: p.line,
-        column: p.column,
-        offset: p.offset,
-    };
+    let convert = |p: Position| JsonPosition { line: p.line, column: p.column, offset: p.offset };
     match report.file(file) {
         Some(f) => {
             let (start, end) = span_positions(f, span);
-            JsonSpan {
-                start: convert(start),
-                end: convert(end),
-            }
+            JsonSpan { start: convert(start), end: convert(end) }
         }
         // A file the report does not hold: keep the raw offsets.
         None => JsonSpan {
-            start: JsonPosition {
-                line: 1,
-                column: 1,
-                offset: span.start as usize,
-            },
-            end: JsonPosition {
-                line: 1,
-                column: 1,
-                offset: span.end as usize,
-            },
+            start: JsonPosition { line: 1, column: 1, offset: span.start as usize },
+            end: JsonPosition { line: 1, column: 1, offset: span.end as usize },
         },
     }
 }
@@ -255,15 +224,10 @@ mod tests {
     #[test]
     fn suppression_without_reason_is_an_object_with_null() {
         let mut report = test_report::report();
-        report.diagnostics[1].suppression = Some(Suppression {
-            justification: None,
-        });
+        report.diagnostics[1].suppression = Some(Suppression { justification: None });
         let mut out = Vec::new();
         write(&report, &mut out).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(
-            value["diagnostics"][1]["suppressed"],
-            serde_json::json!({"justification": null})
-        );
+        assert_eq!(value["diagnostics"][1]["suppressed"], serde_json::json!({"justification": null}));
     }
 }

@@ -47,22 +47,12 @@ pub struct EmitOptions<'a> {
 
 impl Default for EmitOptions<'_> {
     fn default() -> Self {
-        EmitOptions {
-            color: false,
-            summary: true,
-            rules: crate::rules::ALL,
-            src_root: None,
-        }
+        EmitOptions { color: false, summary: true, rules: crate::rules::ALL, src_root: None }
     }
 }
 
 /// Writes `report` in `format` to `out`.
-pub fn write(
-    format: Format,
-    report: &Report,
-    out: &mut dyn io::Write,
-    opts: &EmitOptions<'_>,
-) -> io::Result<()> {
+pub fn write(format: Format, report: &Report, out: &mut dyn io::Write, opts: &EmitOptions<'_>) -> io::Result<()> {
     match format {
         Format::Human => human::write(report, out, opts),
         Format::Short => short::write(report, out),
@@ -128,11 +118,7 @@ pub(crate) struct Position {
 pub(crate) fn position(file: &SourceFile, offset: usize) -> Position {
     let offset = clamp_offset(&file.text, offset);
     let (line, column) = file.line_col(u32::try_from(offset).unwrap_or(u32::MAX));
-    Position {
-        line,
-        column,
-        offset,
-    }
+    Position { line, column, offset }
 }
 
 pub(crate) fn span_positions(file: &SourceFile, span: Span) -> (Position, Position) {
@@ -158,17 +144,12 @@ fn clamp_offset(text: &str, offset: usize) -> usize {
 
 /// The findings human-facing formats show.
 pub(crate) fn shown(report: &Report) -> impl Iterator<Item = &Diagnostic> {
-    report
-        .diagnostics
-        .iter()
-        .filter(|d| d.suppression.is_none())
+    report.diagnostics.iter().filter(|d| d.suppression.is_none())
 }
 
 /// The display path of a file, or a placeholder for a bad id.
 pub(crate) fn path_of(report: &Report, file: crate::source::FileId) -> String {
-    report
-        .file(file)
-        .map_or_else(|| format!("<file #{}>", file.0), SourceFile::display_path)
+    report.file(file).map_or_else(|| format!("<file #{}>", file.0), SourceFile::display_path)
 }
 
 #[cfg(test)]
@@ -217,8 +198,7 @@ pub(crate) mod test_report {
             Severity::Error,
             FileId(0),
             call,
-            "authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity"
-                .to_string(),
+            "authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity".to_string(),
         )
         .with_label(FileId(1), define, "level set here")
         .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`");
@@ -232,16 +212,11 @@ pub(crate) mod test_report {
             "`CoSetProxyBlanket` chooses NTLM".to_string(),
         );
         second.fingerprint = "fedcba9876543210".to_string();
-        second.suppression = Some(Suppression {
-            justification: Some("legacy peer".to_string()),
-        });
+        second.suppression = Some(Suppression { justification: Some("legacy peer".to_string()) });
         Report {
             files: vec![main, header],
             diagnostics: vec![first, second],
-            errors: vec![FileError {
-                path: "src/locked.c".to_string(),
-                message: "permission denied".to_string(),
-            }],
+            errors: vec![FileError { path: "src/locked.c".to_string(), message: "permission denied".to_string() }],
             files_scanned: 3,
             files_parsed: 2,
         }
@@ -256,15 +231,7 @@ mod tests {
     fn counts_leave_out_suppressed_findings() {
         let report = test_report::report();
         let counts = Counts::of(&report);
-        assert_eq!(
-            counts,
-            Counts {
-                errors: 1,
-                warnings: 0,
-                notes: 0,
-                suppressed: 1
-            }
-        );
+        assert_eq!(counts, Counts { errors: 1, warnings: 0, notes: 0, suppressed: 1 });
         assert_eq!(counts.at_least(Severity::Error), 1);
         assert_eq!(counts.at_least(Severity::Note), 1);
     }
@@ -282,10 +249,7 @@ mod tests {
         let (start, end) = span_positions(&report.files[0], d.span);
         // `/* é */ ` precedes the call: é is one column but two bytes.
         assert_eq!((start.line, start.column), (5, 13));
-        assert_eq!(
-            start.offset,
-            test_report::MAIN_C.find("RpcBindingSetAuthInfoW").unwrap()
-        );
+        assert_eq!(start.offset, test_report::MAIN_C.find("RpcBindingSetAuthInfoW").unwrap());
         assert_eq!((end.line, end.column), (6, 45));
     }
 }

@@ -24,8 +24,7 @@ use crate::report::Report;
 use crate::rules::Rule;
 use crate::source::FileId;
 
-const SCHEMA: &str =
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
 /// The key of our fingerprint in `partialFingerprints`; bump the suffix if
 /// the fingerprint's recipe changes.
@@ -180,16 +179,11 @@ struct SarifSuppression<'a> {
     justification: Option<&'a str>,
 }
 
-pub(super) fn write(
-    report: &Report,
-    out: &mut dyn io::Write,
-    opts: &EmitOptions<'_>,
-) -> io::Result<()> {
+pub(super) fn write(report: &Report, out: &mut dyn io::Write, opts: &EmitOptions<'_>) -> io::Result<()> {
     // Every rule we know, then any rule a finding names that we do not (so
     // that every `ruleIndex` points at a descriptor).
     let artifacts = Artifacts::new(opts.src_root);
-    let mut rules: Vec<ReportingDescriptor<'_>> =
-        opts.rules.iter().map(|r| descriptor(r)).collect();
+    let mut rules: Vec<ReportingDescriptor<'_>> = opts.rules.iter().map(|r| descriptor(r)).collect();
     let mut rule_ids: Vec<&str> = opts.rules.iter().map(|r| r.name).collect();
     for d in &report.diagnostics {
         if !rule_ids.contains(&d.rule) {
@@ -202,10 +196,7 @@ pub(super) fn write(
         .diagnostics
         .iter()
         .map(|d| {
-            let rule_index = rule_ids
-                .iter()
-                .position(|&id| id == d.rule)
-                .unwrap_or_default();
+            let rule_index = rule_ids.iter().position(|&id| id == d.rule).unwrap_or_default();
             result(report, &artifacts, d, rule_index)
         })
         .collect();
@@ -215,15 +206,10 @@ pub(super) fn write(
         .iter()
         .map(|e| Notification {
             level: "error",
-            message: Message {
-                text: e.message.clone(),
-            },
+            message: Message { text: e.message.clone() },
             locations: [Location {
                 id: None,
-                physical_location: PhysicalLocation {
-                    artifact_location: artifacts.location(&e.path),
-                    region: None,
-                },
+                physical_location: PhysicalLocation { artifact_location: artifacts.location(&e.path), region: None },
                 message: None,
             }],
         })
@@ -244,13 +230,7 @@ pub(super) fn write(
                 },
             },
             original_uri_base_ids: opts.src_root.map(|root| {
-                BTreeMap::from([(
-                    SRCROOT,
-                    ArtifactLocation {
-                        uri: directory_uri(root),
-                        uri_base_id: None,
-                    },
-                )])
+                BTreeMap::from([(SRCROOT, ArtifactLocation { uri: directory_uri(root), uri_base_id: None })])
             }),
             invocations: [Invocation {
                 execution_successful: notifications.is_empty(),
@@ -278,17 +258,10 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     ReportingDescriptor {
         id: rule.name,
         name: pascal_case(rule.name),
-        short_description: (!summary.is_empty()).then(|| Message {
-            text: summary.to_string(),
-        }),
+        short_description: (!summary.is_empty()).then(|| Message { text: summary.to_string() }),
         full_description: (!full.is_empty()).then_some(Message { text: full }),
-        help: Some(MultiformatMessage {
-            text: rule.doc,
-            markdown: rule.doc,
-        }),
-        default_configuration: Some(Configuration {
-            level: level(rule.default_severity),
-        }),
+        help: Some(MultiformatMessage { text: rule.doc, markdown: rule.doc }),
+        default_configuration: Some(Configuration { level: level(rule.default_severity) }),
         properties: RuleProperties { tags: ["security"] },
     }
 }
@@ -309,11 +282,7 @@ fn pascal_case(id: &str) -> String {
     id.split(|c: char| !c.is_ascii_alphanumeric())
         .flat_map(|word| {
             let mut chars = word.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase())
-                .into_iter()
-                .chain(chars)
+            chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars)
         })
         .collect()
 }
@@ -334,12 +303,7 @@ fn description(doc: &str) -> String {
     lines.join("\n").trim().to_string()
 }
 
-fn result<'a>(
-    report: &Report,
-    artifacts: &Artifacts,
-    d: &'a Diagnostic,
-    rule_index: usize,
-) -> SarifResult<'a> {
+fn result<'a>(report: &Report, artifacts: &Artifacts, d: &'a Diagnostic, rule_index: usize) -> SarifResult<'a> {
     let related_locations = d
         .labels
         .iter()
@@ -347,9 +311,7 @@ fn result<'a>(
         .map(|(i, l)| Location {
             id: Some(i + 1),
             physical_location: physical(report, artifacts, l.file, l.span, false),
-            message: Some(Message {
-                text: l.message.clone(),
-            }),
+            message: Some(Message { text: l.message.clone() }),
         })
         .collect();
     let mut partial_fingerprints = BTreeMap::new();
@@ -359,10 +321,7 @@ fn result<'a>(
     let suppressions = d
         .suppression
         .iter()
-        .map(|s| SarifSuppression {
-            kind: "inSource",
-            justification: s.justification.as_deref(),
-        })
+        .map(|s| SarifSuppression { kind: "inSource", justification: s.justification.as_deref() })
         .collect();
     let text = match &d.help {
         Some(help) => format!("{}\nhelp: {help}", d.message),
@@ -384,13 +343,7 @@ fn result<'a>(
     }
 }
 
-fn physical(
-    report: &Report,
-    artifacts: &Artifacts,
-    file: FileId,
-    span: Span,
-    snippet: bool,
-) -> PhysicalLocation {
+fn physical(report: &Report, artifacts: &Artifacts, file: FileId, span: Span, snippet: bool) -> PhysicalLocation {
     let artifact_location = artifacts.location(&path_of(report, file));
     let region = report.file(file).map(|f| {
         let (start, end) = span_positions(f, span);
@@ -400,15 +353,11 @@ fn physical(
             start_column: start.column,
             end_line: end.line,
             end_column: end.column,
-            snippet: (snippet && !text.is_empty() && text.len() <= MAX_SNIPPET).then(|| Message {
-                text: text.to_string(),
-            }),
+            snippet: (snippet && !text.is_empty() && text.len() <= MAX_SNIPPET)
+                .then(|| Message { text: text.to_string() }),
         }
     });
-    PhysicalLocation {
-        artifact_location,
-        region,
-    }
+    PhysicalLocation { artifact_location, region }
 }
 
 /// Turns display paths into SARIF artifact locations: relative paths, and
@@ -433,31 +382,18 @@ impl Artifacts {
 
     fn location(&self, path: &str) -> ArtifactLocation {
         let path = path.replace('\\', "/");
-        let path = match self
-            .root
-            .as_deref()
-            .and_then(|root| path.strip_prefix(root))
-        {
+        let path = match self.root.as_deref().and_then(|root| path.strip_prefix(root)) {
             Some(relative) => relative,
             None => &path,
         };
         let bytes = path.as_bytes();
         let drive = bytes.get(1) == Some(&b':') && bytes[0].is_ascii_alphabetic();
         if path.starts_with('/') {
-            ArtifactLocation {
-                uri: format!("file://{}", encode_uri_path(path)),
-                uri_base_id: None,
-            }
+            ArtifactLocation { uri: format!("file://{}", encode_uri_path(path)), uri_base_id: None }
         } else if drive {
-            ArtifactLocation {
-                uri: format!("file:///{}", encode_uri_path(path)),
-                uri_base_id: None,
-            }
+            ArtifactLocation { uri: format!("file:///{}", encode_uri_path(path)), uri_base_id: None }
         } else {
-            ArtifactLocation {
-                uri: encode_uri_path(path),
-                uri_base_id: Some(SRCROOT),
-            }
+            ArtifactLocation { uri: encode_uri_path(path), uri_base_id: Some(SRCROOT) }
         }
     }
 }
@@ -521,10 +457,7 @@ mod tests {
         assert_eq!(log["$schema"], SCHEMA);
         let run = &log["runs"][0];
         assert_eq!(run["columnKind"], "unicodeCodePoints");
-        assert_eq!(
-            run["originalUriBaseIds"],
-            json!({"%SRCROOT%": {"uri": "file:///work/project/"}})
-        );
+        assert_eq!(run["originalUriBaseIds"], json!({"%SRCROOT%": {"uri": "file:///work/project/"}}));
         assert_eq!(run["tool"]["driver"]["name"], "rpclint");
         assert_eq!(run["tool"]["driver"]["version"], VERSION);
         assert_eq!(
@@ -594,10 +527,7 @@ mod tests {
         );
         assert_eq!(results[1]["ruleIndex"], 1);
         assert_eq!(results[1]["level"], "warning");
-        assert_eq!(
-            results[1]["suppressions"],
-            json!([{"kind": "inSource", "justification": "legacy peer"}])
-        );
+        assert_eq!(results[1]["suppressions"], json!([{"kind": "inSource", "justification": "legacy peer"}]));
         assert!(results[1].get("relatedLocations").is_none());
     }
 
@@ -616,10 +546,7 @@ mod tests {
     #[test]
     fn clean_run_is_successful() {
         let log = render(&Report::default());
-        assert_eq!(
-            log["runs"][0]["invocations"][0]["executionSuccessful"],
-            true
-        );
+        assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], true);
         assert_eq!(log["runs"][0]["results"], json!([]));
     }
 
@@ -630,31 +557,16 @@ mod tests {
             let a = artifacts.location(p);
             (a.uri, a.uri_base_id)
         };
-        assert_eq!(
-            uri("src/a b#1.c"),
-            ("src/a%20b%231.c".to_string(), Some(SRCROOT))
-        );
-        assert_eq!(
-            uri("src\\win\\x.c"),
-            ("src/win/x.c".to_string(), Some(SRCROOT))
-        );
-        assert_eq!(
-            uri("/work/project/src/x.c"),
-            ("src/x.c".to_string(), Some(SRCROOT))
-        );
-        assert_eq!(
-            uri("/work/projectile/x.c"),
-            ("file:///work/projectile/x.c".to_string(), None)
-        );
+        assert_eq!(uri("src/a b#1.c"), ("src/a%20b%231.c".to_string(), Some(SRCROOT)));
+        assert_eq!(uri("src\\win\\x.c"), ("src/win/x.c".to_string(), Some(SRCROOT)));
+        assert_eq!(uri("/work/project/src/x.c"), ("src/x.c".to_string(), Some(SRCROOT)));
+        assert_eq!(uri("/work/projectile/x.c"), ("file:///work/projectile/x.c".to_string(), None));
         assert_eq!(uri("/abs/é.c"), ("file:///abs/%C3%A9.c".to_string(), None));
         assert_eq!(uri("C:/src/x.c"), ("file:///C:/src/x.c".to_string(), None));
         assert_eq!(uri("../x.c"), ("../x.c".to_string(), Some(SRCROOT)));
         let windows = Artifacts::new(Some(Path::new("C:\\src")));
         assert_eq!(windows.location("C:\\src\\a.c").uri, "a.c");
-        assert_eq!(
-            directory_uri(Path::new("/work/my repo")),
-            "file:///work/my%20repo/"
-        );
+        assert_eq!(directory_uri(Path::new("/work/my repo")), "file:///work/my%20repo/");
         assert_eq!(directory_uri(Path::new("C:\\src")), "file:///C:/src/");
     }
 }

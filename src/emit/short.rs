@@ -13,14 +13,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             let start = position(f, d.span.start as usize);
             (start.line, start.column)
         });
-        writeln!(
-            out,
-            "{}:{line}:{column}: {}[{}]: {}",
-            path_of(report, d.file),
-            d.severity,
-            d.rule,
-            d.message
-        )?;
+        writeln!(out, "{}:{line}:{column}: {}[{}]: {}", path_of(report, d.file), d.severity, d.rule, d.message)?;
     }
     Ok(())
 }

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use crate::ir::{
-    Block, BlockId, Call, CallId, Expr, ExprId, ExprKind, Function, FunctionKind, Local, LocalId,
-    Place, Span, Stmt, Terminator,
+    Block, BlockId, Call, CallId, Expr, ExprId, ExprKind, Function, FunctionKind, Local, LocalId, Place, Span, Stmt,
+    Terminator,
 };
 
 pub(crate) struct FnBuilder {
@@ -126,12 +126,7 @@ impl FnBuilder {
     }
 
     pub(crate) fn lookup(&self, name: &str) -> Option<LocalId> {
-        self.scopes
-            .iter()
-            .rev()
-            .flat_map(|s| s.iter().rev())
-            .find(|(n, _)| n == name)
-            .map(|(_, id)| *id)
+        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).find(|(n, _)| n == name).map(|(_, id)| *id)
     }
 
     /// A reference to `name`: the local in scope, else a free name.
@@ -294,9 +289,10 @@ impl FnBuilder {
     }
 
     fn find_loop(&self, label: Option<&str>, want_continue: bool) -> Option<&LoopTargets> {
-        self.loops.iter().rev().find(|l| {
-            (label.is_none() || l.label.as_deref() == label) && (!want_continue || l.continue_to.is_some())
-        })
+        self.loops
+            .iter()
+            .rev()
+            .find(|l| (label.is_none() || l.label.as_deref() == label) && (!want_continue || l.continue_to.is_some()))
     }
 
     /// `break`: out of the innermost loop or `switch` (or the labelled loop).
@@ -324,13 +320,8 @@ impl FnBuilder {
     /// destructors on `break`, or on a `return` from a closure), without
     /// leaving those scopes in the builder.
     pub(crate) fn end_scopes_down_to(&mut self, depth: usize) {
-        let ended: Vec<LocalId> = self
-            .scopes
-            .iter()
-            .skip(depth)
-            .rev()
-            .flat_map(|s| s.iter().rev().map(|(_, id)| *id))
-            .collect();
+        let ended: Vec<LocalId> =
+            self.scopes.iter().skip(depth).rev().flat_map(|s| s.iter().rev().map(|(_, id)| *id)).collect();
         for id in ended {
             self.push_stmt(Stmt::ScopeEnd(id));
         }

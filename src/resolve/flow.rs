@@ -18,8 +18,8 @@ use super::consts::ConstTable;
 use super::facts::{CallFacts, FunctionFacts, TestInfo};
 use super::value::{Atom, Mark, Origin, PlaceRef, RefRoot, RestVal, Slot, StructVal, Value};
 use crate::ir::{
-    Aggregate, BinOp, BlockId, CallId, ExprId, ExprKind, Field, FieldKey, FileIr, Function, Place,
-    PlaceRoot, Rest, Stmt, Terminator, UnOp,
+    Aggregate, BinOp, BlockId, CallId, ExprId, ExprKind, Field, FieldKey, FileIr, Function, Place, PlaceRoot, Rest,
+    Stmt, Terminator, UnOp,
 };
 use crate::kb::{Dir, HelperKind, Kb, Returns};
 use crate::source::FileId;
@@ -107,7 +107,11 @@ impl<'a, 'c> Interp<'a, 'c> {
         let mut budget = VISIT_BUDGET;
         while let Some((_, bb)) = queue.pop_first() {
             if budget == 0 {
-                self.facts = FunctionFacts { gave_up: true, calls: vec![None; self.func.calls.len()], ..FunctionFacts::default() };
+                self.facts = FunctionFacts {
+                    gave_up: true,
+                    calls: vec![None; self.func.calls.len()],
+                    ..FunctionFacts::default()
+                };
                 return;
             }
             budget -= 1;
@@ -187,7 +191,9 @@ impl<'a, 'c> Interp<'a, 'c> {
     fn place_ref(&mut self, place: &Place) -> Vec<PlaceRef> {
         match &place.root {
             PlaceRoot::Local(l) => vec![PlaceRef { root: RefRoot::Local(*l), path: place.path.clone() }],
-            PlaceRoot::Global(g) => vec![PlaceRef { root: RefRoot::Global(Rc::from(g.as_str())), path: place.path.clone() }],
+            PlaceRoot::Global(g) => {
+                vec![PlaceRef { root: RefRoot::Global(Rc::from(g.as_str())), path: place.path.clone() }]
+            }
             PlaceRoot::Deref(e) => {
                 let v = self.eval(*e);
                 if v.unknown {
@@ -323,10 +329,9 @@ impl<'a, 'c> Interp<'a, 'c> {
                 read_field(&base, &Field::Index, self)
             }
             ExprKind::AddrOf(inner) => match self.place_of(*inner) {
-                Some(refs) => Value {
-                    atoms: refs.into_iter().map(|r| (Atom::Ref(r), None)).collect(),
-                    ..Value::default()
-                },
+                Some(refs) => {
+                    Value { atoms: refs.into_iter().map(|r| (Atom::Ref(r), None)).collect(), ..Value::default() }
+                }
                 None => {
                     let v = self.eval(*inner);
                     Value::atom(Atom::Pointee(Box::new(v)), None)
@@ -507,7 +512,9 @@ impl<'a, 'c> Interp<'a, 'c> {
         for d in defs {
             let Some(ir) = self.cx.consts.file(d.file) else { continue };
             let Some(def) = ir.consts.get(d.index) else { continue };
-            values.push(self.eval_const(ir, d.file, def.value).with_default_origin(Origin { file: d.file, span: def.span }));
+            values.push(
+                self.eval_const(ir, d.file, def.value).with_default_origin(Origin { file: d.file, span: def.span }),
+            );
         }
         self.const_stack.pop();
         let v = Value::join_all(values);
@@ -644,11 +651,8 @@ impl<'a, 'c> Interp<'a, 'c> {
     /// Writes `v` where an argument points (`&x`), or into the argument
     /// itself when it is a place passed by reference or an array (`buf`).
     fn write_through(&mut self, arg: &Value, expr: ExprId, v: Value) {
-        let refs: Vec<PlaceRef> = arg
-            .atoms
-            .iter()
-            .filter_map(|(a, _)| if let Atom::Ref(r) = a { Some(r.clone()) } else { None })
-            .collect();
+        let refs: Vec<PlaceRef> =
+            arg.atoms.iter().filter_map(|(a, _)| if let Atom::Ref(r) = a { Some(r.clone()) } else { None }).collect();
         if !refs.is_empty() {
             let strong = refs.len() == 1 && !arg.unknown;
             for r in refs {

@@ -62,7 +62,9 @@ fn check(cx: &mut RuleCx<'_>) {
             if pipe_without_sqos(cx, &call, &pipe) {
                 continue;
             }
-            for rv in call.role_values(cx.kb, Role::FileFlags).into_iter().chain(call.role_values(cx.kb, Role::SqosFlags)) {
+            for rv in
+                call.role_values(cx.kb, Role::FileFlags).into_iter().chain(call.role_values(cx.kb, Role::SqosFlags))
+            {
                 let Some(flags) = rv.value.known_ints() else { continue };
                 for (f, origin) in flags {
                     if let Some(level) = sqos_level(cx.kb, f) {
@@ -72,7 +74,8 @@ fn check(cx: &mut RuleCx<'_>) {
                 }
             }
         }
-        let worst = grants.into_iter().filter(|(_, g)| exceeds(g.granted, ceiling)).max_by_key(|(_, g)| rank(g.granted));
+        let worst =
+            grants.into_iter().filter(|(_, g)| exceeds(g.granted, ceiling)).max_by_key(|(_, g)| rank(g.granted));
         let Some((describe, grant)) = worst else { continue };
         report(cx, &call, &describe, &grant);
     }
@@ -83,9 +86,13 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, describe: &str, grant: &Grant
         Granted::Level(ImpLevel::Delegate) => {
             (Severity::Error, "lets the server act as this client on other machines (delegation)")
         }
-        Granted::Level(ImpLevel::Impersonate) => (Severity::Warning, "lets the server act as this client on its machine"),
+        Granted::Level(ImpLevel::Impersonate) => {
+            (Severity::Warning, "lets the server act as this client on its machine")
+        }
         Granted::Level(_) => (Severity::Note, "lets the server identify this client"),
-        Granted::Default => (Severity::Note, "leaves the impersonation level to the security provider, which may grant impersonation"),
+        Granted::Default => {
+            (Severity::Note, "leaves the impersonation level to the security provider, which may grant impersonation")
+        }
     };
     let message = format!("`{}` passed as {describe} to `{}` {what}", grant.spelled, call.name());
     let ceiling = cx.options.impersonation_ceiling;

@@ -31,7 +31,8 @@ pub fn parse_string_binding(s: &str) -> Option<StringBinding> {
         Some(i) => (&after[..i], Some(&after[i + 1..])),
         None => (after, None),
     };
-    let mut out = StringBinding { protseq: protseq.to_string(), network_address: address.to_string(), ..Default::default() };
+    let mut out =
+        StringBinding { protseq: protseq.to_string(), network_address: address.to_string(), ..Default::default() };
     if let Some(inner) = bracket {
         let inner = inner.strip_suffix(']').unwrap_or(inner);
         let mut parts = inner.split(',');
@@ -57,8 +58,9 @@ pub fn parse_options(s: &str) -> Vec<(String, String)> {
 pub fn is_pipe_path(s: &str) -> bool {
     let Some(rest) = s.strip_prefix(r"\\") else { return false };
     let mut parts = rest.splitn(3, '\\');
-    let (_server, pipe) = (parts.next(), parts.next());
-    pipe.is_some_and(|p| p.eq_ignore_ascii_case("pipe"))
+    let (_server, pipe, name) = (parts.next(), parts.next(), parts.next());
+    // `\\.\pipe` and `\\.\pipe\` name the pipe file system itself, not a pipe.
+    pipe.is_some_and(|p| p.eq_ignore_ascii_case("pipe")) && name.is_some_and(|n| !n.is_empty())
 }
 
 /// The single string a value always holds.
@@ -153,7 +155,8 @@ mod tests {
         assert_eq!(b.network_address, "server");
         assert_eq!(b.endpoint, r"\\pipe\\x");
         assert_eq!(b.options, vec![("Security".to_string(), "Impersonation Dynamic False".to_string())]);
-        let b = parse_string_binding("12345678-1234-1234-1234-123456789abc@ncalrpc:[,Security=anonymous static true]").unwrap();
+        let b = parse_string_binding("12345678-1234-1234-1234-123456789abc@ncalrpc:[,Security=anonymous static true]")
+            .unwrap();
         assert_eq!(b.protseq, "ncalrpc");
         assert_eq!(b.endpoint, "");
         assert!(parse_string_binding("not a binding").is_none());
@@ -165,5 +168,7 @@ mod tests {
         assert!(is_pipe_path(r"\\server\PIPE\x"));
         assert!(!is_pipe_path(r"C:\pipe\x"));
         assert!(!is_pipe_path(r"\\server\share\pipe"));
+        assert!(!is_pipe_path(r"\\.\pipe"));
+        assert!(!is_pipe_path(r"\\.\pipe\"));
     }
 }

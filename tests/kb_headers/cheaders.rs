@@ -56,8 +56,8 @@ impl Tok {
 
 const PUNCT3: [&str; 3] = ["...", "<<=", ">>="];
 const PUNCT2: [&str; 21] = [
-    "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "##", "->", "::", "++", "--", "+=", "-=", "*=",
-    "/=", "|=", "&=", "^=", "%=",
+    "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "##", "->", "::", "++", "--", "+=", "-=", "*=", "/=", "|=", "&=",
+    "^=", "%=",
 ];
 
 fn unescape(raw: &[u8]) -> String {
@@ -100,10 +100,7 @@ pub fn tokenize(s: &str) -> Vec<Tok> {
                 i += 1;
             }
             let word = &s[st..i];
-            if i < b.len()
-                && (b[i] == b'"' || b[i] == b'\'')
-                && matches!(word, "L" | "u" | "U" | "u8")
-            {
+            if i < b.len() && (b[i] == b'"' || b[i] == b'\'') && matches!(word, "L" | "u" | "U" | "u8") {
                 continue;
             }
             out.push(Tok::Ident(word.to_string()));
@@ -130,18 +127,10 @@ pub fn tokenize(s: &str) -> Vec<Tok> {
             let end = i.min(b.len());
             let text = unescape(&b[st..end]);
             i = end + 1;
-            out.push(if quote == b'"' {
-                Tok::Str(text)
-            } else {
-                Tok::Char(text)
-            });
+            out.push(if quote == b'"' { Tok::Str(text) } else { Tok::Char(text) });
             continue;
         }
-        if let Some(p) = PUNCT3
-            .iter()
-            .chain(PUNCT2.iter())
-            .find(|p| b[i..].starts_with(p.as_bytes()))
-        {
+        if let Some(p) = PUNCT3.iter().chain(PUNCT2.iter()).find(|p| b[i..].starts_with(p.as_bytes())) {
             out.push(Tok::Punct((*p).to_string()));
             i += p.len();
             continue;
@@ -231,11 +220,7 @@ pub struct Macro {
 
 impl Macro {
     fn object(body: &str) -> Macro {
-        Macro {
-            params: None,
-            body: tokenize(body),
-            line: 0,
-        }
+        Macro { params: None, body: tokenize(body), line: 0 }
     }
 }
 
@@ -308,12 +293,7 @@ pub fn split_top<'a>(toks: &'a [Tok], sep: &str) -> Vec<&'a [Tok]> {
 fn val_toks(v: &Val) -> Vec<Tok> {
     match v {
         Val::Int(n) if *n < 0 => {
-            vec![
-                Tok::Punct("(".into()),
-                Tok::Punct("-".into()),
-                Tok::Num((-n).to_string()),
-                Tok::Punct(")".into()),
-            ]
+            vec![Tok::Punct("(".into()), Tok::Punct("-".into()), Tok::Num((-n).to_string()), Tok::Punct(")".into())]
         }
         Val::Int(n) => vec![Tok::Num(n.to_string())],
         Val::Str(s) => vec![Tok::Str(s.clone())],
@@ -343,19 +323,11 @@ fn paste(toks: Vec<Tok>) -> Result<Vec<Tok>, String> {
 /// and the index after the `)`.
 fn call_args(toks: &[Tok], open: usize) -> Result<(Vec<Vec<Tok>>, usize), String> {
     let close = matching(toks, open).ok_or("unbalanced macro call")?;
-    let args = split_top(&toks[open + 1..close], ",")
-        .into_iter()
-        .map(<[Tok]>::to_vec)
-        .collect();
+    let args = split_top(&toks[open + 1..close], ",").into_iter().map(<[Tok]>::to_vec).collect();
     Ok((args, close + 1))
 }
 
-fn expand(
-    toks: &[Tok],
-    look: Lookup<'_>,
-    hidden: &mut Vec<String>,
-    depth: usize,
-) -> Result<Vec<Tok>, String> {
+fn expand(toks: &[Tok], look: Lookup<'_>, hidden: &mut Vec<String>, depth: usize) -> Result<Vec<Tok>, String> {
     if depth > 64 {
         return Err("macro expansion too deep".into());
     }
@@ -397,16 +369,11 @@ fn expand(
                         args.clear();
                     }
                     if args.len() != params.len() {
-                        return Err(format!(
-                            "macro {name} takes {} arguments, given {}",
-                            params.len(),
-                            args.len()
-                        ));
+                        return Err(format!("macro {name} takes {} arguments, given {}", params.len(), args.len()));
                     }
                     let mut body = Vec::new();
                     for (k, t) in m.body.iter().enumerate() {
-                        if let Some(pi) = t.ident().and_then(|p| params.iter().position(|x| x == p))
-                        {
+                        if let Some(pi) = t.ident().and_then(|p| params.iter().position(|x| x == p)) {
                             let near_paste = (k > 0 && m.body[k - 1].is_punct("##"))
                                 || m.body.get(k + 1).is_some_and(|t| t.is_punct("##"));
                             if near_paste {
@@ -449,19 +416,13 @@ fn parse_num(s: &str) -> Result<i128, String> {
     } else {
         (&l[..], 10)
     };
-    let end = digits
-        .find(|c: char| !c.is_digit(radix))
-        .unwrap_or(digits.len());
+    let end = digits.find(|c: char| !c.is_digit(radix)).unwrap_or(digits.len());
     let (num, suffix) = digits.split_at(end);
     if !suffix.chars().all(|c| "uil0123468".contains(c)) {
         return Err(format!("bad number `{s}`"));
     }
     if num.is_empty() {
-        return if radix == 8 {
-            Ok(0)
-        } else {
-            Err(format!("bad number `{s}`"))
-        };
+        return if radix == 8 { Ok(0) } else { Err(format!("bad number `{s}`")) };
     }
     i128::from_str_radix(num, radix).map_err(|e| format!("bad number `{s}`: {e}"))
 }
@@ -533,12 +494,7 @@ impl Parser<'_> {
             self.pos += 1;
             let rhs = self.binary(p + 1)?;
             let (a, b) = (int(lhs)?, int(rhs)?);
-            let shift = |b: i128| {
-                u32::try_from(b)
-                    .ok()
-                    .filter(|s| *s < 127)
-                    .ok_or("bad shift")
-            };
+            let shift = |b: i128| u32::try_from(b).ok().filter(|s| *s < 127).ok_or("bad shift");
             lhs = Val::Int(match op.as_str() {
                 "||" => i128::from(a != 0 || b != 0),
                 "&&" => i128::from(a != 0 && b != 0),
@@ -585,11 +541,7 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Val, String> {
-        let t = self
-            .t
-            .get(self.pos)
-            .ok_or("unexpected end of expression")?
-            .clone();
+        let t = self.t.get(self.pos).ok_or("unexpected end of expression")?.clone();
         self.pos += 1;
         match t {
             Tok::Punct(p) => match p.as_str() {
@@ -638,15 +590,9 @@ pub fn eval(toks: &[Tok], look: Lookup<'_>, if_mode: bool) -> Result<Val, String
         while i < toks.len() {
             if toks[i].is_ident("defined") {
                 let (name, next) = if toks.get(i + 1).is_some_and(|t| t.is_punct("(")) {
-                    (
-                        toks.get(i + 2).and_then(Tok::ident).map(str::to_string),
-                        i + 4,
-                    )
+                    (toks.get(i + 2).and_then(Tok::ident).map(str::to_string), i + 4)
                 } else {
-                    (
-                        toks.get(i + 1).and_then(Tok::ident).map(str::to_string),
-                        i + 2,
-                    )
+                    (toks.get(i + 1).and_then(Tok::ident).map(str::to_string), i + 2)
                 };
                 let yes = name.is_some_and(|n| look(&n).is_some());
                 out.push(Tok::Num(if yes { "1" } else { "0" }.into()));
@@ -716,11 +662,7 @@ impl Header {
     }
 
     pub fn defines_of(&self, name: &str) -> Vec<&Macro> {
-        self.defines
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, m)| m)
-            .collect()
+        self.defines.iter().filter(|(n, _)| n == name).map(|(_, m)| m).collect()
     }
 
     /// Whether the header defines `name` in any way.
@@ -734,16 +676,12 @@ impl Header {
 
 fn directive(line: &str) -> Option<(&str, &str)> {
     let rest = line.trim_start().strip_prefix('#')?.trim_start();
-    let end = rest
-        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .unwrap_or(rest.len());
+    let end = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len());
     Some((&rest[..end], rest[end..].trim()))
 }
 
 fn parse_define(rest: &str, line: usize) -> Option<(String, Macro)> {
-    let end = rest
-        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .unwrap_or(rest.len());
+    let end = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len());
     let name = &rest[..end];
     if name.is_empty() {
         return None;
@@ -755,31 +693,11 @@ fn parse_define(rest: &str, line: usize) -> Option<(String, Macro)> {
             .split(',')
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                if s == "..." {
-                    "__VA_ARGS__".to_string()
-                } else {
-                    s.to_string()
-                }
-            })
+            .map(|s| if s == "..." { "__VA_ARGS__".to_string() } else { s.to_string() })
             .collect();
-        Some((
-            name.to_string(),
-            Macro {
-                params: Some(params),
-                body: tokenize(&p[close + 1..]),
-                line,
-            },
-        ))
+        Some((name.to_string(), Macro { params: Some(params), body: tokenize(&p[close + 1..]), line }))
     } else {
-        Some((
-            name.to_string(),
-            Macro {
-                params: None,
-                body: tokenize(after),
-                line,
-            },
-        ))
+        Some((name.to_string(), Macro { params: None, body: tokenize(after), line }))
     }
 }
 
@@ -819,11 +737,7 @@ fn preprocess(text: &str, env: &mut HashMap<String, Macro>) -> (Defines, Vec<(To
                         "ifdef" => env.contains_key(rest.split_whitespace().next().unwrap_or("")),
                         _ => !env.contains_key(rest.split_whitespace().next().unwrap_or("")),
                     };
-                stack.push(Cond {
-                    parent: active,
-                    active: v,
-                    taken: v,
-                });
+                stack.push(Cond { parent: active, active: v, taken: v });
             }
             "elif" => {
                 if let Some(c) = stack.last() {
@@ -904,15 +818,10 @@ pub fn declarator_name(p: &[Tok]) -> Option<String> {
 
 /// Parameter names of a parameter list (`(void)` is empty).
 pub fn param_names(list: &[Tok]) -> Vec<String> {
-    if list.is_empty()
-        || (list.len() == 1 && (list[0].is_ident("void") || list[0].is_ident("VOID")))
-    {
+    if list.is_empty() || (list.len() == 1 && (list[0].is_ident("void") || list[0].is_ident("VOID"))) {
         return Vec::new();
     }
-    split_top(list, ",")
-        .into_iter()
-        .map(|p| declarator_name(p).unwrap_or_else(|| "<unnamed>".to_string()))
-        .collect()
+    split_top(list, ",").into_iter().map(|p| declarator_name(p).unwrap_or_else(|| "<unnamed>".to_string())).collect()
 }
 
 fn parse_fields(body: &[Tok]) -> Vec<String> {
@@ -941,10 +850,7 @@ fn parse_fields(body: &[Tok]) -> Vec<String> {
 }
 
 fn idents(toks: &[Tok]) -> Vec<String> {
-    toks.iter()
-        .filter_map(Tok::ident)
-        .map(str::to_string)
-        .collect()
+    toks.iter().filter_map(Tok::ident).map(str::to_string).collect()
 }
 
 fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>) -> Header {
@@ -978,16 +884,8 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>)
                         let Some(Tok::Ident(name)) = item.first() else {
                             continue;
                         };
-                        let expr =
-                            (item.len() > 2 && item[1].is_punct("=")).then(|| item[2..].to_vec());
-                        h.enums.insert(
-                            name.clone(),
-                            EnumItem {
-                                expr,
-                                prev: prev.clone(),
-                                line,
-                            },
-                        );
+                        let expr = (item.len() > 2 && item[1].is_punct("=")).then(|| item[2..].to_vec());
+                        h.enums.insert(name.clone(), EnumItem { expr, prev: prev.clone(), line });
                         prev = Some(name.clone());
                     }
                 }
@@ -1002,16 +900,10 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>)
             }
             if toks.get(j).is_some_and(|t| t.is_punct("{")) {
                 if let Some(close) = matching(&toks, j) {
-                    let info = StructInfo {
-                        fields: parse_fields(&toks[j + 1..close]),
-                        line: lines[i],
-                    };
+                    let info = StructInfo { fields: parse_fields(&toks[j + 1..close]), line: lines[i] };
                     let mut names: Vec<String> = tag.into_iter().collect();
                     if i > 0 && toks[i - 1].is_ident("typedef") {
-                        let end = toks[close..]
-                            .iter()
-                            .position(|t| t.is_punct(";"))
-                            .map_or(n, |e| close + e);
+                        let end = toks[close..].iter().position(|t| t.is_punct(";")).map_or(n, |e| close + e);
                         for d in split_top(&toks[close + 1..end], ",") {
                             if !d.iter().any(|t| t.is_punct("*")) {
                                 names.extend(declarator_name(d));
@@ -1034,17 +926,12 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>)
             if prev_ok && toks.get(i + 1).is_some_and(|t| t.is_punct("(")) {
                 if let Some(close) = matching(&toks, i + 1) {
                     let after_ok = toks.get(close + 1).is_some_and(|t| {
-                        t.is_punct(";")
-                            || t.is_punct("{")
-                            || t.is_punct("=")
-                            || matches!(t, Tok::Ident(_))
+                        t.is_punct(";") || t.is_punct("{") || t.is_punct("=") || matches!(t, Tok::Ident(_))
                     });
                     if after_ok {
                         let mut s = i;
                         while s > 0
-                            && !(toks[s - 1].is_punct(";")
-                                || toks[s - 1].is_punct("}")
-                                || toks[s - 1].is_punct("{"))
+                            && !(toks[s - 1].is_punct(";") || toks[s - 1].is_punct("}") || toks[s - 1].is_punct("{"))
                         {
                             s -= 1;
                         }
@@ -1061,26 +948,17 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>)
         // Iface : public Base { virtual R CC Method(params) = 0; ... }
         if let (Some(iface), true) = (t.ident(), toks.get(i + 1).is_some_and(|t| t.is_punct(":"))) {
             if toks.get(i + 2).is_some_and(|t| t.is_ident("public")) {
-                if let Some(open) = toks[i..]
-                    .iter()
-                    .position(|t| t.is_punct("{"))
-                    .map(|p| i + p)
-                {
+                if let Some(open) = toks[i..].iter().position(|t| t.is_punct("{")).map(|p| i + p) {
                     if let Some(close) = matching(&toks, open) {
                         let body = &toks[open + 1..close];
                         for (k, bt) in body.iter().enumerate() {
                             if !bt.is_ident("virtual") {
                                 continue;
                             }
-                            let Some(po) = body[k..]
-                                .iter()
-                                .position(|t| t.is_punct("("))
-                                .map(|p| k + p)
-                            else {
+                            let Some(po) = body[k..].iter().position(|t| t.is_punct("(")).map(|p| k + p) else {
                                 continue;
                             };
-                            let (Some(Tok::Ident(m)), Some(pc)) =
-                                (body.get(po.wrapping_sub(1)), matching(body, po))
+                            let (Some(Tok::Ident(m)), Some(pc)) = (body.get(po.wrapping_sub(1)), matching(body, po))
                             else {
                                 continue;
                             };
@@ -1097,10 +975,7 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>)
         }
         // struct IfaceVtbl { R (CC *Method)(Iface *This, ...); ... }
         if let (true, Some(Tok::Ident(vt))) = (t.is_ident("struct"), toks.get(i + 1)) {
-            if let (Some(iface), true) = (
-                vt.strip_suffix("Vtbl"),
-                toks.get(i + 2).is_some_and(|t| t.is_punct("{")),
-            ) {
+            if let (Some(iface), true) = (vt.strip_suffix("Vtbl"), toks.get(i + 2).is_some_and(|t| t.is_punct("{"))) {
                 if let Some(close) = matching(&toks, i + 2) {
                     let body = &toks[i + 3..close];
                     let mut k = 0;
@@ -1123,8 +998,7 @@ fn read_code(name: &str, defines: Vec<(String, Macro)>, code: Vec<(Tok, usize)>)
                                             ret: idents(&body[s..k]),
                                             line: lines[i + 3 + k],
                                         };
-                                        h.vtbl_methods
-                                            .insert((iface.to_string(), m.clone()), proto);
+                                        h.vtbl_methods.insert((iface.to_string(), m.clone()), proto);
                                         k = c2;
                                     }
                                 }
@@ -1202,9 +1076,7 @@ impl Index {
             }
             for line in text.lines() {
                 if let Some(("define", rest)) = directive(line) {
-                    let end = rest
-                        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-                        .unwrap_or(rest.len());
+                    let end = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len());
                     let list = by_define.entry(rest[..end].to_string()).or_default();
                     if list.last() != Some(&fi) {
                         list.push(fi);
@@ -1213,18 +1085,8 @@ impl Index {
             }
             texts.push(text);
         }
-        let by_lower = files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.to_ascii_lowercase(), i))
-            .collect();
-        Ok(Index {
-            files,
-            by_lower,
-            by_ident,
-            by_define,
-            texts,
-        })
+        let by_lower = files.iter().enumerate().map(|(i, f)| (f.to_ascii_lowercase(), i)).collect();
+        Ok(Index { files, by_lower, by_ident, by_define, texts })
     }
 
     fn file(&self, name: &str) -> Option<usize> {
@@ -1233,11 +1095,9 @@ impl Index {
 
     /// The headers in which `name` appears as a word, in file-name order.
     pub fn mentions(&self, name: &str) -> Vec<String> {
-        self.by_ident.get(name).map_or_else(Vec::new, |v| {
-            v.iter()
-                .map(|&i| self.files[usize::from(i)].clone())
-                .collect()
-        })
+        self.by_ident
+            .get(name)
+            .map_or_else(Vec::new, |v| v.iter().map(|&i| self.files[usize::from(i)].clone()).collect())
     }
 
     /// `#include`s of a header read without conditionals (a superset).
@@ -1266,12 +1126,7 @@ pub struct World {
 }
 
 /// Headers whose macros every header sees (they configure the others).
-const PRELUDE: [&str; 4] = [
-    "_mingw_mac.h",
-    "sdkddkver.h",
-    "winapifamily.h",
-    "_mingw_unicode.h",
-];
+const PRELUDE: [&str; 4] = ["_mingw_mac.h", "sdkddkver.h", "winapifamily.h", "_mingw_unicode.h"];
 
 impl World {
     pub fn new(index: Rc<Index>, mode: Mode) -> World {
@@ -1371,12 +1226,7 @@ impl World {
 
     /// Every header that defines `what`.
     pub fn defining_anywhere(&self, what: &str) -> Vec<Rc<Header>> {
-        self.index
-            .mentions(what)
-            .iter()
-            .filter_map(|f| self.header(f))
-            .filter(|h| h.has(what))
-            .collect()
+        self.index.mentions(what).iter().filter_map(|f| self.header(f)).filter(|h| h.has(what)).collect()
     }
 
     /// What `name` means when it appears in a definition of header `h`.
@@ -1410,12 +1260,8 @@ impl World {
                     .header(&self.index.files[f])
                     .is_some_and(|o| o.define(name).is_some() || o.enums.contains_key(name))
         };
-        let mentions: HashSet<u16> = self
-            .index
-            .by_ident
-            .get(name)
-            .map(|v| v.iter().copied().collect())
-            .unwrap_or_default();
+        let mentions: HashSet<u16> =
+            self.index.by_ident.get(name).map(|v| v.iter().copied().collect()).unwrap_or_default();
         let r = self
             .closure(&h.name)
             .iter()
@@ -1448,10 +1294,7 @@ impl World {
     }
 
     pub fn enum_value(&self, h: &Header, name: &str) -> Result<Val, String> {
-        let item = h
-            .enums
-            .get(name)
-            .ok_or_else(|| format!("no enumerator {name}"))?;
+        let item = h.enums.get(name).ok_or_else(|| format!("no enumerator {name}"))?;
         match (&item.expr, &item.prev) {
             (Some(e), _) => self.eval_in(h, e),
             (None, None) => Ok(Val::Int(0)),
@@ -1479,8 +1322,6 @@ impl World {
 
 /// The directory of the mingw-w64 headers (`RPCLINT_MINGW_INCLUDE` overrides it).
 pub fn mingw_dir() -> PathBuf {
-    std::env::var_os("RPCLINT_MINGW_INCLUDE").map_or_else(
-        || PathBuf::from("/usr/share/mingw-w64/include"),
-        PathBuf::from,
-    )
+    std::env::var_os("RPCLINT_MINGW_INCLUDE")
+        .map_or_else(|| PathBuf::from("/usr/share/mingw-w64/include"), PathBuf::from)
 }

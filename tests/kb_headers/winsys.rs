@@ -34,30 +34,21 @@ pub fn locate() -> Result<PathBuf, String> {
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("cargo metadata output is not JSON: {e}"))?;
-    let packages = v["packages"]
-        .as_array()
-        .ok_or("cargo metadata has no packages")?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata output is not JSON: {e}"))?;
+    let packages = v["packages"].as_array().ok_or("cargo metadata has no packages")?;
     for p in packages {
         if p["name"] == "windows-sys" && p["version"] == VERSION {
-            let manifest = p["manifest_path"]
-                .as_str()
-                .ok_or("windows-sys has no manifest_path")?;
+            let manifest = p["manifest_path"].as_str().ok_or("windows-sys has no manifest_path")?;
             return Path::new(manifest)
                 .parent()
                 .map(Path::to_path_buf)
                 .ok_or_else(|| "windows-sys manifest has no directory".to_string());
         }
     }
-    Err(format!(
-        "windows-sys {VERSION} is not in cargo metadata (it is a dev-dependency)"
-    ))
+    Err(format!("windows-sys {VERSION} is not in cargo metadata (it is a dev-dependency)"))
 }
 
 pub fn module_path(root: &Path, module: &str) -> PathBuf {
@@ -92,13 +83,8 @@ pub fn parse_value(v: &str) -> Option<Val> {
         Some(h) => (h, 16),
         None => (v.as_str(), 10),
     };
-    let suffixes = [
-        "u128", "i128", "usize", "isize", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8",
-    ];
-    let digits = suffixes
-        .iter()
-        .find_map(|s| digits.strip_suffix(s))
-        .unwrap_or(digits);
+    let suffixes = ["u128", "i128", "usize", "isize", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8"];
+    let digits = suffixes.iter().find_map(|s| digits.strip_suffix(s)).unwrap_or(digits);
     let n = i128::from_str_radix(digits, radix).ok()?;
     Some(Val::Int(if neg { -n } else { n }))
 }
@@ -138,8 +124,7 @@ pub fn parse_module(text: &str) -> WsModule {
                 continue;
             };
             let raw = val.trim().trim_end_matches(';').trim().to_string();
-            m.consts
-                .insert(name.trim().to_string(), (parse_value(&raw), raw, n + 1));
+            m.consts.insert(name.trim().to_string(), (parse_value(&raw), raw, n + 1));
         } else if l.starts_with("windows_link::link!(") {
             let Some(fpos) = l.find(" fn ") else { continue };
             let after = &l[fpos + 4..];
@@ -172,18 +157,8 @@ pub fn parse_module(text: &str) -> WsModule {
                 .map_or("", |r| r.trim().trim_end_matches(';').trim_end_matches(')'))
                 .trim()
                 .to_string();
-            m.fns.insert(
-                name.trim().to_string(),
-                WsFn {
-                    params,
-                    ret,
-                    line: n + 1,
-                },
-            );
-        } else if let Some(rest) = l
-            .strip_prefix("pub struct ")
-            .or_else(|| l.strip_prefix("pub union "))
-        {
+            m.fns.insert(name.trim().to_string(), WsFn { params, ret, line: n + 1 });
+        } else if let Some(rest) = l.strip_prefix("pub struct ").or_else(|| l.strip_prefix("pub union ")) {
             if !l.ends_with('{') {
                 continue;
             }

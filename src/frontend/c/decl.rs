@@ -42,16 +42,11 @@ pub(super) fn declarator_name(n: Node<'_>) -> DeclInfo<'_> {
             }
             "pointer_declarator" => {
                 info.is_function = false;
-                n.child_by_field_name("declarator")
-                    .or_else(|| named(n).last())
+                n.child_by_field_name("declarator").or_else(|| named(n).last())
             }
-            "reference_declarator"
-            | "init_declarator"
-            | "parenthesized_declarator"
-            | "attributed_declarator" => n.child_by_field_name("declarator").or_else(|| {
-                named(n)
-                    .find(|k| k.kind() != "type_qualifier" && !k.kind().starts_with("attribute"))
-            }),
+            "reference_declarator" | "init_declarator" | "parenthesized_declarator" | "attributed_declarator" => n
+                .child_by_field_name("declarator")
+                .or_else(|| named(n).find(|k| k.kind() != "type_qualifier" && !k.kind().starts_with("attribute"))),
             _ => break,
         };
         match next {
@@ -80,31 +75,18 @@ impl Cx<'_> {
             }
         }
         // `if (HRESULT hr = f())`: a condition declaration has its value on the declaration.
-        if let (Some(d), Some(v)) = (
-            n.child_by_field_name("declarator"),
-            n.child_by_field_name("value"),
-        ) {
+        if let (Some(d), Some(v)) = (n.child_by_field_name("declarator"), n.child_by_field_name("value")) {
             let info = declarator_name(d);
             if let Some(id) = info.name.and_then(|nm| b.lookup(self.text(nm))) {
                 let value = self.initializer(b, v, ty, info.is_array);
-                b.assign(
-                    Place {
-                        root: PlaceRoot::Local(id),
-                        path: Vec::new(),
-                    },
-                    value,
-                    span(n),
-                );
+                b.assign(Place { root: PlaceRoot::Local(id), path: Vec::new() }, value, span(n));
             }
         }
     }
 
     fn local_declarator(&mut self, b: &mut FnBuilder, d: Node<'_>, ty: Option<String>) {
         let (target, value) = match d.kind() {
-            "init_declarator" => (
-                d.child_by_field_name("declarator"),
-                d.child_by_field_name("value"),
-            ),
+            "init_declarator" => (d.child_by_field_name("declarator"), d.child_by_field_name("value")),
             _ => (Some(d), None),
         };
         let Some(target) = target else { return };
@@ -131,14 +113,7 @@ impl Cx<'_> {
             self.arrays.insert(id);
         }
         if let Some(v) = value {
-            b.assign(
-                Place {
-                    root: PlaceRoot::Local(id),
-                    path: Vec::new(),
-                },
-                v,
-                span(d),
-            );
+            b.assign(Place { root: PlaceRoot::Local(id), path: Vec::new() }, v, span(d));
         }
     }
 
@@ -151,10 +126,8 @@ impl Cx<'_> {
             if field != Some("declarator") || d.kind() != "init_declarator" {
                 continue;
             }
-            let (Some(target), Some(value)) = (
-                d.child_by_field_name("declarator"),
-                d.child_by_field_name("value"),
-            ) else {
+            let (Some(target), Some(value)) = (d.child_by_field_name("declarator"), d.child_by_field_name("value"))
+            else {
                 continue;
             };
             let place = self.place(b, target);
@@ -180,16 +153,8 @@ impl Cx<'_> {
     /// `TRACE(x)` + newline + `status = f();`: a macro call without a
     /// semicolon, which tree-sitter reads as the declaration
     /// `TRACE(x) status = f()`; lowered as the call, then the assignment.
-    fn macro_then_assignment(
-        &mut self,
-        b: &mut FnBuilder,
-        fdecl: Node<'_>,
-        value: Node<'_>,
-    ) -> bool {
-        let Some(target) = kids(fdecl)
-            .find(|(f, k)| f.is_none() && k.kind() == "identifier")
-            .map(|(_, k)| k)
-        else {
+    fn macro_then_assignment(&mut self, b: &mut FnBuilder, fdecl: Node<'_>, value: Node<'_>) -> bool {
+        let Some(target) = kids(fdecl).find(|(f, k)| f.is_none() && k.kind() == "identifier").map(|(_, k)| k) else {
             return false;
         };
         self.recovered_call(b, fdecl);
@@ -202,10 +167,7 @@ impl Cx<'_> {
     /// A call that error recovery read as a function declarator
     /// `NAME(params)`: the "parameters" are its arguments.
     pub(super) fn recovered_call(&mut self, b: &mut FnBuilder, fdecl: Node<'_>) {
-        let Some(name) = fdecl
-            .child_by_field_name("declarator")
-            .and_then(last_ident_node)
-        else {
+        let Some(name) = fdecl.child_by_field_name("declarator").and_then(last_ident_node) else {
             return;
         };
         let mut args = Vec::new();
@@ -227,14 +189,10 @@ impl Cx<'_> {
                     continue;
                 }
                 let arg = match p.kind() {
-                    "parameter_declaration" => {
-                        match p.child_by_field_name("type").and_then(last_ident_node) {
-                            Some(t) if p.child_by_field_name("declarator").is_none() => {
-                                b.name(self.text(t), span(t))
-                            }
-                            _ => b.unknown(span(p)),
-                        }
-                    }
+                    "parameter_declaration" => match p.child_by_field_name("type").and_then(last_ident_node) {
+                        Some(t) if p.child_by_field_name("declarator").is_none() => b.name(self.text(t), span(t)),
+                        _ => b.unknown(span(p)),
+                    },
                     "comment" => continue,
                     _ => self.expr(b, p),
                 };
@@ -246,26 +204,14 @@ impl Cx<'_> {
                 args.push(arg);
             }
         }
-        let end = fdecl
-            .child_by_field_name("parameters")
-            .map_or(fdecl.end_byte(), |p| p.end_byte());
-        let call = b.call(
-            self.text(name),
-            None,
-            args,
-            crate::ir::Span::new(name.start_byte(), end),
-        );
+        let end = fdecl.child_by_field_name("parameters").map_or(fdecl.end_byte(), |p| p.end_byte());
+        let call = b.call(self.text(name), None, args, crate::ir::Span::new(name.start_byte(), end));
         b.eval(call);
     }
 
     /// C++'s most vexing parse: `T x(a, b);` where every "parameter" is a
     /// bare name of a variable in scope is an object built from those values.
-    fn vexing_ctor(
-        &mut self,
-        b: &mut FnBuilder,
-        fdecl: Node<'_>,
-        ty: Option<String>,
-    ) -> Option<ExprId> {
+    fn vexing_ctor(&mut self, b: &mut FnBuilder, fdecl: Node<'_>, ty: Option<String>) -> Option<ExprId> {
         if !self.cpp || fdecl.kind() != "function_declarator" {
             return None;
         }
@@ -285,18 +231,13 @@ impl Cx<'_> {
                 && t.kind() == "type_identifier";
             // A variable in scope, or a name not spelled like a type (`DWORD`).
             let name = self.text(t);
-            let type_like = name
-                .bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_');
+            let type_like = name.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_');
             if !simple || (b.lookup(name).is_none() && type_like) {
                 return None;
             }
             names.push(t);
         }
-        let args: Vec<ExprId> = names
-            .iter()
-            .map(|t| b.name(self.text(*t), span(*t)))
-            .collect();
+        let args: Vec<ExprId> = names.iter().map(|t| b.name(self.text(*t), span(*t))).collect();
         Some(self.ctor_value(b, args, ty, span(params)))
     }
 
@@ -324,13 +265,7 @@ impl Cx<'_> {
     }
 
     /// A declaration's initialiser: an expression, a braced list or `(args)`.
-    pub(super) fn initializer(
-        &mut self,
-        b: &mut FnBuilder,
-        v: Node<'_>,
-        ty: Option<String>,
-        is_array: bool,
-    ) -> ExprId {
+    pub(super) fn initializer(&mut self, b: &mut FnBuilder, v: Node<'_>, ty: Option<String>, is_array: bool) -> ExprId {
         match v.kind() {
             "initializer_list" if is_array => self.aggregate(b, v, None, ty),
             "initializer_list" => self.aggregate(b, v, ty, None),
@@ -340,23 +275,12 @@ impl Cx<'_> {
     }
 
     /// `T x(args)`: one argument is a copy of it, several a call to `T`.
-    pub(super) fn ctor_args(
-        &mut self,
-        b: &mut FnBuilder,
-        list: Node<'_>,
-        ty: Option<String>,
-    ) -> ExprId {
+    pub(super) fn ctor_args(&mut self, b: &mut FnBuilder, list: Node<'_>, ty: Option<String>) -> ExprId {
         let args = self.args(b, list);
         self.ctor_value(b, args, ty, span(list))
     }
 
-    fn ctor_value(
-        &mut self,
-        b: &mut FnBuilder,
-        args: Vec<ExprId>,
-        ty: Option<String>,
-        sp: crate::ir::Span,
-    ) -> ExprId {
+    fn ctor_value(&mut self, b: &mut FnBuilder, args: Vec<ExprId>, ty: Option<String>, sp: crate::ir::Span) -> ExprId {
         match args.as_slice() {
             [one] => *one,
             [] => b.unknown(sp),
@@ -367,13 +291,7 @@ impl Cx<'_> {
     /// The arguments of a call or constructor, in order.
     pub(super) fn args(&mut self, b: &mut FnBuilder, list: Node<'_>) -> Vec<ExprId> {
         named(list)
-            .map(|a| {
-                if a.kind() == "initializer_list" {
-                    self.aggregate(b, a, None, None)
-                } else {
-                    self.expr(b, a)
-                }
-            })
+            .map(|a| if a.kind() == "initializer_list" { self.aggregate(b, a, None, None) } else { self.expr(b, a) })
             .collect()
     }
 
@@ -415,14 +333,7 @@ impl Cx<'_> {
             }
         }
         self.leave();
-        b.expr(
-            ExprKind::Aggregate(Aggregate {
-                ty,
-                fields,
-                rest: Rest::Zero,
-            }),
-            sp,
-        )
+        b.expr(ExprKind::Aggregate(Aggregate { ty, fields, rest: Rest::Zero }), sp)
     }
 
     /// `.a.b = x` (nested designators become nested aggregates), `[2] = x`,
@@ -437,9 +348,7 @@ impl Cx<'_> {
                     keys.push(FieldKey::Named(self.last_ident(k).unwrap_or_default()))
                 }
                 (_, "subscript_designator") => {
-                    let idx = named(k)
-                        .next()
-                        .and_then(|i| super::literal::parse_int(self.text(i)));
+                    let idx = named(k).next().and_then(|i| super::literal::parse_int(self.text(i)));
                     keys.push(FieldKey::Pos(idx.and_then(|i| u32::try_from(i).ok())?));
                 }
                 (_, "subscript_range_designator") => return None,
@@ -454,11 +363,7 @@ impl Cx<'_> {
         };
         let first = keys.first()?.clone();
         for key in keys.into_iter().skip(1).rev() {
-            let agg = Aggregate {
-                ty: None,
-                fields: vec![(key, value)],
-                rest: Rest::Zero,
-            };
+            let agg = Aggregate { ty: None, fields: vec![(key, value)], rest: Rest::Zero };
             value = b.expr(ExprKind::Aggregate(agg), span(pair));
         }
         Some((first, value))

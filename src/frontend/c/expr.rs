@@ -11,18 +11,10 @@ use super::literal::{parse_char, parse_int, parse_string};
 use super::macro_expr::fold_unary;
 use super::{Cx, last_ident_node, named, span};
 use crate::frontend::builder::FnBuilder;
-use crate::ir::{
-    BinOp, ExprId, ExprKind, Field, Place, PlaceRoot, Span, StrLit, UnOp, for_each_child,
-};
+use crate::ir::{BinOp, ExprId, ExprKind, Field, Place, PlaceRoot, Span, StrLit, UnOp, for_each_child};
 
 /// C++ casts written as template calls: the value passes through.
-const CASTS: &[&str] = &[
-    "static_cast",
-    "reinterpret_cast",
-    "const_cast",
-    "dynamic_cast",
-    "safe_cast",
-];
+const CASTS: &[&str] = &["static_cast", "reinterpret_cast", "const_cast", "dynamic_cast", "safe_cast"];
 
 /// Scalar type names whose functional cast `DWORD(x)` is only a cast.
 const SCALAR_TYPES: &[&str] = &[
@@ -67,14 +59,7 @@ const SCALAR_TYPES: &[&str] = &[
 ];
 
 /// Operators of `sizeof`-like builtins whose value the analysis cannot know.
-const OPAQUE_CALLS: &[&str] = &[
-    "sizeof",
-    "__uuidof",
-    "offsetof",
-    "alignof",
-    "__alignof",
-    "_Alignof",
-];
+const OPAQUE_CALLS: &[&str] = &["sizeof", "__uuidof", "offsetof", "alignof", "__alignof", "_Alignof"];
 
 fn binary_op(op: &str) -> Option<BinOp> {
     Some(match op {
@@ -201,9 +186,7 @@ impl Cx<'_> {
         let kind = match n.kind() {
             "number_literal" => parse_int(text).map_or(ExprKind::Unknown, ExprKind::Int),
             "char_literal" => parse_char(text).map_or(ExprKind::Unknown, ExprKind::Int),
-            "string_literal" | "raw_string_literal" => {
-                parse_string(text).map_or(ExprKind::Unknown, ExprKind::Str)
-            }
+            "string_literal" | "raw_string_literal" => parse_string(text).map_or(ExprKind::Unknown, ExprKind::Str),
             "concatenated_string" => return self.concat(b, n),
             "true" => ExprKind::Bool(true),
             "false" => ExprKind::Bool(false),
@@ -230,11 +213,7 @@ impl Cx<'_> {
                     return b.unknown(sp);
                 };
                 let a = self.expr(b, arg);
-                if operator(n) == "&" {
-                    ExprKind::AddrOf(a)
-                } else {
-                    ExprKind::Deref(a)
-                }
+                if operator(n) == "&" { ExprKind::AddrOf(a) } else { ExprKind::Deref(a) }
             }
             "unary_expression" => {
                 let Some(arg) = n.child_by_field_name("argument") else {
@@ -303,9 +282,7 @@ impl Cx<'_> {
                 };
             }
             "compound_literal_expression" => {
-                let ty = n
-                    .child_by_field_name("type")
-                    .and_then(|t| self.last_ident(t));
+                let ty = n.child_by_field_name("type").and_then(|t| self.last_ident(t));
                 return match n.child_by_field_name("value") {
                     Some(v) => self.aggregate(b, v, ty, None),
                     None => b.unknown(sp),
@@ -381,16 +358,9 @@ impl Cx<'_> {
         let Some(arg) = n.child_by_field_name("argument") else {
             return b.unknown(sp);
         };
-        let field = n
-            .child_by_field_name("field")
-            .and_then(|f| self.last_ident(f))
-            .unwrap_or_default();
+        let field = n.child_by_field_name("field").and_then(|f| self.last_ident(f)).unwrap_or_default();
         let base = self.expr(b, arg);
-        let base = if operator(n) == "->" {
-            b.expr(ExprKind::Deref(base), span(arg))
-        } else {
-            base
-        };
+        let base = if operator(n) == "->" { b.expr(ExprKind::Deref(base), span(arg)) } else { base };
         b.expr(ExprKind::Field(base, field), sp)
     }
 
@@ -398,18 +368,12 @@ impl Cx<'_> {
     /// expression is a read of `x`.
     fn assignment(&mut self, b: &mut FnBuilder, n: Node<'_>) -> ExprId {
         let sp = span(n);
-        let (Some(left), Some(right)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (n.child_by_field_name("left"), n.child_by_field_name("right")) else {
             return b.unknown(sp);
         };
         let place = self.place(b, left);
-        let rhs = if right.kind() == "initializer_list" {
-            self.aggregate(b, right, None, None)
-        } else {
-            self.expr(b, right)
-        };
+        let rhs =
+            if right.kind() == "initializer_list" { self.aggregate(b, right, None, None) } else { self.expr(b, right) };
         let value = match compound_op(operator(n)) {
             Some(op) => {
                 let cur = self.place_read(b, &place, span(left));
@@ -423,10 +387,7 @@ impl Cx<'_> {
 
     /// Where an assignment to `n` writes.
     pub(super) fn place(&mut self, b: &mut FnBuilder, n: Node<'_>) -> Place {
-        let unknown = Place {
-            root: PlaceRoot::Unknown,
-            path: Vec::new(),
-        };
+        let unknown = Place { root: PlaceRoot::Unknown, path: Vec::new() };
         if !self.enter(n) {
             return unknown;
         }
@@ -434,32 +395,19 @@ impl Cx<'_> {
             "identifier" => {
                 let name = self.text(n);
                 match b.lookup(name) {
-                    Some(id) => Place {
-                        root: PlaceRoot::Local(id),
-                        path: Vec::new(),
-                    },
-                    None => Place {
-                        root: PlaceRoot::Global(name.to_string()),
-                        path: Vec::new(),
-                    },
+                    Some(id) => Place { root: PlaceRoot::Local(id), path: Vec::new() },
+                    None => Place { root: PlaceRoot::Global(name.to_string()), path: Vec::new() },
                 }
             }
-            "qualified_identifier" => Place {
-                root: PlaceRoot::Global(self.last_ident(n).unwrap_or_default()),
-                path: Vec::new(),
-            },
+            "qualified_identifier" => {
+                Place { root: PlaceRoot::Global(self.last_ident(n).unwrap_or_default()), path: Vec::new() }
+            }
             "field_expression" => {
-                let field = n
-                    .child_by_field_name("field")
-                    .and_then(|f| self.last_ident(f))
-                    .unwrap_or_default();
+                let field = n.child_by_field_name("field").and_then(|f| self.last_ident(f)).unwrap_or_default();
                 match n.child_by_field_name("argument") {
                     Some(arg) if operator(n) == "->" => {
                         let base = self.expr(b, arg);
-                        Place {
-                            root: PlaceRoot::Deref(base),
-                            path: vec![Field::Named(field)],
-                        }
+                        Place { root: PlaceRoot::Deref(base), path: vec![Field::Named(field)] }
                     }
                     Some(arg) => {
                         let mut p = self.place(b, arg);
@@ -471,10 +419,7 @@ impl Cx<'_> {
             }
             "subscript_expression" => self.index_place(b, n),
             "pointer_expression" if operator(n) == "*" => match n.child_by_field_name("argument") {
-                Some(arg) => Place {
-                    root: PlaceRoot::Deref(self.expr(b, arg)),
-                    path: Vec::new(),
-                },
+                Some(arg) => Place { root: PlaceRoot::Deref(self.expr(b, arg)), path: Vec::new() },
                 None => unknown,
             },
             "parenthesized_expression" | "cast_expression" => {
@@ -496,25 +441,18 @@ impl Cx<'_> {
     /// member), or, through a pointer `p[i]`, what `p` points to.
     fn index_place(&mut self, b: &mut FnBuilder, n: Node<'_>) -> Place {
         let Some(base) = n.child_by_field_name("argument") else {
-            return Place {
-                root: PlaceRoot::Unknown,
-                path: Vec::new(),
-            };
+            return Place { root: PlaceRoot::Unknown, path: Vec::new() };
         };
         let base = unparen(base);
-        let is_array_local = base.kind() == "identifier"
-            && b.lookup(self.text(base))
-                .is_some_and(|id| self.arrays.contains(&id));
+        let is_array_local =
+            base.kind() == "identifier" && b.lookup(self.text(base)).is_some_and(|id| self.arrays.contains(&id));
         let is_member = base.kind() == "field_expression";
         let place = if is_array_local || is_member {
             let mut p = self.place(b, base);
             p.path.push(Field::Index);
             p
         } else {
-            Place {
-                root: PlaceRoot::Deref(self.expr(b, base)),
-                path: Vec::new(),
-            }
+            Place { root: PlaceRoot::Deref(self.expr(b, base)), path: Vec::new() }
         };
         if let Some(i) = n.child_by_field_name("index").or_else(|| named(n).nth(1)) {
             self.effects(b, i);
@@ -552,23 +490,15 @@ impl Cx<'_> {
         let args_node = n.child_by_field_name("arguments");
         let end = args_node.map_or(n.end_byte(), |a| a.end_byte());
         let func = unparen(func);
-        let call_span = |name: Option<Node<'_>>| {
-            Span::new(name.map_or(n.start_byte(), |k| k.start_byte()), end)
-        };
+        let call_span = |name: Option<Node<'_>>| Span::new(name.map_or(n.start_byte(), |k| k.start_byte()), end);
         match func.kind() {
-            "identifier"
-            | "qualified_identifier"
-            | "template_function"
-            | "primitive_type"
-            | "sized_type_specifier" => {
+            "identifier" | "qualified_identifier" | "template_function" | "primitive_type" | "sized_type_specifier" => {
                 let name_node = last_ident_node(func);
                 let name = name_node.map(|k| self.text(k)).unwrap_or("");
                 let first = args_node.and_then(|a| named(a).next());
                 let is_cast = CASTS.contains(&name)
                     || matches!(func.kind(), "primitive_type" | "sized_type_specifier")
-                    || (self.cpp
-                        && SCALAR_TYPES.contains(&name)
-                        && args_node.is_some_and(|a| named(a).count() == 1));
+                    || (self.cpp && SCALAR_TYPES.contains(&name) && args_node.is_some_and(|a| named(a).count() == 1));
                 if is_cast {
                     return match first {
                         Some(v) => self.expr(b, v),
@@ -594,9 +524,7 @@ impl Cx<'_> {
                 };
                 let base = unparen(base);
                 let vtbl = base.kind() == "field_expression"
-                    && base
-                        .child_by_field_name("field")
-                        .is_some_and(|f| self.text(f) == "lpVtbl");
+                    && base.child_by_field_name("field").is_some_and(|f| self.text(f) == "lpVtbl");
                 let (receiver, skip) = if vtbl {
                     (base.child_by_field_name("argument").map(unparen), 1)
                 } else if base.kind() == "pointer_expression" && operator(base) == "*" {
@@ -622,9 +550,7 @@ impl Cx<'_> {
             }
             "pointer_expression" if operator(func) == "*" => {
                 let target = func.child_by_field_name("argument").map(unparen);
-                let name_node = target
-                    .filter(|t| t.kind() != "field_expression")
-                    .and_then(last_ident_node);
+                let name_node = target.filter(|t| t.kind() != "field_expression").and_then(last_ident_node);
                 if name_node.is_none() {
                     if let Some(t) = target {
                         self.effects(b, t);
@@ -645,10 +571,7 @@ impl Cx<'_> {
     /// A C++ lambda, lowered in place as a closure that may or may not run.
     fn lambda(&mut self, b: &mut FnBuilder, n: Node<'_>) {
         let after = b.closure_begin();
-        if let Some(params) = n
-            .child_by_field_name("declarator")
-            .and_then(|d| d.child_by_field_name("parameters"))
-        {
+        if let Some(params) = n.child_by_field_name("declarator").and_then(|d| d.child_by_field_name("parameters")) {
             self.parameters(b, params, false);
         }
         if let Some(body) = n.child_by_field_name("body") {

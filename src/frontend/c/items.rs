@@ -6,9 +6,7 @@ use tree_sitter::Node;
 
 use super::{Cx, kids, macro_expr, named, span};
 use crate::frontend::builder::FnBuilder;
-use crate::ir::{
-    ConstDef, ConstKind, ExprId, ExprKind, Field, FunctionKind, Place, PlaceRoot, Span,
-};
+use crate::ir::{ConstDef, ConstKind, ExprId, ExprKind, Field, FunctionKind, Place, PlaceRoot, Span};
 
 /// The next implicit enumerator value.
 enum Prev {
@@ -36,9 +34,7 @@ impl Cx<'_> {
             if n.is_error() && child.kind() == "compound_statement" {
                 // `MACRO(x) f(..) { .. }` that tree-sitter could not read as a
                 // definition: the body is still lowered, named after what precedes it.
-                let name = prev_named
-                    .and_then(|p| self.declared_name(p))
-                    .unwrap_or_default();
+                let name = prev_named.and_then(|p| self.declared_name(p)).unwrap_or_default();
                 self.function_body(&name, owner, FunctionKind::Plain, n, None, child);
             } else {
                 self.item(child, owner);
@@ -61,9 +57,7 @@ impl Cx<'_> {
                     self.type_spec(t, owner);
                 }
             }
-            "enum_specifier" | "struct_specifier" | "class_specifier" | "union_specifier" => {
-                self.type_spec(n, owner)
-            }
+            "enum_specifier" | "struct_specifier" | "class_specifier" | "union_specifier" => self.type_spec(n, owner),
             "namespace_definition" => {
                 if let Some(body) = n.child_by_field_name("body") {
                     self.items(body, None);
@@ -123,10 +117,15 @@ impl Cx<'_> {
         let Some(body) = n.child_by_field_name("body") else {
             return;
         };
-        let Some(fdecl) = n
-            .child_by_field_name("declarator")
-            .and_then(function_declarator)
-        else {
+        let Some(fdecl) = n.child_by_field_name("declarator").and_then(function_declarator) else {
+            // A function header spelled by a macro, `START_TEST(name) { .. }`,
+            // parses as a definition of type `START_TEST` with declarator
+            // `(name)`: still a body to analyse.
+            let Some(d) = n.child_by_field_name("declarator") else { return };
+            if d.kind() == "parenthesized_declarator" {
+                let name = self.last_ident(d).unwrap_or_default();
+                self.function_body(&name, owner, FunctionKind::Plain, n, None, body);
+            }
             return;
         };
         let Some(name_node) = fdecl.child_by_field_name("declarator") else {
@@ -138,11 +137,7 @@ impl Cx<'_> {
 
     /// The name, owner and kind of a function from its declarator's name:
     /// `bar`, `Foo::bar`, `~Foo`, `ns::Foo::~Foo`, `operator=`.
-    fn function_name(
-        &self,
-        n: Node<'_>,
-        owner: Option<&str>,
-    ) -> (String, Option<String>, FunctionKind) {
+    fn function_name(&self, n: Node<'_>, owner: Option<&str>) -> (String, Option<String>, FunctionKind) {
         let mut owner = owner.map(str::to_string);
         let mut n = n;
         for _ in 0..10_000 {
@@ -198,9 +193,7 @@ impl Cx<'_> {
             if !p.kind().ends_with("parameter_declaration") {
                 continue;
             }
-            let ty = p
-                .child_by_field_name("type")
-                .and_then(|t| self.last_ident(t));
+            let ty = p.child_by_field_name("type").and_then(|t| self.last_ident(t));
             let Some(d) = p.child_by_field_name("declarator") else {
                 continue;
             };
@@ -235,10 +228,7 @@ impl Cx<'_> {
                 self.ctor_args(b, value, None)
             };
             let this = b.expr(ExprKind::Name("this".into()), span(init));
-            let place = Place {
-                root: PlaceRoot::Deref(this),
-                path: vec![Field::Named(field)],
-            };
+            let place = Place { root: PlaceRoot::Deref(this), path: vec![Field::Named(field)] };
             b.assign(place, v, span(init));
         }
     }
@@ -258,9 +248,7 @@ impl Cx<'_> {
             });
             return;
         }
-        let name = n
-            .child_by_field_name("name")
-            .and_then(|t| self.last_ident(t));
+        let name = n.child_by_field_name("name").and_then(|t| self.last_ident(t));
         let owner = name.as_deref().or(owner);
         self.items(body, owner);
     }
@@ -322,12 +310,7 @@ impl Cx<'_> {
             },
         };
         let name = self.text(name).to_string();
-        self.consts.push(ConstDef {
-            name,
-            value,
-            span: sp,
-            kind: ConstKind::Enumerator,
-        });
+        self.consts.push(ConstDef { name, value, span: sp, kind: ConstKind::Enumerator });
     }
 
     /// A declaration at file, namespace or class scope: `const`/`constexpr`
@@ -341,9 +324,7 @@ impl Cx<'_> {
         let mut is_static = false;
         for (_, k) in kids(n) {
             match k.kind() {
-                "type_qualifier" => {
-                    is_const |= matches!(self.text(k), "const" | "constexpr" | "constinit")
-                }
+                "type_qualifier" => is_const |= matches!(self.text(k), "const" | "constexpr" | "constinit"),
                 "storage_class_specifier" => is_static |= self.text(k) == "static",
                 _ => {}
             }
@@ -355,10 +336,7 @@ impl Cx<'_> {
                 continue;
             }
             let (target, value) = match d.kind() {
-                "init_declarator" => (
-                    d.child_by_field_name("declarator"),
-                    d.child_by_field_name("value"),
-                ),
+                "init_declarator" => (d.child_by_field_name("declarator"), d.child_by_field_name("value")),
                 // A class member with a default value: `static const DWORD k = 6;`.
                 _ if in_class => (Some(d), n.child_by_field_name("default_value")),
                 _ => continue,
@@ -375,48 +353,29 @@ impl Cx<'_> {
             }
             let Some(name_node) = info.name else { continue };
             let name = self.text(name_node).to_string();
-            let kind = if is_const {
-                ConstKind::Const
-            } else {
-                ConstKind::Global
-            };
+            let kind = if is_const { ConstKind::Const } else { ConstKind::Global };
             let sp = span(d);
             let v = self.with_consts(|cx, cb| cx.initializer(cb, value, ty.clone(), info.is_array));
             if let Some(v) = v {
-                self.consts.push(ConstDef {
-                    name,
-                    value: v,
-                    span: sp,
-                    kind,
-                });
+                self.consts.push(ConstDef { name, value: v, span: sp, kind });
             }
         }
     }
 
     /// `#define NAME value` (object-like only).
     fn define(&mut self, n: Node<'_>) {
-        let (Some(name), Some(value)) = (
-            n.child_by_field_name("name"),
-            n.child_by_field_name("value"),
-        ) else {
+        let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) else {
             return;
         };
         let text = self.text(value);
-        let Some((v, deep)) =
-            self.with_consts(|_, cb| macro_expr::lower_define(cb, text, value.start_byte()))
-        else {
+        let Some((v, deep)) = self.with_consts(|_, cb| macro_expr::lower_define(cb, text, value.start_byte())) else {
             return;
         };
         if deep {
             self.too_deep(span(value));
         }
         let sp = Span::new(n.start_byte(), value.end_byte());
-        self.consts.push(ConstDef {
-            name: self.text(name).to_string(),
-            value: v,
-            span: sp,
-            kind: ConstKind::Define,
-        });
+        self.consts.push(ConstDef { name: self.text(name).to_string(), value: v, span: sp, kind: ConstKind::Define });
     }
 
     // ----- preprocessor conditionals --------------------------------------------------
@@ -425,11 +384,7 @@ impl Cx<'_> {
     /// constant-false condition (`#if 0`, `#if FALSE`) are dropped and marked
     /// dead, and a constant-true one ends the chain.
     pub(super) fn preproc_arms<'n>(&mut self, n: Node<'n>) -> Arms<'n> {
-        let mut out = Arms {
-            arms: Vec::new(),
-            exhaustive: false,
-            decided: false,
-        };
+        let mut out = Arms { arms: Vec::new(), exhaustive: false, decided: false };
         let mut cur = Some(n);
         let mut steps = 0;
         while let Some(arm) = cur {
@@ -439,16 +394,14 @@ impl Cx<'_> {
             }
             let next = arm.child_by_field_name("alternative");
             let cond = match arm.kind() {
-                "preproc_if" | "preproc_elif" => arm
-                    .child_by_field_name("condition")
-                    .and_then(|c| self.const_cond(c, 0)),
+                "preproc_if" | "preproc_elif" => {
+                    arm.child_by_field_name("condition").and_then(|c| self.const_cond(c, 0))
+                }
                 "preproc_else" => Some(true),
                 _ => None,
             };
             let body: Vec<Node<'n>> = kids(arm)
-                .filter(|(f, k)| {
-                    k.is_named() && !matches!(*f, Some("condition" | "name" | "alternative"))
-                })
+                .filter(|(f, k)| k.is_named() && !matches!(*f, Some("condition" | "name" | "alternative")))
                 .map(|(_, k)| k)
                 .filter(|k| k.kind() != "comment")
                 .collect();
@@ -489,21 +442,13 @@ impl Cx<'_> {
             "true" => Some(true),
             "false" => Some(false),
             "parenthesized_expression" => self.const_cond(named(n).next()?, depth + 1),
-            "unary_expression"
-                if n.child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "!") =>
-            {
-                self.const_cond(n.child_by_field_name("argument")?, depth + 1)
-                    .map(|v| !v)
+            "unary_expression" if n.child_by_field_name("operator").is_some_and(|o| o.kind() == "!") => {
+                self.const_cond(n.child_by_field_name("argument")?, depth + 1).map(|v| !v)
             }
             "binary_expression" => {
                 let op = n.child_by_field_name("operator")?.kind();
-                let a = n
-                    .child_by_field_name("left")
-                    .and_then(|l| self.const_cond(l, depth + 1));
-                let b = n
-                    .child_by_field_name("right")
-                    .and_then(|r| self.const_cond(r, depth + 1));
+                let a = n.child_by_field_name("left").and_then(|l| self.const_cond(l, depth + 1));
+                let b = n.child_by_field_name("right").and_then(|r| self.const_cond(r, depth + 1));
                 match (op, a, b) {
                     ("&&", Some(false), _) | ("&&", _, Some(false)) => Some(false),
                     ("&&", Some(true), Some(true)) => Some(true),
@@ -525,9 +470,7 @@ fn function_declarator(n: Node<'_>) -> Option<Node<'_>> {
         if n.kind() == "function_declarator" {
             return Some(n);
         }
-        n = n
-            .child_by_field_name("declarator")
-            .or_else(|| named(n).find(|k| k.kind().ends_with("declarator")))?;
+        n = n.child_by_field_name("declarator").or_else(|| named(n).find(|k| k.kind().ends_with("declarator")))?;
     }
     None
 }

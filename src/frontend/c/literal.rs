@@ -37,9 +37,7 @@ pub(super) fn parse_int(text: &str) -> Option<u64> {
         }
         match ch.to_digit(radix) {
             Some(d) => {
-                value = value
-                    .wrapping_mul(u64::from(radix))
-                    .wrapping_add(u64::from(d));
+                value = value.wrapping_mul(u64::from(radix)).wrapping_add(u64::from(d));
                 seen = true;
             }
             None => {
@@ -112,17 +110,11 @@ pub(super) fn parse_string(text: &str) -> Option<StrLit> {
         let inner = &body[open + 1..];
         let close = format!("){delim}\"");
         let end = inner.rfind(close.as_str())?;
-        return Some(StrLit {
-            value: inner[..end].to_string(),
-            wide,
-        });
+        return Some(StrLit { value: inner[..end].to_string(), wide });
     }
     // A literal cut short by an error still decodes up to where it ends.
     let body = body.strip_suffix('"').unwrap_or(body);
-    Some(StrLit {
-        value: unescape(body),
-        wide,
-    })
+    Some(StrLit { value: unescape(body), wide })
 }
 
 /// A character constant (`'a'`, `L'\n'`, `'\x41'`, multi-character `'ab'`).
@@ -148,9 +140,7 @@ pub(super) fn parse_char(text: &str) -> Option<u64> {
 /// Decodes the escapes of a string literal's body into text. `\x` and octal
 /// escapes above 0x7F become the character with that code point.
 pub(super) fn unescape(body: &str) -> String {
-    escape_units(body)
-        .map(|u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    escape_units(body).map(|u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
 }
 
 /// The code units of a literal's body, escapes resolved.
@@ -255,20 +245,11 @@ mod tests {
         assert!(parse_string(r#"u"x""#).unwrap().wide);
         assert!(parse_string(r#"U"x""#).unwrap().wide);
         assert!(!parse_string(r#"u8"x""#).unwrap().wide);
-        assert_eq!(
-            parse_string(r#""\x41\101\u00e9\U0001F600""#).unwrap().value,
-            "AAé😀"
-        );
+        assert_eq!(parse_string(r#""\x41\101\u00e9\U0001F600""#).unwrap().value, "AAé😀");
         assert_eq!(parse_string(r#"R"(a\b)""#).unwrap().value, r"a\b");
         assert_eq!(parse_string(r#"LR"xy(a)"b)xy""#).unwrap().value, r#"a)"b"#);
         assert_eq!(parse_string("\"a\\\nb\"").unwrap().value, "ab");
-        assert_eq!(
-            parse_string("\"cut"),
-            Some(StrLit {
-                value: "cut".into(),
-                wide: false
-            })
-        );
+        assert_eq!(parse_string("\"cut"), Some(StrLit { value: "cut".into(), wide: false }));
         assert_eq!(parse_string("x\"y\""), None);
     }
 

@@ -39,14 +39,7 @@ pub(super) fn lower_define(b: &mut FnBuilder, text: &str, base: usize) -> (ExprI
     if toks.is_empty() {
         return (b.unknown(whole), false);
     }
-    let mut p = Parser {
-        toks: &toks,
-        pos: 0,
-        b,
-        base,
-        depth: 0,
-        too_deep: false,
-    };
+    let mut p = Parser { toks: &toks, pos: 0, b, base, depth: 0, too_deep: false };
     let value = p.expr(0);
     let too_deep = p.too_deep;
     let done = p.pos >= toks.len();
@@ -59,9 +52,8 @@ pub(super) fn lower_define(b: &mut FnBuilder, text: &str, base: usize) -> (ExprI
 // ----- lexer -------------------------------------------------------------------
 
 const PUNCTS: &[&str] = &[
-    "<<=", ">>=", "...", "->", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "##", "::", "(",
-    ")", "[", "]", "{", "}", ",", ".", "?", ":", "+", "-", "*", "/", "%", "&", "|", "^", "~", "!",
-    "<", ">", "=", ";", "#",
+    "<<=", ">>=", "...", "->", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "##", "::", "(", ")", "[", "]", "{",
+    "}", ",", ".", "?", ":", "+", "-", "*", "/", "%", "&", "|", "^", "~", "!", "<", ">", "=", ";", "#",
 ];
 
 fn is_ident_start(b: u8) -> bool {
@@ -98,21 +90,14 @@ fn lex(text: &str) -> Vec<Token<'_>> {
         if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
             i += 1;
             while let Some(&d) = bytes.get(i) {
-                let exp = matches!(
-                    bytes.get(i.wrapping_sub(1)),
-                    Some(b'e' | b'E' | b'p' | b'P')
-                );
-                if is_ident_char(d) || d == b'.' || d == b'\'' || (exp && (d == b'+' || d == b'-'))
-                {
+                let exp = matches!(bytes.get(i.wrapping_sub(1)), Some(b'e' | b'E' | b'p' | b'P'));
+                if is_ident_char(d) || d == b'.' || d == b'\'' || (exp && (d == b'+' || d == b'-')) {
                     i += 1;
                 } else {
                     break;
                 }
             }
-            let tok = text
-                .get(start..i)
-                .and_then(parse_int)
-                .map_or(Tok::Other, Tok::Int);
+            let tok = text.get(start..i).and_then(parse_int).map_or(Tok::Other, Tok::Int);
             toks.push(Token { tok, start, end: i });
             continue;
         }
@@ -122,21 +107,13 @@ fn lex(text: &str) -> Vec<Token<'_>> {
             }
             let word = text.get(start..i).unwrap_or("");
             let quote = bytes.get(i).copied();
-            let is_prefix = matches!(
-                word,
-                "L" | "u" | "U" | "u8" | "R" | "LR" | "uR" | "UR" | "u8R"
-            );
-            if is_prefix && (quote == Some(b'"') || (quote == Some(b'\'') && !word.ends_with('R')))
-            {
+            let is_prefix = matches!(word, "L" | "u" | "U" | "u8" | "R" | "LR" | "uR" | "UR" | "u8R");
+            if is_prefix && (quote == Some(b'"') || (quote == Some(b'\'') && !word.ends_with('R'))) {
                 i = literal_end(bytes, i, word.ends_with('R'));
                 toks.push(literal_token(text, start, i));
                 continue;
             }
-            toks.push(Token {
-                tok: Tok::Ident(word),
-                start,
-                end: i,
-            });
+            toks.push(Token { tok: Tok::Ident(word), start, end: i });
             continue;
         }
         if c == b'"' || c == b'\'' {
@@ -148,20 +125,12 @@ fn lex(text: &str) -> Vec<Token<'_>> {
         match PUNCTS.iter().find(|p| rest.starts_with(**p)) {
             Some(p) => {
                 i += p.len();
-                toks.push(Token {
-                    tok: Tok::Punct(p),
-                    start,
-                    end: i,
-                });
+                toks.push(Token { tok: Tok::Punct(p), start, end: i });
             }
             None => {
                 // Skip the whole (possibly multi-byte) character.
                 i += rest.chars().next().map_or(1, char::len_utf8);
-                toks.push(Token {
-                    tok: Tok::Other,
-                    start,
-                    end: i,
-                });
+                toks.push(Token { tok: Tok::Other, start, end: i });
             }
         }
     }
@@ -169,11 +138,7 @@ fn lex(text: &str) -> Vec<Token<'_>> {
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    bytes.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
 }
 
 /// The end of the string or character literal whose quote is at `q`.
@@ -363,9 +328,7 @@ impl<'a> Parser<'a, '_> {
                     return None;
                 }
                 let c = self.expr(TERNARY_BP)?;
-                lhs = self
-                    .b
-                    .expr(ExprKind::Select(vec![a, c]), self.span_from(start));
+                lhs = self.b.expr(ExprKind::Select(vec![a, c]), self.span_from(start));
                 continue;
             }
             let Some((bp, op)) = binary_op(p) else { break };
@@ -374,9 +337,7 @@ impl<'a> Parser<'a, '_> {
             }
             self.pos += 1;
             let rhs = self.expr(bp)?;
-            lhs = self
-                .b
-                .expr(ExprKind::Binary(op, lhs, rhs), self.span_from(start));
+            lhs = self.b.expr(ExprKind::Binary(op, lhs, rhs), self.span_from(start));
         }
         Some(lhs)
     }
@@ -415,11 +376,7 @@ impl<'a> Parser<'a, '_> {
                 let f = (*f).to_string();
                 self.pos += 2;
                 let span = self.span_from(start);
-                let base = if arrow {
-                    self.b.expr(ExprKind::Deref(e), span)
-                } else {
-                    e
-                };
+                let base = if arrow { self.b.expr(ExprKind::Deref(e), span) } else { e };
                 e = self.b.expr(ExprKind::Field(base, f), span);
             } else if self.eat("[") {
                 let _ = self.expr(0)?;
@@ -502,8 +459,8 @@ impl<'a> Parser<'a, '_> {
             "NULL" | "nullptr" => return Some(self.b.expr(ExprKind::Null, span)),
             "true" => return Some(self.b.expr(ExprKind::Bool(true), span)),
             "false" => return Some(self.b.expr(ExprKind::Bool(false), span)),
-            "sizeof" | "alignof" | "_Alignof" | "__alignof" | "__uuidof" | "offsetof"
-            | "defined" | "__builtin_offsetof" => {
+            "sizeof" | "alignof" | "_Alignof" | "__alignof" | "__uuidof" | "offsetof" | "defined"
+            | "__builtin_offsetof" => {
                 if self.is_punct("(") {
                     self.skip_balanced()?;
                 } else {
@@ -624,11 +581,7 @@ impl<'a> Parser<'a, '_> {
         let sign = matches!(next, Tok::Punct("-") | Tok::Punct("+"));
         let ptr_op = matches!(next, Tok::Punct("&") | Tok::Punct("*"));
         let surely_type = stars > 0 || idents.len() > 1 || looks_like_type(first);
-        if operand || sign || (ptr_op && surely_type) {
-            Some(k)
-        } else {
-            None
-        }
+        if operand || sign || (ptr_op && surely_type) { Some(k) } else { None }
     }
 }
 
@@ -663,10 +616,7 @@ mod tests {
             kind: crate::ir::ConstKind::Define,
         });
         ir.const_scope = b.finish_const_scope();
-        ir.dump()
-            .trim_end()
-            .trim_start_matches("define X = ")
-            .to_string()
+        ir.dump().trim_end().trim_start_matches("define X = ").to_string()
     }
 
     #[test]
@@ -695,10 +645,7 @@ mod tests {
         assert_eq!(show("1 + 2 * 3 - 4"), "((1 Add (2 Mul 3)) Sub 4)");
         assert_eq!(show("A == B && !C"), "((A Eq B) And Not(C))");
         assert_eq!(show("X ? 1 : 2"), "select(1 | 2)");
-        assert_eq!(
-            show("A ^ B & C % 3 / 1"),
-            "(A BitXor (B BitAnd ((C Rem 3) Div 1)))"
-        );
+        assert_eq!(show("A ^ B & C % 3 / 1"), "(A BitXor (B BitAnd ((C Rem 3) Div 1)))");
         assert_eq!(show("a.b->c"), "*a.b.c");
     }
 
@@ -716,10 +663,7 @@ mod tests {
         assert_eq!(show("F(struct x *, 3)"), "F(?, 3)");
         assert_eq!(show("NULL"), "null");
         assert_eq!(show("sizeof(RPC_SECURITY_QOS)"), "?");
-        assert_eq!(
-            show("\"\\\\\\\\.\\\\pipe\\\\x\""),
-            "\"\\\\\\\\.\\\\pipe\\\\x\""
-        );
+        assert_eq!(show("\"\\\\\\\\.\\\\pipe\\\\x\""), "\"\\\\\\\\.\\\\pipe\\\\x\"");
         assert_eq!(show("X // trailing"), "X");
     }
 

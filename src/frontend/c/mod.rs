@@ -55,11 +55,8 @@ fn parse(text: &str, cpp: bool) -> Option<tree_sitter::Tree> {
         let mut guard = cell.try_borrow_mut().ok()?;
         if guard.is_none() {
             let mut p = Parser::new();
-            let lang: tree_sitter::Language = if cpp {
-                tree_sitter_cpp::LANGUAGE.into()
-            } else {
-                tree_sitter_c::LANGUAGE.into()
-            };
+            let lang: tree_sitter::Language =
+                if cpp { tree_sitter_cpp::LANGUAGE.into() } else { tree_sitter_c::LANGUAGE.into() };
             p.set_language(&lang).ok()?;
             *guard = Some(p);
         }
@@ -71,14 +68,8 @@ pub(crate) fn lower(text: &str, cpp: bool, depth: Depth) -> FileIr {
     let cleaned = sanitize::sanitize(text);
     let src = cleaned.as_deref().unwrap_or(text);
     let Some(tree) = parse(src, cpp) else {
-        let problem = Problem {
-            span: Span::new(0, text.len()),
-            message: "could not parse this file".into(),
-        };
-        return FileIr {
-            problems: vec![problem],
-            ..FileIr::default()
-        };
+        let problem = Problem { span: Span::new(0, text.len()), message: "could not parse this file".into() };
+        return FileIr { problems: vec![problem], ..FileIr::default() };
     };
     let mut cx = Cx {
         src,
@@ -96,19 +87,10 @@ pub(crate) fn lower(text: &str, cpp: bool, depth: Depth) -> FileIr {
     let root = tree.root_node();
     cx.items(root, None);
     cx.scan_errors(root);
-    let const_scope = cx
-        .cb
-        .take()
-        .unwrap_or_else(FnBuilder::const_scope)
-        .finish_const_scope();
+    let const_scope = cx.cb.take().unwrap_or_else(FnBuilder::const_scope).finish_const_scope();
     let mut problems = cx.problems;
     problems.sort_by_key(|p| (p.span.start, p.span.end));
-    FileIr {
-        functions: cx.functions,
-        consts: cx.consts,
-        const_scope,
-        problems,
-    }
+    FileIr { functions: cx.functions, consts: cx.consts, const_scope, problems }
 }
 
 /// The lowering of one file.
@@ -153,10 +135,7 @@ impl<'t> Cx<'t> {
     fn too_deep(&mut self, span: Span) {
         if !self.reported_deep {
             self.reported_deep = true;
-            self.problems.push(Problem {
-                span,
-                message: "nesting too deep: this region was not analysed".to_string(),
-            });
+            self.problems.push(Problem { span, message: "nesting too deep: this region was not analysed".to_string() });
         }
     }
 
@@ -200,11 +179,7 @@ impl<'t> Cx<'t> {
             }
             let children: Vec<Node<'_>> = kids(n).map(|(_, k)| k).collect();
             if n.is_error() && !children.iter().any(|k| is_complete(*k)) {
-                self.report(
-                    &mut found,
-                    span(n),
-                    "syntax error: could not parse this region".into(),
-                );
+                self.report(&mut found, span(n), "syntax error: could not parse this region".into());
                 continue;
             }
             // Children in reverse so that the work list pops them in order.
@@ -216,22 +191,14 @@ impl<'t> Cx<'t> {
                     continue;
                 }
                 if let Some(r) = run.take() {
-                    self.report(
-                        &mut found,
-                        r,
-                        "syntax error: could not parse this region".into(),
-                    );
+                    self.report(&mut found, r, "syntax error: could not parse this region".into());
                 }
                 if k.has_error() || k.is_missing() {
                     pending.push(k);
                 }
             }
             if let Some(r) = run {
-                self.report(
-                    &mut found,
-                    r,
-                    "syntax error: could not parse this region".into(),
-                );
+                self.report(&mut found, r, "syntax error: could not parse this region".into());
             }
             work.extend(pending.into_iter().rev());
         }
@@ -245,11 +212,7 @@ impl<'t> Cx<'t> {
     }
 
     fn report(&self, found: &mut Vec<Problem>, sp: Span, message: String) {
-        if self
-            .dead
-            .iter()
-            .any(|d| d.start <= sp.start && sp.end <= d.end)
-        {
+        if self.dead.iter().any(|d| d.start <= sp.start && sp.end <= d.end) {
             return;
         }
         found.push(Problem { span: sp, message });
@@ -305,11 +268,7 @@ impl<'n> Iterator for Kids<'n> {
         if self.done {
             return None;
         }
-        let moved = if self.started {
-            self.cur.goto_next_sibling()
-        } else {
-            self.cur.goto_first_child()
-        };
+        let moved = if self.started { self.cur.goto_next_sibling() } else { self.cur.goto_first_child() };
         self.started = true;
         if !moved {
             self.done = true;
@@ -322,18 +281,12 @@ impl<'n> Iterator for Kids<'n> {
 
 /// All children (named and anonymous) with their field names.
 pub(super) fn kids(n: Node<'_>) -> Kids<'_> {
-    Kids {
-        cur: n.walk(),
-        started: false,
-        done: false,
-    }
+    Kids { cur: n.walk(), started: false, done: false }
 }
 
 /// The named, non-comment children.
 pub(super) fn named(n: Node<'_>) -> impl Iterator<Item = Node<'_>> {
-    kids(n)
-        .map(|(_, k)| k)
-        .filter(|k| k.is_named() && k.kind() != "comment")
+    kids(n).map(|(_, k)| k).filter(|k| k.is_named() && k.kind() != "comment")
 }
 
 /// The node naming what `n` ends with (see [`Cx::last_ident`]); a loop, not recursion.

@@ -80,13 +80,7 @@ const REWRITES: &[(&str, &str)] = &[
 
 /// Macros that take one parenthesised argument and only annotate:
 /// `STDMETHODIMP_(ULONG)` is a return type the lowering does not need.
-const WRAPPERS: &[&str] = &[
-    "STDMETHODIMP_",
-    "STDAPI_",
-    "IFACEMETHODIMP_",
-    "DECLSPEC_ALIGN",
-    "DECLSPEC_UUID",
-];
+const WRAPPERS: &[&str] = &["STDMETHODIMP_", "STDAPI_", "IFACEMETHODIMP_", "DECLSPEC_ALIGN", "DECLSPEC_UUID"];
 
 /// A SAL annotation: `_In_`, `_Out_writes_(n)`, `_COM_Outptr_`, or an old
 /// `__in`, `__out_ecount(n)`.
@@ -97,12 +91,8 @@ fn is_sal(word: &str) -> bool {
         && b.get(1).is_some_and(u8::is_ascii_uppercase)
         && b.last() == Some(&b'_')
         && b.iter().any(u8::is_ascii_lowercase);
-    let old = matches!(
-        word,
-        "__in" | "__out" | "__inout" | "__reserved" | "__checkReturn" | "__callback"
-    ) || ["__in_", "__out_", "__inout_", "__deref_"]
-        .iter()
-        .any(|p| word.starts_with(p));
+    let old = matches!(word, "__in" | "__out" | "__inout" | "__reserved" | "__checkReturn" | "__callback")
+        || ["__in_", "__out_", "__inout_", "__deref_"].iter().any(|p| word.starts_with(p));
     modern || old
 }
 
@@ -157,10 +147,7 @@ fn blank_cplusplus_guards(text: &str, out: &mut Option<Vec<u8>>) {
             continue;
         };
         let open = squash(code_of(l0));
-        if !matches!(
-            open.as_str(),
-            "#ifdef__cplusplus" | "#ifdefined(__cplusplus)" | "#ifdefined__cplusplus"
-        ) {
+        if !matches!(open.as_str(), "#ifdef__cplusplus" | "#ifdefined(__cplusplus)" | "#ifdefined__cplusplus") {
             continue;
         }
         let body = squash(code_of(l1));
@@ -190,8 +177,7 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
                 i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |e| i + e);
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = memchr::memmem::find(&bytes[i + 2..], b"*/")
-                    .map_or(bytes.len(), |e| i + 2 + e + 2);
+                i = memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + 2 + e + 2);
                 line_start = false;
             }
             b'"' | b'\'' => {
@@ -199,19 +185,14 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
                 line_start = false;
             }
             b'0'..=b'9' => {
-                while bytes.get(i).is_some_and(|&d| {
-                    d.is_ascii_alphanumeric() || d == b'.' || d == b'\'' || d == b'_'
-                }) {
+                while bytes.get(i).is_some_and(|&d| d.is_ascii_alphanumeric() || d == b'.' || d == b'\'' || d == b'_') {
                     i += 1;
                 }
                 line_start = false;
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = i;
-                while bytes
-                    .get(i)
-                    .is_some_and(|&d| d.is_ascii_alphanumeric() || d == b'_')
-                {
+                while bytes.get(i).is_some_and(|&d| d.is_ascii_alphanumeric() || d == b'_') {
                     i += 1;
                 }
                 line_start = false;
@@ -224,38 +205,24 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
                     blank(text, out, start..i);
                 } else if let Some((_, to)) = REWRITES.iter().find(|(from, _)| *from == word) {
                     blank(text, out, start..i);
-                    if let Some(buf) = out
-                        .as_mut()
-                        .and_then(|b| b.get_mut(start..start + to.len()))
-                    {
+                    if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + to.len())) {
                         buf.copy_from_slice(to.as_bytes());
                     }
-                } else if matches!(
-                    word,
-                    "STDMETHOD" | "IFACEMETHOD" | "STDMETHOD_" | "IFACEMETHOD_"
-                ) {
+                } else if matches!(word, "STDMETHOD" | "IFACEMETHOD" | "STDMETHOD_" | "IFACEMETHOD_") {
                     // `STDMETHOD(Run)(..)` is `HRESULT Run(..)`; `STDMETHOD_(ULONG, AddRef)(..)`
                     // is `ULONG AddRef(..)`: keep the names, blank the punctuation.
                     if let Some(end) = args_end(bytes, i) {
                         blank(text, out, start..i);
                         if !word.ends_with('_') {
-                            if let Some(buf) =
-                                out.as_mut().and_then(|b| b.get_mut(start..start + 7))
-                            {
+                            if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + 7)) {
                                 buf.copy_from_slice(b"HRESULT");
                             }
                         }
-                        let open = i + bytes
-                            .get(i..end)
-                            .and_then(|r| r.iter().position(|&c| c == b'('))
-                            .unwrap_or(0);
+                        let open = i + bytes.get(i..end).and_then(|r| r.iter().position(|&c| c == b'(')).unwrap_or(0);
                         blank(text, out, open..open + 1);
                         blank(text, out, end - 1..end);
                         if word.ends_with('_') {
-                            if let Some(comma) = bytes
-                                .get(open..end)
-                                .and_then(|r| r.iter().position(|&c| c == b','))
-                            {
+                            if let Some(comma) = bytes.get(open..end).and_then(|r| r.iter().position(|&c| c == b',')) {
                                 blank(text, out, open + comma..open + comma + 1);
                             }
                         }
@@ -320,8 +287,7 @@ fn raw_end(bytes: &[u8], q: usize) -> usize {
     let mut close = vec![b')'];
     close.extend_from_slice(rest.get(1..open).unwrap_or(&[]));
     close.push(b'"');
-    memchr::memmem::find(rest.get(open..).unwrap_or(&[]), &close)
-        .map_or(bytes.len(), |e| q + open + e + close.len())
+    memchr::memmem::find(rest.get(open..).unwrap_or(&[]), &close).map_or(bytes.len(), |e| q + open + e + close.len())
 }
 
 /// If `( .. )` follows position `i` (after spaces), the position after its `)`.
@@ -361,18 +327,11 @@ mod tests {
 
     #[test]
     fn blanks_annotations_keeping_offsets() {
-        let t =
-            "HRESULT WINAPI f(_In_ RPC_BINDING_HANDLE h, _In_reads_(n) BYTE *p, __in_opt PVOID q)";
+        let t = "HRESULT WINAPI f(_In_ RPC_BINDING_HANDLE h, _In_reads_(n) BYTE *p, __in_opt PVOID q)";
         let out = s(t);
         assert_eq!(out.len(), t.len());
-        assert_eq!(
-            out,
-            "HRESULT        f(     RPC_BINDING_HANDLE h,               BYTE *p,          PVOID q)"
-        );
-        assert_eq!(
-            s("STDMETHODIMP_(ULONG) C::Release()"),
-            "                     C::Release()"
-        );
+        assert_eq!(out, "HRESULT        f(     RPC_BINDING_HANDLE h,               BYTE *p,          PVOID q)");
+        assert_eq!(s("STDMETHODIMP_(ULONG) C::Release()"), "                     C::Release()");
     }
 
     #[test]
@@ -385,10 +344,7 @@ mod tests {
     #[test]
     fn com_method_macros() {
         assert_eq!(s("STDMETHOD(Run)(BSTR n)"), "HRESULT   Run (BSTR n)");
-        assert_eq!(
-            s("STDMETHOD_(ULONG, AddRef)()"),
-            "           ULONG  AddRef ()"
-        );
+        assert_eq!(s("STDMETHOD_(ULONG, AddRef)()"), "           ULONG  AddRef ()");
     }
 
     #[test]
@@ -400,15 +356,13 @@ mod tests {
     #[test]
     fn rewrites_rpc_exception_macros() {
         let t = "RpcTryExcept { a(); } RpcExcept(1) { b(); } RpcEndExcept";
-        assert_eq!(
-            s(t),
-            "__try        { a(); } __except (1) { b(); }             "
-        );
+        assert_eq!(s(t), "__try        { a(); } __except (1) { b(); }             ");
     }
 
     #[test]
     fn blanks_extern_c_guards() {
-        let t = "#ifdef __cplusplus\nextern \"C\" {\n#endif\nint x;\n#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n";
+        let t =
+            "#ifdef __cplusplus\nextern \"C\" {\n#endif\nint x;\n#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n";
         let out = s(t);
         assert_eq!(out.len(), t.len());
         assert_eq!(out.trim(), "int x;");

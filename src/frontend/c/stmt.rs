@@ -92,11 +92,7 @@ impl Cx<'_> {
             }
             "return_statement" | "co_return_statement" => {
                 let value = named(n).next().map(|v| {
-                    if v.kind() == "initializer_list" {
-                        self.aggregate(b, v, None, None)
-                    } else {
-                        self.expr(b, v)
-                    }
+                    if v.kind() == "initializer_list" { self.aggregate(b, v, None, None) } else { self.expr(b, v) }
                 });
                 b.end_all_scopes();
                 b.ret(value);
@@ -113,23 +109,16 @@ impl Cx<'_> {
             "preproc_if" | "preproc_ifdef" => self.preproc_stmt(b, n),
             "preproc_def" => self.item(n, None),
             "type_definition" => {
-                if let Some(t) = n
-                    .child_by_field_name("type")
-                    .filter(|t| t.kind() == "enum_specifier")
-                {
+                if let Some(t) = n.child_by_field_name("type").filter(|t| t.kind() == "enum_specifier") {
                     self.type_spec(t, None);
                 }
             }
             "enum_specifier" => self.type_spec(n, None),
-            "attributed_statement" | "ERROR" | "preproc_else" | "preproc_elif" => {
-                self.stmts_of(b, n)
-            }
+            "attributed_statement" | "ERROR" | "preproc_else" | "preproc_elif" => self.stmts_of(b, n),
             // Error recovery reads `MACRO(x)` + newline + `f(a, b)` as a declarator.
             "function_declarator" => self.recovered_call(b, n),
             "macro_type_specifier" => self.macro_call(b, n),
-            k if k.ends_with("expression") || k.ends_with("literal") || k == "identifier" => {
-                self.effects(b, n)
-            }
+            k if k.ends_with("expression") || k.ends_with("literal") || k == "identifier" => self.effects(b, n),
             _ => {}
         }
     }
@@ -169,10 +158,7 @@ impl Cx<'_> {
             .and_then(|nm| b.lookup(self.text(nm)));
         match declared {
             Some(id) => {
-                let place = Place {
-                    root: PlaceRoot::Local(id),
-                    path: Vec::new(),
-                };
+                let place = Place { root: PlaceRoot::Local(id), path: Vec::new() };
                 self.place_read(b, &place, span(d))
             }
             None => b.unknown(span(d)),
@@ -211,11 +197,7 @@ impl Cx<'_> {
         let cond = self.condition(b, n.child_by_field_name("condition"), n);
         let body = b.new_block();
         let exit = b.new_block();
-        b.end_block(Terminator::Branch {
-            cond,
-            then_: body,
-            else_: exit,
-        });
+        b.end_block(Terminator::Branch { cond, then_: body, else_: exit });
         b.switch_to(body);
         b.push_loop(None, exit, Some(head));
         if let Some(s) = n.child_by_field_name("body") {
@@ -239,11 +221,7 @@ impl Cx<'_> {
         b.pop_loop();
         jump(b, test);
         let cond = self.condition(b, n.child_by_field_name("condition"), n);
-        b.end_block(Terminator::Branch {
-            cond,
-            then_: body,
-            else_: exit,
-        });
+        b.end_block(Terminator::Branch { cond, then_: body, else_: exit });
         b.switch_to(exit);
     }
 
@@ -264,16 +242,8 @@ impl Cx<'_> {
         let exit = b.new_block();
         match n.child_by_field_name("condition") {
             Some(c) => {
-                let cond = if c.kind() == "declaration" {
-                    self.condition_decl(b, c)
-                } else {
-                    self.expr(b, c)
-                };
-                b.end_block(Terminator::Branch {
-                    cond,
-                    then_: body,
-                    else_: exit,
-                });
+                let cond = if c.kind() == "declaration" { self.condition_decl(b, c) } else { self.expr(b, c) };
+                b.end_block(Terminator::Branch { cond, then_: body, else_: exit });
             }
             None => b.end_block(Terminator::Goto(body)),
         }
@@ -309,23 +279,11 @@ impl Cx<'_> {
         b.end_block(Terminator::Either(vec![body, exit]));
         b.switch_to(body);
         b.push_scope();
-        let ty = n
-            .child_by_field_name("type")
-            .and_then(|t| self.last_ident(t));
-        if let Some(name) = n
-            .child_by_field_name("declarator")
-            .and_then(|d| super::decl::declarator_name(d).name)
-        {
+        let ty = n.child_by_field_name("type").and_then(|t| self.last_ident(t));
+        if let Some(name) = n.child_by_field_name("declarator").and_then(|d| super::decl::declarator_name(d).name) {
             let id = b.declare(self.text(name), ty, span(name), false);
             let unknown = b.unknown(span(name));
-            b.assign(
-                Place {
-                    root: PlaceRoot::Local(id),
-                    path: Vec::new(),
-                },
-                unknown,
-                span(name),
-            );
+            b.assign(Place { root: PlaceRoot::Local(id), path: Vec::new() }, unknown, span(name));
         }
         b.push_loop(None, exit, Some(head));
         if let Some(s) = n.child_by_field_name("body") {

@@ -16,10 +16,7 @@ fn cpp(src: &str) -> String {
 }
 
 fn calls(ir: &FileIr) -> Vec<String> {
-    ir.functions
-        .iter()
-        .flat_map(|f| f.calls.iter().map(|c| c.callee.clone()))
-        .collect()
+    ir.functions.iter().flat_map(|f| f.calls.iter().map(|c| c.callee.clone())).collect()
 }
 
 // ----- aggregates and field writes ----------------------------------------------------
@@ -409,14 +406,7 @@ fn call_span_starts_at_the_callee_name() {
             "CoSetProxyBlanket(x)",
         ]
     );
-    assert_eq!(
-        calls(&ir),
-        vec![
-            "RpcBindingSetAuthInfoExW",
-            "SetBlanket",
-            "CoSetProxyBlanket"
-        ]
-    );
+    assert_eq!(calls(&ir), vec!["RpcBindingSetAuthInfoExW", "SetBlanket", "CoSetProxyBlanket"]);
 }
 
 #[test]
@@ -478,18 +468,15 @@ void f(const wchar_t *name)
 
 #[test]
 fn error_region_keeps_the_other_functions() {
-    let src = "void before(void) { RpcImpersonateClient(0); }\nint broken( { \nvoid after(void) { RpcRevertToSelf(); }\n";
+    let src =
+        "void before(void) { RpcImpersonateClient(0); }\nint broken( { \nvoid after(void) { RpcRevertToSelf(); }\n";
     let ir = lower(src, false, Depth::Full);
     let names: Vec<&str> = ir.functions.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, vec!["before", "after"]);
     assert_eq!(ir.problems.len(), 1, "{:?}", ir.problems);
     let p = &ir.problems[0];
     assert_eq!(p.message, "syntax error: could not parse this region");
-    assert!(
-        src[p.span.range()].contains("broken"),
-        "{:?}",
-        &src[p.span.range()]
-    );
+    assert!(src[p.span.range()].contains("broken"), "{:?}", &src[p.span.range()]);
 }
 
 #[test]
@@ -512,30 +499,17 @@ fn problems_are_capped() {
 }
 
 fn on_small_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(2 * 1024 * 1024)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
+    std::thread::Builder::new().stack_size(2 * 1024 * 1024).spawn(f).unwrap().join().unwrap();
 }
 
 #[test]
 fn deep_parentheses_do_not_overflow() {
     on_small_stack(|| {
         for cpp in [false, true] {
-            let src = format!(
-                "int f() {{ return {}1{}; }}",
-                "(".repeat(10_000),
-                ")".repeat(10_000)
-            );
+            let src = format!("int f() {{ return {}1{}; }}", "(".repeat(10_000), ")".repeat(10_000));
             let ir = lower(&src, cpp, Depth::Full);
             assert_eq!(ir.functions.len(), 1);
-            assert!(
-                ir.problems
-                    .iter()
-                    .any(|p| p.message.starts_with("nesting too deep"))
-            );
+            assert!(ir.problems.iter().any(|p| p.message.starts_with("nesting too deep")));
             let _ = ir.dump();
         }
     });
@@ -545,18 +519,10 @@ fn deep_parentheses_do_not_overflow() {
 fn deep_blocks_do_not_overflow() {
     on_small_stack(|| {
         for cpp in [false, true] {
-            let src = format!(
-                "void f() {{ {} g(); {} }}",
-                "{".repeat(10_000),
-                "}".repeat(10_000)
-            );
+            let src = format!("void f() {{ {} g(); {} }}", "{".repeat(10_000), "}".repeat(10_000));
             let ir = lower(&src, cpp, Depth::Full);
             assert_eq!(ir.functions.len(), 1);
-            assert!(
-                ir.problems
-                    .iter()
-                    .any(|p| p.message.starts_with("nesting too deep"))
-            );
+            assert!(ir.problems.iter().any(|p| p.message.starts_with("nesting too deep")));
             let _ = ir.dump();
         }
     });
@@ -594,9 +560,7 @@ fn arbitrary_bytes_do_not_panic() {
         let len = (seed % 300) as usize;
         let mut s = String::new();
         for _ in 0..len {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let alphabet = b"{}()[];,.-><=!~&|^*/%+?:'\"\\#\n abcxyzLRu80if else while for return switch case goto";
             s.push(alphabet[(seed >> 33) as usize % alphabet.len()] as char);
         }
@@ -615,17 +579,11 @@ fn local_types_owners_and_kinds() {
         Depth::Full,
     );
     let dtor = &ir.functions[0];
-    assert_eq!(
-        (dtor.name.as_str(), dtor.owner.as_deref()),
-        ("~Foo", Some("Foo"))
-    );
+    assert_eq!((dtor.name.as_str(), dtor.owner.as_deref()), ("~Foo", Some("Foo")));
     assert_eq!(dtor.kind, crate::ir::FunctionKind::Destructor);
     let f = &ir.functions[1];
-    let tys: Vec<(&str, Option<&str>, bool)> = f
-        .locals
-        .iter()
-        .map(|l| (l.name.as_str(), l.ty.as_deref(), l.is_param))
-        .collect();
+    let tys: Vec<(&str, Option<&str>, bool)> =
+        f.locals.iter().map(|l| (l.name.as_str(), l.ty.as_deref(), l.is_param)).collect();
     assert_eq!(
         tys,
         vec![

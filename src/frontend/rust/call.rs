@@ -41,8 +41,7 @@ impl Lower<'_> {
         let close = c.paren_token.span.close();
         match peel_expr(&c.func) {
             Expr::Path(p) => {
-                let (Some(first), Some(last)) = (p.path.segments.first(), p.path.segments.last())
-                else {
+                let (Some(first), Some(last)) = (p.path.segments.first(), p.path.segments.last()) else {
                     return self.lower_indirect_call(&c.func, &c.args, close);
                 };
                 let name = ident_name(&last.ident);
@@ -73,12 +72,7 @@ impl Lower<'_> {
 
     /// A call through something that is not a name (`make()(x)`): the
     /// callee is unknown (an empty name).
-    fn lower_indirect_call(
-        &mut self,
-        func: &Expr,
-        args: &Punctuated<Expr, syn::Token![,]>,
-        close: PmSpan,
-    ) -> ExprId {
+    fn lower_indirect_call(&mut self, func: &Expr, args: &Punctuated<Expr, syn::Token![,]>, close: PmSpan) -> ExprId {
         let callee = self.lower_callee_value(func);
         let start = self.b.expr_span(callee);
         let args = self.lower_args(args);

@@ -10,9 +10,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Lit, Member};
 
 use super::stmt::{Lower, Out, ident_name, local_place, peel_expr};
-use crate::ir::{
-    Aggregate, BinOp, ExprId, ExprKind, Field, FieldKey, Place, PlaceRoot, Rest, Span, StrLit, UnOp,
-};
+use crate::ir::{Aggregate, BinOp, ExprId, ExprKind, Field, FieldKey, Place, PlaceRoot, Rest, Span, StrLit, UnOp};
 
 impl Lower<'_> {
     /// Lowers an expression to its value.
@@ -47,10 +45,7 @@ impl Lower<'_> {
             Expr::Index(i) => {
                 let base = self.lower_expr(&i.expr);
                 self.lower_dropped(&i.index);
-                let span = self
-                    .b
-                    .expr_span(base)
-                    .to(self.sp(i.bracket_token.span.close()));
+                let span = self.b.expr_span(base).to(self.sp(i.bracket_token.span.close()));
                 self.b.expr(ExprKind::Index(base), span)
             }
             Expr::Reference(r) => {
@@ -173,25 +168,16 @@ impl Lower<'_> {
             Lit::Int(i) => match i.base10_parse::<u64>() {
                 Ok(v) => ExprKind::Int(v),
                 // Wider than 64 bits: keep the low bits, as a C compiler would.
-                Err(_) => i
-                    .base10_parse::<u128>()
-                    .map_or(ExprKind::Unknown, |v| ExprKind::Int(v as u64)),
+                Err(_) => i.base10_parse::<u128>().map_or(ExprKind::Unknown, |v| ExprKind::Int(v as u64)),
             },
             Lit::Bool(b) => ExprKind::Bool(b.value),
             Lit::Char(c) => ExprKind::Int(u64::from(c.value())),
             Lit::Byte(b) => ExprKind::Int(u64::from(b.value())),
-            Lit::Str(s) => ExprKind::Str(StrLit {
-                value: s.value(),
-                wide: false,
-            }),
-            Lit::ByteStr(s) => ExprKind::Str(StrLit {
-                value: String::from_utf8_lossy(&s.value()).into_owned(),
-                wide: false,
-            }),
-            Lit::CStr(s) => ExprKind::Str(StrLit {
-                value: s.value().to_string_lossy().into_owned(),
-                wide: false,
-            }),
+            Lit::Str(s) => ExprKind::Str(StrLit { value: s.value(), wide: false }),
+            Lit::ByteStr(s) => {
+                ExprKind::Str(StrLit { value: String::from_utf8_lossy(&s.value()).into_owned(), wide: false })
+            }
+            Lit::CStr(s) => ExprKind::Str(StrLit { value: s.value().to_string_lossy().into_owned(), wide: false }),
             _ => ExprKind::Unknown,
         };
         self.b.expr(kind, span)
@@ -218,9 +204,7 @@ impl Lower<'_> {
         let (op_span, kind): (PmSpan, fn(ExprId) -> ExprKind) = match &u.op {
             syn::UnOp::Deref(t) => (t.spans[0], ExprKind::Deref),
             syn::UnOp::Neg(t) => (t.spans[0], |v| ExprKind::Unary(UnOp::Neg, v)),
-            syn::UnOp::Not(t) if looks_integer(&u.expr) => {
-                (t.spans[0], |v| ExprKind::Unary(UnOp::BitNot, v))
-            }
+            syn::UnOp::Not(t) if looks_integer(&u.expr) => (t.spans[0], |v| ExprKind::Unary(UnOp::BitNot, v)),
             syn::UnOp::Not(t) => (t.spans[0], |v| ExprKind::Unary(UnOp::Not, v)),
             _ => return self.unit(u),
         };
@@ -232,11 +216,7 @@ impl Lower<'_> {
     /// `T { a: x, ..base }`.
     fn lower_struct(&mut self, s: &syn::ExprStruct) -> ExprId {
         let ty = s.path.segments.last().map(|seg| ident_name(&seg.ident));
-        let start = s
-            .path
-            .segments
-            .first()
-            .map_or(s.brace_token.span.open(), |seg| seg.ident.span());
+        let start = s.path.segments.first().map_or(s.brace_token.span.open(), |seg| seg.ident.span());
         let span = self.sp2(start, s.brace_token.span.close());
         let mut fields = Vec::with_capacity(s.fields.len());
         for fv in &s.fields {
@@ -251,8 +231,7 @@ impl Lower<'_> {
             Some(base) => Rest::Base(self.lower_expr(base)),
             None => Rest::Zero,
         };
-        self.b
-            .expr(ExprKind::Aggregate(Aggregate { ty, fields, rest }), span)
+        self.b.expr(ExprKind::Aggregate(Aggregate { ty, fields, rest }), span)
     }
 
     // ----- places and assignments ---------------------------------------------
@@ -293,44 +272,21 @@ impl Lower<'_> {
     pub(super) fn lower_place(&mut self, e: &Expr) -> Place {
         if !self.enter() {
             self.lower_dropped(e);
-            return Place {
-                root: PlaceRoot::Unknown,
-                path: Vec::new(),
-            };
+            return Place { root: PlaceRoot::Unknown, path: Vec::new() };
         }
         let place = match e {
             Expr::Paren(p) => self.lower_place(&p.expr),
             Expr::Group(g) => self.lower_place(&g.expr),
-            Expr::Path(p)
-                if p.path.segments.len() == 1
-                    && p.qself.is_none()
-                    && p.path.leading_colon.is_none() =>
-            {
-                let name = p
-                    .path
-                    .segments
-                    .first()
-                    .map(|s| ident_name(&s.ident))
-                    .unwrap_or_default();
+            Expr::Path(p) if p.path.segments.len() == 1 && p.qself.is_none() && p.path.leading_colon.is_none() => {
+                let name = p.path.segments.first().map(|s| ident_name(&s.ident)).unwrap_or_default();
                 match self.b.lookup(&name) {
                     Some(id) => local_place(id),
-                    None => Place {
-                        root: PlaceRoot::Global(name),
-                        path: Vec::new(),
-                    },
+                    None => Place { root: PlaceRoot::Global(name), path: Vec::new() },
                 }
             }
             Expr::Path(p) => {
-                let name = p
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| ident_name(&s.ident))
-                    .unwrap_or_default();
-                Place {
-                    root: PlaceRoot::Global(name),
-                    path: Vec::new(),
-                }
+                let name = p.path.segments.last().map(|s| ident_name(&s.ident)).unwrap_or_default();
+                Place { root: PlaceRoot::Global(name), path: Vec::new() }
             }
             Expr::Field(f) => {
                 let mut place = self.lower_place(&f.base);
@@ -347,17 +303,11 @@ impl Lower<'_> {
             }
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                 let p = self.lower_expr(&u.expr);
-                Place {
-                    root: PlaceRoot::Deref(p),
-                    path: Vec::new(),
-                }
+                Place { root: PlaceRoot::Deref(p), path: Vec::new() }
             }
             _ => {
                 self.lower_dropped(e);
-                Place {
-                    root: PlaceRoot::Unknown,
-                    path: Vec::new(),
-                }
+                Place { root: PlaceRoot::Unknown, path: Vec::new() }
             }
         };
         self.leave();
@@ -445,9 +395,7 @@ pub(super) fn is_block_like(e: &Expr) -> bool {
 /// `SCREAMING_CASE`: a constant, or a windows-rs newtype (`PCWSTR`, `HANDLE`).
 pub(super) fn is_screaming(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Whether `!e` is a bitwise not: `e` is an integer literal, a flag
@@ -463,11 +411,7 @@ fn looks_integer(e: &Expr) -> bool {
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => e = &u.expr,
             Expr::Lit(l) => return matches!(l.lit, Lit::Int(_)),
             Expr::Path(p) => {
-                return p
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| is_screaming(&ident_name(&s.ident)));
+                return p.path.segments.last().is_some_and(|s| is_screaming(&ident_name(&s.ident)));
             }
             Expr::Binary(b) => {
                 return matches!(
@@ -480,12 +424,7 @@ fn looks_integer(e: &Expr) -> bool {
                 );
             }
             Expr::Call(c) if c.args.len() == 1 => match &*c.func {
-                Expr::Path(p)
-                    if p.path
-                        .segments
-                        .last()
-                        .is_some_and(|s| is_screaming(&ident_name(&s.ident))) =>
-                {
+                Expr::Path(p) if p.path.segments.last().is_some_and(|s| is_screaming(&ident_name(&s.ident))) => {
                     match c.args.first() {
                         Some(a) => e = a,
                         None => return false,

@@ -113,12 +113,7 @@ impl Lower<'_> {
         let head = self.b.new_block();
         self.b.goto_and_continue(head);
         let exit = self.b.new_block();
-        self.push_loop(
-            w.label.as_ref().map(|l| &l.name),
-            exit,
-            Some(head),
-            Out::Discard,
-        );
+        self.push_loop(w.label.as_ref().map(|l| &l.name), exit, Some(head), Out::Discard);
         self.b.push_scope();
         self.lower_cond(&w.cond, exit);
         self.lower_block(&w.body, Out::Discard);
@@ -138,12 +133,7 @@ impl Lower<'_> {
         let head = self.b.new_block();
         self.b.goto_and_continue(head);
         let exit = self.b.new_block();
-        self.push_loop(
-            f.label.as_ref().map(|l| &l.name),
-            exit,
-            Some(head),
-            Out::Discard,
-        );
+        self.push_loop(f.label.as_ref().map(|l| &l.name), exit, Some(head), Out::Discard);
         let body = self.b.new_block();
         self.b.terminate(Terminator::Either(vec![body, exit]));
         self.b.switch_to(body);
@@ -161,10 +151,7 @@ impl Lower<'_> {
         let target = match &brk.label {
             Some(l) => {
                 let name = l.ident.to_string();
-                self.loops
-                    .iter()
-                    .rev()
-                    .find(|c| c.label.as_deref() == Some(name.as_str()))
+                self.loops.iter().rev().find(|c| c.label.as_deref() == Some(name.as_str()))
             }
             None => self.loops.iter().rev().find(|c| c.is_loop),
         }
@@ -189,10 +176,7 @@ impl Lower<'_> {
         let key = match &c.label {
             Some(l) => {
                 let name = l.ident.to_string();
-                self.loops
-                    .iter()
-                    .rev()
-                    .find(|c| c.is_loop && c.label.as_deref() == Some(name.as_str()))
+                self.loops.iter().rev().find(|c| c.is_loop && c.label.as_deref() == Some(name.as_str()))
             }
             None => self.loops.iter().rev().find(|c| c.is_loop),
         }

@@ -61,15 +61,9 @@ fn lower_item(out: &mut FileOut, item: &Item, owner: &Owner) {
             }
         }
         Item::Impl(i) => {
-            let is_drop = i
-                .trait_
-                .as_ref()
-                .and_then(|(path, _)| path.segments.last())
-                .is_some_and(|s| s.ident == "Drop");
-            let owner = Owner::Impl {
-                ty: type_name(&i.self_ty),
-                is_drop,
-            };
+            let is_drop =
+                i.trait_.as_ref().and_then(|(path, _)| path.segments.last()).is_some_and(|s| s.ident == "Drop");
+            let owner = Owner::Impl { ty: type_name(&i.self_ty), is_drop };
             for it in &i.items {
                 match it {
                     ImplItem::Fn(f) if full => {
@@ -115,11 +109,7 @@ fn method_owner(owner: &Owner, name: &syn::Ident) -> (Option<String>, FunctionKi
     match owner {
         Owner::None => (None, FunctionKind::Plain),
         Owner::Impl { ty, is_drop } => {
-            let kind = if *is_drop && name == "drop" {
-                FunctionKind::Destructor
-            } else {
-                FunctionKind::Plain
-            };
+            let kind = if *is_drop && name == "drop" { FunctionKind::Destructor } else { FunctionKind::Plain };
             (ty.clone(), kind)
         }
         Owner::Trait(t) => (Some(t.clone()), FunctionKind::Plain),
@@ -127,13 +117,7 @@ fn method_owner(owner: &Owner, name: &syn::Ident) -> (Option<String>, FunctionKi
 }
 
 /// One function body as a CFG; parameters are locals with `is_param`.
-fn lower_fn(
-    out: &mut FileOut,
-    sig: &syn::Signature,
-    block: &syn::Block,
-    owner: Option<String>,
-    kind: FunctionKind,
-) {
+fn lower_fn(out: &mut FileOut, sig: &syn::Signature, block: &syn::Block, owner: Option<String>, kind: FunctionKind) {
     let name = ident_name(&sig.ident);
     let span = out.span2(sig.span(), block.brace_token.span.close());
     let mut b = FnBuilder::new(&name, span);
@@ -163,10 +147,7 @@ fn lower_fn(
 
 /// Lowers `make` into the file's constant scope (skipped when that scope is
 /// busy: a constant inside a constant's block).
-fn with_const_scope(
-    out: &mut FileOut,
-    make: impl FnOnce(&mut Lower<'_>) -> ExprId,
-) -> Option<ExprId> {
+fn with_const_scope(out: &mut FileOut, make: impl FnOnce(&mut Lower<'_>) -> ExprId) -> Option<ExprId> {
     let b = out.const_scope.take()?;
     let mut l = Lower::new(out, b);
     let v = make(&mut l);
@@ -175,20 +156,9 @@ fn with_const_scope(
     Some(v)
 }
 
-fn lower_const(
-    out: &mut FileOut,
-    ident: &syn::Ident,
-    expr: &syn::Expr,
-    span: Span,
-    kind: ConstKind,
-) {
+fn lower_const(out: &mut FileOut, ident: &syn::Ident, expr: &syn::Expr, span: Span, kind: ConstKind) {
     if let Some(value) = with_const_scope(out, |l| l.lower_expr(expr)) {
-        out.consts.push(ConstDef {
-            name: ident_name(ident),
-            value,
-            span,
-            kind,
-        });
+        out.consts.push(ConstDef { name: ident_name(ident), value, span, kind });
     }
 }
 
@@ -215,12 +185,7 @@ fn lower_enum(out: &mut FileOut, e: &syn::ItemEnum) {
             (None, None) => l.b.expr(ExprKind::Int(0), span),
         });
         if let Some(value) = value {
-            out.consts.push(ConstDef {
-                name: name.clone(),
-                value,
-                span,
-                kind: ConstKind::Enumerator,
-            });
+            out.consts.push(ConstDef { name: name.clone(), value, span, kind: ConstKind::Enumerator });
         }
         prev = Some(name);
     }

@@ -67,14 +67,8 @@ pub(crate) fn lower(text: &str, depth: Depth) -> FileIr {
                  (brackets, operators and keywords like `return`): file not analysed"
             )
         };
-        let problems = vec![Problem {
-            span: Span::new(0, 0),
-            message,
-        }];
-        return FileIr {
-            problems,
-            ..FileIr::default()
-        };
+        let problems = vec![Problem { span: Span::new(0, 0), message }];
+        return FileIr { problems, ..FileIr::default() };
     }
     if shape.max_depth <= INLINE_BRACKET_DEPTH && shape.max_nesting <= INLINE_NESTING {
         let ir = lower_parsed(text, depth);
@@ -83,9 +77,8 @@ pub(crate) fn lower(text: &str, depth: Depth) -> FileIr {
         proc_macro2::extra::invalidate_current_thread_spans();
         return ir;
     }
-    let stack = DEEP_STACK_BASE
-        .saturating_add(shape.max_nesting.saturating_mul(DEEP_STACK_PER_LEVEL))
-        .min(DEEP_STACK_MAX);
+    let stack =
+        DEEP_STACK_BASE.saturating_add(shape.max_nesting.saturating_mul(DEEP_STACK_PER_LEVEL)).min(DEEP_STACK_MAX);
     lower_on_deep_stack(text, depth, stack)
 }
 
@@ -105,13 +98,7 @@ fn lower_on_deep_stack(text: &str, depth: Depth, stack: usize) -> FileIr {
             },
             Err(e) => {
                 let message = format!("could not start a parser thread ({e}): file not analysed");
-                FileIr {
-                    problems: vec![Problem {
-                        span: Span::new(0, 0),
-                        message,
-                    }],
-                    ..FileIr::default()
-                }
+                FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() }
             }
         }
     })
@@ -219,14 +206,10 @@ fn is_fn_item(chunk: &str) -> bool {
     }
     let head_end = rest.find(['{', '=', ';']).unwrap_or(rest.len());
     let mut after_extern = false;
-    for word in rest[..head_end]
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-    {
+    for word in rest[..head_end].split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()) {
         match word {
             "fn" => return true,
-            "pub" | "crate" | "super" | "self" | "in" | "const" | "async" | "unsafe" | "safe"
-            | "default" => {}
+            "pub" | "crate" | "super" | "self" | "in" | "const" | "async" | "unsafe" | "safe" | "default" => {}
             "extern" => {
                 after_extern = true;
                 continue;
@@ -292,27 +275,15 @@ impl FileOut {
         } else {
             message
         };
-        Problem {
-            span,
-            message: format!("syntax error: {message}"),
-        }
+        Problem { span, message: format!("syntax error: {message}") }
     }
 
     fn finish(mut self) -> FileIr {
         // Nested functions are finished before the function around them.
         self.functions.sort_by_key(|f| f.span.start);
         self.consts.sort_by_key(|c| c.span.start);
-        let const_scope = self
-            .const_scope
-            .take()
-            .unwrap_or_else(FnBuilder::const_scope)
-            .finish_const_scope();
-        FileIr {
-            functions: self.functions,
-            consts: self.consts,
-            const_scope,
-            problems: self.problems,
-        }
+        let const_scope = self.const_scope.take().unwrap_or_else(FnBuilder::const_scope).finish_const_scope();
+        FileIr { functions: self.functions, consts: self.consts, const_scope, problems: self.problems }
     }
 }
 
@@ -337,15 +308,8 @@ pub(super) fn compact_blocks(f: &mut Function) {
             }
         }
     }
-    let keep: Vec<bool> = (0..n)
-        .map(|i| {
-            reachable[i]
-                || f.blocks[i]
-                    .stmts
-                    .iter()
-                    .any(|s| !matches!(s, Stmt::ScopeEnd(_)))
-        })
-        .collect();
+    let keep: Vec<bool> =
+        (0..n).map(|i| reachable[i] || f.blocks[i].stmts.iter().any(|s| !matches!(s, Stmt::ScopeEnd(_)))).collect();
     if keep.iter().all(|k| *k) {
         return;
     }
@@ -365,22 +329,11 @@ pub(super) fn compact_blocks(f: &mut Function) {
         }
         block.term = match block.term {
             Terminator::Goto(t) if keep[t.index()] => Terminator::Goto(renumber(t)),
-            Terminator::Branch { cond, then_, else_ }
-                if keep[then_.index()] && keep[else_.index()] =>
-            {
-                Terminator::Branch {
-                    cond,
-                    then_: renumber(then_),
-                    else_: renumber(else_),
-                }
+            Terminator::Branch { cond, then_, else_ } if keep[then_.index()] && keep[else_.index()] => {
+                Terminator::Branch { cond, then_: renumber(then_), else_: renumber(else_) }
             }
-            Terminator::Switch { scrutinee, targets }
-                if targets.iter().all(|t| keep[t.index()]) =>
-            {
-                Terminator::Switch {
-                    scrutinee,
-                    targets: targets.into_iter().map(renumber).collect(),
-                }
+            Terminator::Switch { scrutinee, targets } if targets.iter().all(|t| keep[t.index()]) => {
+                Terminator::Switch { scrutinee, targets: targets.into_iter().map(renumber).collect() }
             }
             Terminator::Either(targets) if targets.iter().all(|t| keep[t.index()]) => {
                 Terminator::Either(targets.into_iter().map(renumber).collect())

@@ -30,8 +30,8 @@ pub(super) struct Shape {
 /// Keywords that nest syn's tree without a bracket when repeated
 /// (`return return x`, `move || move || x`, `a as T as U`, `else if`).
 const NESTING_KEYWORDS: &[&[u8]] = &[
-    b"as", b"async", b"break", b"const", b"dyn", b"else", b"impl", b"let", b"move", b"mut",
-    b"return", b"static", b"unsafe", b"yield",
+    b"as", b"async", b"break", b"const", b"dyn", b"else", b"impl", b"let", b"move", b"mut", b"return", b"static",
+    b"unsafe", b"yield",
 ];
 
 /// One significant token of the coarse lexer.
@@ -88,8 +88,7 @@ fn lex<'a>(text: &'a str, mut f: impl FnMut(Tok<'a>, usize, usize)) {
                 i += 2;
                 f(Tok::FatArrow, start, i);
             }
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'&' | b'|' | b'<' | b'>' | b'='
-            | b'.' | b'?' | b'@' => {
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'&' | b'|' | b'<' | b'>' | b'=' | b'.' | b'?' | b'@' => {
                 i += 1;
                 f(Tok::Op, start, i);
             }
@@ -167,10 +166,7 @@ fn skip_raw_string(b: &[u8], mut i: usize) -> usize {
     }
     i += 1;
     while i < b.len() {
-        if b[i] == b'"'
-            && b.len() - (i + 1) >= hashes
-            && b[i + 1..i + 1 + hashes].iter().all(|&c| c == b'#')
-        {
+        if b[i] == b'"' && b.len() - (i + 1) >= hashes && b[i + 1..i + 1 + hashes].iter().all(|&c| c == b'#') {
             return i + 1 + hashes;
         }
         i += 1;
@@ -185,11 +181,7 @@ fn skip_char_or_lifetime(b: &[u8], i: usize) -> usize {
         Some(b'\\') => skip_quoted(b, i + 1, b'\''),
         Some(&c) => {
             let len = utf8_len(c);
-            if b.get(i + 1 + len) == Some(&b'\'') {
-                i + 2 + len
-            } else {
-                i + 1
-            }
+            if b.get(i + 1 + len) == Some(&b'\'') { i + 2 + len } else { i + 1 }
         }
         None => i + 1,
     }
@@ -237,9 +229,7 @@ pub(super) fn measure(text: &str) -> Shape {
             }
             Tok::Separator | Tok::FatArrow => reset(&mut runs, &mut run_sum),
             Tok::Op => bump(&mut runs, &mut run_sum, &mut shape),
-            Tok::Word(w) if NESTING_KEYWORDS.contains(&w) => {
-                bump(&mut runs, &mut run_sum, &mut shape)
-            }
+            Tok::Word(w) if NESTING_KEYWORDS.contains(&w) => bump(&mut runs, &mut run_sum, &mut shape),
             Tok::Word(_) | Tok::Other => {}
         }
         shape.max_nesting = shape.max_nesting.max(runs.len() - 1 + run_sum);
@@ -279,8 +269,7 @@ pub(super) fn split_items(text: &str) -> Vec<Range<usize>> {
             last_stray = false;
         }
         if let Some(pend) = pending_end.take() {
-            let starts_item =
-                matches!(tok, Tok::Word(_)) || text.as_bytes().get(start) == Some(&b'#');
+            let starts_item = matches!(tok, Tok::Word(_)) || text.as_bytes().get(start) == Some(&b'#');
             if starts_item {
                 if let Some(s) = item_start.take() {
                     items.push(s..pend);
@@ -355,7 +344,8 @@ mod tests {
 
     #[test]
     fn items_split_at_top_level() {
-        let text = "use a::b;\n#[test]\nfn f() { g(); }\nconst X: S = S { a: 1 };\nmod m { fn h() {} }\nfn broken() { x(";
+        let text =
+            "use a::b;\n#[test]\nfn f() { g(); }\nconst X: S = S { a: 1 };\nmod m { fn h() {} }\nfn broken() { x(";
         let parts: Vec<&str> = split_items(text).into_iter().map(|r| &text[r]).collect();
         assert_eq!(
             parts,

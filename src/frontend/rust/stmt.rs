@@ -175,12 +175,7 @@ impl<'o> Lower<'o> {
             }
         };
         self.b.push_loop(Some(key.clone()), break_to, continue_to);
-        self.loops.push(LoopCx {
-            label,
-            key,
-            out,
-            is_loop: continue_to.is_some(),
-        });
+        self.loops.push(LoopCx { label, key, out, is_loop: continue_to.is_some() });
     }
 
     pub(super) fn pop_loop(&mut self) {
@@ -316,8 +311,7 @@ impl<'o> Lower<'o> {
             }
             (Pat::Wild(_), _) => self.lower_to(init, Out::Discard),
             (Pat::Tuple(pt), Expr::Tuple(et))
-                if pt.elems.len() == et.elems.len()
-                    && !pt.elems.iter().any(|p| matches!(p, Pat::Rest(_))) =>
+                if pt.elems.len() == et.elems.len() && !pt.elems.iter().any(|p| matches!(p, Pat::Rest(_))) =>
             {
                 // `let (a, b) = (x, y);` binds element by element.
                 let values: Vec<(ExprId, bool)> = et
@@ -348,9 +342,7 @@ impl<'o> Lower<'o> {
         let (pat, ty) = peel_pat_type(pat);
         match pat {
             Pat::Ident(pi) if pi.subpat.is_none() => {
-                let id =
-                    self.b
-                        .declare(&ident_name(&pi.ident), ty, self.sp(pi.ident.span()), false);
+                let id = self.b.declare(&ident_name(&pi.ident), ty, self.sp(pi.ident.span()), false);
                 self.b.assign(local_place(id), v, span);
             }
             Pat::Wild(_) => self.b.eval(v),
@@ -369,13 +361,7 @@ impl<'o> Lower<'o> {
     /// Declares every binding of `pat`. In a refutable pattern (`match`,
     /// `if let`) an identifier starting with an uppercase letter is a
     /// constant or a unit variant (`RPC_S_OK`, `None`), not a binding.
-    pub(super) fn bind_pattern(
-        &mut self,
-        pat: &Pat,
-        ty: Option<String>,
-        refutable: bool,
-        bind: Bind,
-    ) {
+    pub(super) fn bind_pattern(&mut self, pat: &Pat, ty: Option<String>, refutable: bool, bind: Bind) {
         let mut found = Vec::new();
         collect_bindings(pat, ty, refutable, &mut found, 0);
         for (name, ty, span) in found {
@@ -390,10 +376,7 @@ impl<'o> Lower<'o> {
 }
 
 pub(super) fn local_place(id: LocalId) -> Place {
-    Place {
-        root: PlaceRoot::Local(id),
-        path: Vec::new(),
-    }
+    Place { root: PlaceRoot::Local(id), path: Vec::new() }
 }
 
 /// An identifier as written, without `r#`.

@@ -21,11 +21,7 @@ macro_rules! assert_ir {
 
 /// The source text of each call's span, in call order.
 fn call_texts<'a>(ir: &FileIr, src: &'a str) -> Vec<&'a str> {
-    ir.functions
-        .iter()
-        .flat_map(|f| f.calls.iter())
-        .map(|c| &src[c.span.range()])
-        .collect()
+    ir.functions.iter().flat_map(|f| f.calls.iter()).map(|c| &src[c.span.range()]).collect()
 }
 
 #[test]
@@ -228,11 +224,8 @@ impl Impersonation {
 trait Revert { fn revert(&self) { unsafe { CoRevertToSelf().ok(); } } fn required(&self); }
 "#;
     let ir = lower(src, Depth::Full);
-    let kinds: Vec<(&str, Option<&str>, FunctionKind)> = ir
-        .functions
-        .iter()
-        .map(|f| (f.name.as_str(), f.owner.as_deref(), f.kind))
-        .collect();
+    let kinds: Vec<(&str, Option<&str>, FunctionKind)> =
+        ir.functions.iter().map(|f| (f.name.as_str(), f.owner.as_deref(), f.kind)).collect();
     assert_eq!(
         kinds,
         vec![
@@ -269,13 +262,7 @@ fn shadowed_let_gets_a_new_local() {
     let src = "fn f(x: u32) { let x = x + 1; let x = if x > 2 { x } else { 0 }; use_(x); }";
     let ir = lower(src, Depth::Full);
     let f = &ir.functions[0];
-    let xs: Vec<usize> = f
-        .locals
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.name == "x")
-        .map(|(i, _)| i)
-        .collect();
+    let xs: Vec<usize> = f.locals.iter().enumerate().filter(|(_, l)| l.name == "x").map(|(i, _)| i).collect();
     assert_eq!(xs, vec![0, 1, 2], "the parameter and two shadowing lets");
     // `let x = x + 1` reads the parameter; the `if` arms read the second x.
     let assigns: Vec<(usize, String)> = f.blocks[..]
@@ -546,11 +533,7 @@ fn syntax_errors_lose_only_the_broken_items() {
     assert_eq!(names, vec!["good_a", "good_b"]);
     assert_eq!(ir.problems.len(), 1);
     assert_eq!(&src[ir.problems[0].span.range()], "=");
-    assert!(
-        ir.problems[0].message.starts_with("syntax error: "),
-        "{}",
-        ir.problems[0].message
-    );
+    assert!(ir.problems[0].message.starts_with("syntax error: "), "{}", ir.problems[0].message);
 }
 
 #[test]
@@ -623,13 +606,7 @@ fn f(v: Vec<u32>) -> Result<u32> {
         }
         crate::ir::for_each_child(kind, &f.calls, |c| stack.push(c));
     }
-    let floating: Vec<&str> = f
-        .calls
-        .iter()
-        .zip(&seen)
-        .filter(|(_, s)| !**s)
-        .map(|(c, _)| c.callee.as_str())
-        .collect();
+    let floating: Vec<&str> = f.calls.iter().zip(&seen).filter(|(_, s)| !**s).map(|(c, _)| c.callee.as_str()).collect();
     assert!(floating.is_empty(), "calls not anchored: {floating:?}");
     assert_eq!(f.calls.len(), 19);
 }

@@ -23,11 +23,7 @@ fn function_names(ir: &FileIr) -> Vec<&str> {
 fn assert_not_analysed(ir: &FileIr, why: &str) {
     assert!(ir.functions.is_empty());
     assert_eq!(ir.problems.len(), 1, "{:?}", ir.problems);
-    assert!(
-        ir.problems[0].message.contains(why),
-        "{}",
-        ir.problems[0].message
-    );
+    assert!(ir.problems[0].message.contains(why), "{}", ir.problems[0].message);
 }
 
 #[test]
@@ -35,10 +31,7 @@ fn ten_thousand_nested_parens_are_a_problem() {
     let n = 10_000;
     let src = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(n), ")".repeat(n));
     let ir = lower_small_stack(src);
-    assert_not_analysed(
-        &ir,
-        &format!("nesting deeper than {MAX_BRACKET_DEPTH} levels"),
-    );
+    assert_not_analysed(&ir, &format!("nesting deeper than {MAX_BRACKET_DEPTH} levels"));
 }
 
 #[test]
@@ -60,46 +53,15 @@ fn deep_but_allowed_nesting_is_lowered() {
     let n = MAX_BRACKET_DEPTH - 6;
     let m = MAX_NESTING - 100;
     let cases = [
-        format!(
-            "fn f() {{ let x = {}g(){}; h(); }}",
-            "(".repeat(n),
-            ")".repeat(n)
-        ),
+        format!("fn f() {{ let x = {}g(){}; h(); }}", "(".repeat(n), ")".repeat(n)),
         format!("fn f() {{ {} g(); {} h(); }}", "{".repeat(n), "}".repeat(n)),
-        format!(
-            "fn f() {{ {} g(); {} h(); }}",
-            "if let Some(x) = y {".repeat(n),
-            "}".repeat(n)
-        ),
-        format!(
-            "fn f() {{ {} g(); {} h(); }}",
-            "let c = || {".repeat(n),
-            "};".repeat(n)
-        ),
-        format!(
-            "fn f() {{ {} g() {} ; h(); }}",
-            "match a { _ => ".repeat(n),
-            "}".repeat(n)
-        ),
-        format!(
-            "fn f() {{ let v = [{}g(){}]; h(); }}",
-            "[".repeat(n),
-            "]".repeat(n)
-        ),
-        format!(
-            "{} g(); {} fn z() {{ h(); }}",
-            "fn f() { ".repeat(n),
-            "}".repeat(n)
-        ),
-        format!(
-            "{} fn f() {{ h(); }} {}",
-            "mod m { ".repeat(n),
-            "}".repeat(n)
-        ),
-        format!(
-            "fn f() {{ if a {{}}{} else {{ g() }}; h(); }}",
-            " else if a {}".repeat(m)
-        ),
+        format!("fn f() {{ {} g(); {} h(); }}", "if let Some(x) = y {".repeat(n), "}".repeat(n)),
+        format!("fn f() {{ {} g(); {} h(); }}", "let c = || {".repeat(n), "};".repeat(n)),
+        format!("fn f() {{ {} g() {} ; h(); }}", "match a { _ => ".repeat(n), "}".repeat(n)),
+        format!("fn f() {{ let v = [{}g(){}]; h(); }}", "[".repeat(n), "]".repeat(n)),
+        format!("{} g(); {} fn z() {{ h(); }}", "fn f() { ".repeat(n), "}".repeat(n)),
+        format!("{} fn f() {{ h(); }} {}", "mod m { ".repeat(n), "}".repeat(n)),
+        format!("fn f() {{ if a {{}}{} else {{ g() }}; h(); }}", " else if a {}".repeat(m)),
         format!("fn f() {{ x{}; h(); }}", ".g()".repeat(m)),
         format!("fn f() {{ let x = 1{}; h(); }}", " + 1".repeat(m)),
         format!("fn f() {{ let x = {}y; h(); }}", "!".repeat(m)),
@@ -109,26 +71,14 @@ fn deep_but_allowed_nesting_is_lowered() {
         format!("fn f() {{ let x = y{}; h(); }}", "?".repeat(m)),
         format!("fn f() {{ let x = y{}; h(); }}", " as u8".repeat(m)),
         format!("fn f() {{ x{}; h(); }}", " = x".repeat(m)),
-        format!(
-            "fn f() {{ let x: {}u8 = y; h(); }}",
-            "*const ".repeat(m / 2)
-        ),
-        format!(
-            "fn f() {{ let x: {}u8{} = y; h(); }}",
-            "Vec<".repeat(m / 2),
-            ">".repeat(m / 2)
-        ),
+        format!("fn f() {{ let x: {}u8 = y; h(); }}", "*const ".repeat(m / 2)),
+        format!("fn f() {{ let x: {}u8{} = y; h(); }}", "Vec<".repeat(m / 2), ">".repeat(m / 2)),
     ];
     for src in cases {
         let head: String = src.chars().take(40).collect();
         let ir = lower_small_stack(src);
         assert!(ir.problems.is_empty(), "{head}: {:?}", ir.problems);
-        let callees: Vec<&str> = ir
-            .functions
-            .iter()
-            .flat_map(|f| &f.calls)
-            .map(|c| c.callee.as_str())
-            .collect();
+        let callees: Vec<&str> = ir.functions.iter().flat_map(|f| &f.calls).map(|c| c.callee.as_str()).collect();
         assert!(callees.contains(&"h"), "{head}: {callees:?}");
     }
 }
@@ -149,7 +99,8 @@ fn a_megabyte_line_is_lowered() {
 
 #[test]
 fn a_truncated_file_keeps_the_functions_before_the_cut() {
-    let src = "fn a() { RpcRevertToSelf(); }\nfn b() { x(); }\nfn c() { RpcBindingSetAuthInfoExW(h, None, 6,".to_string();
+    let src =
+        "fn a() { RpcRevertToSelf(); }\nfn b() { x(); }\nfn c() { RpcBindingSetAuthInfoExW(h, None, 6,".to_string();
     let ir = lower_small_stack(src);
     assert_eq!(function_names(&ir), vec!["a", "b"]);
     assert_eq!(ir.problems.len(), 1);
@@ -157,9 +108,7 @@ fn a_truncated_file_keeps_the_functions_before_the_cut() {
 
 #[test]
 fn invalid_syntax_in_one_function_keeps_the_others() {
-    let src =
-        "fn a() { x(); }\nfn b() { let = 5 + ; }\nimpl T { fn c(&self) { y(); } }\nfn d() { z(); }"
-            .to_string();
+    let src = "fn a() { x(); }\nfn b() { let = 5 + ; }\nimpl T { fn c(&self) { y(); } }\nfn d() { z(); }".to_string();
     let ir = lower_small_stack(src.clone());
     assert_eq!(function_names(&ir), vec!["a", "c", "d"]);
     assert_eq!(ir.problems.len(), 1);
@@ -201,10 +150,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -288,9 +234,7 @@ fn random_token_soup_does_not_panic() {
     let texts: Vec<String> = (0..300)
         .map(|_| {
             let len = 1 + (rng.next() % 400) as usize;
-            (0..len)
-                .map(|_| PIECES[(rng.next() as usize) % PIECES.len()])
-                .collect()
+            (0..len).map(|_| PIECES[(rng.next() as usize) % PIECES.len()]).collect()
         })
         .collect();
     std::thread::Builder::new()
