@@ -28,7 +28,7 @@ use crate::kb::Kb;
 use crate::prefilter::WordSet;
 use crate::report::{FileError, Report};
 use crate::resolve::{self, ConstTable, FileCtx};
-use crate::rules::{self, Rule, RuleOptions};
+use crate::rules::{self, ProjectFacts, Rule, RuleOptions};
 use crate::source::{FileId, SourceFile, decode};
 
 /// Rounds of phase 2 (constants that refer to constants in yet other files).
@@ -159,10 +159,11 @@ fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
     for ((_, ir), id) in const_files.iter().zip(&const_ids) {
         table.add_file(*id, ir);
     }
+    let project = ProjectFacts::collect(candidates.iter().map(|c| &c.ir), kb);
     let results: Vec<Result<Vec<Diagnostic>, FileError>> = candidates
         .par_iter()
         .zip(ids.par_iter())
-        .map(|(c, id)| analyse_file(c, *id, kb, &table, &rules, settings))
+        .map(|(c, id)| analyse_file(c, *id, kb, &table, &project, &rules, settings))
         .collect();
     let mut diagnostics = Vec::new();
     for r in results {
@@ -342,13 +343,14 @@ fn analyse_file(
     id: FileId,
     kb: &Kb,
     table: &ConstTable<'_>,
+    project: &ProjectFacts,
     rules: &[&'static Rule],
     settings: &Settings,
 ) -> Result<Vec<Diagnostic>, FileError> {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let cx = FileCtx { kb, file: id, consts: table };
+        let cx = FileCtx { kb, file: id, consts: table, reverting_types: &project.reverting_types };
         let facts: Vec<_> = c.ir.functions.iter().map(|f| resolve::analyze(&cx, f)).collect();
-        rules::run(rules, kb, &settings.rule_options, id, &c.ir, &facts)
+        rules::run(rules, kb, &settings.rule_options, project, id, &c.ir, &facts)
     }));
     let _ = c.lang;
     result.map_err(|panic| FileError {

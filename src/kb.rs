@@ -138,7 +138,7 @@ pub enum Dir {
 }
 
 /// What a function does beyond its parameters' roles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Effect {
     #[default]
@@ -151,20 +151,47 @@ pub enum Effect {
     InquirePrincipal,
     /// Registers a COM class object (`CoRegisterClassObject`).
     RegisterClassObject,
-    /// Signs or encrypts messages (`MakeSignature`, `EncryptMessage`).
-    ProtectMessage,
-    /// Checks a received message (`VerifySignature`, `DecryptMessage`).
-    VerifyMessage,
+    /// Signs a message (`MakeSignature`).
+    Sign,
+    /// Encrypts a message (`EncryptMessage`).
+    Encrypt,
+    /// Checks a received message's signature (`VerifySignature`).
+    Verify,
+    /// Decrypts and checks a received message (`DecryptMessage`).
+    Decrypt,
 }
 
-/// How a function reports failure.
+/// How a function reports whether it worked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Returns {
     #[default]
     Other,
-    /// A status code or BOOL that says whether the call worked.
-    Status,
+    /// `RPC_STATUS`: `RPC_S_OK` (0) is success.
+    RpcStatus,
+    /// `HRESULT`, `SECURITY_STATUS`: negative is failure (`SEC_I_*` succeed).
+    Hresult,
+    /// `BOOL`: zero is failure.
+    Bool,
+}
+
+impl Returns {
+    pub fn is_status(self) -> bool {
+        self != Returns::Other
+    }
+
+    /// A value the call returns when it worked, and one when it failed
+    /// (as the resolver's 64-bit patterns), to tell which way a test goes.
+    pub fn sample(self, success: bool) -> Option<u64> {
+        match (self, success) {
+            (Returns::Other, _) => None,
+            (Returns::RpcStatus, true) | (Returns::Hresult, true) | (Returns::Bool, false) => Some(0),
+            // RPC_S_ACCESS_DENIED; E_ACCESSDENIED sign-extended; TRUE.
+            (Returns::RpcStatus, false) => Some(5),
+            (Returns::Hresult, false) => Some(0xFFFF_FFFF_8007_0005),
+            (Returns::Bool, true) => Some(1),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -289,6 +316,17 @@ pub struct Helper {
     /// The argument written (for `copy` into a buffer, and `zero-fill`).
     #[serde(default)]
     pub to: Option<i32>,
+    /// For `test-status`: what a true result says about the status tested.
+    #[serde(default)]
+    pub means: Option<Outcome>,
+}
+
+/// Whether a call worked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Success,
+    Failure,
 }
 
 /// One file in the knowledge-base schema (the shipped one, or a config extension).

@@ -221,8 +221,16 @@ fn check_constants(src: &Sources, kb: &KbFile, r: &mut Report) {
     }
 }
 
-fn is_status_ret(ret: &[String]) -> bool {
-    ret.iter().any(|t| STATUS_TYPES.contains(&t.as_str()))
+/// Whether a declared return type is the status kind `returns` says.
+fn is_status_ret(returns: Returns, ret: &[String]) -> bool {
+    let allowed: &[&str] = match returns {
+        Returns::RpcStatus => &["RPC_STATUS"],
+        Returns::Hresult => &["HRESULT", "SECURITY_STATUS", "WINOLEAPI", "STDAPI", "NTSTATUS"],
+        Returns::Bool => &["BOOL", "WINBOOL"],
+        Returns::Other => return true,
+    };
+    debug_assert!(allowed.iter().all(|t| STATUS_TYPES.contains(t)));
+    ret.iter().any(|t| allowed.contains(&t.as_str()))
 }
 
 fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
@@ -246,8 +254,8 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
                 let at = format!("windows-sys {module}/mod.rs:{}", f.line);
                 compare_names(r, "function prototypes (windows-sys)", v, &f.params, &want, &at);
                 let ret = f.ret.rsplit("::").next().unwrap_or("").trim().to_string();
-                if api.returns == Returns::Status && !is_status_ret(&[ret]) {
-                    r.problem(format!("function {v}: returns = \"status\" but {at} returns `{}`", f.ret));
+                if !is_status_ret(api.returns, &[ret]) {
+                    r.problem(format!("function {v}: returns = {:?} but {at} returns `{}`", api.returns, f.ret));
                 }
             }
             let bare = (!api.aw).then_some(&api.name);
@@ -290,9 +298,10 @@ fn check_functions(src: &Sources, kb: &KbFile, r: &mut Report) {
             for proto in &h.protos[v] {
                 let at = format!("{}:{}", h.name, proto.line);
                 compare_names(r, "function prototypes (mingw-w64)", v, &proto.params, &want, &at);
-                if api.returns == Returns::Status && !is_status_ret(&proto.ret) {
+                if !is_status_ret(api.returns, &proto.ret) {
                     r.problem(format!(
-                        "function {v}: returns = \"status\" but {at} declares `{}`",
+                        "function {v}: returns = {:?} but {at} declares `{}`",
+                        api.returns,
                         proto.ret.join(" ")
                     ));
                 }
@@ -419,8 +428,8 @@ fn check_methods(src: &Sources, kb: &KbFile, r: &mut Report) {
             Some(p) => {
                 let at = format!("{}:{} (C++ class)", m.header, p.line);
                 compare_names(r, "COM methods: C++ declarations", &who, &p.params, &want, &at);
-                if m.returns == Returns::Status && !is_status_ret(&p.ret) {
-                    r.problem(format!("method {who}: returns = \"status\" but {at} returns `{}`", p.ret.join(" ")));
+                if !is_status_ret(m.returns, &p.ret) {
+                    r.problem(format!("method {who}: returns = {:?} but {at} returns `{}`", m.returns, p.ret.join(" ")));
                 }
             }
         }
@@ -683,11 +692,11 @@ const RULE_APIS: &[Need] = &[
     need("missing-integrity", "IClientSecurity::SetBlanket", &["authn-level"]),
     need("unprotected-sspi-context", "InitializeSecurityContext", &["context-req"]),
     need("unprotected-sspi-context", "AcceptSecurityContext", &["context-req"]),
-    need_effect("unprotected-sspi-context", "MakeSignature", Effect::ProtectMessage, true),
-    need_effect("unprotected-sspi-context", "EncryptMessage", Effect::ProtectMessage, true),
+    need_effect("unprotected-sspi-context", "MakeSignature", Effect::Sign, true),
+    need_effect("unprotected-sspi-context", "EncryptMessage", Effect::Encrypt, true),
     need("sign-only-wrap", "EncryptMessage", &["qop"]),
-    need_effect("unchecked-message-verification", "VerifySignature", Effect::VerifyMessage, true),
-    need_effect("unchecked-message-verification", "DecryptMessage", Effect::VerifyMessage, true),
+    need_effect("unchecked-message-verification", "VerifySignature", Effect::Verify, true),
+    need_effect("unchecked-message-verification", "DecryptMessage", Effect::Decrypt, true),
     need("unchecked-decrypt-qop", "DecryptMessage", &["qop-out"]),
     need("unchecked-context-attributes", "InitializeSecurityContext", &["context-req", "context-attrs"]),
     need("unchecked-context-attributes", "AcceptSecurityContext", &["context-req", "context-attrs"]),
@@ -854,8 +863,8 @@ fn kb_is_well_formed() {
             None | Some("ISC" | "ASC") => {}
             Some(other) => problems.push(format!("{who}: flag-prefix `{other}` is not ISC or ASC")),
         }
-        if matches!(a.effect, Effect::Impersonate | Effect::Revert | Effect::VerifyMessage)
-            && a.returns != Returns::Status
+        if matches!(a.effect, Effect::Impersonate | Effect::Revert | Effect::Verify | Effect::Decrypt)
+            && !a.returns.is_status()
         {
             problems.push(format!("{who}: its effect needs returns = \"status\""));
         }
@@ -924,7 +933,7 @@ fn kb_is_well_formed() {
                 problems.push(format!("{}: {} should have effect {e:?}, has {:?}", n.rule, n.api, a.effect));
             }
         }
-        if n.status && a.returns != Returns::Status {
+        if n.status && !a.returns.is_status() {
             problems.push(format!("{}: {} should return a status", n.rule, n.api));
         }
     }

@@ -67,6 +67,9 @@ pub struct FunctionFacts {
     pub ever_tested: BTreeMap<Mark, TestInfo>,
     /// The analysis gave up (too large a function); rules stay silent.
     pub gave_up: bool,
+    /// Impersonations still in effect when the function returns, with the
+    /// `return` value's span where there is one.
+    pub unreverted: BTreeMap<crate::ir::CallId, Option<crate::ir::Span>>,
 }
 
 impl FunctionFacts {

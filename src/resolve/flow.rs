@@ -21,7 +21,7 @@ use crate::ir::{
     Aggregate, BinOp, BlockId, CallId, ExprId, ExprKind, Field, FieldKey, FileIr, Function, Place, PlaceRoot, Rest,
     Stmt, Terminator, UnOp,
 };
-use crate::kb::{Dir, HelperKind, Kb, Returns};
+use crate::kb::{Dir, Effect, HelperKind, Kb, Role};
 use crate::source::FileId;
 
 /// Per block, how many visits before its changing values are widened to unknown.
@@ -36,6 +36,9 @@ pub struct FileCtx<'a> {
     pub kb: &'a Kb,
     pub file: FileId,
     pub consts: &'a ConstTable<'a>,
+    /// Types whose destructor (C++) or `Drop` (Rust) reverts an impersonation:
+    /// a local of such a type reverts when its scope ends.
+    pub reverting_types: &'a BTreeSet<String>,
 }
 
 /// Runs the analysis on `func` (a function of the file in `cx`).
@@ -50,6 +53,8 @@ struct State {
     locals: Vec<Value>,
     globals: BTreeMap<Rc<str>, Value>,
     tested: BTreeMap<Mark, TestInfo>,
+    /// Impersonation calls that may be in effect (not yet reverted).
+    impersonating: BTreeSet<CallId>,
 }
 
 struct Interp<'a, 'c> {
@@ -61,6 +66,9 @@ struct Interp<'a, 'c> {
     const_stack: Vec<(FileId, String)>,
     /// `None` while evaluating a constant (no locals, no effects).
     state: Option<State>,
+    /// Evaluating only to learn a value (which way a branch goes): calls
+    /// have no effects and nothing counts as tested.
+    pure: bool,
 }
 
 impl<'a, 'c> Interp<'a, 'c> {
@@ -72,6 +80,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             const_memo: HashMap::new(),
             const_stack: Vec::new(),
             state: None,
+            pure: false,
         }
     }
 
@@ -90,6 +99,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             locals: vec![Value::unknown(); self.func.locals.len()],
             globals: BTreeMap::new(),
             tested: BTreeMap::new(),
+            impersonating: BTreeSet::new(),
         };
         let mut entry: Vec<Option<State>> = vec![None; n];
         let mut visits = vec![0u32; n];
@@ -117,16 +127,16 @@ impl<'a, 'c> Interp<'a, 'c> {
             budget -= 1;
             let Some(state) = entry[bb.index()].clone() else { continue };
             self.state = Some(state);
-            let succs = self.transfer_block(bb);
-            let Some(out) = self.state.take() else { continue };
-            for s in succs {
+            let edges = self.transfer_block(bb);
+            self.state = None;
+            for (s, out) in edges {
                 let i = s.index();
                 if i >= n {
                     continue;
                 }
                 let changed = match &mut entry[i] {
                     slot @ None => {
-                        *slot = Some(out.clone());
+                        *slot = Some(out);
                         true
                     }
                     Some(existing) => {
@@ -141,8 +151,9 @@ impl<'a, 'c> Interp<'a, 'c> {
         }
     }
 
-    /// Runs a block's statements and terminator on `self.state`; returns the successors.
-    fn transfer_block(&mut self, bb: BlockId) -> Vec<BlockId> {
+    /// Runs a block's statements and terminator on `self.state`; returns each
+    /// successor with the state it is entered with.
+    fn transfer_block(&mut self, bb: BlockId) -> Vec<(BlockId, State)> {
         let func = self.func;
         let Some(block) = func.blocks.get(bb.index()) else { return Vec::new() };
         for stmt in &block.stmts {
@@ -154,29 +165,146 @@ impl<'a, 'c> Interp<'a, 'c> {
                 Stmt::Eval(e) => {
                     self.eval(*e);
                 }
-                Stmt::ScopeEnd(_) => {}
+                Stmt::ScopeEnd(l) => {
+                    // A guard whose destructor reverts ends here.
+                    let reverts = func.locals.get(l.index()).and_then(|l| l.ty.as_deref()).is_some_and(|t| self.cx.reverting_types.contains(t));
+                    if reverts {
+                        if let Some(state) = &mut self.state {
+                            state.impersonating.clear();
+                        }
+                    }
+                }
             }
         }
+        let checked = TestInfo { checked: true, ..TestInfo::default() };
         match &block.term {
-            Terminator::Branch { cond, .. } => {
+            Terminator::Branch { cond, then_, else_ } => {
                 let v = self.eval(*cond);
-                self.test(&v, TestInfo { checked: true, ..TestInfo::default() });
+                self.test(&v, checked);
+                let Some(state) = self.state.take() else { return Vec::new() };
+                // An impersonation whose failure sends the code down one edge
+                // is not in effect on that edge.
+                let (mut on_then, mut on_else) = (state.clone(), state.clone());
+                for c in &state.impersonating {
+                    self.state = Some(state.clone());
+                    let when_ok = self.cond_outcome(*cond, Mark { call: *c, slot: Slot::Return }, true, 0);
+                    match when_ok {
+                        Some(true) => on_else.impersonating.remove(c),
+                        Some(false) => on_then.impersonating.remove(c),
+                        None => false,
+                    };
+                }
+                self.state = None;
+                return vec![(*then_, on_then), (*else_, on_else)];
             }
             Terminator::Switch { scrutinee, .. } => {
                 let v = self.eval(*scrutinee);
-                self.test(&v, TestInfo { checked: true, ..TestInfo::default() });
+                self.test(&v, checked);
             }
-            Terminator::Return(Some(e)) => {
-                let v = self.eval(*e);
-                self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+            Terminator::Return(value) => {
+                if let Some(e) = value {
+                    let v = self.eval(*e);
+                    self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+                }
+                let at = value.and_then(|e| func.exprs.get(e.index())).map(|e| e.span);
+                if let Some(state) = &self.state {
+                    for c in &state.impersonating {
+                        self.facts.unreverted.entry(*c).or_insert(at);
+                    }
+                }
             }
-            Terminator::Goto(_) | Terminator::Either(_) | Terminator::Return(None) | Terminator::Unreachable => {}
+            Terminator::Goto(_) | Terminator::Either(_) | Terminator::Unreachable => {}
         }
-        block.term.successors()
+        let Some(state) = self.state.take() else { return Vec::new() };
+        block.term.successors().into_iter().map(|s| (s, state.clone())).collect()
+    }
+
+    /// Whether the condition `e` is true when the call of `mark` succeeded
+    /// (`success`) or failed, if that can be told from `e` alone.
+    fn cond_outcome(&mut self, e: ExprId, mark: Mark, success: bool, depth: u32) -> Option<bool> {
+        if depth > 16 {
+            return None;
+        }
+        let func = self.func;
+        let kind = &func.exprs.get(e.index())?.kind;
+        match kind {
+            ExprKind::Unary(UnOp::Not, inner) => self.cond_outcome(*inner, mark, success, depth + 1).map(|b| !b),
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let x = self.cond_outcome(*a, mark, success, depth + 1);
+                let y = self.cond_outcome(*b, mark, success, depth + 1);
+                match (op, x, y) {
+                    (BinOp::And, Some(false), _) | (BinOp::And, _, Some(false)) => Some(false),
+                    (BinOp::And, Some(true), Some(true)) => Some(true),
+                    (BinOp::Or, Some(true), _) | (BinOp::Or, _, Some(true)) => Some(true),
+                    (BinOp::Or, Some(false), Some(false)) => Some(false),
+                    _ => None,
+                }
+            }
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
+                let sample = self.status_sample(mark, success)?;
+                let (va, vb) = (self.pure_eval(*a), self.pure_eval(*b));
+                let single = |v: &Value| match v.known_ints().as_deref() {
+                    Some([(x, _)]) => Some(*x),
+                    _ => None,
+                };
+                let (x, y) = if is_only_mark(&va, mark) {
+                    (sample, single(&vb)?)
+                } else if is_only_mark(&vb, mark) {
+                    (single(&va)?, sample)
+                } else {
+                    return None;
+                };
+                Some(compare(*op, x, y))
+            }
+            ExprKind::Call(c) if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) => {
+                let call = func.calls.get(c.index())?;
+                let h = self.cx.kb.helper(&call.callee)?;
+                let from = match h.from.unwrap_or(0) {
+                    -1 => call.receiver?,
+                    i => *call.args.get(usize::try_from(i).ok()?)?,
+                };
+                match (h.kind, h.means) {
+                    (HelperKind::TestStatus, Some(means)) => {
+                        let v = self.pure_eval(from);
+                        if !is_only_mark(&v, mark) {
+                            return None;
+                        }
+                        Some((means == crate::kb::Outcome::Success) == success)
+                    }
+                    (HelperKind::PassStatus | HelperKind::Transparent, _) => self.cond_outcome(from, mark, success, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => {
+                let v = self.pure_eval(e);
+                if !is_only_mark(&v, mark) {
+                    return None;
+                }
+                Some(self.status_sample(mark, success)? != 0)
+            }
+        }
+    }
+
+    /// A value the call of `mark` returns on success or failure.
+    fn status_sample(&self, mark: Mark, success: bool) -> Option<u64> {
+        let facts = self.facts.calls.get(mark.call.index())?.as_ref()?;
+        self.cx.kb.apis.get(facts.api)?.returns.sample(success)
+    }
+
+    /// Evaluates without effects.
+    fn pure_eval(&mut self, e: ExprId) -> Value {
+        let was = self.pure;
+        self.pure = true;
+        let v = self.eval(e);
+        self.pure = was;
+        v
     }
 
     /// Records that the marks in `v` were tested this way.
     fn test(&mut self, v: &Value, how: TestInfo) {
+        if self.pure {
+            return;
+        }
         let marks: Vec<Mark> = v.marks().map(|(m, _)| m).collect();
         for m in marks {
             if let Some(state) = &mut self.state {
@@ -525,7 +653,7 @@ impl<'a, 'c> Interp<'a, 'c> {
     /// Evaluates a constant's expression in its own file's scope: no locals,
     /// no effects, names resolved from that file.
     fn eval_const(&mut self, ir: &FileIr, file: FileId, e: ExprId) -> Value {
-        let ctx = FileCtx { kb: self.cx.kb, file, consts: self.cx.consts };
+        let ctx = FileCtx { kb: self.cx.kb, file, consts: self.cx.consts, reverting_types: self.cx.reverting_types };
         let mut sub = Interp {
             cx: &ctx,
             func: &ir.const_scope,
@@ -533,6 +661,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             const_memo: std::mem::take(&mut self.const_memo),
             const_stack: std::mem::take(&mut self.const_stack),
             state: None,
+            pure: true,
         };
         let v = sub.eval(e);
         self.const_memo = std::mem::take(&mut sub.const_memo);
@@ -555,6 +684,10 @@ impl<'a, 'c> Interp<'a, 'c> {
             if self.state.is_none() {
                 return Value::unknown();
             }
+            if self.pure {
+                let status = m.api.returns.is_status();
+                return if status { Value::mark(Mark { call: c, slot: Slot::Return }, None) } else { Value::unknown() };
+            }
             if m.this_in_args && !args.is_empty() {
                 receiver = Some(args.remove(0));
                 arg_exprs.remove(0);
@@ -575,9 +708,11 @@ impl<'a, 'c> Interp<'a, 'c> {
                 let out = Value::mark(Mark { call: c, slot }, origin);
                 self.write_through(arg, *expr, out);
             }
-            return match m.api.returns {
-                Returns::Status => Value::mark(Mark { call: c, slot: Slot::Return }, origin),
-                Returns::Other => Value::unknown(),
+            self.track_impersonation(c, m.api, &args);
+            return if m.api.returns.is_status() {
+                Value::mark(Mark { call: c, slot: Slot::Return }, origin)
+            } else {
+                Value::unknown()
             };
         }
 
@@ -593,7 +728,7 @@ impl<'a, 'c> Interp<'a, 'c> {
                 HelperKind::Transparent | HelperKind::PassStatus => pick(h.from, &args, &receiver),
                 HelperKind::Copy => {
                     let from = pick(h.from, &args, &receiver);
-                    match target(h.to) {
+                    match target(h.to).filter(|_| !self.pure) {
                         Some(to) => {
                             if let (Some(arg), Some(expr)) = (args.get(to).cloned(), arg_exprs.get(to).copied()) {
                                 self.write_through(&arg, expr, from);
@@ -622,7 +757,7 @@ impl<'a, 'c> Interp<'a, 'c> {
                 }
                 HelperKind::ZeroFill => {
                     let zero = Value::zero_struct(None, Some(self.origin(span)));
-                    if let Some(to) = target(h.to) {
+                    if let Some(to) = target(h.to).filter(|_| !self.pure) {
                         if let (Some(arg), Some(expr)) = (args.get(to).cloned(), arg_exprs.get(to).copied()) {
                             self.write_through(&arg, expr, zero);
                         }
@@ -635,7 +770,7 @@ impl<'a, 'c> Interp<'a, 'c> {
 
         // An unknown function: it may write through any pointer or reference
         // it gets, and a status handed to it counts as handled.
-        if self.state.is_some() {
+        if self.state.is_some() && !self.pure {
             for (v, e) in args.iter().zip(&arg_exprs) {
                 self.test(v, TestInfo { passed: true, ..TestInfo::default() });
                 self.havoc_through(v, *e);
@@ -646,6 +781,25 @@ impl<'a, 'c> Interp<'a, 'c> {
             }
         }
         Value::unknown()
+    }
+
+    /// Keeps the set of impersonations in effect: an impersonating call adds
+    /// itself, a reverting one (or `SetThreadToken` with no token) ends them all.
+    fn track_impersonation(&mut self, c: CallId, api: &crate::kb::Api, args: &[Value]) {
+        let Some(state) = &mut self.state else { return };
+        match api.effect {
+            Effect::Impersonate => {
+                let clears_token =
+                    api.param_with(Role::Token).and_then(|i| args.get(i)).is_some_and(Value::is_null_or_empty);
+                if clears_token {
+                    state.impersonating.clear();
+                } else {
+                    state.impersonating.insert(c);
+                }
+            }
+            Effect::Revert => state.impersonating.clear(),
+            _ => {}
+        }
     }
 
     /// Writes `v` where an argument points (`&x`), or into the argument
@@ -785,7 +939,27 @@ fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
     for (k, t) in &other.tested {
         changed |= into.tested.entry(*k).or_default().merge(*t);
     }
+    for c in &other.impersonating {
+        changed |= into.impersonating.insert(*c);
+    }
     changed
+}
+
+fn is_only_mark(v: &Value, mark: Mark) -> bool {
+    !v.unknown && matches!(v.atoms.as_slice(), [(Atom::Mark(m), _)] if *m == mark)
+}
+
+/// A comparison of two status-like values, signed on 32 bits as C compares them.
+fn compare(op: BinOp, x: u64, y: u64) -> bool {
+    let (a, b) = (x as u32 as i32, y as u32 as i32);
+    match op {
+        BinOp::Eq => a == b,
+        BinOp::Ne => a != b,
+        BinOp::Lt => a < b,
+        BinOp::Le => a <= b,
+        BinOp::Gt => a > b,
+        _ => a >= b,
+    }
 }
 
 fn reverse_postorder(func: &Function) -> Vec<BlockId> {

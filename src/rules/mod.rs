@@ -12,8 +12,10 @@ pub(crate) mod query;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ir::{Call, FileIr, Function};
-use crate::kb::{Api, Dir, Kb, Role};
+use std::collections::BTreeSet;
+
+use crate::ir::{Call, FileIr, Function, FunctionKind};
+use crate::kb::{Api, Dir, Effect, Kb, Role};
 use crate::resolve::{CallFacts, FunctionFacts, Value};
 use crate::source::FileId;
 
@@ -103,10 +105,49 @@ impl Default for RuleOptions {
     }
 }
 
+/// What is known about the whole scanned tree (the program) before any
+/// file is analysed.
+#[derive(Debug, Default)]
+pub struct ProjectFacts {
+    /// Types whose destructor or `Drop::drop` reverts an impersonation (RAII guards).
+    pub reverting_types: BTreeSet<String>,
+    /// The APIs effects that some function of the tree calls (e.g. whether
+    /// the program registers COM class objects).
+    pub effects: BTreeSet<Effect>,
+}
+
+impl ProjectFacts {
+    pub fn collect<'a>(files: impl Iterator<Item = &'a FileIr>, kb: &Kb) -> ProjectFacts {
+        let mut facts = ProjectFacts::default();
+        for ir in files {
+            for f in &ir.functions {
+                for call in &f.calls {
+                    let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else {
+                        continue;
+                    };
+                    facts.effects.insert(m.api.effect);
+                    if m.api.effect == Effect::Revert && f.kind == FunctionKind::Destructor {
+                        if let Some(owner) = &f.owner {
+                            facts.reverting_types.insert(owner.clone());
+                        }
+                    }
+                }
+            }
+        }
+        facts
+    }
+
+    /// Whether some function of the tree calls an API with this effect.
+    pub fn calls(&self, effect: Effect) -> bool {
+        self.effects.contains(&effect)
+    }
+}
+
 /// What a rule sees of one file.
 pub struct RuleCx<'a> {
     pub kb: &'a Kb,
     pub options: &'a RuleOptions,
+    pub project: &'a ProjectFacts,
     pub file: FileId,
     pub ir: &'a FileIr,
     /// Parallel to `ir.functions`.
@@ -238,13 +279,14 @@ pub fn run(
     rules: &[&'static Rule],
     kb: &Kb,
     options: &RuleOptions,
+    project: &ProjectFacts,
     file: FileId,
     ir: &FileIr,
     facts: &[FunctionFacts],
 ) -> Vec<Diagnostic> {
     let mut all = Vec::new();
     for &rule in rules {
-        let mut cx = RuleCx { kb, options, file, ir, facts, rule, out: Vec::new() };
+        let mut cx = RuleCx { kb, options, project, file, ir, facts, rule, out: Vec::new() };
         (rule.check)(&mut cx);
         all.append(&mut cx.out);
     }
