@@ -296,6 +296,8 @@ impl<'o> Lower<'o> {
             return;
         }
         let init = &*init.expr;
+        // `let g = Guard::new(h)?;` has the type `Guard` (for RAII guards).
+        let ty = ty.or_else(|| inferred_type(init));
         match (pat, peel_expr(init)) {
             (Pat::Ident(pi), _) if pi.subpat.is_none() => {
                 // The new local is not in scope while its initialiser runs.
@@ -406,6 +408,36 @@ pub(super) fn peel_pat_type(pat: &Pat) -> (&Pat, Option<String>) {
 /// The last identifier of a type, through references, pointers and
 /// parentheses (`&mut RPC_SECURITY_QOS` is `RPC_SECURITY_QOS`,
 /// `Option<IClientSecurity>` is `Option`).
+/// The type a constructor-like initialiser obviously builds: `T::new(..)`,
+/// `T { .. }`, `T(..)`, through `?`, `.unwrap()` and `.expect(..)`.
+fn inferred_type(e: &Expr) -> Option<String> {
+    let mut e = e;
+    for _ in 0..8 {
+        match e {
+            Expr::Try(t) => e = &t.expr,
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => e = &m.receiver,
+            Expr::Paren(p) => e = &p.expr,
+            _ => break,
+        }
+    }
+    let type_like = |s: &str| s.chars().next().is_some_and(char::is_uppercase);
+    match e {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                match segs.as_slice() {
+                    [.., ty, _ctor] if type_like(ty) => Some(ty.clone()),
+                    [.., ty] if type_like(ty) && ty.chars().any(char::is_lowercase) => Some(ty.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        Expr::Struct(st) => st.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
 pub(super) fn type_name(ty: &syn::Type) -> Option<String> {
     let mut ty = ty;
     loop {
