@@ -4,7 +4,9 @@
 //! The pipeline runs one way: discover → prefilter → frontend → IR →
 //! resolver + rules → diagnostics → emitters.
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod emit;
@@ -18,3 +20,4 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+mod suppress;

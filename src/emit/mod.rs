@@ -219,6 +219,7 @@ pub(crate) mod test_report {
             errors: vec![FileError { path: "src/locked.c".to_string(), message: "permission denied".to_string() }],
             files_scanned: 3,
             files_parsed: 2,
+            ..Report::default()
         }
     }
 }
