@@ -485,7 +485,11 @@ pub(crate) fn apply(
                 };
                 let mut finding = Diagnostic::new(unused_rule.name, unused_rule.default_severity, f.id, *span, message)
                     .with_help(help);
-                // `allow(unused-suppression)` on the line, or allow-file.
+                // `unused-suppression` named in the same comment, on the
+                // comment's line, or in an allow-file.
+                if d.names.iter().any(|(n, _)| n == unused_rule.name) {
+                    finding.suppression = Some(Suppression { justification: d.reason.clone() });
+                }
                 mark(&mut finding, f.source.line_index(span.start), &directives, None);
                 unused_findings.push(finding);
             }
