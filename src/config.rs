@@ -155,6 +155,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// The built-in defaults, for a run without a file; globs would start at `root`.
+    pub fn defaults(root: &Path) -> Config {
+        Config { root: root.to_path_buf(), ..Config::default() }
+    }
+
     /// The `rpclint.toml` nearest above `start` (a file or directory), if any.
     pub fn find(start: &Path) -> Option<PathBuf> {
         let start = absolute(start);

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod emit;
 pub mod engine;
 pub mod frontend;
+pub mod git;
 pub mod ir;
 mod ir_dump;
 pub mod kb;

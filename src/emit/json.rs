@@ -87,6 +87,8 @@ struct Summary {
     warnings: usize,
     notes: usize,
     suppressed: usize,
+    /// Findings left out because the baseline holds them.
+    baselined: usize,
     file_errors: usize,
 }
 
@@ -104,6 +106,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             warnings: counts.warnings,
             notes: counts.notes,
             suppressed: counts.suppressed,
+            baselined: report.baselined,
             file_errors: report.errors.len(),
         },
     };
