@@ -316,9 +316,11 @@ impl Config {
         out.push_str("\n[rules]\n");
         let enabled = settings.rules();
         for rule in rules::ALL {
-            let level =
-                if enabled.iter().any(|r| r.name == rule.name) { settings.severity_of(rule).as_str() } else { "off" };
-            out.push_str(&format!("{} = \"{level}\"\n", rule.name));
+            let on = enabled.iter().any(|r| r.name == rule.name);
+            let level = if on { settings.severity_of(rule).as_str() } else { "off" };
+            let configured = settings.severity.iter().any(|(n, _)| n == rule.name);
+            let note = if on && !configured { "  # default" } else { "" };
+            out.push_str(&format!("{} = \"{level}\"{note}\n", rule.name));
         }
         if !self.kb.is_empty() {
             out.push_str("\n# knowledge-base entries added to rules/api.toml\n");
@@ -633,7 +635,7 @@ mod tests {
         let text = c.show(&c.settings());
         assert!(text.contains("impersonation-ceiling = \"identify\"\n"), "{text}");
         assert!(text.contains("missing-privacy = \"off\"\n"), "{text}");
-        assert!(text.contains("missing-integrity = \"error\"\n"), "{text}");
+        assert!(text.contains("missing-integrity = \"error\"  # default\n"), "{text}");
         let parsed: toml::Table = toml::from_str(&text).unwrap();
         assert!(parsed.contains_key("rules"));
     }
