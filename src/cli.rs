@@ -467,10 +467,26 @@ fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> Option<Job>
                     return None;
                 }
             };
-            files.into_iter().partition(|f| {
-                let canonical = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-                changed.contains(&canonical)
-            })
+            let canonical = |f: &PathBuf| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+            let check: Vec<PathBuf> = files.into_iter().filter(|f| changed.files.contains(&canonical(f))).collect();
+            // Constants may live anywhere in the repository, not only under
+            // the given paths: every other file of it is context.
+            let checked: std::collections::BTreeSet<PathBuf> = check.iter().map(canonical).collect();
+            let root = match (&ui.env.current_dir, changed.root.clone()) {
+                (Some(cwd), root) => match root.strip_prefix(cwd) {
+                    Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+                    Ok(rel) => rel.to_path_buf(),
+                    Err(_) => root,
+                },
+                (None, root) => root,
+            };
+            let context = match discover::discover(&[root], &args.exclude) {
+                Ok(found) => {
+                    found.files.into_iter().filter(|f| config.keeps(f) && !checked.contains(&canonical(f))).collect()
+                }
+                Err(_) => Vec::new(),
+            };
+            (check, context)
         }
     };
     Some(Job {

@@ -481,6 +481,10 @@ fn humanize(message: &str) -> String {
             None => format!("wrong type: {rest}"),
         };
     }
+    // toml's word for an enum given something that is not a string.
+    if message == "wanted string or table" {
+        return "wrong type: expected a string".to_string();
+    }
     if let Some(rest) = message.strip_prefix("missing field ") {
         return format!("missing key \"{}\"", rest.trim_matches('`'));
     }

@@ -10,8 +10,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The changed files of the repository that holds `start`.
+pub struct Changed {
+    /// The repository's top directory, as git reports it.
+    pub root: PathBuf,
+    /// Canonicalised paths.
+    pub files: BTreeSet<PathBuf>,
+}
+
 /// The changed files, canonicalised, of the repository that holds `start`.
-pub fn changed_files(start: &Path, rev: &str) -> Result<BTreeSet<PathBuf>, String> {
+pub fn changed_files(start: &Path, rev: &str) -> Result<Changed, String> {
     if rev.is_empty() || rev.starts_with('-') {
         return Err(format!("--changed-since {rev}: not a git revision"));
     }
@@ -25,7 +33,7 @@ pub fn changed_files(start: &Path, rev: &str) -> Result<BTreeSet<PathBuf>, Strin
     let diff = git(&root, &["diff", "--name-only", "-z", "--diff-filter=d", rev, "--"])
         .map_err(|e| format!("--changed-since {rev}: {e}"))?;
     let untracked = git(&root, &["ls-files", "--others", "--exclude-standard", "-z"])?;
-    Ok(diff
+    let files = diff
         .split('\0')
         .chain(untracked.split('\0'))
         .filter(|p| !p.is_empty())
@@ -33,7 +41,8 @@ pub fn changed_files(start: &Path, rev: &str) -> Result<BTreeSet<PathBuf>, Strin
             let path = root.join(p);
             std::fs::canonicalize(&path).unwrap_or(path)
         })
-        .collect())
+        .collect();
+    Ok(Changed { root, files })
 }
 
 /// Runs git in `dir`; its output, or its first error line.

@@ -27,6 +27,9 @@ use rpclint::report::{FileError, Report};
 use rpclint::rules::Rule;
 use rpclint::source::{FileId, SourceFile};
 
+#[path = "cli/project.rs"]
+mod project;
+
 static BAD_CALL: Rule = Rule {
     name: "bad-call",
     default_severity: Severity::Warning,
