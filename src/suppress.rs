@@ -242,9 +242,13 @@ struct Malformed {
     message: String,
 }
 
+/// A directive as read from a comment, before it is placed: file scope,
+/// names with their spans, reason.
+type Parsed = (bool, Vec<(String, Span)>, Option<String>);
+
 /// Reads every directive in one comment's text `body`, which starts at
 /// byte `base` of the file.
-fn directives_in(body: &str, base: usize) -> (Vec<(bool, Vec<(String, Span)>, Option<String>)>, Vec<Malformed>) {
+fn directives_in(body: &str, base: usize) -> (Vec<Parsed>, Vec<Malformed>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     let b = body.as_bytes();
