@@ -151,7 +151,7 @@ mod tests {
         );
         std::fs::write(&path, "{\n  \"version\": 1,\n  \"findigns\": []\n}").unwrap();
         let e = BaselineFile::load(&path).unwrap_err();
-        assert!(e.starts_with("3:13: not a baseline file: unknown field `findigns`"), "{e}");
+        assert!(e.starts_with("3:12: not a baseline file: unknown field `findigns`"), "{e}");
         assert_eq!(BaselineFile::load(&dir.path().join("nope.json")).unwrap_err(), "no such file or directory");
     }
 }

@@ -218,6 +218,7 @@ mod tests {
                 "warnings": 0,
                 "notes": 0,
                 "suppressed": 1,
+                "baselined": 0,
                 "file_errors": 1,
             },
         });

@@ -228,6 +228,22 @@ fn configured_wrapper_and_verifier_are_apis_for_the_rules() {
 }
 
 #[test]
+fn configured_method_struct_and_constants() {
+    let toml = "[[method]]\ninterface = \"IAppChannel\"\nname = \"Secure\"\nparams = [{ name = \"level\", role = \"authn-level\" }]\n\
+                [[struct]]\nname = \"APP_SECURITY\"\nfields = [{ name = \"Flags\" }, { name = \"Level\", role = \"authn-level\" }]\n\
+                [[function]]\nname = \"AppSecure\"\nparams = [{ name = \"settings\", role = \"qos\", struct = \"APP_SECURITY\" }]\n\
+                [constants.\"app.h\"]\nAPP_LEVEL = 2\n";
+    let code = "void a(IAppChannel *c) { c->Secure(APP_LEVEL); }\n\
+                void b(void) { APP_SECURITY s; s.Flags = 0; s.Level = RPC_C_AUTHN_LEVEL_CALL; AppSecure(&s); }\n\
+                void c(Widget *w) { w->Secure(1, 2); }\n";
+    let tree = Tree::new(&[("rpclint.toml", toml), ("app.cpp", code)]);
+    assert_eq!(
+        run_findings(&mut rpclint(tree.root())),
+        ["app.cpp:1: error[missing-integrity]", "app.cpp:2: error[missing-integrity]"]
+    );
+}
+
+#[test]
 fn config_show_prints_the_effective_configuration() {
     let toml = "impersonation-ceiling = \"delegate\"\nexclude = [\"gen/\"]\n[rules]\nmissing-privacy = \"off\"\n\
                 [[helper]]\nnames = [\"IsTrusted\"]\nkind = \"compare\"\n";
