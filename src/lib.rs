@@ -4,7 +4,7 @@
 //! The pipeline runs one way: discover → prefilter → frontend → IR →
 //! resolver + rules → diagnostics → emitters.
 
-pub mod baseline;
+mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -12,7 +12,7 @@ pub mod discover;
 pub mod emit;
 pub mod engine;
 pub mod frontend;
-pub mod git;
+mod git;
 pub mod ir;
 mod ir_dump;
 pub mod kb;
