@@ -5,7 +5,11 @@
 #
 #   scripts/sarif-validate.sh FILE.sarif...   validate these files
 #   scripts/sarif-validate.sh                 validate the documents that
-#                                             tests/sarif_schema.rs generates
+#                                             tests/sarif_schema.rs generates,
+#                                             and real output of
+#                                             `rpclint check fixtures --format sarif`
+#                                             (with suppressed results, unused
+#                                             suppressions, and a baseline run)
 #
 # Fails (exit 1) on any error-level validator result; warnings are printed
 # but pass (SARIF_VALIDATE_LEVEL="Error;Warning;Note" prints notes too). The validator itself exits 0 whatever it finds, so this
@@ -53,6 +57,20 @@ if [ ${#files[@]} -eq 0 ]; then
         die "cargo test --test sarif_schema failed"
     fi
     files=("$scratch"/samples/*.sarif)
+
+    echo "sarif-validate: running rpclint on fixtures/" >&2
+    (cd "$root" && cargo build --quiet) >"$scratch/cargo.log" 2>&1 || { cat "$scratch/cargo.log" >&2; die "cargo build failed"; }
+    bin="$root/target/debug/rpclint"
+    # Exit code 1 means findings, which fixtures have; 2 would be an error.
+    rpclint() { local code=0; (cd "$root" && "$bin" "$@") || code=$?; [ "$code" -le 1 ] || die "rpclint $* exited $code"; }
+    rpclint check fixtures --format sarif --report-unused-suppressions --output "$scratch/fixtures.sarif"
+    grep -q '"kind": "inSource"' "$scratch/fixtures.sarif" || die "fixtures.sarif has no suppressed result"
+    grep -q '"justification"' "$scratch/fixtures.sarif" || die "fixtures.sarif has no suppression reason"
+    grep -q '"ruleId": "unused-suppression"' "$scratch/fixtures.sarif" || die "fixtures.sarif has no unused-suppression result"
+    rpclint check fixtures/missing-integrity --write-baseline "$scratch/baseline.json" --quiet
+    rpclint check fixtures --format sarif --baseline "$scratch/baseline.json" --output "$scratch/fixtures-baseline.sarif"
+    grep -q '"baselineState": "new"' "$scratch/fixtures-baseline.sarif" || die "fixtures-baseline.sarif has no baselineState"
+    files+=("$scratch/fixtures.sarif" "$scratch/fixtures-baseline.sarif")
 fi
 
 status=0

@@ -23,10 +23,12 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use crate::baseline::BaselineFile;
+use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::discover::{self, DiscoverError};
 use crate::emit::{self, Counts, EmitOptions, Format};
-use crate::engine::{self, Settings};
+use crate::engine::{self, Input, Settings};
 use crate::report::{FileError, Report};
 use crate::rules::Rule;
 
@@ -62,6 +64,8 @@ enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+    /// Show the effective configuration (`rpclint config --show`).
+    Config(ConfigCmdArgs),
     /// Print the intermediate representation of files (for bug reports).
     #[command(hide = true)]
     DebugIr(DebugIrArgs),
@@ -74,11 +78,52 @@ struct DebugIrArgs {
     files: Vec<std::path::PathBuf>,
 }
 
+/// The options that decide the configuration, shared by `check` and `config`.
+#[derive(Args, Debug, Default)]
+struct ConfigArgs {
+    /// Use this configuration file instead of the nearest rpclint.toml
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Ignore every configuration file
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+
+    /// Run only these rules (comma-separated, repeatable); beats `off` in the configuration
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    select: Vec<String>,
+
+    /// Do not run these rules (comma-separated, repeatable); beats the configuration
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    ignore: Vec<String>,
+
+    /// Report suppression comments that suppress nothing (rule unused-suppression)
+    #[arg(long)]
+    report_unused_suppressions: bool,
+}
+
+#[derive(Args, Debug)]
+struct ConfigCmdArgs {
+    /// Print the effective configuration as TOML (the default action)
+    #[arg(long)]
+    show: bool,
+
+    /// Where to look for rpclint.toml from [default: .]
+    #[arg(value_name = "PATH")]
+    path: Option<PathBuf>,
+
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
 #[derive(Args, Debug, Default)]
 struct CheckArgs {
     /// Files and directories to check [default: .]
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    config: ConfigArgs,
 
     /// Output format [default: human on a terminal, else short]
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -108,13 +153,25 @@ struct CheckArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
 
-    /// Run only these rules (comma-separated, repeatable)
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    select: Vec<String>,
+    /// Also write SARIF to FILE (with any --format)
+    #[arg(long, value_name = "FILE")]
+    sarif_file: Option<PathBuf>,
 
-    /// Do not run these rules (comma-separated, repeatable)
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    ignore: Vec<String>,
+    /// Report only findings that are not in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE as the new baseline
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["changed_since", "stdin_filename"])]
+    write_baseline: Option<PathBuf>,
+
+    /// Check only files changed since this git revision (and untracked ones)
+    #[arg(long, value_name = "REV", conflicts_with = "stdin_filename")]
+    changed_since: Option<String>,
+
+    /// Read the source from standard input; NAME gives its language, path and configuration
+    #[arg(long, value_name = "NAME", conflicts_with = "paths")]
+    stdin_filename: Option<PathBuf>,
 
     /// Print findings and errors only: no summary line
     #[arg(long, short = 'q')]
@@ -140,6 +197,7 @@ enum FormatArg {
     Short,
     Json,
     Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
@@ -169,8 +227,11 @@ enum RulesFormat {
 pub struct Env<'a> {
     /// The rules `rules`, `explain`, `--select` and SARIF know.
     pub rules: &'a [&'a Rule],
-    /// The analysis: [`engine::check_files`], or a stand-in in tests.
-    pub engine: fn(&[PathBuf], &Settings) -> Report,
+    /// The analysis: [`engine::check_with_context`] (files to check, files
+    /// searched only for constants), or a stand-in in tests.
+    pub engine: fn(&[Input], &[Input], &Settings) -> Report,
+    /// Reads all of standard input (`--stdin-filename`).
+    pub read_stdin: fn() -> io::Result<Vec<u8>>,
     pub stdout_is_terminal: bool,
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
@@ -185,7 +246,11 @@ impl Env<'static> {
     pub fn from_process() -> Env<'static> {
         Env {
             rules: crate::rules::ALL,
-            engine: engine::check_files,
+            engine: engine::check_with_context,
+            read_stdin: || {
+                let mut bytes = Vec::new();
+                io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes).map(|_| bytes)
+            },
             stdout_is_terminal: io::stdout().is_terminal(),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             dumb_terminal: std::env::var_os("TERM").is_some_and(|v| v == "dumb"),
@@ -219,6 +284,7 @@ where
         Some(Command::Check(ref args)) => check(args, &mut ui, stdout),
         Some(Command::Rules(ref args)) => list_rules(args, env, stdout),
         Some(Command::Explain(ref args)) => explain(args, &mut ui, stdout),
+        Some(Command::Config(ref args)) => show_config(args, &mut ui, stdout),
         Some(Command::DebugIr(ref args)) => debug_ir(args, &mut ui, stdout),
     };
     match result {
@@ -272,6 +338,10 @@ impl Ui<'_, '_> {
         };
     }
 
+    fn warning(&mut self, message: &str) {
+        let _ = writeln!(self.stderr, "rpclint: warning: {message}");
+    }
+
     fn unknown_rule(&mut self, name: &str, context: &str) {
         let known: Vec<&str> = self.env.rules.iter().map(|r| r.name).collect();
         let known = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
@@ -279,43 +349,197 @@ impl Ui<'_, '_> {
     }
 }
 
-fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::Result<u8> {
+/// The configuration for a run: none with `--isolated`, the `--config`
+/// file, or the nearest `rpclint.toml` above `start`.
+fn load_config(args: &ConfigArgs, start: &Path, ui: &mut Ui<'_, '_>) -> Option<Config> {
+    let found = if args.isolated {
+        None
+    } else if let Some(path) = &args.config {
+        Some(path.clone())
+    } else {
+        Config::find(start)
+    };
+    let Some(path) = found else {
+        let root = crate::config::absolute(start);
+        let root = if root.is_dir() { root } else { root.parent().map(Path::to_path_buf).unwrap_or(root) };
+        return Some(Config::defaults(&root));
+    };
+    match Config::load(&path) {
+        Ok(config) => Some(config),
+        Err(err) => {
+            ui.error(None, &err.to_string());
+            None
+        }
+    }
+}
+
+/// Checks rule names on the command line; false (after saying so) if one is unknown.
+fn rule_names_are_known(args: &ConfigArgs, ui: &mut Ui<'_, '_>) -> bool {
     let env = ui.env;
-    let mut bad_rule = false;
+    let mut ok = true;
     for (flag, names) in [("--select", &args.select), ("--ignore", &args.ignore)] {
         for name in names.iter().filter(|n| !env.rules.iter().any(|r| r.name == n.as_str())) {
             ui.unknown_rule(name, &format!(" in {flag}"));
-            bad_rule = true;
+            ok = false;
         }
     }
-    if bad_rule {
+    ok
+}
+
+/// The configuration's settings, adjusted by the command line, which wins:
+/// `--select` runs exactly its rules even if the configuration turns them
+/// off; `--ignore` drops rules even if the configuration sets a severity.
+fn merged_settings(config: &Config, args: &ConfigArgs) -> Settings {
+    let mut settings = config.settings();
+    settings.ignore.retain(|r| !args.select.contains(r));
+    settings.ignore.extend(args.ignore.iter().cloned());
+    settings.select.clone_from(&args.select);
+    if args.report_unused_suppressions {
+        let name = crate::rules::UNUSED_SUPPRESSION.name.to_string();
+        if !settings.select.is_empty() {
+            settings.select.push(name.clone());
+        }
+        settings.enable.push(name);
+    }
+    settings
+}
+
+fn show_config(args: &ConfigCmdArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::Result<u8> {
+    if !rule_names_are_known(&args.config, ui) {
         return Ok(EXIT_ERROR);
     }
+    let start = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let Some(config) = load_config(&args.config, &start, ui) else { return Ok(EXIT_ERROR) };
+    let settings = merged_settings(&config, &args.config);
+    stdout.write_all(config.show(&settings).as_bytes())?;
+    stdout.flush()?;
+    Ok(EXIT_OK)
+}
 
+/// The files a run checks, and the files it only searches for constants.
+struct Job {
+    check: Vec<Input>,
+    context: Vec<Input>,
+    errors: Vec<FileError>,
+}
+
+fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> Option<Job> {
+    if let Some(name) = &args.stdin_filename {
+        if crate::frontend::Lang::from_path(name).is_none() {
+            ui.error(None, &format!("--stdin-filename {}: not a C, C++ or Rust file name", name.display()));
+            return None;
+        }
+        return match (ui.env.read_stdin)() {
+            Ok(bytes) => Some(Job {
+                check: vec![Input { path: name.clone(), bytes: Some(bytes) }],
+                context: Vec::new(),
+                errors: Vec::new(),
+            }),
+            Err(e) => {
+                ui.error(None, &format!("cannot read standard input: {}", discover::io_message(&e)));
+                None
+            }
+        };
+    }
     let discovered = match discover::discover(&args.paths, &args.exclude) {
         Ok(found) => found,
         Err(DiscoverError::NotFound(paths)) => {
             for path in paths {
                 ui.error(Some(&crate::source::display_path(&path)), "no such file or directory");
             }
-            return Ok(EXIT_ERROR);
+            return None;
         }
         Err(err @ DiscoverError::InvalidExclude { .. }) => {
             ui.error(None, &err.to_string());
-            return Ok(EXIT_ERROR);
+            return None;
         }
     };
-
-    let settings = Settings {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        jobs: args.jobs.map(NonZeroUsize::get),
-        ..Settings::default()
+    let files: Vec<PathBuf> = discovered.files.into_iter().filter(|f| config.keeps(f)).collect();
+    let on_disk = |p: PathBuf| Input { path: p, bytes: None };
+    let (check, context) = match &args.changed_since {
+        None => (files, Vec::new()),
+        Some(rev) => {
+            let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+            let changed = match crate::git::changed_files(&start, rev) {
+                Ok(changed) => changed,
+                Err(e) => {
+                    ui.error(None, &e);
+                    return None;
+                }
+            };
+            let canonical = |f: &PathBuf| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+            let check: Vec<PathBuf> = files.into_iter().filter(|f| changed.files.contains(&canonical(f))).collect();
+            // Constants may live anywhere in the repository, not only under
+            // the given paths: every other file of it is context.
+            let checked: std::collections::BTreeSet<PathBuf> = check.iter().map(canonical).collect();
+            let root = match (&ui.env.current_dir, changed.root.clone()) {
+                (Some(cwd), root) => match root.strip_prefix(cwd) {
+                    Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+                    Ok(rel) => rel.to_path_buf(),
+                    Err(_) => root,
+                },
+                (None, root) => root,
+            };
+            let context = match discover::discover(&[root], &args.exclude) {
+                Ok(found) => {
+                    found.files.into_iter().filter(|f| config.keeps(f) && !checked.contains(&canonical(f))).collect()
+                }
+                Err(_) => Vec::new(),
+            };
+            (check, context)
+        }
     };
-    let mut report = (env.engine)(&discovered.files, &settings);
-    report.errors.extend(discovered.errors);
+    Some(Job {
+        check: check.into_iter().map(on_disk).collect(),
+        context: context.into_iter().map(on_disk).collect(),
+        errors: discovered.errors,
+    })
+}
+
+fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::Result<u8> {
+    let env = ui.env;
+    if !rule_names_are_known(&args.config, ui) {
+        return Ok(EXIT_ERROR);
+    }
+    // The configuration is looked for from the first path (or the name
+    // standing for standard input).
+    let start =
+        args.stdin_filename.clone().or_else(|| args.paths.first().cloned()).unwrap_or_else(|| PathBuf::from("."));
+    let Some(config) = load_config(&args.config, &start, ui) else { return Ok(EXIT_ERROR) };
+    let mut settings = merged_settings(&config, &args.config);
+    settings.jobs = args.jobs.map(NonZeroUsize::get);
+    settings.project_root = crate::git::repository_root(&start).or_else(|| env.current_dir.clone());
+    let baseline = match &args.baseline {
+        None => None,
+        Some(path) => match BaselineFile::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                ui.error(Some(&crate::source::display_path(path)), &e);
+                return Ok(EXIT_ERROR);
+            }
+        },
+    };
+
+    let Some(job) = gather(args, &config, ui) else { return Ok(EXIT_ERROR) };
+    let mut report = (env.engine)(&job.check, &job.context, &settings);
+    report.errors.extend(job.errors);
     report.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     report.errors.dedup();
+
+    let mut failed = false;
+    if let Some(path) = &args.write_baseline {
+        let written = BaselineFile::from_report(&report, settings.project_root.as_deref());
+        match written.write(path) {
+            // The new baseline holds every current finding: report against it.
+            Ok(()) => written.apply(&mut report),
+            Err(err) => {
+                ui.error(Some(&crate::source::display_path(path)), &discover::io_message(&err));
+                failed = true;
+            }
+        }
+    } else if let Some(baseline) = &baseline {
+        baseline.apply(&mut report);
+    }
 
     let to_terminal = args.output.is_none() && env.stdout_is_terminal;
     let format = match args.format {
@@ -323,6 +547,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
         Some(FormatArg::Short) => Format::Short,
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Sarif) => Format::Sarif,
+        Some(FormatArg::Github) => Format::Github,
         None if to_terminal => Format::Human,
         None => Format::Short,
     };
@@ -331,9 +556,20 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
         (false, ColorArg::Always) => true,
         (false, ColorArg::Auto) => to_terminal && !env.no_color && !env.dumb_terminal,
     };
-    let opts = EmitOptions { color, summary: !args.quiet, rules: env.rules, src_root: env.current_dir.as_deref() };
+    let opts = EmitOptions {
+        color,
+        summary: !args.quiet,
+        rules: env.rules,
+        src_root: env.current_dir.as_deref(),
+        baseline: args.baseline.is_some() || args.write_baseline.is_some(),
+    };
 
-    let mut failed = false;
+    if let Some(path) = &args.sarif_file {
+        if let Err(err) = write_file(path, Format::Sarif, &report, &EmitOptions { color: false, ..opts }) {
+            ui.error(Some(&crate::source::display_path(path)), &discover::io_message(&err));
+            failed = true;
+        }
+    }
     match &args.output {
         Some(path) => {
             if let Err(err) = write_file(path, format, &report, &opts) {
@@ -345,6 +581,9 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
             emit::write(format, &report, stdout, &opts)?;
             stdout.flush()?;
         }
+    }
+    for w in &report.warnings {
+        ui.warning(&format!("{}:{}:{}: {}", w.path, w.line, w.column, w.message));
     }
     report_file_errors(ui, &report.errors);
 

@@ -18,6 +18,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -30,6 +31,7 @@ use crate::report::{FileError, Report};
 use crate::resolve::{self, ConstTable, FileCtx};
 use crate::rules::{self, ProjectFacts, Rule, RuleOptions};
 use crate::source::{FileId, SourceFile, decode};
+use crate::suppress::{self, RuleSet, SuppressFile};
 
 /// Rounds of phase 2 (constants that refer to constants in yet other files).
 const CONST_ROUNDS: usize = 4;
@@ -39,25 +41,48 @@ const WORKER_STACK: usize = 32 * 1024 * 1024;
 /// What a run is asked to do, after the command line and configuration are merged.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
-    /// Rules to run (by name); empty means all.
+    /// Rules to run (by name); empty means the default set plus `enable`.
     pub select: Vec<String>,
-    /// Rules not to run.
+    /// Rules not to run (wins over everything else).
     pub ignore: Vec<String>,
+    /// Rules to run on top of the default set, e.g. `unused-suppression`,
+    /// which is off by default.
+    pub enable: Vec<String>,
     /// Per-rule severity overrides.
     pub severity: Vec<(String, Severity)>,
     /// Worker threads; `None` = one per core.
     pub jobs: Option<usize>,
     pub rule_options: RuleOptions,
+    /// The run's knowledge base (the shipped one plus a configuration's
+    /// entries); `None` means the shipped one.
+    pub kb: Option<Arc<Kb>>,
+    /// An absolute directory: fingerprints use paths relative to it (the
+    /// repository root), so a baseline does not depend on where rpclint
+    /// was started. `None`, or a file outside it: the displayed path.
+    pub project_root: Option<PathBuf>,
 }
 
 impl Settings {
-    fn rules(&self) -> Vec<&'static Rule> {
+    /// The rules this run uses, in [`rules::ALL`] order.
+    pub fn rules(&self) -> Vec<&'static Rule> {
+        let named = |list: &[String], r: &Rule| list.iter().any(|s| s == r.name);
         rules::ALL
             .iter()
             .copied()
-            .filter(|r| self.select.is_empty() || self.select.iter().any(|s| s == r.name))
-            .filter(|r| !self.ignore.iter().any(|s| s == r.name))
+            .filter(|r| {
+                if self.select.is_empty() {
+                    rules::on_by_default(r) || named(&self.enable, r)
+                } else {
+                    named(&self.select, r)
+                }
+            })
+            .filter(|r| !named(&self.ignore, r))
             .collect()
+    }
+
+    /// The severity a configuration gives `rule`, else its default.
+    pub fn severity_of(&self, rule: &Rule) -> Severity {
+        self.severity.iter().rev().find(|(n, _)| n == rule.name).map_or(rule.default_severity, |(_, s)| *s)
     }
 }
 
@@ -72,6 +97,25 @@ pub struct Input {
 pub fn check_files(files: &[PathBuf], settings: &Settings) -> Report {
     let inputs: Vec<Input> = files.iter().map(|p| Input { path: p.clone(), bytes: None }).collect();
     check_inputs(&inputs, settings)
+}
+
+/// Checks `inputs`; `context` files are never checked, only searched for the
+/// constant definitions the checked files use (changed-files mode, shards).
+pub fn check_with_context(inputs: &[Input], context: &[Input], settings: &Settings) -> Report {
+    let builtin;
+    let kb: &Kb = match &settings.kb {
+        Some(kb) => kb,
+        None => {
+            builtin = Kb::builtin();
+            builtin
+        }
+    };
+    let run = || run_phases(inputs, context, settings, kb);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build();
+    match pool {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
 }
 
 /// Checks one in-memory source (stdin, tests). `path` decides the language.
@@ -89,22 +133,18 @@ struct Candidate {
 }
 
 enum Phase1 {
-    Skipped,
+    /// Not a candidate; its text when it may hold a suppression comment.
+    Skipped(Option<SourceFile>),
     Candidate(Box<Candidate>),
     Error(FileError),
 }
 
+/// Checks these inputs, with no context files.
 pub fn check_inputs(inputs: &[Input], settings: &Settings) -> Report {
-    let kb = Kb::builtin();
-    let run = || run_phases(inputs, settings, kb);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build();
-    match pool {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
-    }
+    check_with_context(inputs, &[], settings)
 }
 
-fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
+fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb) -> Report {
     let api_words = WordSet::new(kb.api_names());
     let rules = settings.rules();
 
@@ -113,14 +153,21 @@ fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
     let mut errors = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut skipped: Vec<&Input> = Vec::new();
+    // Files without an API that hold a suppression comment (for unused ones).
+    let mut marked: Vec<SourceFile> = Vec::new();
     for (input, outcome) in inputs.iter().zip(phase1) {
         match outcome {
-            Phase1::Skipped => skipped.push(input),
+            Phase1::Skipped(source) => {
+                skipped.push(input);
+                marked.extend(source);
+            }
             Phase1::Candidate(c) => candidates.push(*c),
             Phase1::Error(e) => errors.push(e),
         }
     }
     let files_parsed = candidates.len();
+    // Context files are searched for constants like the skipped ones, never checked.
+    skipped.extend(context.iter());
 
     // Phase 2: the definitions of the names the candidates could not resolve.
     let defined: BTreeSet<&str> = candidates.iter().flat_map(|c| c.ir.consts.iter().map(|d| d.name.as_str())).collect();
@@ -174,9 +221,29 @@ fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
     }
     drop(table);
 
+    // Suppression comments, in the checked files only.
+    let marked_base = candidates.len() + const_files.len();
+    let marked_ids: Vec<FileId> =
+        (0..marked.len()).map(|i| FileId(u32::try_from(marked_base + i).unwrap_or(u32::MAX))).collect();
+    let mut suppress_files: Vec<SuppressFile<'_>> =
+        candidates.iter().zip(&ids).map(|(c, id)| SuppressFile { id: *id, source: &c.source, lang: c.lang }).collect();
+    for (source, id) in marked.iter().zip(&marked_ids) {
+        if let Some(lang) = Lang::from_path(&source.path) {
+            suppress_files.push(SuppressFile { id: *id, source, lang });
+        }
+    }
+    let unused = rules.iter().copied().find(|r| std::ptr::eq(*r, rules::UNUSED_SUPPRESSION));
+    let warnings =
+        suppress::apply(&mut diagnostics, &suppress_files, &RuleSet { known: rules::ALL, enabled: &rules, unused });
+    drop(suppress_files);
+
     // Keep only the files findings point into, renumbered.
-    let mut all_sources: Vec<Option<SourceFile>> =
-        candidates.into_iter().map(|c| Some(c.source)).chain(const_files.into_iter().map(|(s, _)| Some(s))).collect();
+    let mut all_sources: Vec<Option<SourceFile>> = candidates
+        .into_iter()
+        .map(|c| Some(c.source))
+        .chain(const_files.into_iter().map(|(s, _)| Some(s)))
+        .chain(marked.into_iter().map(Some))
+        .collect();
     let mut remap: HashMap<FileId, FileId> = HashMap::new();
     let mut files = Vec::new();
     let mut take = |id: FileId| -> FileId {
@@ -201,9 +268,12 @@ fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
             d.severity = *severity;
         }
     }
-    sort_and_fingerprint(&mut diagnostics, &files);
+    sort_and_fingerprint(&mut diagnostics, &files, settings.project_root.as_deref());
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    Report { files, diagnostics, errors, files_scanned: inputs.len(), files_parsed }
+    let mut warnings = warnings;
+    warnings.sort_by(|a, b| (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message)));
+    warnings.dedup();
+    Report { files, diagnostics, errors, files_scanned: inputs.len(), files_parsed, warnings, baselined: 0 }
 }
 
 fn read_bytes(input: &Input) -> Result<std::borrow::Cow<'_, [u8]>, FileError> {
@@ -226,14 +296,17 @@ fn searchable(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 }
 
 fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb) -> Phase1 {
-    let Some(lang) = Lang::from_path(&input.path) else { return Phase1::Skipped };
+    let Some(lang) = Lang::from_path(&input.path) else { return Phase1::Skipped(None) };
     let bytes = match read_bytes(input) {
         Ok(b) => b,
         Err(e) => return Phase1::Error(e),
     };
-    if !api_words.matches(&searchable(&bytes)) {
-        return Phase1::Skipped;
+    let text = searchable(&bytes);
+    if !api_words.matches(&text) {
+        let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
+        return Phase1::Skipped(marked);
     }
+    drop(text);
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);
     drop(bytes);
     let lowered = catch_unwind(AssertUnwindSafe(|| frontend::lower(lang, &source.text, Depth::Full)));
@@ -370,9 +443,10 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Sorts by path, line, column, rule, message, and gives each finding its
-/// fingerprint: rule, path, the call's text without spaces, and how many
-/// identical ones come before it in the file.
-fn sort_and_fingerprint(diagnostics: &mut [Diagnostic], files: &[SourceFile]) {
+/// fingerprint: rule, path (relative to `root` when the file is under it),
+/// the call's text without spaces, and how many identical ones come before
+/// it in the file.
+fn sort_and_fingerprint(diagnostics: &mut [Diagnostic], files: &[SourceFile], root: Option<&Path>) {
     let key = |d: &Diagnostic| {
         let file = files.get(d.file.index());
         let path = file.map(SourceFile::display_path).unwrap_or_default();
@@ -380,15 +454,27 @@ fn sort_and_fingerprint(diagnostics: &mut [Diagnostic], files: &[SourceFile]) {
         (path, line, col, d.rule, d.message.clone())
     };
     diagnostics.sort_by_cached_key(key);
+    let fingerprint_paths: Vec<String> = files.iter().map(|f| fingerprint_path(&f.path, root)).collect();
     let mut seen: HashMap<(String, &'static str, String), usize> = HashMap::new();
     for d in diagnostics.iter_mut() {
         let file = files.get(d.file.index());
-        let path = file.map(SourceFile::display_path).unwrap_or_default();
+        let path = fingerprint_paths.get(d.file.index()).cloned().unwrap_or_default();
         let text: String = file.map(|f| f.slice(d.span)).unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
         let n = seen.entry((path.clone(), d.rule, text.clone())).or_insert(0);
         d.fingerprint = format!("{:016x}", fnv1a(&[d.rule, &path, &text, &n.to_string()]));
         *n += 1;
     }
+}
+
+/// The path a fingerprint uses: relative to `root` (with `/`) when the file
+/// is under it, else as displayed.
+pub fn fingerprint_path(path: &Path, root: Option<&Path>) -> String {
+    if let Some(root) = root {
+        if let Ok(rel) = crate::config::absolute(path).strip_prefix(root) {
+            return crate::source::display_path(rel);
+        }
+    }
+    crate::source::display_path(path)
 }
 
 /// FNV-1a over parts separated by NUL: stable across runs, versions and machines.

@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The knowledge base that ships with rpclint.
 pub const API_TOML: &str = include_str!("../rules/api.toml");
 
 /// What a parameter or struct field means to the rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// An RPC binding handle (in) or, with `dir = "out"`, the handle created.
@@ -128,7 +128,7 @@ impl Role {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Dir {
     #[default]
@@ -138,7 +138,7 @@ pub enum Dir {
 }
 
 /// What a function does beyond its parameters' roles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Effect {
     #[default]
@@ -162,7 +162,7 @@ pub enum Effect {
 }
 
 /// How a function reports whether it worked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Returns {
     #[default]
@@ -194,7 +194,7 @@ impl Returns {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
     pub name: String,
@@ -208,7 +208,7 @@ pub struct Param {
 }
 
 /// A function or COM method of the Windows API.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Api {
     pub name: String,
@@ -222,6 +222,9 @@ pub struct Api {
     #[serde(default)]
     pub c_macro: bool,
     /// Where the facts were checked: a mingw-w64 header, or `windows-sys:<module>`.
+    /// Required in `rules/api.toml` (see [`KbFile::entries_without_header`]);
+    /// optional in a configuration, which fills in its own file name.
+    #[serde(default)]
     pub header: String,
     #[serde(default)]
     pub returns: Returns,
@@ -253,7 +256,7 @@ impl Api {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StructField {
     pub name: String,
@@ -264,12 +267,14 @@ pub struct StructField {
     pub struct_type: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StructDef {
     pub name: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// As [`Api::header`]: required in `rules/api.toml`, optional in a configuration.
+    #[serde(default)]
     pub header: String,
     pub fields: Vec<StructField>,
 }
@@ -285,7 +290,7 @@ impl StructDef {
 }
 
 /// What a helper (a function that is not itself a security API) does to values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HelperKind {
     /// Returns its argument `from` unchanged (`TEXT(..)`, `Some(..)`, `w!(..)`).
@@ -305,7 +310,7 @@ pub enum HelperKind {
     Zero,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Helper {
     pub names: Vec<String>,
@@ -322,7 +327,7 @@ pub struct Helper {
 }
 
 /// Whether a call worked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Success,
@@ -330,7 +335,7 @@ pub enum Outcome {
 }
 
 /// One file in the knowledge-base schema (the shipped one, or a config extension).
-#[derive(Clone, Debug, Deserialize, Default)]
+#[derive(Clone, Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct KbFile {
     #[serde(default)]
@@ -346,7 +351,26 @@ pub struct KbFile {
     pub constants: BTreeMap<String, BTreeMap<String, ConstValue>>,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+impl KbFile {
+    /// Whether the file adds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.function.is_empty()
+            && self.method.is_empty()
+            && self.structs.is_empty()
+            && self.helper.is_empty()
+            && self.constants.values().all(BTreeMap::is_empty)
+    }
+
+    /// Functions, methods and structs that do not say where their facts were
+    /// checked: none is allowed in the shipped file.
+    pub fn entries_without_header(&self) -> Vec<String> {
+        let apis = self.function.iter().chain(&self.method).filter(|a| a.header.is_empty()).map(Api::display);
+        let structs = self.structs.iter().filter(|s| s.header.is_empty()).map(|s| s.name.clone());
+        apis.chain(structs).collect()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum ConstValue {
     Int(i64),
@@ -372,8 +396,9 @@ pub struct ApiMatch<'kb> {
     pub this_in_args: bool,
 }
 
-/// The indexed knowledge base.
-#[derive(Debug, Default)]
+/// The indexed knowledge base: the shipped one, or a run's (shipped plus a
+/// configuration's entries, see [`Kb::extended`]).
+#[derive(Clone, Debug, Default)]
 pub struct Kb {
     pub apis: Vec<Api>,
     pub structs: Vec<StructDef>,
@@ -396,6 +421,13 @@ impl Kb {
                 Err(e) => panic!("rules/api.toml is invalid: {e}"),
             }
         })
+    }
+
+    /// The shipped knowledge base plus a configuration's entries.
+    pub fn extended(extension: &KbFile) -> Kb {
+        let mut kb = Kb::builtin().clone();
+        kb.extend(extension.clone());
+        kb
     }
 
     pub fn from_toml(text: &str) -> Result<Kb, toml::de::Error> {
@@ -494,5 +526,31 @@ impl Kb {
             .collect();
         names.sort_unstable_by_key(|n| (n.len(), *n));
         names.first().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_entry_names_its_header() {
+        // `header` is optional in the schema only for a configuration's entries.
+        let file: KbFile = toml::from_str(API_TOML).unwrap();
+        assert_eq!(file.entries_without_header(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_extension_adds_callees_and_helpers_to_a_copy() {
+        let ext: KbFile = toml::from_str(
+            "[[function]]\nname = \"MyBind\"\nparams = [{ name = \"h\", role = \"binding\" }, { name = \"level\", role = \"authn-level\" }]\n\
+             [[helper]]\nnames = [\"IsTrusted\"]\nkind = \"compare\"\n",
+        )
+        .unwrap();
+        let kb = Kb::extended(&ext);
+        assert!(kb.api_for_call("MyBind", false, 2).is_some());
+        assert!(kb.helper("IsTrusted").is_some());
+        assert!(kb.api_names().any(|n| n == "MyBind"));
+        assert!(Kb::builtin().api_for_call("MyBind", false, 2).is_none());
     }
 }

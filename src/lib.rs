@@ -4,12 +4,15 @@
 //! The pipeline runs one way: discover → prefilter → frontend → IR →
 //! resolver + rules → diagnostics → emitters.
 
+mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod emit;
 pub mod engine;
 pub mod frontend;
+mod git;
 pub mod ir;
 mod ir_dump;
 pub mod kb;
@@ -18,3 +21,4 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+mod suppress;

@@ -11,6 +11,18 @@ pub struct FileError {
     pub message: String,
 }
 
+/// Something wrong that does not stop the run or change the exit code:
+/// a suppression comment that names an unknown rule, or cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub path: String,
+    /// 1-based line and column (in characters).
+    pub line: usize,
+    pub column: usize,
+    /// Lowercase, no trailing period.
+    pub message: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Report {
     /// Indexed by [`FileId`]: every file a diagnostic or label points into.
@@ -23,6 +35,10 @@ pub struct Report {
     pub files_scanned: usize,
     /// How many of those were parsed (the prefilter skipped the rest).
     pub files_parsed: usize,
+    /// Suppression comments that could not be used, sorted by path and line.
+    pub warnings: Vec<Warning>,
+    /// Findings left out because the baseline holds them (`--baseline`).
+    pub baselined: usize,
 }
 
 impl Report {

@@ -21,11 +21,14 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use rpclint::cli::{self, Env};
 use rpclint::diagnostic::{Diagnostic, Severity, Suppression};
-use rpclint::engine::Settings;
+use rpclint::engine::{Input, Settings};
 use rpclint::ir::Span;
 use rpclint::report::{FileError, Report};
 use rpclint::rules::Rule;
 use rpclint::source::{FileId, SourceFile};
+
+#[path = "cli/project.rs"]
+mod project;
 
 static BAD_CALL: Rule = Rule {
     name: "bad-call",
@@ -45,13 +48,18 @@ static RULES: [&Rule; 2] = [&BAD_CALL, &OTHER];
 /// becomes a `bad-call` finding spanning the marker, suppressed when the
 /// line also says `allow`. Unreadable files become file errors, as the real
 /// engine reports them.
-fn fake_engine(files: &[PathBuf], settings: &Settings) -> Report {
-    let mut report = Report { files_scanned: files.len(), ..Report::default() };
+fn fake_engine(inputs: &[Input], _context: &[Input], settings: &Settings) -> Report {
+    let mut report = Report { files_scanned: inputs.len(), ..Report::default() };
     if settings.ignore.iter().any(|r| r == "bad-call") {
         return report;
     }
-    for path in files {
-        let bytes = match fs::read(path) {
+    for input in inputs {
+        let path = &input.path;
+        let read = match &input.bytes {
+            Some(bytes) => Ok(bytes.clone()),
+            None => fs::read(path),
+        };
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) => {
                 report.errors.push(FileError { path: path.display().to_string(), message: e.to_string() });
@@ -94,6 +102,7 @@ fn env() -> Env<'static> {
     Env {
         rules: &RULES,
         engine: fake_engine,
+        read_stdin: || Ok(b"x = BAD(error);\n".to_vec()),
         stdout_is_terminal: false,
         no_color: false,
         dumb_terminal: false,
@@ -191,8 +200,8 @@ fn unreadable_file_gives_exit_2_and_other_findings_are_still_printed() {
     // not stop reads, so the stand-in engine reports it instead).
     let tree = Tree::new(&[("a.c", "BAD(error);\n"), ("b.c", "ok\n")]);
     let mut env = env();
-    fn engine_with_error(files: &[PathBuf], settings: &Settings) -> Report {
-        let mut report = fake_engine(files, settings);
+    fn engine_with_error(files: &[Input], context: &[Input], settings: &Settings) -> Report {
+        let mut report = fake_engine(files, context, settings);
         report.errors.push(FileError { path: "b.c".to_string(), message: "permission denied".to_string() });
         report
     }

@@ -7,8 +7,9 @@
 //!
 //! Each fixture directory is checked as one tree (so a header next to a
 //! source resolves), with all rules and the directory's `rpclint.toml` if
-//! any. Any missing or extra finding fails, all mismatches are listed at
-//! once. `bad_*` files must expect something, `ok_*` files nothing.
+//! any (loaded as `rpclint check` would). Suppressed findings are not
+//! findings. Any missing or extra finding fails, all mismatches are listed
+//! at once. `bad_*` files must expect something, `ok_*` files nothing.
 //! `RPCLINT_FIXTURE=<substring>` runs only matching paths.
 //!
 //! The expectation parser is a line scanner on purpose: it must not share
@@ -17,6 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rpclint::config::Config;
 use rpclint::engine::{Settings, check_files};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,13 +87,27 @@ fn fixtures_match_their_expect_comments() {
                 continue;
             }
         }
-        let settings = Settings::default();
+        let config = dir.join(rpclint::config::FILE_NAME);
+        let settings = if config.is_file() {
+            match Config::load(&config) {
+                Ok(c) => c.settings(),
+                Err(e) => {
+                    failures.push(format!("{e}"));
+                    continue;
+                }
+            }
+        } else {
+            Settings::default()
+        };
         let report = check_files(&files, &settings);
+        for w in &report.warnings {
+            failures.push(format!("{}:{}:{}: unexpected warning: {}", w.path, w.line, w.column, w.message));
+        }
         for e in &report.errors {
             failures.push(format!("{}: unexpected error: {}", e.path, e.message));
         }
         let mut actual: BTreeMap<String, Vec<(usize, String, String, String)>> = BTreeMap::new();
-        for d in &report.diagnostics {
+        for d in report.diagnostics.iter().filter(|d| d.suppression.is_none()) {
             let file = &report.files[d.file.index()];
             let (line, _) = file.line_col(d.span.start);
             actual.entry(file.display_path()).or_default().push((

@@ -100,8 +100,10 @@ fn doc_examples_behave_as_labelled() {
                 "rust" => "rs",
                 other => panic!("{}: unknown example language {other}", rule.name),
             };
-            let report = check_source(Path::new(&format!("example{i}.{ext}")), code, &Settings::default());
-            let fired = report.diagnostics.iter().any(|d| d.rule == rule.name);
+            // The documented rule runs even when it is off by default (`unused-suppression`).
+            let settings = Settings { enable: vec![rule.name.to_string()], ..Settings::default() };
+            let report = check_source(Path::new(&format!("example{i}.{ext}")), code, &settings);
+            let fired = report.diagnostics.iter().any(|d| d.rule == rule.name && d.suppression.is_none());
             if fired != *bad {
                 failures.push(format!(
                     "{}: example {i} ({lang}, {}) {}",

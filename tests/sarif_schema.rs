@@ -79,6 +79,7 @@ fn rich_report() -> Report {
         errors: vec![FileError { path: "src/locked #1.c".into(), message: "permission denied".into() }],
         files_scanned: 3,
         files_parsed: 2,
+        ..Report::default()
     }
 }
 

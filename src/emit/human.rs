@@ -58,6 +58,10 @@ pub(crate) fn summary(report: &Report) -> String {
         line.pop();
         line.push_str(&format!("; {} suppressed.", counts.suppressed));
     }
+    if report.baselined > 0 {
+        line.pop();
+        line.push_str(&format!("; {} in the baseline.", report.baselined));
+    }
     line
 }
 

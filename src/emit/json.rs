@@ -87,6 +87,8 @@ struct Summary {
     warnings: usize,
     notes: usize,
     suppressed: usize,
+    /// Findings left out because the baseline holds them.
+    baselined: usize,
     file_errors: usize,
 }
 
@@ -104,6 +106,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             warnings: counts.warnings,
             notes: counts.notes,
             suppressed: counts.suppressed,
+            baselined: report.baselined,
             file_errors: report.errors.len(),
         },
     };
@@ -215,6 +218,7 @@ mod tests {
                 "warnings": 0,
                 "notes": 0,
                 "suppressed": 1,
+                "baselined": 0,
                 "file_errors": 1,
             },
         });

@@ -1,11 +1,13 @@
 //! Writers that turn one [`Report`] into text: `human` (codespan-reporting),
 //! `short` (one line per finding), `json` (rpclint's own schema, see
-//! `docs/json-format.md`) and `sarif` (SARIF 2.1.0 for code scanning).
+//! `docs/json-format.md`), `sarif` (SARIF 2.1.0 for code scanning) and
+//! `github` (GitHub Actions annotations).
 //!
 //! Every emitter reads the same sorted report and writes to any
 //! `io::Write`; none of them sorts, filters by severity or prints to the
-//! process's streams itself. Suppressed findings are left out of `human` and
-//! `short` and kept, marked, in `json` and `sarif`.
+//! process's streams itself. Suppressed findings are left out of `human`,
+//! `short` and `github` and kept, marked, in `json` and `sarif`. Findings the
+//! baseline matched are not in the report at all (only their count).
 
 use std::io;
 use std::path::Path;
@@ -16,6 +18,7 @@ use crate::report::Report;
 use crate::rules::Rule;
 use crate::source::SourceFile;
 
+mod github;
 mod human;
 mod json;
 mod sarif;
@@ -28,6 +31,7 @@ pub enum Format {
     Short,
     Json,
     Sarif,
+    Github,
 }
 
 /// How to render, beyond the report itself.
@@ -43,11 +47,13 @@ pub struct EmitOptions<'a> {
     /// current directory). Absolute paths under it are made relative to it.
     /// `None` leaves `originalUriBaseIds` out.
     pub src_root: Option<&'a Path>,
+    /// A baseline was applied: SARIF marks the remaining results `baselineState: "new"`.
+    pub baseline: bool,
 }
 
 impl Default for EmitOptions<'_> {
     fn default() -> Self {
-        EmitOptions { color: false, summary: true, rules: crate::rules::ALL, src_root: None }
+        EmitOptions { color: false, summary: true, rules: crate::rules::ALL, src_root: None, baseline: false }
     }
 }
 
@@ -58,6 +64,7 @@ pub fn write(format: Format, report: &Report, out: &mut dyn io::Write, opts: &Em
         Format::Short => short::write(report, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out, opts),
+        Format::Github => github::write(report, out),
     }
 }
 
@@ -219,6 +226,7 @@ pub(crate) mod test_report {
             errors: vec![FileError { path: "src/locked.c".to_string(), message: "permission denied".to_string() }],
             files_scanned: 3,
             files_parsed: 2,
+            ..Report::default()
         }
     }
 }

@@ -7,7 +7,10 @@
 //! * relative URIs with forward slashes under `uriBaseId: "%SRCROOT%"`, and
 //!   `originalUriBaseIds` saying where `%SRCROOT%` is;
 //! * `partialFingerprints["rpclint/v1"]`, so alerts survive code moving;
-//! * suppressed findings are kept, with `suppressions: [{"kind": "inSource"}]`;
+//! * suppressed findings are kept, with `suppressions: [{"kind": "inSource"}]`
+//!   and the comment's reason as `justification`;
+//! * with a baseline, matched findings are left out and the others are
+//!   `baselineState: "new"`;
 //! * files that could not be read are `toolExecutionNotifications`, and make
 //!   `executionSuccessful` false.
 
@@ -133,6 +136,9 @@ struct SarifResult<'a> {
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression<'a>>,
+    /// `"new"` when a baseline was applied (matched findings are left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -197,7 +203,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write, opts: &EmitOptions
         .iter()
         .map(|d| {
             let rule_index = rule_ids.iter().position(|&id| id == d.rule).unwrap_or_default();
-            result(report, &artifacts, d, rule_index)
+            result(report, &artifacts, d, rule_index, opts.baseline)
         })
         .collect();
 
@@ -303,7 +309,13 @@ fn description(doc: &str) -> String {
     lines.join("\n").trim().to_string()
 }
 
-fn result<'a>(report: &Report, artifacts: &Artifacts, d: &'a Diagnostic, rule_index: usize) -> SarifResult<'a> {
+fn result<'a>(
+    report: &Report,
+    artifacts: &Artifacts,
+    d: &'a Diagnostic,
+    rule_index: usize,
+    baseline: bool,
+) -> SarifResult<'a> {
     let related_locations = d
         .labels
         .iter()
@@ -340,6 +352,7 @@ fn result<'a>(report: &Report, artifacts: &Artifacts, d: &'a Diagnostic, rule_in
         related_locations,
         partial_fingerprints,
         suppressions,
+        baseline_state: baseline.then_some("new"),
     }
 }
 

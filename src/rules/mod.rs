@@ -9,6 +9,7 @@ mod excessive_impersonation;
 mod missing_integrity;
 mod missing_privacy;
 pub(crate) mod query;
+mod unused_suppression;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -45,8 +46,18 @@ pub static ALL: &[&Rule] = &[
     &excessive_impersonation::RULE,
     &missing_integrity::RULE,
     &missing_privacy::RULE,
+    &unused_suppression::RULE,
     &unverified_server_principal::RULE,
 ];
+
+/// `unused-suppression`: its findings come from the suppression pass, not from `check`.
+pub(crate) static UNUSED_SUPPRESSION: &Rule = &unused_suppression::RULE;
+
+/// Whether a rule runs without being asked for (`--select`, configuration,
+/// `--report-unused-suppressions`). Only `unused-suppression` does not.
+pub fn on_by_default(rule: &Rule) -> bool {
+    !std::ptr::eq(rule, UNUSED_SUPPRESSION)
+}
 
 pub fn by_name(name: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.name == name)
