@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""rpclint's benchmark: wall time and peak memory on real trees, as ratios to
+`rg -l -F -f <API names>` (the cost of reading the bytes) measured in the same
+run on the same machine, interleaved, warm cache.
+
+    bench/run.sh                 everything, writes docs/performance.md
+    bench/run.sh --rounds 3      fewer rounds
+    bench/run.sh --no-peers      skip ast-grep and Semgrep
+    bench/run.sh --corpus wine   only some corpora (wine, curl, rust, qtbase)
+
+Corpora (fetched once into .bench/, which git ignores): Debian source
+packages `wine` and `curl` (and `qtbase-opensource-src` with --corpus qtbase),
+and the crates windows, windows-sys, wmi, schannel at pinned versions.
+Peers, when they can be installed here: ast-grep (npm @ast-grep/cli) and
+Semgrep (PyPI), with the rules in bench/peers/ equivalent to two of ours.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".bench"
+CORPUS = WORK / "corpus"
+TOOLS = WORK / "tools"
+
+CRATES = {"windows": "0.62.2", "windows-sys": "0.61.2", "wmi": "0.18.4", "schannel": "0.1.30"}
+DEBIAN = {"wine": "wine", "curl": "curl", "qtbase": "qtbase-opensource-src"}
+AST_GREP = "0.51.1"
+SEMGREP = "1.185.0"
+
+
+def log(*a):
+    print("bench:", *a, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# ----- corpora ---------------------------------------------------------------
+
+def debian_source(key):
+    """Fetches and unpacks a Debian source package; returns (dir, version)."""
+    pkg = DEBIAN[key]
+    dest = CORPUS / key
+    stamp = dest / ".version"
+    if stamp.exists():
+        return dest, stamp.read_text().strip()
+    dl = WORK / "download" / key
+    dl.mkdir(parents=True, exist_ok=True)
+    log(f"fetching Debian source {pkg}")
+    run(["apt-get", "source", "--download-only", pkg], cwd=dl, stdout=subprocess.DEVNULL)
+    dsc = sorted(dl.glob("*.dsc"))[-1]
+    version = dsc.stem.split("_", 1)[1]
+    tars = [t for t in dl.glob("*.orig.tar.*") if not t.name.endswith(".asc")]
+    tmp = WORK / "unpack" / key
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    run(["tar", "xf", str(tars[0]), "-C", str(tmp)])
+    (top,) = [p for p in tmp.iterdir() if p.is_dir()]
+    shutil.rmtree(dest, ignore_errors=True)
+    top.rename(dest)
+    stamp.write_text(version + "\n")
+    return dest, version
+
+
+def rust_crates():
+    dest = CORPUS / "rust"
+    stamp = dest / ".version"
+    if stamp.exists():
+        return dest, stamp.read_text().strip()
+    scratch = WORK / "cargo-scratch"
+    (scratch / "src").mkdir(parents=True, exist_ok=True)
+    deps = "\n".join(f'{name} = "={ver}"' for name, ver in CRATES.items())
+    (scratch / "Cargo.toml").write_text(
+        f'[package]\nname = "bench-corpus"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\n{deps}\n'
+    )
+    (scratch / "src" / "lib.rs").write_text("")
+    log("fetching crates " + ", ".join(f"{k} {v}" for k, v in CRATES.items()))
+    run(["cargo", "fetch", "--quiet"], cwd=scratch)
+    meta = json.loads(
+        subprocess.run(["cargo", "metadata", "--format-version", "1"], cwd=scratch, check=True, capture_output=True).stdout
+    )
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    for p in meta["packages"]:
+        if p["name"] in CRATES and p["version"] == CRATES[p["name"]]:
+            src = Path(p["manifest_path"]).parent
+            shutil.copytree(src, dest / f"{p['name']}-{p['version']}", symlinks=True)
+    version = ", ".join(f"{k} {v}" for k, v in CRATES.items())
+    stamp.write_text(version + "\n")
+    return dest, version
+
+
+def doubled(src):
+    """Two copies of a tree side by side (for the linearity check)."""
+    dest = src.parent / (src.name + "-x2")
+    if not dest.exists():
+        log(f"copying {src.name} twice")
+        dest.mkdir()
+        for half in ("a", "b"):
+            shutil.copytree(src, dest / half, symlinks=True)
+    return dest
+
+
+# ----- tools -----------------------------------------------------------------
+
+def api_names():
+    """Every name the prefilter looks for, from the knowledge base."""
+    kb = tomllib.loads((ROOT / "rules" / "api.toml").read_text())
+    names = set()
+    for entry in kb.get("function", []) + kb.get("method", []):
+        names.add(entry["name"])
+        if entry.get("aw"):
+            names.update({entry["name"] + "A", entry["name"] + "W"})
+        if entry.get("c-macro") and entry.get("interface"):
+            names.add(f"{entry['interface']}_{entry['name']}")
+    path = WORK / "api-names.txt"
+    path.write_text("\n".join(sorted(names)) + "\n")
+    return path
+
+
+def ast_grep():
+    exe = TOOLS / "ast-grep" / "node_modules" / ".bin" / "ast-grep"
+    if not exe.exists() and shutil.which("npm"):
+        log(f"installing ast-grep {AST_GREP}")
+        subprocess.run(
+            ["npm", "install", "--prefix", str(TOOLS / "ast-grep"), "--no-audit", "--no-fund", "--silent",
+             f"@ast-grep/cli@{AST_GREP}"],
+            stdout=subprocess.DEVNULL,
+        )
+    return exe if exe.exists() else None
+
+
+def semgrep():
+    venv = TOOLS / "semgrep"
+    exe = venv / "bin" / "semgrep"
+    if not exe.exists():
+        log(f"installing semgrep {SEMGREP}")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], stdout=subprocess.DEVNULL)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"semgrep=={SEMGREP}"], stdout=subprocess.DEVNULL)
+    return exe if exe.exists() else None
+
+
+# ----- measuring -------------------------------------------------------------
+
+def measure(cmd, cwd):
+    """Runs `cmd` once; returns (wall seconds, peak RSS in KiB, exit code)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+
+
+def bench(commands, rounds, cwd):
+    """Interleaved: each round runs every command once, in turn."""
+    results = {name: [] for name, _ in commands}
+    for name, cmd in commands:  # warm the page cache and the binaries
+        measure(cmd, cwd)
+    for r in range(rounds):
+        for name, cmd in commands:
+            results[name].append(measure(cmd, cwd))
+        log(f"round {r + 1}/{rounds} done")
+    return results
+
+
+def summary(samples):
+    walls = [s[0] for s in samples]
+    return {
+        "median": statistics.median(walls),
+        "min": min(walls),
+        "max": max(walls),
+        "rss": max(s[1] for s in samples),
+        "codes": sorted({s[2] for s in samples}),
+    }
+
+
+# ----- main ------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--corpus", action="append", choices=["wine", "curl", "rust", "qtbase"])
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    args = ap.parse_args()
+    corpora = args.corpus or ["wine", "curl", "rust"]
+
+    WORK.mkdir(exist_ok=True)
+    log("building rpclint (release)")
+    run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    rpclint = str(ROOT / "target" / "release" / "rpclint")
+    rg = shutil.which("rg")
+    if not rg:
+        sys.exit("bench: ripgrep (rg) is needed: apt-get install ripgrep")
+    names = api_names()
+    peers = {} if args.no_peers else {"ast-grep": ast_grep(), "semgrep": semgrep()}
+
+    trees = {}
+    for key in corpora:
+        trees[key] = rust_crates() if key == "rust" else debian_source(key)
+
+    rows = []
+    detail = {}
+    for key, (tree, version) in trees.items():
+        t = str(tree)
+        cmds = [
+            ("rg -l", [rg, "-l", "-F", "-f", str(names), t]),
+            ("rpclint", [rpclint, "check", "--format", "short", "--isolated", t]),
+            ("rpclint --jobs 1", [rpclint, "check", "--format", "short", "--isolated", "--jobs", "1", t]),
+            ("rpclint --jobs 2", [rpclint, "check", "--format", "short", "--isolated", "--jobs", "2", t]),
+        ]
+        x2 = doubled(tree)
+        cmds.append(("rpclint, tree doubled", [rpclint, "check", "--format", "short", "--isolated", str(x2)]))
+        cmds.append(("rg -l, tree doubled", [rg, "-l", "-F", "-f", str(names), str(x2)]))
+        if peers.get("ast-grep"):
+            cmds.append(("ast-grep scan", [str(peers["ast-grep"]), "scan", "-c",
+                                           str(ROOT / "bench/peers/ast-grep/sgconfig.yml"), t]))
+        if peers.get("semgrep"):
+            cmds.append(("semgrep scan", [str(peers["semgrep"]), "scan", "--metrics=off", "--quiet", "--disable-version-check",
+                                          "--config", str(ROOT / "bench/peers/semgrep/rules.yml"), t]))
+        log(f"{key}: {len(cmds)} commands x {args.rounds} rounds")
+        res = {name: summary(s) for name, s in bench(cmds, args.rounds, ROOT).items()}
+        detail[key] = {"version": version, "results": res}
+        base = res["rg -l"]["median"]
+        for name, r in res.items():
+            rows.append((key, version, name, r, r["median"] / base))
+
+    # Startup: one small file, the pre-commit case.
+    small = ROOT / "examples" / "com_client.cpp"
+    startup = summary(bench([("one file", [rpclint, "check", "--format", "short", "--isolated", str(small)])],
+                            max(args.rounds, 10), ROOT)["one file"])
+
+    write_report(Path(args.output), rows, detail, startup, args)
+    print(Path(args.output).read_text())
+
+
+def write_report(path, rows, detail, startup, args):
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    lines = [
+        "# Performance",
+        "",
+        "Produced by `bench/run.sh` " + " ".join(sys.argv[1:]) + f" on {time.strftime('%Y-%m-%d')}:",
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}.",
+        f"Medians of {args.rounds} interleaved rounds, warm cache; spread is min–max;",
+        "ratio is the median over `rg -l -F -f <API names>` on the same tree in the same run.",
+        "",
+        "| corpus | command | median (s) | spread (s) | ratio to rg | peak RSS (MiB) |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for key, version, name, r, ratio in rows:
+        lines.append(
+            f"| {key} ({version}) | `{name}` | {r['median']:.3f} | {r['min']:.3f}–{r['max']:.3f} | "
+            f"{ratio:.2f}x | {r['rss'] / 1024:.1f} |"
+        )
+    lines += [
+        "",
+        f"Startup, one small file (`examples/com_client.cpp`): median {startup['median'] * 1000:.1f} ms "
+        f"({startup['min'] * 1000:.1f}–{startup['max'] * 1000:.1f} ms), peak RSS {startup['rss'] / 1024:.1f} MiB.",
+        "",
+        "Derived:",
+    ]
+    for key, d in detail.items():
+        res = d["results"]
+        one, two = res["rpclint --jobs 1"]["median"], res["rpclint --jobs 2"]["median"]
+        dbl = res["rpclint, tree doubled"]["median"] / res["rpclint"]["median"]
+        lines.append(f"- {key}: `--jobs 2` is {one / two:.2f}x faster than `--jobs 1`; the doubled tree takes {dbl:.2f}x.")
+        for peer in ("ast-grep scan", "semgrep scan"):
+            if peer in res:
+                lines.append(f"- {key}: rpclint is {res[peer]['median'] / res['rpclint']['median']:.1f}x faster than `{peer}`.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    (WORK / "last-run.json").write_text(json.dumps({"rows": [r[:3] + (r[3], r[4]) for r in rows]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
