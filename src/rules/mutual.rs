@@ -93,9 +93,10 @@ pub(crate) struct NtlmService {
 /// The NTLM authentication service the call chooses: `RPC_C_AUTHN_WINNT`,
 /// or `RPC_C_AUTHN_DEFAULT` where that means NTLM. With `direct_only`, only a
 /// service passed as a parameter of its own counts (not a field of a struct).
-/// Calls that only ask about a service (`RpcMgmtInqServerPrincName`) choose none.
+/// Calls that only ask about a service (`RpcMgmtInqServerPrincName`) choose
+/// none, nor do calls that turn authentication off (level `NONE`).
 pub(crate) fn ntlm_service(cx: &RuleCx<'_>, call: &ApiCall<'_>, direct_only: bool) -> Option<NtlmService> {
-    if call.api.effect == Effect::InquirePrincipal {
+    if call.api.effect == Effect::InquirePrincipal || authentication_off(cx.kb, call) {
         return None;
     }
     let winnt = cx.kb.int("RPC_C_AUTHN_WINNT")?;
@@ -120,13 +121,17 @@ pub(crate) fn ntlm_service(cx: &RuleCx<'_>, call: &ApiCall<'_>, direct_only: boo
     None
 }
 
-/// Whether the call names the services' authentication off (`RPC_C_AUTHN_NONE`
-/// on every path of every service value, all known).
+/// Whether the call turns authentication off: every service value is known
+/// to be `RPC_C_AUTHN_NONE`, or every level value `RPC_C_AUTHN_LEVEL_NONE`
+/// (then no service is used at all; `missing-integrity` reports the level).
 pub(crate) fn authentication_off(kb: &Kb, call: &ApiCall<'_>) -> bool {
-    let Some(none) = kb.int("RPC_C_AUTHN_NONE") else { return false };
-    let values = call.role_values(kb, Role::AuthnService);
-    !values.is_empty()
-        && values.iter().all(|rv| rv.value.known_ints().is_some_and(|vs| vs.iter().all(|(v, _)| low(*v) == none)))
+    let all_are = |role: Role, name: &str| {
+        let Some(none) = kb.int(name) else { return false };
+        let values = call.role_values(kb, role);
+        !values.is_empty()
+            && values.iter().all(|rv| rv.value.known_ints().is_some_and(|vs| vs.iter().all(|(v, _)| low(*v) == none)))
+    };
+    all_are(Role::AuthnService, "RPC_C_AUTHN_NONE") || all_are(Role::AuthnLevel, "RPC_C_AUTHN_LEVEL_NONE")
 }
 
 /// Credentials of the NTLM package that a client context call uses: the

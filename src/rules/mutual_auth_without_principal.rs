@@ -9,7 +9,7 @@
 //! the principal is null/empty while the capabilities hold `EOAC_MUTUAL_AUTH`
 //! or the service is `RPC_C_AUTHN_GSS_KERBEROS`. `COLE_DEFAULT_PRINCIPAL`
 //! (-1) is not null. Silent on unknown values and when authentication is off
-//! (`RPC_C_AUTHN_NONE`). Docs: `rules/mutual-auth-without-principal.md`.
+//! (service `RPC_C_AUTHN_NONE` or level `RPC_C_AUTHN_LEVEL_NONE`). Docs: `rules/mutual-auth-without-principal.md`.
 
 use super::mutual::{self, Setting};
 use super::{ApiCall, Rule, RuleCx};

@@ -5,7 +5,8 @@
 //! given to `CoInitializeSecurity`) is `RPC_C_AUTHN_WINNT` on some path, or
 //! `RPC_C_AUTHN_DEFAULT` on `RpcBindingSetAuthInfo[Ex]`, where the runtime
 //! maps it to `RPC_C_AUTHN_WINNT`. Silent where `ntlm-mutual-auth` reports the
-//! same call, on calls that only ask about a service (`RpcMgmtInqServerPrincName`),
+//! same call, on calls that only ask about a service (`RpcMgmtInqServerPrincName`)
+//! or turn authentication off (level `RPC_C_AUTHN_LEVEL_NONE`),
 //! on unknown values, and when the binding is known to use `ncalrpc`, which
 //! supports only NTLM and authenticates the server with it. Docs: `rules/ntlm-authentication.md`.
 

@@ -8,7 +8,7 @@
 //! maps it to `RPC_C_AUTHN_WINNT`. Also when a client SSPI context call asks
 //! for `ISC_REQ_MUTUAL_AUTH` with a credential handle filled, in the same
 //! function, by `AcquireCredentialsHandle` for the `"NTLM"` package (any case).
-//! Silent on unknown values and when the binding is known to use `ncalrpc`,
+//! Silent on unknown values, with level `RPC_C_AUTHN_LEVEL_NONE`, and when the binding is known to use `ncalrpc`,
 //! where NTLM does authenticate the server given an SPN. Docs: `rules/ntlm-mutual-auth.md`.
 
 use super::mutual::{self, NtlmMutual};
