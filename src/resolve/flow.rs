@@ -167,7 +167,11 @@ impl<'a, 'c> Interp<'a, 'c> {
                 }
                 Stmt::ScopeEnd(l) => {
                     // A guard whose destructor reverts ends here.
-                    let reverts = func.locals.get(l.index()).and_then(|l| l.ty.as_deref()).is_some_and(|t| self.cx.reverting_types.contains(t));
+                    let reverts = func
+                        .locals
+                        .get(l.index())
+                        .and_then(|l| l.ty.as_deref())
+                        .is_some_and(|t| self.cx.reverting_types.contains(t));
                     if reverts {
                         if let Some(state) = &mut self.state {
                             state.impersonating.clear();
@@ -256,7 +260,9 @@ impl<'a, 'c> Interp<'a, 'c> {
                 };
                 Some(compare(*op, x, y))
             }
-            ExprKind::Call(c) if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) => {
+            ExprKind::Call(c)
+                if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) =>
+            {
                 let call = func.calls.get(c.index())?;
                 let h = self.cx.kb.helper(&call.callee)?;
                 let from = match h.from.unwrap_or(0) {
@@ -271,7 +277,9 @@ impl<'a, 'c> Interp<'a, 'c> {
                         }
                         Some((means == crate::kb::Outcome::Success) == success)
                     }
-                    (HelperKind::PassStatus | HelperKind::Transparent, _) => self.cond_outcome(from, mark, success, depth + 1),
+                    (HelperKind::PassStatus | HelperKind::Transparent, _) => {
+                        self.cond_outcome(from, mark, success, depth + 1)
+                    }
                     _ => None,
                 }
             }

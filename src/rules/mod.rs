@@ -8,6 +8,11 @@
 mod excessive_impersonation;
 mod missing_integrity;
 mod missing_privacy;
+mod mutual;
+mod mutual_auth_not_requested;
+mod mutual_auth_without_principal;
+mod ntlm_authentication;
+mod ntlm_mutual_auth;
 pub(crate) mod query;
 mod unused_suppression;
 mod unverified_server_principal;
@@ -46,6 +51,10 @@ pub static ALL: &[&Rule] = &[
     &excessive_impersonation::RULE,
     &missing_integrity::RULE,
     &missing_privacy::RULE,
+    &mutual_auth_not_requested::RULE,
+    &mutual_auth_without_principal::RULE,
+    &ntlm_authentication::RULE,
+    &ntlm_mutual_auth::RULE,
     &unused_suppression::RULE,
     &unverified_server_principal::RULE,
 ];
