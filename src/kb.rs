@@ -396,6 +396,14 @@ pub struct ApiMatch<'kb> {
     pub this_in_args: bool,
 }
 
+/// The API a function-pointer variable is named after, by the usual
+/// convention for `GetProcAddress` results: `pRpcBindingSetAuthInfoExA`,
+/// `pfnCoSetProxyBlanket`, `fnEncryptMessage`, `p_InitializeSecurityContextW`.
+fn pointer_target(callee: &str) -> Option<&str> {
+    let rest = ["pfn_", "pfn", "p_", "fn_", "fn", "p"].iter().find_map(|p| callee.strip_prefix(p))?;
+    rest.starts_with(|c: char| c.is_ascii_uppercase()).then_some(rest)
+}
+
 /// The indexed knowledge base: the shipped one, or a run's (shipped plus a
 /// configuration's entries, see [`Kb::extended`]).
 #[derive(Clone, Debug, Default)]
@@ -481,7 +489,10 @@ impl Kb {
     /// from a plain one; a function reached through a table (`t->EncryptMessage()`)
     /// still matches its function entry.
     pub fn api_for_call(&self, callee: &str, has_receiver: bool, argc: usize) -> Option<ApiMatch<'_>> {
-        let entries = self.by_callee.get(callee)?;
+        let entries = match self.by_callee.get(callee) {
+            Some(e) => e,
+            None => self.by_callee.get(pointer_target(callee)?)?,
+        };
         let _ = has_receiver;
         // A method is matched only with its exact arity: a project's own
         // `p.SetBlanket(color)` is not `IClientSecurity::SetBlanket`. A function
