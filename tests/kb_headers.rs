@@ -429,7 +429,11 @@ fn check_methods(src: &Sources, kb: &KbFile, r: &mut Report) {
                 let at = format!("{}:{} (C++ class)", m.header, p.line);
                 compare_names(r, "COM methods: C++ declarations", &who, &p.params, &want, &at);
                 if !is_status_ret(m.returns, &p.ret) {
-                    r.problem(format!("method {who}: returns = {:?} but {at} returns `{}`", m.returns, p.ret.join(" ")));
+                    r.problem(format!(
+                        "method {who}: returns = {:?} but {at} returns `{}`",
+                        m.returns,
+                        p.ret.join(" ")
+                    ));
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! What the data-flow analysis learned about a function, for the rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::value::{Mark, Value};
 use crate::kb::{Api, Kb, Role};
@@ -40,6 +40,12 @@ pub struct CallFacts {
     pub receiver: Option<Value>,
     /// How each call output had been tested by the time of this call.
     pub tested: BTreeMap<Mark, TestInfo>,
+    /// The out-parameters (by position) whose output this analysis keeps:
+    /// written through the address of a local of this function (`&attrs`,
+    /// `&mut qop`, `&s.field`). An output written through a pointer it cannot
+    /// follow (a parameter, `p->field`) or into a global is read elsewhere,
+    /// so whether it is tested cannot be told from this function.
+    pub followed_outputs: BTreeSet<u16>,
 }
 
 impl CallFacts {
@@ -55,6 +61,11 @@ impl CallFacts {
 
     pub fn tested(&self, mark: Mark) -> TestInfo {
         self.tested.get(&mark).copied().unwrap_or_default()
+    }
+
+    /// Whether the output of parameter `index` was written where this analysis follows it.
+    pub fn output_followed(&self, index: usize) -> bool {
+        u16::try_from(index).is_ok_and(|i| self.followed_outputs.contains(&i))
     }
 }
 

@@ -167,7 +167,11 @@ impl<'a, 'c> Interp<'a, 'c> {
                 }
                 Stmt::ScopeEnd(l) => {
                     // A guard whose destructor reverts ends here.
-                    let reverts = func.locals.get(l.index()).and_then(|l| l.ty.as_deref()).is_some_and(|t| self.cx.reverting_types.contains(t));
+                    let reverts = func
+                        .locals
+                        .get(l.index())
+                        .and_then(|l| l.ty.as_deref())
+                        .is_some_and(|t| self.cx.reverting_types.contains(t));
                     if reverts {
                         if let Some(state) = &mut self.state {
                             state.impersonating.clear();
@@ -256,7 +260,9 @@ impl<'a, 'c> Interp<'a, 'c> {
                 };
                 Some(compare(*op, x, y))
             }
-            ExprKind::Call(c) if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) => {
+            ExprKind::Call(c)
+                if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) =>
+            {
                 let call = func.calls.get(c.index())?;
                 let h = self.cx.kb.helper(&call.callee)?;
                 let from = match h.from.unwrap_or(0) {
@@ -271,7 +277,9 @@ impl<'a, 'c> Interp<'a, 'c> {
                         }
                         Some((means == crate::kb::Outcome::Success) == success)
                     }
-                    (HelperKind::PassStatus | HelperKind::Transparent, _) => self.cond_outcome(from, mark, success, depth + 1),
+                    (HelperKind::PassStatus | HelperKind::Transparent, _) => {
+                        self.cond_outcome(from, mark, success, depth + 1)
+                    }
                     _ => None,
                 }
             }
@@ -345,6 +353,12 @@ impl<'a, 'c> Interp<'a, 'c> {
 
     fn write_place(&mut self, place: &Place, v: Value) {
         let refs = self.place_ref(place);
+        // Stored where this function cannot follow it (through a pointer it
+        // does not know, `*out = status`, `conn->attrs = attrs`) or where other
+        // functions read it (a global): handed on, like a returned value.
+        if refs.is_empty() || refs.iter().any(|r| matches!(r.root, RefRoot::Global(_))) {
+            self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+        }
         let strong = refs.len() == 1;
         for r in refs {
             self.write_ref(&r, v.clone(), strong);
@@ -696,7 +710,13 @@ impl<'a, 'c> Interp<'a, 'c> {
             let deep_args: Vec<Value> = args.iter().map(|v| self.deep(v, 2)).collect();
             let tested = self.state.as_ref().map(|s| s.tested.clone()).unwrap_or_default();
             if let Some(slot) = self.facts.calls.get_mut(c.index()) {
-                *slot = Some(CallFacts { api: api_index, args: deep_args, receiver: receiver.clone(), tested });
+                *slot = Some(CallFacts {
+                    api: api_index,
+                    args: deep_args,
+                    receiver: receiver.clone(),
+                    tested,
+                    followed_outputs: BTreeSet::new(),
+                });
             }
             let origin = Some(self.origin(span));
             for (i, p) in m.api.params.iter().enumerate() {
@@ -704,8 +724,20 @@ impl<'a, 'c> Interp<'a, 'c> {
                     continue;
                 }
                 let (Some(arg), Some(expr)) = (args.get(i), arg_exprs.get(i)) else { continue };
-                let slot = Slot::Param(u16::try_from(i).unwrap_or(u16::MAX));
-                let out = Value::mark(Mark { call: c, slot }, origin);
+                let index = u16::try_from(i).unwrap_or(u16::MAX);
+                let out = Value::mark(Mark { call: c, slot: Slot::Param(index) }, origin);
+                // A parameter's storage (a C++ `ULONG &attrs`) is the caller's.
+                let to_local = arg.atoms.iter().any(|(a, _)| match a {
+                    Atom::Ref(PlaceRef { root: RefRoot::Local(l), .. }) => {
+                        func.locals.get(l.index()).is_some_and(|l| !l.is_param)
+                    }
+                    _ => false,
+                });
+                if to_local {
+                    if let Some(Some(facts)) = self.facts.calls.get_mut(c.index()) {
+                        facts.followed_outputs.insert(index);
+                    }
+                }
                 self.write_through(arg, *expr, out);
             }
             self.track_impersonation(c, m.api, &args);

@@ -9,12 +9,17 @@ mod excessive_impersonation;
 mod missing_integrity;
 mod missing_privacy;
 pub(crate) mod query;
+mod sign_only_wrap;
+mod unchecked_context_attributes;
+mod unchecked_decrypt_qop;
+mod unchecked_message_verification;
+mod unprotected_sspi_context;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use std::collections::BTreeSet;
 
-use crate::ir::{Call, FileIr, Function, FunctionKind};
+use crate::ir::{Call, CallId, FileIr, Function, FunctionKind};
 use crate::kb::{Api, Dir, Effect, Kb, Role};
 use crate::resolve::{CallFacts, FunctionFacts, Value};
 use crate::source::FileId;
@@ -45,6 +50,11 @@ pub static ALL: &[&Rule] = &[
     &excessive_impersonation::RULE,
     &missing_integrity::RULE,
     &missing_privacy::RULE,
+    &sign_only_wrap::RULE,
+    &unchecked_context_attributes::RULE,
+    &unchecked_decrypt_qop::RULE,
+    &unchecked_message_verification::RULE,
+    &unprotected_sspi_context::RULE,
     &unverified_server_principal::RULE,
 ];
 
@@ -223,6 +233,12 @@ impl<'a> ApiCall<'a> {
     /// The callee as written at the call (`RpcBindingSetAuthInfoExW`).
     pub fn name(&self) -> &'a str {
         &self.call.callee
+    }
+
+    /// This call's id in its function: the `call` of the marks of its outputs.
+    pub fn id(&self) -> CallId {
+        let index = self.func.calls.iter().position(|c| std::ptr::eq(c, self.call)).unwrap_or(usize::MAX);
+        CallId::from_index(index)
     }
 
     /// The argument for the first parameter with `role` (not looking into structs).

@@ -1,0 +1,97 @@
+//! `unchecked-context-attributes`: a context is used as if the package had
+//! granted what was asked for, without looking at what it granted.
+//!
+//! Fires on a call whose API has `context-req` and `context-attrs`
+//! parameters (its `flag-prefix` names the `ISC` or `ASC` family) when a
+//! known value of the request flags asks for `<prefix>_REQ_MUTUAL_AUTH`,
+//! `_INTEGRITY` or `_CONFIDENTIALITY` (on some path), the returned attributes
+//! are written into a local of the function (`&attrs`), and that output is
+//! not tested there for the matching `<prefix>_RET_*` flag of every one of
+//! those requests (a `&` with a mask that has its bit). Integrity and
+//! confidentiality count only in a file that signs, encrypts, verifies or
+//! decrypts messages: a context used for authentication alone (HTTP
+//! Negotiate) does not depend on them. The call is often in
+//! a `SEC_I_CONTINUE_NEEDED` loop and the test after it: the analysis looks
+//! at the whole function. A test for one requested flag does not cover
+//! another: the finding names the ones never tested.
+//!
+//! What keeps it silent: unknown request flags; attributes written through a
+//! pointer the analysis cannot follow (`&conn->attrs` with `conn` a
+//! parameter: they are tested elsewhere, if at all); attributes compared as
+//! a whole with a non-null value (`attrs != expected`), tested with a mask
+//! the analysis cannot resolve, handed to a helper the configuration names
+//! (a `compare` or `test-status` helper sees them: a test whose bits are not
+//! known counts as testing all of them), returned, or passed to any other
+//! function. Docs: `rules/unchecked-context-attributes.md`.
+
+use super::{Rule, RuleCx, query};
+use crate::diagnostic::Severity;
+use crate::kb::{Effect, Role};
+use crate::resolve::{Mark, Slot};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "unchecked-context-attributes",
+    default_severity: Severity::Warning,
+    doc: include_str!("../../rules/unchecked-context-attributes.md"),
+    check,
+};
+
+/// The requests whose grant matters to security, by the suffix shared by
+/// their `*_REQ_*` and `*_RET_*` names, and whether the grant matters only
+/// to message protection.
+const REQUESTS: [(&str, bool); 3] = [("MUTUAL_AUTH", false), ("INTEGRITY", true), ("CONFIDENTIALITY", true)];
+
+fn check(cx: &mut RuleCx<'_>) {
+    let protects = query::file_calls(cx.kb, cx.ir, &[Effect::Sign, Effect::Encrypt, Effect::Verify, Effect::Decrypt]);
+    for call in cx.api_calls() {
+        let Some(prefix) = call.api.flag_prefix.as_deref() else { continue };
+        let Some(index) = call.api.param_with(Role::ContextAttrs) else { continue };
+        if !call.facts.output_followed(index) {
+            continue;
+        }
+        let Some(values) = call.arg(Role::ContextReq).and_then(|v| v.known_ints()) else { continue };
+        let requested = values.iter().fold(0, |acc, (v, _)| acc | v);
+        let origin = values.iter().find_map(|(_, o)| *o);
+        let slot = Slot::Param(u16::try_from(index).unwrap_or(u16::MAX));
+        let tested = call.fn_facts.ever_tested.get(&Mark { call: call.id(), slot }).copied().unwrap_or_default();
+        // Handed on, compared as a whole, or tested with bits not known: silent.
+        if tested.passed || tested.compared || (tested.checked && tested.flags == 0) {
+            continue;
+        }
+        let mut asked = Vec::new();
+        let mut untested = Vec::new();
+        for (name, for_messages) in REQUESTS {
+            if for_messages && !protects {
+                continue;
+            }
+            let req = cx.kb.int(&format!("{prefix}_REQ_{name}"));
+            let ret = cx.kb.int(&format!("{prefix}_RET_{name}"));
+            let (Some(req), Some(ret)) = (req, ret) else { continue };
+            if requested & req == 0 {
+                continue;
+            }
+            asked.push(format!("`{prefix}_REQ_{name}`"));
+            if tested.flags & ret == 0 {
+                untested.push(format!("`{prefix}_RET_{name}`"));
+            }
+        }
+        if untested.is_empty() {
+            continue;
+        }
+        let param = call.api.params.get(index).map_or("", |p| p.name.as_str());
+        let message = format!(
+            "`{}` requests {} but the attributes it returns in `{param}` are never tested for {}: the package may grant less than was asked and the context is used anyway",
+            call.name(),
+            asked.join(", "),
+            untested.join(", ")
+        );
+        let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(format!(
+            "once the handshake completes, test `{param}` for {} and fail when one is missing",
+            untested.join(", ")
+        ));
+        if let Some(o) = origin {
+            d = d.with_label(o.file, o.span, "request flags set here");
+        }
+        cx.push(d);
+    }
+}
