@@ -1,8 +1,9 @@
 //! What the data-flow analysis learned about a function, for the rules.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::value::{Mark, Value};
+use crate::ir::LocalId;
 use crate::kb::{Api, Kb, Role};
 
 /// How a call's output was tested somewhere (on at least one path).
@@ -40,12 +41,13 @@ pub struct CallFacts {
     pub receiver: Option<Value>,
     /// How each call output had been tested by the time of this call.
     pub tested: BTreeMap<Mark, TestInfo>,
-    /// The out-parameters (by position) whose output this analysis keeps:
-    /// written through the address of a local of this function (`&attrs`,
-    /// `&mut qop`, `&s.field`). An output written through a pointer it cannot
-    /// follow (a parameter, `p->field`) or into a global is read elsewhere,
-    /// so whether it is tested cannot be told from this function.
-    pub followed_outputs: BTreeSet<u16>,
+    /// The out-parameters (by position) whose output this analysis keeps,
+    /// with the local that receives it: written through the address of a
+    /// local of this function (`&attrs`, `&mut qop`, `&s.field`). An output
+    /// written through a pointer it cannot follow (a parameter, `p->field`)
+    /// or into a global is read elsewhere, so whether it is tested cannot be
+    /// told from this function.
+    pub followed_outputs: BTreeMap<u16, LocalId>,
 }
 
 impl CallFacts {
@@ -65,7 +67,12 @@ impl CallFacts {
 
     /// Whether the output of parameter `index` was written where this analysis follows it.
     pub fn output_followed(&self, index: usize) -> bool {
-        u16::try_from(index).is_ok_and(|i| self.followed_outputs.contains(&i))
+        self.output_local(index).is_some()
+    }
+
+    /// The local that receives the output of parameter `index`, if followed.
+    pub fn output_local(&self, index: usize) -> Option<LocalId> {
+        u16::try_from(index).ok().and_then(|i| self.followed_outputs.get(&i).copied())
     }
 }
 

@@ -715,7 +715,7 @@ impl<'a, 'c> Interp<'a, 'c> {
                     args: deep_args,
                     receiver: receiver.clone(),
                     tested,
-                    followed_outputs: BTreeSet::new(),
+                    followed_outputs: BTreeMap::new(),
                 });
             }
             let origin = Some(self.origin(span));
@@ -727,16 +727,16 @@ impl<'a, 'c> Interp<'a, 'c> {
                 let index = u16::try_from(i).unwrap_or(u16::MAX);
                 let out = Value::mark(Mark { call: c, slot: Slot::Param(index) }, origin);
                 // A parameter's storage (a C++ `ULONG &attrs`) is the caller's.
-                let to_local = arg.atoms.iter().any(|(a, _)| match a {
-                    Atom::Ref(PlaceRef { root: RefRoot::Local(l), .. }) => {
-                        func.locals.get(l.index()).is_some_and(|l| !l.is_param)
+                let local = arg.atoms.iter().find_map(|(a, _)| match a {
+                    Atom::Ref(PlaceRef { root: RefRoot::Local(l), .. })
+                        if func.locals.get(l.index()).is_some_and(|l| !l.is_param) =>
+                    {
+                        Some(*l)
                     }
-                    _ => false,
+                    _ => None,
                 });
-                if to_local {
-                    if let Some(Some(facts)) = self.facts.calls.get_mut(c.index()) {
-                        facts.followed_outputs.insert(index);
-                    }
+                if let (Some(local), Some(Some(facts))) = (local, self.facts.calls.get_mut(c.index())) {
+                    facts.followed_outputs.insert(index, local);
                 }
                 self.write_through(arg, *expr, out);
             }

@@ -7,7 +7,9 @@
 //! `_INTEGRITY` or `_CONFIDENTIALITY` (on some path), the returned attributes
 //! are written into a local of the function (`&attrs`), and that output is
 //! not tested there for the matching `<prefix>_RET_*` flag of every one of
-//! those requests (a `&` with a mask that has its bit). Integrity and
+//! those requests (a `&` with a mask that has its bit). The calls of one
+//! family that write into the same local are one handshake (a first call,
+//! then more in a loop): a test of the variable counts for all of them. Integrity and
 //! confidentiality count only in a file that signs, encrypts, verifies or
 //! decrypts messages: a context used for authentication alone (HTTP
 //! Negotiate) does not depend on them. The call is often in
@@ -24,10 +26,11 @@
 //! known counts as testing all of them), returned, or passed to any other
 //! function. Docs: `rules/unchecked-context-attributes.md`.
 
-use super::{Rule, RuleCx, query};
+use super::{ApiCall, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
+use crate::ir::LocalId;
 use crate::kb::{Effect, Role};
-use crate::resolve::{Mark, Slot};
+use crate::resolve::{Mark, Slot, TestInfo};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-context-attributes",
@@ -43,17 +46,14 @@ const REQUESTS: [(&str, bool); 3] = [("MUTUAL_AUTH", false), ("INTEGRITY", true)
 
 fn check(cx: &mut RuleCx<'_>) {
     let protects = query::file_calls(cx.kb, cx.ir, &[Effect::Sign, Effect::Encrypt, Effect::Verify, Effect::Decrypt]);
-    for call in cx.api_calls() {
+    let calls = cx.api_calls();
+    for call in &calls {
         let Some(prefix) = call.api.flag_prefix.as_deref() else { continue };
-        let Some(index) = call.api.param_with(Role::ContextAttrs) else { continue };
-        if !call.facts.output_followed(index) {
-            continue;
-        }
+        let Some((index, local)) = attributes_local(call) else { continue };
         let Some(values) = call.arg(Role::ContextReq).and_then(|v| v.known_ints()) else { continue };
         let requested = values.iter().fold(0, |acc, (v, _)| acc | v);
         let origin = values.iter().find_map(|(_, o)| *o);
-        let slot = Slot::Param(u16::try_from(index).unwrap_or(u16::MAX));
-        let tested = call.fn_facts.ever_tested.get(&Mark { call: call.id(), slot }).copied().unwrap_or_default();
+        let tested = handshake_tests(&calls, call, prefix, local);
         // Handed on, compared as a whole, or tested with bits not known: silent.
         if tested.passed || tested.compared || (tested.checked && tested.flags == 0) {
             continue;
@@ -85,7 +85,7 @@ fn check(cx: &mut RuleCx<'_>) {
             asked.join(", "),
             untested.join(", ")
         );
-        let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(format!(
+        let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(format!(
             "once the handshake completes, test `{param}` for {} and fail when one is missing",
             untested.join(", ")
         ));
@@ -94,4 +94,31 @@ fn check(cx: &mut RuleCx<'_>) {
         }
         cx.push(d);
     }
+}
+
+/// The position of the attributes parameter and the local they are written into.
+fn attributes_local(call: &ApiCall<'_>) -> Option<(usize, LocalId)> {
+    let index = call.api.param_with(Role::ContextAttrs)?;
+    Some((index, call.facts.output_local(index)?))
+}
+
+/// How the attributes of one handshake were tested: a handshake is every call
+/// of the same family in the function that writes its attributes into the
+/// same local (a first call, then more in a `SEC_I_CONTINUE_NEEDED` loop). The
+/// attributes of the intermediate calls are overwritten by the last one, so a
+/// test of the variable after the loop covers them all.
+fn handshake_tests(calls: &[ApiCall<'_>], call: &ApiCall<'_>, prefix: &str, local: LocalId) -> TestInfo {
+    let mut tested = TestInfo::default();
+    for other in calls {
+        let same_family = other.api.flag_prefix.as_deref() == Some(prefix) && std::ptr::eq(other.func, call.func);
+        let Some((index, l)) = attributes_local(other).filter(|_| same_family) else { continue };
+        if l != local {
+            continue;
+        }
+        let slot = Slot::Param(u16::try_from(index).unwrap_or(u16::MAX));
+        if let Some(t) = other.fn_facts.ever_tested.get(&Mark { call: other.id(), slot }) {
+            tested.merge(*t);
+        }
+    }
+    tested
 }
