@@ -7,7 +7,9 @@
 //! `_INTEGRITY` or `_CONFIDENTIALITY` (on some path), the returned attributes
 //! are written into a local of the function (`&attrs`), and that output is
 //! not tested there for the matching `<prefix>_RET_*` flag of every one of
-//! those requests (a `&` with a mask that has its bit). The calls of one
+//! those requests (a `&` with a mask that has its bit; a test for
+//! confidentiality also answers for integrity, which a sealed message
+//! carries). The calls of one
 //! family that write into the same local are one handshake (a first call,
 //! then more in a loop): a test of the variable counts for all of them. Integrity and
 //! confidentiality count only in a file that signs, encrypts, verifies or
@@ -40,9 +42,12 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 /// The requests whose grant matters to security, by the suffix shared by
-/// their `*_REQ_*` and `*_RET_*` names, and whether the grant matters only
-/// to message protection.
-const REQUESTS: [(&str, bool); 3] = [("MUTUAL_AUTH", false), ("INTEGRITY", true), ("CONFIDENTIALITY", true)];
+/// their `*_REQ_*` and `*_RET_*` names; whether the grant matters only to
+/// message protection; and the other grant whose test also answers for it
+/// (a sealed message carries a signature: confidentiality is granted with
+/// integrity, and a test for it covers integrity).
+const REQUESTS: [(&str, bool, Option<&str>); 3] =
+    [("MUTUAL_AUTH", false, None), ("INTEGRITY", true, Some("CONFIDENTIALITY")), ("CONFIDENTIALITY", true, None)];
 
 fn check(cx: &mut RuleCx<'_>) {
     let protects = query::file_calls(cx.kb, cx.ir, &[Effect::Sign, Effect::Encrypt, Effect::Verify, Effect::Decrypt]);
@@ -60,7 +65,7 @@ fn check(cx: &mut RuleCx<'_>) {
         }
         let mut asked = Vec::new();
         let mut untested = Vec::new();
-        for (name, for_messages) in REQUESTS {
+        for (name, for_messages, covered_by) in REQUESTS {
             if for_messages && !protects {
                 continue;
             }
@@ -71,7 +76,8 @@ fn check(cx: &mut RuleCx<'_>) {
                 continue;
             }
             asked.push(format!("`{prefix}_REQ_{name}`"));
-            if tested.flags & ret == 0 {
+            let also = covered_by.and_then(|c| cx.kb.int(&format!("{prefix}_RET_{c}"))).unwrap_or(0);
+            if tested.flags & (ret | also) == 0 {
                 untested.push(format!("`{prefix}_RET_{name}`"));
             }
         }
