@@ -3,30 +3,31 @@
 //!
 //! Fires on a call whose API has `context-req` and `context-attrs`
 //! parameters (its `flag-prefix` names the `ISC` or `ASC` family) when a
-//! known value of the request flags asks for `<prefix>_REQ_MUTUAL_AUTH`,
-//! `_INTEGRITY` or `_CONFIDENTIALITY` (on some path), the returned attributes
-//! are written into a local of the function (`&attrs`), and that output is
-//! not tested there for the matching `<prefix>_RET_*` flag of every one of
-//! those requests (a `&` with a mask that has its bit; a test for
-//! confidentiality also answers for integrity, which a sealed message
-//! carries). The calls of one
-//! family that write into the same local are one handshake (a first call,
-//! then more in a loop): a test of the variable counts for all of them. Integrity and
+//! known value of the request flags asks (on some path) for
+//! `<prefix>_REQ_MUTUAL_AUTH`, `_INTEGRITY` or `_CONFIDENTIALITY`, the
+//! returned attributes are written into a local of the function (`&attrs`),
+//! and the function never tests them for the matching `<prefix>_RET_*` flag
+//! of each of those requests: a `&` with a mask that has its bit. The finding
+//! names every request left untested; a test for one flag does not cover
+//! another, except that a confidentiality test answers for integrity (a
+//! sealed message carries a signature).
+//!
+//! The handshake call is usually in a `SEC_I_CONTINUE_NEEDED` loop with the
+//! test after it: the whole function counts, and the calls of one family
+//! that write into the same local are one handshake (a first call, then more
+//! in the loop), so a test of the variable covers them all. Integrity and
 //! confidentiality count only in a file that signs, encrypts, verifies or
-//! decrypts messages: a context used for authentication alone (HTTP
-//! Negotiate) does not depend on them. The call is often in
-//! a `SEC_I_CONTINUE_NEEDED` loop and the test after it: the analysis looks
-//! at the whole function. A test for one requested flag does not cover
-//! another: the finding names the ones never tested.
+//! decrypts messages: a context used to authenticate alone (HTTP Negotiate)
+//! does not depend on them.
 //!
 //! What keeps it silent: unknown request flags; attributes written through a
 //! pointer the analysis cannot follow (`&conn->attrs` with `conn` a
 //! parameter: they are tested elsewhere, if at all); attributes compared as
 //! a whole with a non-null value (`attrs != expected`), tested with a mask
 //! the analysis cannot resolve, handed to a helper the configuration names
-//! (a `compare` or `test-status` helper sees them: a test whose bits are not
-//! known counts as testing all of them), returned, or passed to any other
-//! function. Docs: `rules/unchecked-context-attributes.md`.
+//! (a `compare` or `test-status` helper: a test whose bits are not known
+//! counts as testing all of them), returned, stored for the caller, or
+//! passed to any other function. Docs: `rules/unchecked-context-attributes.md`.
 
 use super::{ApiCall, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
