@@ -69,6 +69,8 @@ pub enum Role {
     ContextReq,
     /// `pfContextAttr` (out): `ISC_RET_*` or `ASC_RET_*`.
     ContextAttrs,
+    /// `ulAttribute` of `QueryContextAttributes`: which `SECPKG_ATTR_*` is read.
+    QueryAttribute,
     /// `fQOP` of `EncryptMessage` / `MakeSignature`.
     Qop,
     /// `pfQOP` (out) of `DecryptMessage` / `VerifySignature`.
@@ -117,6 +119,7 @@ impl Role {
             Role::TargetName => "target-name",
             Role::ContextReq => "context-req",
             Role::ContextAttrs => "context-attrs",
+            Role::QueryAttribute => "query-attribute",
             Role::Qop => "qop",
             Role::QopOut => "qop-out",
             Role::Message => "message",

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::value::{Mark, Value};
+use crate::ir::LocalId;
 use crate::kb::{Api, Kb, Role};
 
 /// How a call's output was tested somewhere (on at least one path).
@@ -40,6 +41,13 @@ pub struct CallFacts {
     pub receiver: Option<Value>,
     /// How each call output had been tested by the time of this call.
     pub tested: BTreeMap<Mark, TestInfo>,
+    /// The out-parameters (by position) whose output this analysis keeps,
+    /// with the local that receives it: written through the address of a
+    /// local of this function (`&attrs`, `&mut qop`, `&s.field`). An output
+    /// written through a pointer it cannot follow (a parameter, `p->field`)
+    /// or into a global is read elsewhere, so whether it is tested cannot be
+    /// told from this function.
+    pub followed_outputs: BTreeMap<u16, LocalId>,
 }
 
 impl CallFacts {
@@ -55,6 +63,16 @@ impl CallFacts {
 
     pub fn tested(&self, mark: Mark) -> TestInfo {
         self.tested.get(&mark).copied().unwrap_or_default()
+    }
+
+    /// Whether the output of parameter `index` was written where this analysis follows it.
+    pub fn output_followed(&self, index: usize) -> bool {
+        self.output_local(index).is_some()
+    }
+
+    /// The local that receives the output of parameter `index`, if followed.
+    pub fn output_local(&self, index: usize) -> Option<LocalId> {
+        u16::try_from(index).ok().and_then(|i| self.followed_outputs.get(&i).copied())
     }
 }
 

@@ -353,6 +353,12 @@ impl<'a, 'c> Interp<'a, 'c> {
 
     fn write_place(&mut self, place: &Place, v: Value) {
         let refs = self.place_ref(place);
+        // Stored where this function cannot follow it (through a pointer it
+        // does not know, `*out = status`, `conn->attrs = attrs`) or where other
+        // functions read it (a global): handed on, like a returned value.
+        if refs.is_empty() || refs.iter().any(|r| matches!(r.root, RefRoot::Global(_))) {
+            self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+        }
         let strong = refs.len() == 1;
         for r in refs {
             self.write_ref(&r, v.clone(), strong);
@@ -704,7 +710,13 @@ impl<'a, 'c> Interp<'a, 'c> {
             let deep_args: Vec<Value> = args.iter().map(|v| self.deep(v, 2)).collect();
             let tested = self.state.as_ref().map(|s| s.tested.clone()).unwrap_or_default();
             if let Some(slot) = self.facts.calls.get_mut(c.index()) {
-                *slot = Some(CallFacts { api: api_index, args: deep_args, receiver: receiver.clone(), tested });
+                *slot = Some(CallFacts {
+                    api: api_index,
+                    args: deep_args,
+                    receiver: receiver.clone(),
+                    tested,
+                    followed_outputs: BTreeMap::new(),
+                });
             }
             let origin = Some(self.origin(span));
             for (i, p) in m.api.params.iter().enumerate() {
@@ -712,8 +724,20 @@ impl<'a, 'c> Interp<'a, 'c> {
                     continue;
                 }
                 let (Some(arg), Some(expr)) = (args.get(i), arg_exprs.get(i)) else { continue };
-                let slot = Slot::Param(u16::try_from(i).unwrap_or(u16::MAX));
-                let out = Value::mark(Mark { call: c, slot }, origin);
+                let index = u16::try_from(i).unwrap_or(u16::MAX);
+                let out = Value::mark(Mark { call: c, slot: Slot::Param(index) }, origin);
+                // A parameter's storage (a C++ `ULONG &attrs`) is the caller's.
+                let local = arg.atoms.iter().find_map(|(a, _)| match a {
+                    Atom::Ref(PlaceRef { root: RefRoot::Local(l), .. })
+                        if func.locals.get(l.index()).is_some_and(|l| !l.is_param) =>
+                    {
+                        Some(*l)
+                    }
+                    _ => None,
+                });
+                if let (Some(local), Some(Some(facts))) = (local, self.facts.calls.get_mut(c.index())) {
+                    facts.followed_outputs.insert(index, local);
+                }
                 self.write_through(arg, *expr, out);
             }
             self.track_impersonation(c, m.api, &args);

@@ -14,13 +14,18 @@ mod mutual_auth_without_principal;
 mod ntlm_authentication;
 mod ntlm_mutual_auth;
 pub(crate) mod query;
+mod sign_only_wrap;
+mod unchecked_context_attributes;
+mod unchecked_decrypt_qop;
+mod unchecked_message_verification;
+mod unprotected_sspi_context;
 mod unused_suppression;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use std::collections::BTreeSet;
 
-use crate::ir::{Call, FileIr, Function, FunctionKind};
+use crate::ir::{Call, CallId, FileIr, Function, FunctionKind};
 use crate::kb::{Api, Dir, Effect, Kb, Role};
 use crate::resolve::{CallFacts, FunctionFacts, Value};
 use crate::source::FileId;
@@ -55,6 +60,11 @@ pub static ALL: &[&Rule] = &[
     &mutual_auth_without_principal::RULE,
     &ntlm_authentication::RULE,
     &ntlm_mutual_auth::RULE,
+    &sign_only_wrap::RULE,
+    &unchecked_context_attributes::RULE,
+    &unchecked_decrypt_qop::RULE,
+    &unchecked_message_verification::RULE,
+    &unprotected_sspi_context::RULE,
     &unused_suppression::RULE,
     &unverified_server_principal::RULE,
 ];
@@ -243,6 +253,12 @@ impl<'a> ApiCall<'a> {
     /// The callee as written at the call (`RpcBindingSetAuthInfoExW`).
     pub fn name(&self) -> &'a str {
         &self.call.callee
+    }
+
+    /// This call's id in its function: the `call` of the marks of its outputs.
+    pub fn id(&self) -> CallId {
+        let index = self.func.calls.iter().position(|c| std::ptr::eq(c, self.call)).unwrap_or(usize::MAX);
+        CallId::from_index(index)
     }
 
     /// The argument for the first parameter with `role` (not looking into structs).

@@ -2,7 +2,8 @@
 //! a string binding says, whether a path names a pipe.
 
 use super::ApiCall;
-use crate::kb::{Dir, Kb, Role};
+use crate::ir::FileIr;
+use crate::kb::{Dir, Effect, Kb, Role};
 use crate::resolve::{Atom, FunctionFacts, Mark, Slot, Value};
 
 /// The parts of a string binding: `[uuid@]protseq:[address][endpoint,options]`.
@@ -136,6 +137,16 @@ pub fn binding_protseq(kb: &Kb, call: &ApiCall<'_>) -> Option<String> {
 /// Whether the binding of `call` is known to use the local RPC transport.
 pub fn binding_is_ncalrpc(kb: &Kb, call: &ApiCall<'_>) -> bool {
     binding_protseq(kb, call).is_some_and(|p| p.eq_ignore_ascii_case("ncalrpc"))
+}
+
+/// Whether some function of the file calls (on a path the analysis reached
+/// or not) an API with one of these effects, directly or through a function
+/// table (`table->EncryptMessage(..)`).
+pub fn file_calls(kb: &Kb, ir: &FileIr, effects: &[Effect]) -> bool {
+    ir.functions.iter().flat_map(|f| &f.calls).any(|call| {
+        kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len())
+            .is_some_and(|m| effects.contains(&m.api.effect))
+    })
 }
 
 /// For a mark: the API call that produced it, if it came out of a parameter

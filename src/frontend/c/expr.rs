@@ -11,7 +11,7 @@ use super::literal::{parse_char, parse_int, parse_string};
 use super::macro_expr::fold_unary;
 use super::{Cx, last_ident_node, named, span};
 use crate::frontend::builder::FnBuilder;
-use crate::ir::{BinOp, ExprId, ExprKind, Field, Place, PlaceRoot, Span, StrLit, UnOp, for_each_child};
+use crate::ir::{BinOp, ExprId, ExprKind, Field, Place, PlaceRoot, Span, StrLit, Terminator, UnOp, for_each_child};
 
 /// C++ casts written as template calls: the value passes through.
 const CASTS: &[&str] = &["static_cast", "reinterpret_cast", "const_cast", "dynamic_cast", "safe_cast"];
@@ -241,9 +241,12 @@ impl Cx<'_> {
                 let mut arms = Vec::new();
                 if let Some(c) = cond {
                     let c = self.expr(b, c);
-                    if has_call(b, c) {
-                        b.eval(c);
-                    }
+                    // The condition is tested (`status == SEC_E_OK ? 0 : -1`):
+                    // a branch whose two edges meet again at once, so the
+                    // value stays a `Select` of the arms.
+                    let join = b.new_block();
+                    b.end_block(Terminator::Branch { cond: c, then_: join, else_: join });
+                    b.switch_to(join);
                     if n.child_by_field_name("consequence").is_none() {
                         arms.push(c); // GNU `a ?: b`
                     }

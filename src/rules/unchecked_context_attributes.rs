@@ -1,0 +1,131 @@
+//! `unchecked-context-attributes`: a context is used as if the package had
+//! granted what was asked for, without looking at what it granted.
+//!
+//! Fires on a call whose API has `context-req` and `context-attrs`
+//! parameters (its `flag-prefix` names the `ISC` or `ASC` family) when a
+//! known value of the request flags asks (on some path) for
+//! `<prefix>_REQ_MUTUAL_AUTH`, `_INTEGRITY` or `_CONFIDENTIALITY`, the
+//! returned attributes are written into a local of the function (`&attrs`),
+//! and the function never tests them for the matching `<prefix>_RET_*` flag
+//! of each of those requests: a `&` with a mask that has its bit. The finding
+//! names every request left untested; a test for one flag does not cover
+//! another, except that a confidentiality test answers for integrity (a
+//! sealed message carries a signature).
+//!
+//! The handshake call is usually in a `SEC_I_CONTINUE_NEEDED` loop with the
+//! test after it: the whole function counts, and the calls of one family
+//! that write into the same local are one handshake (a first call, then more
+//! in the loop), so a test of the variable covers them all. Integrity and
+//! confidentiality count only in a file that signs, encrypts, verifies or
+//! decrypts messages: a context used to authenticate alone (HTTP Negotiate)
+//! does not depend on them.
+//!
+//! What keeps it silent: unknown request flags; attributes written through a
+//! pointer the analysis cannot follow (`&conn->attrs` with `conn` a
+//! parameter: they are tested elsewhere, if at all); attributes compared as
+//! a whole with a non-null value (`attrs != expected`), tested with a mask
+//! the analysis cannot resolve, handed to a helper the configuration names
+//! (a `compare` or `test-status` helper: a test whose bits are not known
+//! counts as testing all of them), returned, stored for the caller, or
+//! passed to any other function. Docs: `rules/unchecked-context-attributes.md`.
+
+use super::{ApiCall, Rule, RuleCx, query};
+use crate::diagnostic::Severity;
+use crate::ir::LocalId;
+use crate::kb::{Effect, Role};
+use crate::resolve::{Mark, Slot, TestInfo};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "unchecked-context-attributes",
+    default_severity: Severity::Warning,
+    doc: include_str!("../../rules/unchecked-context-attributes.md"),
+    check,
+};
+
+/// The requests whose grant matters to security, by the suffix shared by
+/// their `*_REQ_*` and `*_RET_*` names; whether the grant matters only to
+/// message protection; and the other grant whose test also answers for it
+/// (a sealed message carries a signature: confidentiality is granted with
+/// integrity, and a test for it covers integrity).
+const REQUESTS: [(&str, bool, Option<&str>); 3] =
+    [("MUTUAL_AUTH", false, None), ("INTEGRITY", true, Some("CONFIDENTIALITY")), ("CONFIDENTIALITY", true, None)];
+
+fn check(cx: &mut RuleCx<'_>) {
+    let protects = query::file_calls(cx.kb, cx.ir, &[Effect::Sign, Effect::Encrypt, Effect::Verify, Effect::Decrypt]);
+    let calls = cx.api_calls();
+    for call in &calls {
+        let Some(prefix) = call.api.flag_prefix.as_deref() else { continue };
+        let Some((index, local)) = attributes_local(call) else { continue };
+        let Some(values) = call.arg(Role::ContextReq).and_then(|v| v.known_ints()) else { continue };
+        let requested = values.iter().fold(0, |acc, (v, _)| acc | v);
+        let origin = values.iter().find_map(|(_, o)| *o);
+        let tested = handshake_tests(&calls, call, prefix, local);
+        // Handed on, compared as a whole, or tested with bits not known: silent.
+        if tested.passed || tested.compared || (tested.checked && tested.flags == 0) {
+            continue;
+        }
+        let mut asked = Vec::new();
+        let mut untested = Vec::new();
+        for (name, for_messages, covered_by) in REQUESTS {
+            if for_messages && !protects {
+                continue;
+            }
+            let req = cx.kb.int(&format!("{prefix}_REQ_{name}"));
+            let ret = cx.kb.int(&format!("{prefix}_RET_{name}"));
+            let (Some(req), Some(ret)) = (req, ret) else { continue };
+            if requested & req == 0 {
+                continue;
+            }
+            asked.push(format!("`{prefix}_REQ_{name}`"));
+            let also = covered_by.and_then(|c| cx.kb.int(&format!("{prefix}_RET_{c}"))).unwrap_or(0);
+            if tested.flags & (ret | also) == 0 {
+                untested.push(format!("`{prefix}_RET_{name}`"));
+            }
+        }
+        if untested.is_empty() {
+            continue;
+        }
+        let param = call.api.params.get(index).map_or("", |p| p.name.as_str());
+        let message = format!(
+            "`{}` requests {} but the attributes it returns in `{param}` are never tested for {}: the package may grant less than was asked and the context is used anyway",
+            call.name(),
+            asked.join(", "),
+            untested.join(", ")
+        );
+        let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(format!(
+            "once the handshake completes, test `{param}` for {} and fail when one is missing",
+            untested.join(", ")
+        ));
+        if let Some(o) = origin {
+            d = d.with_label(o.file, o.span, "request flags set here");
+        }
+        cx.push(d);
+    }
+}
+
+/// The position of the attributes parameter and the local they are written into.
+fn attributes_local(call: &ApiCall<'_>) -> Option<(usize, LocalId)> {
+    let index = call.api.param_with(Role::ContextAttrs)?;
+    Some((index, call.facts.output_local(index)?))
+}
+
+/// How the attributes of one handshake were tested: a handshake is every call
+/// of the same family in the function that writes its attributes into the
+/// same local (a first call, then more in a `SEC_I_CONTINUE_NEEDED` loop). The
+/// attributes of the intermediate calls are overwritten by the last one, so a
+/// test of the variable after the loop covers them all.
+fn handshake_tests(calls: &[ApiCall<'_>], call: &ApiCall<'_>, prefix: &str, local: LocalId) -> TestInfo {
+    let mut tested = TestInfo::default();
+    for other in calls {
+        let same_family = other.api.flag_prefix.as_deref() == Some(prefix) && std::ptr::eq(other.func, call.func);
+        let Some((index, l)) = attributes_local(other).filter(|_| same_family) else { continue };
+        if l != local {
+            continue;
+        }
+        let slot = Slot::Param(u16::try_from(index).unwrap_or(u16::MAX));
+        if let Some(t) = other.fn_facts.ever_tested.get(&Mark { call: other.id(), slot }) {
+            tested.merge(*t);
+        }
+    }
+    tested
+}

@@ -1,0 +1,116 @@
+//! `unchecked-decrypt-qop`: a decrypted message is trusted without asking
+//! whether it was encrypted at all.
+//!
+//! Fires on a call of an API with `effect = "decrypt"` whose `qop-out`
+//! argument is null (`NULL`, `0`, `None`, `ptr::null_mut()`), or whose
+//! output (`Mark(call, Param(i))`, written into a local of the function) is
+//! never tested there. What counts as a test: a comparison with a non-null
+//! value (`qop == SECQOP_WRAP_NO_ENCRYPT`), a `&` with a mask that has a bit
+//! of `SECQOP_WRAP_NO_ENCRYPT`, any other condition on it whose mask is not
+//! known (`if (qop)`, `qop != 0`, `switch (qop)`, a configured helper), or
+//! handing it on (returned, passed to another function). A `&` only with
+//! masks that share no bit with it (`qop & SECQOP_WRAP_OOB_DATA`) does not
+//! count. Silent when the output goes through a pointer the analysis cannot
+//! follow (a parameter, `p->qop`), and in a file whose contexts are Schannel
+//! (TLS) ones, where the QOP is not used and must be NULL: the file acquires
+//! credentials for the Schannel package, requests a stream context
+//! (`ISC_REQ_STREAM` / `ASC_REQ_STREAM`) or queries `SECPKG_ATTR_STREAM_SIZES`.
+//! Docs: `rules/unchecked-decrypt-qop.md`.
+
+use super::{Rule, RuleCx};
+use crate::diagnostic::Severity;
+use crate::kb::{Effect, Role};
+use crate::resolve::{Mark, Slot, TestInfo};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "unchecked-decrypt-qop",
+    default_severity: Severity::Warning,
+    doc: include_str!("../../rules/unchecked-decrypt-qop.md"),
+    check,
+};
+
+fn check(cx: &mut RuleCx<'_>) {
+    let Some(no_encrypt) = cx.kb.int("SECQOP_WRAP_NO_ENCRYPT") else { return };
+    let mut schannel: Option<bool> = None;
+    for call in cx.api_calls() {
+        if call.api.effect != Effect::Decrypt {
+            continue;
+        }
+        let Some(index) = call.api.param_with(Role::QopOut) else { continue };
+        let Some(arg) = call.facts.args.get(index) else { continue };
+        let param = call.api.params.get(index).map_or("", |p| p.name.as_str());
+        let null = arg.is_null_or_empty();
+        if !null {
+            if !call.facts.output_followed(index) {
+                continue;
+            }
+            let slot = Slot::Param(u16::try_from(index).unwrap_or(u16::MAX));
+            let tested = call.fn_facts.ever_tested.get(&Mark { call: call.id(), slot }).copied().unwrap_or_default();
+            if tests_no_encrypt(tested, no_encrypt) {
+                continue;
+            }
+        }
+        if *schannel.get_or_insert_with(|| file_uses_schannel(cx)) {
+            return;
+        }
+        let message = if null {
+            format!(
+                "`{}` is called with a null `{param}`, so nothing tells a message that was encrypted from one that was only signed (`SECQOP_WRAP_NO_ENCRYPT`): a peer can send signed plaintext and it is accepted as if it were confidential",
+                call.name()
+            )
+        } else {
+            format!(
+                "the quality of protection `{}` returns in `{param}` is never tested against `SECQOP_WRAP_NO_ENCRYPT`: a peer can send signed plaintext and it is accepted as if it were confidential",
+                call.name()
+            )
+        };
+        let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(format!(
+            "pass the address of a `ULONG` as `{param}` and reject the message when `qop & SECQOP_WRAP_NO_ENCRYPT` is set"
+        ));
+        if null {
+            if let Some(o) = arg.atoms.first().and_then(|(_, o)| *o) {
+                d = d.with_label(o.file, o.span, format!("null `{param}` set here"));
+            }
+        }
+        cx.push(d);
+    }
+}
+
+/// Whether a test of the QOP output can have told a sign-only message apart.
+fn tests_no_encrypt(t: TestInfo, no_encrypt: u64) -> bool {
+    let masked_with_it = (t.flags as u32) & (no_encrypt as u32) != 0;
+    // `checked` with no known mask: a condition on the value itself, a `&`
+    // with a mask the analysis cannot resolve, or a test-status helper.
+    let tested_some_way = t.checked && t.flags == 0;
+    t.passed || t.compared || masked_with_it || tested_some_way
+}
+
+/// Whether the file shows that its contexts are Schannel (TLS) contexts,
+/// which have no sign-only mode and take a NULL QOP.
+fn file_uses_schannel(cx: &RuleCx<'_>) -> bool {
+    let packages: Vec<String> = ["UNISP_NAME", "SCHANNEL_NAME"]
+        .iter()
+        .filter_map(|n| match cx.kb.constant(n) {
+            Some(crate::kb::ConstValue::Str(s)) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let stream_sizes = cx.kb.int("SECPKG_ATTR_STREAM_SIZES");
+    cx.api_calls().iter().any(|call| {
+        let package = call
+            .arg(Role::Package)
+            .and_then(|v| v.known_strs())
+            .is_some_and(|names| names.iter().any(|(s, _)| packages.contains(&s.to_ascii_lowercase())));
+        let stream =
+            call.api.flag_prefix.as_deref().and_then(|p| cx.kb.int(&format!("{p}_REQ_STREAM"))).is_some_and(|bit| {
+                call.arg(Role::ContextReq)
+                    .and_then(|v| v.known_ints())
+                    .is_some_and(|vs| vs.iter().any(|(v, _)| v & bit != 0))
+            });
+        let sizes = call
+            .arg(Role::QueryAttribute)
+            .and_then(|v| v.known_ints())
+            .is_some_and(|vs| vs.iter().any(|(v, _)| Some(*v) == stream_sizes));
+        package || stream || sizes
+    })
+}
