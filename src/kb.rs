@@ -151,6 +151,8 @@ pub enum Effect {
     InquirePrincipal,
     /// Registers a COM class object (`CoRegisterClassObject`).
     RegisterClassObject,
+    /// Registers an RPC server interface (`RpcServerRegisterIf*`).
+    RegisterInterface,
     /// Signs a message (`MakeSignature`).
     Sign,
     /// Encrypts a message (`EncryptMessage`).
@@ -230,6 +232,9 @@ pub struct Api {
     /// `ISC` or `ASC`: which family of `*_REQ_*` / `*_RET_*` flags its context roles use.
     #[serde(default)]
     pub flag_prefix: Option<String>,
+    /// For an `impersonate` API: the call that ends its impersonation (for help texts).
+    #[serde(default)]
+    pub reverted_by: Option<String>,
     #[serde(default)]
     pub params: Vec<Param>,
 }

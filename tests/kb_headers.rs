@@ -429,7 +429,11 @@ fn check_methods(src: &Sources, kb: &KbFile, r: &mut Report) {
                 let at = format!("{}:{} (C++ class)", m.header, p.line);
                 compare_names(r, "COM methods: C++ declarations", &who, &p.params, &want, &at);
                 if !is_status_ret(m.returns, &p.ret) {
-                    r.problem(format!("method {who}: returns = {:?} but {at} returns `{}`", m.returns, p.ret.join(" ")));
+                    r.problem(format!(
+                        "method {who}: returns = {:?} but {at} returns `{}`",
+                        m.returns,
+                        p.ret.join(" ")
+                    ));
                 }
             }
         }
@@ -705,6 +709,10 @@ const RULE_APIS: &[Need] = &[
     need("unauthenticated-interface", "RpcServerRegisterIfEx", &["if-flags", "if-callback"]),
     need("unauthenticated-interface", "RpcServerRegisterIf2", &["if-flags", "if-callback"]),
     need("unauthenticated-interface", "RpcServerRegisterIf3", &["if-flags", "if-callback"]),
+    need_effect("unauthenticated-interface", "RpcServerRegisterIf", Effect::RegisterInterface, true),
+    need_effect("unauthenticated-interface", "RpcServerRegisterIfEx", Effect::RegisterInterface, true),
+    need_effect("unauthenticated-interface", "RpcServerRegisterIf2", Effect::RegisterInterface, true),
+    need_effect("unauthenticated-interface", "RpcServerRegisterIf3", Effect::RegisterInterface, true),
     need("com-no-access-check", "CoInitializeSecurity", &["security-descriptor", "authn-level", "capabilities"]),
     need_effect("com-no-access-check", "CoRegisterClassObject", Effect::RegisterClassObject, true),
     // Next rules.
@@ -931,6 +939,11 @@ fn kb_is_well_formed() {
         if let Some(e) = n.effect {
             if a.effect != e {
                 problems.push(format!("{}: {} should have effect {e:?}, has {:?}", n.rule, n.api, a.effect));
+            }
+        }
+        if let Some(r) = &a.reverted_by {
+            if find(r).is_none_or(|rev| rev.effect != Effect::Revert) {
+                problems.push(format!("{}: {} is reverted by {r}, which is not a revert API", n.rule, n.api));
             }
         }
         if n.status && !a.returns.is_status() {

@@ -160,6 +160,10 @@ impl<'a, 'c> Interp<'a, 'c> {
             match stmt {
                 Stmt::Assign { place, value, span } => {
                     let v = self.eval(*value).with_default_origin(self.origin(*span));
+                    // Stored where someone else can read it: handed on.
+                    if self.escapes(place) {
+                        self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+                    }
                     self.write_place(place, v);
                 }
                 Stmt::Eval(e) => {
@@ -167,7 +171,11 @@ impl<'a, 'c> Interp<'a, 'c> {
                 }
                 Stmt::ScopeEnd(l) => {
                     // A guard whose destructor reverts ends here.
-                    let reverts = func.locals.get(l.index()).and_then(|l| l.ty.as_deref()).is_some_and(|t| self.cx.reverting_types.contains(t));
+                    let reverts = func
+                        .locals
+                        .get(l.index())
+                        .and_then(|l| l.ty.as_deref())
+                        .is_some_and(|t| self.cx.reverting_types.contains(t));
                     if reverts {
                         if let Some(state) = &mut self.state {
                             state.impersonating.clear();
@@ -200,15 +208,28 @@ impl<'a, 'c> Interp<'a, 'c> {
             Terminator::Switch { scrutinee, .. } => {
                 let v = self.eval(*scrutinee);
                 self.test(&v, checked);
+                // The IR does not say which arm is the failure: an impersonation
+                // switched on its own status is no longer tracked, rather than
+                // reported on an arm where it failed.
+                if let Some(state) = &mut self.state {
+                    state.impersonating.retain(|c| !is_only_mark(&v, Mark { call: *c, slot: Slot::Return }));
+                }
             }
             Terminator::Return(value) => {
+                let mut returned = Value::unknown();
                 if let Some(e) = value {
-                    let v = self.eval(*e);
-                    self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+                    returned = self.eval(*e);
+                    self.test(&returned, TestInfo { passed: true, ..TestInfo::default() });
                 }
                 let at = value.and_then(|e| func.exprs.get(e.index())).map(|e| e.span);
                 if let Some(state) = &self.state {
                     for c in &state.impersonating {
+                        // A wrapper that returns the impersonation's own status
+                        // hands the impersonation to its caller.
+                        let own = Mark { call: *c, slot: Slot::Return };
+                        if returned.marks().any(|(m, _)| m == own) {
+                            continue;
+                        }
                         self.facts.unreverted.entry(*c).or_insert(at);
                     }
                 }
@@ -256,7 +277,9 @@ impl<'a, 'c> Interp<'a, 'c> {
                 };
                 Some(compare(*op, x, y))
             }
-            ExprKind::Call(c) if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) => {
+            ExprKind::Call(c)
+                if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) =>
+            {
                 let call = func.calls.get(c.index())?;
                 let h = self.cx.kb.helper(&call.callee)?;
                 let from = match h.from.unwrap_or(0) {
@@ -271,7 +294,9 @@ impl<'a, 'c> Interp<'a, 'c> {
                         }
                         Some((means == crate::kb::Outcome::Success) == success)
                     }
-                    (HelperKind::PassStatus | HelperKind::Transparent, _) => self.cond_outcome(from, mark, success, depth + 1),
+                    (HelperKind::PassStatus | HelperKind::Transparent, _) => {
+                        self.cond_outcome(from, mark, success, depth + 1)
+                    }
                     _ => None,
                 }
             }
@@ -340,6 +365,23 @@ impl<'a, 'c> Interp<'a, 'c> {
                     .collect()
             }
             PlaceRoot::Unknown => Vec::new(),
+        }
+    }
+
+    /// Whether a write to `place` is seen outside this function: a global,
+    /// what an unknown pointer points to (`p->status`, `*out`), a field of a
+    /// parameter (Rust `self.status`, a C++ member through `this`).
+    fn escapes(&mut self, place: &Place) -> bool {
+        match &place.root {
+            PlaceRoot::Global(_) | PlaceRoot::Unknown => true,
+            PlaceRoot::Local(l) => {
+                !place.path.is_empty() && self.func.locals.get(l.index()).is_some_and(|l| l.is_param)
+            }
+            PlaceRoot::Deref(e) => {
+                let v = self.pure_eval(*e);
+                v.unknown
+                    || v.atoms.iter().any(|(a, _)| !matches!(a, Atom::Ref(r) if matches!(r.root, RefRoot::Local(_))))
+            }
         }
     }
 

@@ -5,16 +5,21 @@
 //! never see syntax, never name an API or a constant value (they ask the
 //! knowledge base by role and by constant name), and stay silent on unknown values.
 
+mod com_no_access_check;
 mod excessive_impersonation;
+mod impersonation_not_reverted;
 mod missing_integrity;
 mod missing_privacy;
 pub(crate) mod query;
+mod transport_impersonation_option;
+mod unauthenticated_interface;
+mod unchecked_impersonation;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use std::collections::BTreeSet;
 
-use crate::ir::{Call, FileIr, Function, FunctionKind};
+use crate::ir::{Call, CallId, FileIr, Function, FunctionKind};
 use crate::kb::{Api, Dir, Effect, Kb, Role};
 use crate::resolve::{CallFacts, FunctionFacts, Value};
 use crate::source::FileId;
@@ -42,9 +47,14 @@ impl Rule {
 
 /// Sorted by name; `tests/meta.rs` checks order, uniqueness, docs and fixtures.
 pub static ALL: &[&Rule] = &[
+    &com_no_access_check::RULE,
     &excessive_impersonation::RULE,
+    &impersonation_not_reverted::RULE,
     &missing_integrity::RULE,
     &missing_privacy::RULE,
+    &transport_impersonation_option::RULE,
+    &unauthenticated_interface::RULE,
+    &unchecked_impersonation::RULE,
     &unverified_server_principal::RULE,
 ];
 
@@ -160,6 +170,8 @@ pub struct RuleCx<'a> {
 #[derive(Clone, Copy)]
 pub struct ApiCall<'a> {
     pub func: &'a Function,
+    /// The call's id in `func` (what its [`crate::resolve::Mark`]s name).
+    pub id: CallId,
     pub fn_facts: &'a FunctionFacts,
     pub call: &'a Call,
     pub api: &'a Api,
@@ -193,7 +205,7 @@ impl<'a> RuleCx<'a> {
             for (id, call) in func.call_ids().zip(&func.calls) {
                 let Some(facts) = fn_facts.call(id) else { continue };
                 let Some(api) = facts.api(self.kb) else { continue };
-                calls.push(ApiCall { func, fn_facts, call, api, facts });
+                calls.push(ApiCall { func, fn_facts, id, call, api, facts });
             }
         }
         calls.sort_by_key(|c| (c.call.span.start, c.call.span.end));
