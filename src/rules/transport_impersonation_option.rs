@@ -97,21 +97,21 @@ fn honours(protseq: &str) -> bool {
 }
 
 fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, f: &Finding) {
+    let protseq = f.protseq.trim().to_ascii_lowercase();
+    let grants = format!(
+        "lets the `{protseq}` server impersonate this client at transport level, whatever the binding's QOS asks"
+    );
     let (severity, what) = match f.security.level {
         TransportLevel::Delegation => (
             Severity::Error,
             format!(
-                "which is not a valid transport security level (transport security cannot delegate): at best the `{}` server can impersonate this client at transport level",
-                f.protseq
+                "is not a valid transport security level (transport security cannot delegate); at best it {grants}"
             ),
         ),
-        _ => {
-            (Severity::Warning, format!("so the `{}` server can impersonate this client at transport level", f.protseq))
-        }
+        _ => (Severity::Warning, grants),
     };
     let place = if has_input(call, Role::NetworkOptions) { "network options" } else { "string binding" };
-    let message =
-        format!("`{}` in the {place} passed to `{}` {what}, whatever the binding's QOS asks", f.written, call.name());
+    let message = format!("`{}` in the {place} passed to `{}` {what}", f.written, call.name());
     let help = format!(
         "write `Security=Identification {} {}` (or `Anonymous`) so the server can identify this client but not act as it",
         f.security.tracking, f.security.effective_only

@@ -443,7 +443,6 @@ fn inferred_type(e: &Expr) -> Option<String> {
 /// The last identifier of a type, through references, pointers and
 /// parentheses (`&mut RPC_SECURITY_QOS` is `RPC_SECURITY_QOS`,
 /// `Option<IClientSecurity>` is `Option`).
-
 pub(super) fn type_name(ty: &syn::Type) -> Option<String> {
     let mut ty = ty;
     loop {
