@@ -488,6 +488,13 @@ impl Kb {
         self.helper_by_name.get(name).map(|&i| &self.helpers[i])
     }
 
+    /// The helper a call refers to: one that works on the receiver
+    /// (`from = -1`, `.ok()`) is a method and needs one; Wine's test macro
+    /// `ok(ret, "...")` is not Rust's `.ok()`.
+    pub fn helper_for_call(&self, name: &str, has_receiver: bool) -> Option<&Helper> {
+        self.helper(name).filter(|h| has_receiver || h.from != Some(-1))
+    }
+
     /// The constant names whose value is `value` and start with `prefix`
     /// (to print `RPC_C_AUTHN_LEVEL_CONNECT` for 2).
     pub fn name_of(&self, prefix: &str, value: u64) -> Option<&str> {

@@ -55,6 +55,8 @@ struct State {
     tested: BTreeMap<Mark, TestInfo>,
     /// Impersonation calls that may be in effect (not yet reverted).
     impersonating: BTreeSet<CallId>,
+    /// Impersonations during which some other function was called (on some path).
+    acted: BTreeSet<CallId>,
 }
 
 struct Interp<'a, 'c> {
@@ -100,6 +102,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             globals: BTreeMap::new(),
             tested: BTreeMap::new(),
             impersonating: BTreeSet::new(),
+            acted: BTreeSet::new(),
         };
         let mut entry: Vec<Option<State>> = vec![None; n];
         let mut visits = vec![0u32; n];
@@ -231,6 +234,9 @@ impl<'a, 'c> Interp<'a, 'c> {
                             continue;
                         }
                         self.facts.unreverted.entry(*c).or_insert(at);
+                        if state.acted.contains(c) {
+                            self.facts.unreverted_after_work.insert(*c);
+                        }
                     }
                 }
             }
@@ -278,10 +284,12 @@ impl<'a, 'c> Interp<'a, 'c> {
                 Some(compare(*op, x, y))
             }
             ExprKind::Call(c)
-                if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) =>
+                if func.calls.get(c.index()).is_some_and(|call| {
+                    self.cx.kb.helper_for_call(&call.callee, call.receiver.is_some()).is_some()
+                }) =>
             {
                 let call = func.calls.get(c.index())?;
-                let h = self.cx.kb.helper(&call.callee)?;
+                let h = self.cx.kb.helper_for_call(&call.callee, call.receiver.is_some())?;
                 let from = match h.from.unwrap_or(0) {
                     -1 => call.receiver?,
                     i => *call.args.get(usize::try_from(i).ok()?)?,
@@ -750,6 +758,7 @@ impl<'a, 'c> Interp<'a, 'c> {
                 let out = Value::mark(Mark { call: c, slot }, origin);
                 self.write_through(arg, *expr, out);
             }
+            self.note_work();
             self.track_impersonation(c, m.api, &args);
             return if m.api.returns.is_status() {
                 Value::mark(Mark { call: c, slot: Slot::Return }, origin)
@@ -758,7 +767,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             };
         }
 
-        if let Some(h) = kb.helper(&call.callee) {
+        if let Some(h) = kb.helper_for_call(&call.callee, call.receiver.is_some()) {
             let pick = |i: Option<i32>, args: &[Value], receiver: &Option<Value>| -> Value {
                 match i.unwrap_or(0) {
                     -1 => receiver.clone().unwrap_or_else(Value::unknown),
@@ -813,6 +822,7 @@ impl<'a, 'c> Interp<'a, 'c> {
         // An unknown function: it may write through any pointer or reference
         // it gets, and a status handed to it counts as handled.
         if self.state.is_some() && !self.pure {
+            self.note_work();
             for (v, e) in args.iter().zip(&arg_exprs) {
                 self.test(v, TestInfo { passed: true, ..TestInfo::default() });
                 self.havoc_through(v, *e);
@@ -823,6 +833,15 @@ impl<'a, 'c> Interp<'a, 'c> {
             }
         }
         Value::unknown()
+    }
+
+    /// A function other than a helper is called: whatever impersonation is in
+    /// effect did some work as the client.
+    fn note_work(&mut self) {
+        if let Some(state) = &mut self.state {
+            let current: Vec<CallId> = state.impersonating.iter().copied().collect();
+            state.acted.extend(current);
+        }
     }
 
     /// Keeps the set of impersonations in effect: an impersonating call adds
@@ -837,6 +856,7 @@ impl<'a, 'c> Interp<'a, 'c> {
                     state.impersonating.clear();
                 } else {
                     state.impersonating.insert(c);
+                    state.acted.remove(&c);
                 }
             }
             Effect::Revert => state.impersonating.clear(),
@@ -983,6 +1003,9 @@ fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
     }
     for c in &other.impersonating {
         changed |= into.impersonating.insert(*c);
+    }
+    for c in &other.acted {
+        changed |= into.acted.insert(*c);
     }
     changed
 }

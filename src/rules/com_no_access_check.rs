@@ -4,8 +4,9 @@
 //! Looks at calls that set a process's COM security: an input
 //! `security-descriptor` together with `capabilities` (`CoInitializeSecurity`).
 //! It fires when the security descriptor is known to be `NULL`/`None`/`0`,
-//! some function of the scanned tree calls an API with the
-//! `register-class-object` effect (`CoRegisterClassObject`), and either
+//! the program registers class objects (a file in the same directory or
+//! below calls an API with the `register-class-object` effect,
+//! `CoRegisterClassObject`: a scanned tree may hold several programs), and either
 //! - the capabilities are known and contain neither `EOAC_APPID` nor
 //!   `EOAC_ACCESS_CONTROL` (with those, the access check comes from the
 //!   AppID's registry settings or from an `IAccessControl` object), or
@@ -37,7 +38,7 @@ enum Open {
 }
 
 fn check(cx: &mut RuleCx<'_>) {
-    if !cx.project.calls(Effect::RegisterClassObject) {
+    if !cx.project.calls_near(Effect::RegisterClassObject, cx.file) {
         return;
     }
     let (Some(appid), Some(access_control), Some(level_none)) =
@@ -47,7 +48,10 @@ fn check(cx: &mut RuleCx<'_>) {
     };
     let checked_by = appid | access_control;
     for call in cx.api_calls() {
-        if !takes_input(&call, Role::SecurityDescriptor) || !takes_input(&call, Role::Capabilities) {
+        if !takes_input(&call, Role::SecurityDescriptor)
+            || !takes_input(&call, Role::Capabilities)
+            || query::in_api_definition(cx.kb, &call)
+        {
             continue;
         }
         let Some(sd) = call.arg(Role::SecurityDescriptor) else { continue };

@@ -9,12 +9,16 @@
 //! (RpcImpersonateClient(h) != RPC_S_OK) return;` leaves nothing behind).
 //! This rule reports each impersonation still in effect at a `return` or at
 //! the end of the function ([`crate::resolve::FunctionFacts::unreverted`]).
-//! Silent in a guard type's own constructor (its destructor reverts) and in
-//! a wrapper that returns the impersonation's status to its caller.
+//! Silent in a guard type's own constructor (its destructor reverts), in a
+//! wrapper that returns the impersonation's status to its caller, and in an
+//! impersonation primitive: a function that reverts nowhere and calls no
+//! other function while impersonating before it returns (its caller owns
+//! the impersonation).
 //! Docs: `rules/impersonation-not-reverted.md`.
 
-use super::{Rule, RuleCx};
+use super::{ApiCall, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
+use crate::kb::{Effect, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "impersonation-not-reverted",
@@ -26,8 +30,16 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &mut RuleCx<'_>) {
     for call in cx.api_calls() {
         let Some(exit) = call.fn_facts.unreverted.get(&call.id) else { continue };
+        if query::in_api_definition(cx.kb, &call) {
+            continue;
+        }
         // A guard's constructor impersonates on purpose: its destructor reverts.
         if call.func.owner.as_ref().is_some_and(|o| cx.project.reverting_types.contains(o)) {
+            continue;
+        }
+        // A function that never reverts and calls nothing while impersonating
+        // before it returns is an impersonation primitive: its caller reverts.
+        if !call.fn_facts.unreverted_after_work.contains(&call.id) && !reverts_somewhere(cx, &call) {
             continue;
         }
         let function =
@@ -47,4 +59,18 @@ fn check(cx: &mut RuleCx<'_>) {
         }
         cx.push(d);
     }
+}
+
+/// Whether the function of `call` reverts an impersonation anywhere: a call
+/// with the `revert` effect, `SetThreadToken(NULL, NULL)`, or a local of a
+/// type whose destructor or `Drop` reverts.
+fn reverts_somewhere(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
+    let func = call.func;
+    let by_call = func.call_ids().filter_map(|id| call.fn_facts.call(id)).any(|facts| {
+        let Some(api) = facts.api(cx.kb) else { return false };
+        api.effect == Effect::Revert
+            || (api.effect == Effect::Impersonate
+                && facts.arg(cx.kb, Role::Token).is_some_and(|v| v.is_null_or_empty()))
+    });
+    by_call || func.locals.iter().any(|l| l.ty.as_ref().is_some_and(|t| cx.project.reverting_types.contains(t)))
 }

@@ -17,7 +17,8 @@ mod unchecked_impersonation;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use crate::ir::{Call, CallId, FileIr, Function, FunctionKind};
 use crate::kb::{Api, Dir, Effect, Kb, Role};
@@ -124,6 +125,11 @@ pub struct ProjectFacts {
     /// The APIs effects that some function of the tree calls (e.g. whether
     /// the program registers COM class objects).
     pub effects: BTreeSet<Effect>,
+    /// The directories of the files that call an API with each effect
+    /// (filled by [`ProjectFacts::locate`]).
+    pub effect_dirs: BTreeMap<Effect, BTreeSet<PathBuf>>,
+    /// The directory of each analysed file (filled by [`ProjectFacts::locate`]).
+    pub file_dirs: BTreeMap<FileId, PathBuf>,
 }
 
 impl ProjectFacts {
@@ -150,6 +156,28 @@ impl ProjectFacts {
     /// Whether some function of the tree calls an API with this effect.
     pub fn calls(&self, effect: Effect) -> bool {
         self.effects.contains(&effect)
+    }
+
+    /// Records where each effect is called: the directory of every file.
+    pub fn locate<'a>(&mut self, files: impl Iterator<Item = (FileId, &'a Path, &'a FileIr)>, kb: &Kb) {
+        for (id, path, ir) in files {
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            for call in ir.functions.iter().flat_map(|f| &f.calls) {
+                if let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) {
+                    self.effect_dirs.entry(m.api.effect).or_default().insert(dir.clone());
+                }
+            }
+            self.file_dirs.insert(id, dir);
+        }
+    }
+
+    /// Whether a file in the directory of `file`, or below it, calls an API
+    /// with this effect: the same program, as far as a tree of several
+    /// programs (Wine's `dlls/*`, `programs/*`) tells. Without locations,
+    /// whether any file of the tree does.
+    pub fn calls_near(&self, effect: Effect, file: FileId) -> bool {
+        let Some(dir) = self.file_dirs.get(&file) else { return self.calls(effect) };
+        self.effect_dirs.get(&effect).is_some_and(|dirs| dirs.iter().any(|d| d.starts_with(dir)))
     }
 }
 
@@ -303,4 +331,29 @@ pub fn run(
         all.append(&mut cx.out);
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_registration_counts_in_the_same_directory_or_below() {
+        let mut facts = ProjectFacts::default();
+        facts.effects.insert(Effect::RegisterClassObject);
+        facts.effect_dirs.entry(Effect::RegisterClassObject).or_default().insert(PathBuf::from("dlls/qmgr"));
+        for (id, dir) in [(0, "dlls/qmgr"), (1, "dlls/qmgr/tests"), (2, "programs/wmic"), (3, "dlls")] {
+            facts.file_dirs.insert(FileId(id), PathBuf::from(dir));
+        }
+        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(0)), "same directory");
+        assert!(
+            !facts.calls_near(Effect::RegisterClassObject, FileId(1)),
+            "a test below the server is another program"
+        );
+        assert!(!facts.calls_near(Effect::RegisterClassObject, FileId(2)), "another program");
+        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(3)), "a directory above holds the server");
+        // Without locations: anywhere in the tree.
+        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(9)));
+        assert!(!facts.calls_near(Effect::Impersonate, FileId(0)));
+    }
 }

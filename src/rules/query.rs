@@ -217,6 +217,23 @@ pub fn flag_names(kb: &Kb, prefix: &str, value: u64) -> String {
     if parts.is_empty() { "0".to_string() } else { parts.join(" | ") }
 }
 
+/// Whether `call` sits in the definition of the API itself, or of another
+/// API with the same effect: Wine's `RpcServerRegisterIf` calling
+/// `RpcServerRegisterIf3`, a binding crate's `pub unsafe fn CoImpersonateClient`
+/// calling the import. That is the implementation of the API, not a use of it.
+pub fn in_api_definition(kb: &Kb, call: &ApiCall<'_>) -> bool {
+    let f = call.func.name.as_str();
+    if f.is_empty() {
+        return false;
+    }
+    kb.apis.iter().any(|a| {
+        let same = std::ptr::eq(a, call.api) || (a.effect == call.api.effect && a.effect != Effect::None);
+        let named =
+            f == a.name || (a.aw && f.strip_prefix(a.name.as_str()).is_some_and(|rest| rest == "A" || rest == "W"));
+        same && named
+    })
+}
+
 /// Whether `call` starts an impersonation: an API with the `impersonate`
 /// effect, unless its token is known to be null (`SetThreadToken(NULL, NULL)`
 /// ends the thread's impersonation, as the resolver also treats it).

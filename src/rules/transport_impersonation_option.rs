@@ -40,6 +40,9 @@ struct Finding {
 
 fn check(cx: &mut RuleCx<'_>) {
     for call in cx.api_calls() {
+        if query::in_api_definition(cx.kb, &call) {
+            continue;
+        }
         let found = if has_input(&call, Role::NetworkOptions) && has_input(&call, Role::Protseq) {
             from_compose(&call)
         } else if has_input(&call, Role::StringBinding) && has_output(&call, Role::Binding) {

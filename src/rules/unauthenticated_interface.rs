@@ -7,7 +7,10 @@
 //! known to be absent (`NULL`, `None`, `0`) and the flags are known and lack
 //! `RPC_IF_ALLOW_SECURE_ONLY` (numbers included: 9 has it, 33 does not).
 //! A registered callback makes the runtime reject unauthenticated calls, so
-//! any callback keeps the rule silent, as do unknown flags or callbacks.
+//! any callback keeps the rule silent, as do unknown flags or callbacks,
+//! `RPC_IF_OLE` (COM's own interfaces, guarded by COM's access checks), and
+//! the registration inside the definition of a registering API (Wine's
+//! `RpcServerRegisterIf` calling `RpcServerRegisterIf3`).
 //! Docs: `rules/unauthenticated-interface.md`.
 
 use super::{ApiCall, Rule, RuleCx, query};
@@ -23,9 +26,11 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &mut RuleCx<'_>) {
-    let Some(secure_only) = cx.kb.int("RPC_IF_ALLOW_SECURE_ONLY") else { return };
+    let (Some(secure_only), Some(ole)) = (cx.kb.int("RPC_IF_ALLOW_SECURE_ONLY"), cx.kb.int("RPC_IF_OLE")) else {
+        return;
+    };
     for call in cx.api_calls() {
-        if call.api.effect != Effect::RegisterInterface {
+        if call.api.effect != Effect::RegisterInterface || query::in_api_definition(cx.kb, &call) {
             continue;
         }
         let takes_flags = call.api.param_with(Role::IfFlags).is_some();
@@ -44,7 +49,8 @@ fn check(cx: &mut RuleCx<'_>) {
             None => Some(vec![(0, None)]),
         };
         let Some(flags) = flags else { continue };
-        let Some(open) = flags.into_iter().find(|(f, _)| f & secure_only == 0) else { continue };
+        // `RPC_IF_OLE`: COM's own interfaces, which COM's access checks guard.
+        let Some(open) = flags.into_iter().find(|(f, _)| f & (secure_only | ole) == 0) else { continue };
         report(cx, &call, Some(open));
     }
 }

@@ -25,7 +25,10 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &mut RuleCx<'_>) {
     for call in cx.api_calls() {
-        if !call.api.returns.is_status() || !query::starts_impersonation(&call) {
+        if !call.api.returns.is_status()
+            || !query::starts_impersonation(&call)
+            || query::in_api_definition(cx.kb, &call)
+        {
             continue;
         }
         let status = Mark { call: call.id, slot: Slot::Return };
@@ -72,7 +75,7 @@ fn reaches_unchanged(kb: &Kb, call: &ApiCall<'_>, mut e: ExprId) -> bool {
         }
         let Some(ExprKind::Call(c)) = func.exprs.get(e.index()).map(|x| &x.kind) else { return false };
         let Some(inner) = func.calls.get(c.index()) else { return false };
-        let Some(h) = kb.helper(&inner.callee) else { return false };
+        let Some(h) = kb.helper_for_call(&inner.callee, inner.receiver.is_some()) else { return false };
         if !matches!(h.kind, HelperKind::PassStatus | HelperKind::Transparent) {
             return false;
         }
