@@ -18,8 +18,8 @@ use super::consts::ConstTable;
 use super::facts::{CallFacts, FunctionFacts, TestInfo};
 use super::value::{Atom, Mark, Origin, PlaceRef, RefRoot, RestVal, Slot, StructVal, Value};
 use crate::ir::{
-    Aggregate, BinOp, BlockId, CallId, ExprId, ExprKind, Field, FieldKey, FileIr, Function, Place, PlaceRoot, Rest,
-    Stmt, Terminator, UnOp,
+    Aggregate, BinOp, BlockId, CallId, ExprId, ExprKind, Field, FieldKey, FileIr, Function, LocalId, Place, PlaceRoot,
+    Rest, Stmt, Terminator, UnOp,
 };
 use crate::kb::{Dir, Effect, HelperKind, Kb, Role};
 use crate::source::FileId;
@@ -71,6 +71,10 @@ struct Interp<'a, 'c> {
     /// Evaluating only to learn a value (which way a branch goes): calls
     /// have no effects and nothing counts as tested.
     pure: bool,
+    /// Locals that hold a scope guard built around a closure that reverts
+    /// (`wil::scope_exit([&] { CoRevertToSelf(); })`, `scopeguard::guard(..)`):
+    /// they revert when their scope ends.
+    deferred_reverters: BTreeSet<LocalId>,
 }
 
 impl<'a, 'c> Interp<'a, 'c> {
@@ -83,6 +87,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             const_stack: Vec::new(),
             state: None,
             pure: false,
+            deferred_reverters: deferred_reverters(cx.kb, func),
         }
     }
 
@@ -178,7 +183,8 @@ impl<'a, 'c> Interp<'a, 'c> {
                         .locals
                         .get(l.index())
                         .and_then(|l| l.ty.as_deref())
-                        .is_some_and(|t| self.cx.reverting_types.contains(t));
+                        .is_some_and(|t| self.cx.reverting_types.contains(t))
+                        || self.deferred_reverters.contains(l);
                     if reverts {
                         if let Some(state) = &mut self.state {
                             state.impersonating.clear();
@@ -712,6 +718,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             const_stack: std::mem::take(&mut self.const_stack),
             state: None,
             pure: true,
+            deferred_reverters: BTreeSet::new(),
         };
         let v = sub.eval(e);
         self.const_memo = std::mem::take(&mut sub.const_memo);
@@ -1008,6 +1015,44 @@ fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
         changed |= into.acted.insert(*c);
     }
     changed
+}
+
+/// The locals assigned a call one of whose arguments holds a call of a
+/// reverting API (a closure handed to a scope guard): see
+/// `Interp::deferred_reverters`. The revert is found by its span, inside the
+/// argument's.
+fn deferred_reverters(kb: &Kb, func: &Function) -> BTreeSet<LocalId> {
+    let reverts: Vec<crate::ir::Span> = func
+        .calls
+        .iter()
+        .filter(|c| {
+            kb.api_for_call(&c.callee, c.receiver.is_some(), c.args.len())
+                .is_some_and(|m| m.api.effect == Effect::Revert)
+        })
+        .map(|c| c.span)
+        .collect();
+    let mut out = BTreeSet::new();
+    if reverts.is_empty() {
+        return out;
+    }
+    for stmt in func.blocks.iter().flat_map(|b| &b.stmts) {
+        let Stmt::Assign { place, value, .. } = stmt else { continue };
+        let (PlaceRoot::Local(l), true) = (&place.root, place.path.is_empty()) else { continue };
+        let mut e = *value;
+        while let Some(ExprKind::Propagate(inner)) = func.exprs.get(e.index()).map(|x| &x.kind) {
+            e = *inner;
+        }
+        let Some(ExprKind::Call(c)) = func.exprs.get(e.index()).map(|x| &x.kind) else { continue };
+        let Some(call) = func.calls.get(c.index()) else { continue };
+        let holds_revert = call.args.iter().chain(call.receiver.iter()).any(|a| {
+            let span = func.expr(*a).span;
+            reverts.iter().any(|r| span.start <= r.start && r.end <= span.end && span != *r)
+        });
+        if holds_revert {
+            out.insert(*l);
+        }
+    }
+    out
 }
 
 fn is_only_mark(v: &Value, mark: Mark) -> bool {

@@ -1,6 +1,7 @@
 //! Control flow: `if` / `if let` chains, `match`, loops, labelled blocks,
 //! `break` / `continue`, `?`, closures and async blocks.
 
+use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 use super::expr::is_screaming;
@@ -287,7 +288,8 @@ impl Lower<'_> {
     /// A closure, lowered where it is written as code that may or may not
     /// run; `return` and `?` inside leave only the closure.
     pub(super) fn lower_closure(&mut self, c: &syn::ExprClosure) -> ExprId {
-        let span = self.sp2(c.inputs_begin.spans[0], c.inputs_end.spans[0]);
+        // The whole closure, body included: a revert inside it is inside its span.
+        let span = self.sp2(c.inputs_begin.spans[0], c.body.span());
         let after = self.b.closure_begin();
         self.enter_closure();
         for p in &c.inputs {
