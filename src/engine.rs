@@ -206,7 +206,8 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
     for ((_, ir), id) in const_files.iter().zip(&const_ids) {
         table.add_file(*id, ir);
     }
-    let project = ProjectFacts::collect(candidates.iter().map(|c| &c.ir), kb);
+    let mut project = ProjectFacts::collect(candidates.iter().map(|c| &c.ir), kb);
+    project.locate(candidates.iter().zip(&ids).map(|(c, id)| (*id, c.source.path.as_path(), &c.ir)), kb);
     let results: Vec<Result<Vec<Diagnostic>, FileError>> = candidates
         .par_iter()
         .zip(ids.par_iter())

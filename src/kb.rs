@@ -154,6 +154,8 @@ pub enum Effect {
     InquirePrincipal,
     /// Registers a COM class object (`CoRegisterClassObject`).
     RegisterClassObject,
+    /// Registers an RPC server interface (`RpcServerRegisterIf*`).
+    RegisterInterface,
     /// Signs a message (`MakeSignature`).
     Sign,
     /// Encrypts a message (`EncryptMessage`).
@@ -236,6 +238,9 @@ pub struct Api {
     /// `ISC` or `ASC`: which family of `*_REQ_*` / `*_RET_*` flags its context roles use.
     #[serde(default)]
     pub flag_prefix: Option<String>,
+    /// For an `impersonate` API: the call that ends its impersonation (for help texts).
+    #[serde(default)]
+    pub reverted_by: Option<String>,
     #[serde(default)]
     pub params: Vec<Param>,
 }
@@ -527,6 +532,13 @@ impl Kb {
 
     pub fn helper(&self, name: &str) -> Option<&Helper> {
         self.helper_by_name.get(name).map(|&i| &self.helpers[i])
+    }
+
+    /// The helper a call refers to: one that works on the receiver
+    /// (`from = -1`, `.ok()`) is a method and needs one; Wine's test macro
+    /// `ok(ret, "...")` is not Rust's `.ok()`.
+    pub fn helper_for_call(&self, name: &str, has_receiver: bool) -> Option<&Helper> {
+        self.helper(name).filter(|h| has_receiver || h.from != Some(-1))
     }
 
     /// The constant names whose value is `value` and start with `prefix`

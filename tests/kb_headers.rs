@@ -709,6 +709,10 @@ const RULE_APIS: &[Need] = &[
     need("unauthenticated-interface", "RpcServerRegisterIfEx", &["if-flags", "if-callback"]),
     need("unauthenticated-interface", "RpcServerRegisterIf2", &["if-flags", "if-callback"]),
     need("unauthenticated-interface", "RpcServerRegisterIf3", &["if-flags", "if-callback"]),
+    need_effect("unauthenticated-interface", "RpcServerRegisterIf", Effect::RegisterInterface, true),
+    need_effect("unauthenticated-interface", "RpcServerRegisterIfEx", Effect::RegisterInterface, true),
+    need_effect("unauthenticated-interface", "RpcServerRegisterIf2", Effect::RegisterInterface, true),
+    need_effect("unauthenticated-interface", "RpcServerRegisterIf3", Effect::RegisterInterface, true),
     need("com-no-access-check", "CoInitializeSecurity", &["security-descriptor", "authn-level", "capabilities"]),
     need_effect("com-no-access-check", "CoRegisterClassObject", Effect::RegisterClassObject, true),
     // Next rules.
@@ -935,6 +939,11 @@ fn kb_is_well_formed() {
         if let Some(e) = n.effect {
             if a.effect != e {
                 problems.push(format!("{}: {} should have effect {e:?}, has {:?}", n.rule, n.api, a.effect));
+            }
+        }
+        if let Some(r) = &a.reverted_by {
+            if find(r).is_none_or(|rev| rev.effect != Effect::Revert) {
+                problems.push(format!("{}: {} is reverted by {r}, which is not a revert API", n.rule, n.api));
             }
         }
         if n.status && !a.returns.is_status() {

@@ -277,6 +277,21 @@ impl FnBuilder {
         }
     }
 
+    /// Returns from here on go to `bb` (a `__finally` block) instead of
+    /// leaving the function; [`FnBuilder::pop_return_target`] ends that.
+    pub(crate) fn push_return_target(&mut self, bb: BlockId) {
+        self.return_targets.push(Some(bb));
+    }
+
+    pub(crate) fn pop_return_target(&mut self) {
+        self.return_targets.pop();
+    }
+
+    /// Whether some finished block jumps to `bb`.
+    pub(crate) fn is_target(&self, bb: BlockId) -> bool {
+        self.blocks.iter().any(|(_, term)| term.as_ref().is_some_and(|t| t.successors().contains(&bb)))
+    }
+
     // loops
 
     pub(crate) fn push_loop(&mut self, label: Option<String>, break_to: BlockId, continue_to: Option<BlockId>) {

@@ -88,6 +88,9 @@ pub struct FunctionFacts {
     /// Impersonations still in effect when the function returns, with the
     /// `return` value's span where there is one.
     pub unreverted: BTreeMap<crate::ir::CallId, Option<crate::ir::Span>>,
+    /// Of `unreverted`, those still in effect at a return on a path where
+    /// another function was called after them (work done as the client).
+    pub unreverted_after_work: std::collections::BTreeSet<crate::ir::CallId>,
 }
 
 impl FunctionFacts {

@@ -18,8 +18,8 @@ use super::consts::ConstTable;
 use super::facts::{CallFacts, FunctionFacts, TestInfo};
 use super::value::{Atom, Mark, Origin, PlaceRef, RefRoot, RestVal, Slot, StructVal, Value};
 use crate::ir::{
-    Aggregate, BinOp, BlockId, CallId, ExprId, ExprKind, Field, FieldKey, FileIr, Function, Place, PlaceRoot, Rest,
-    Stmt, Terminator, UnOp,
+    Aggregate, BinOp, BlockId, CallId, ExprId, ExprKind, Field, FieldKey, FileIr, Function, LocalId, Place, PlaceRoot,
+    Rest, Stmt, Terminator, UnOp,
 };
 use crate::kb::{Dir, Effect, HelperKind, Kb, Role};
 use crate::source::FileId;
@@ -55,6 +55,8 @@ struct State {
     tested: BTreeMap<Mark, TestInfo>,
     /// Impersonation calls that may be in effect (not yet reverted).
     impersonating: BTreeSet<CallId>,
+    /// Impersonations during which some other function was called (on some path).
+    acted: BTreeSet<CallId>,
 }
 
 struct Interp<'a, 'c> {
@@ -69,6 +71,10 @@ struct Interp<'a, 'c> {
     /// Evaluating only to learn a value (which way a branch goes): calls
     /// have no effects and nothing counts as tested.
     pure: bool,
+    /// Locals that hold a scope guard built around a closure that reverts
+    /// (`wil::scope_exit([&] { CoRevertToSelf(); })`, `scopeguard::guard(..)`):
+    /// they revert when their scope ends.
+    deferred_reverters: BTreeSet<LocalId>,
 }
 
 impl<'a, 'c> Interp<'a, 'c> {
@@ -81,6 +87,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             const_stack: Vec::new(),
             state: None,
             pure: false,
+            deferred_reverters: deferred_reverters(cx.kb, func),
         }
     }
 
@@ -100,6 +107,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             globals: BTreeMap::new(),
             tested: BTreeMap::new(),
             impersonating: BTreeSet::new(),
+            acted: BTreeSet::new(),
         };
         let mut entry: Vec<Option<State>> = vec![None; n];
         let mut visits = vec![0u32; n];
@@ -160,6 +168,10 @@ impl<'a, 'c> Interp<'a, 'c> {
             match stmt {
                 Stmt::Assign { place, value, span } => {
                     let v = self.eval(*value).with_default_origin(self.origin(*span));
+                    // Stored where someone else can read it: handed on.
+                    if self.escapes(place) {
+                        self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+                    }
                     self.write_place(place, v);
                 }
                 Stmt::Eval(e) => {
@@ -171,7 +183,8 @@ impl<'a, 'c> Interp<'a, 'c> {
                         .locals
                         .get(l.index())
                         .and_then(|l| l.ty.as_deref())
-                        .is_some_and(|t| self.cx.reverting_types.contains(t));
+                        .is_some_and(|t| self.cx.reverting_types.contains(t))
+                        || self.deferred_reverters.contains(l);
                     if reverts {
                         if let Some(state) = &mut self.state {
                             state.impersonating.clear();
@@ -204,16 +217,32 @@ impl<'a, 'c> Interp<'a, 'c> {
             Terminator::Switch { scrutinee, .. } => {
                 let v = self.eval(*scrutinee);
                 self.test(&v, checked);
+                // The IR does not say which arm is the failure: an impersonation
+                // switched on its own status is no longer tracked, rather than
+                // reported on an arm where it failed.
+                if let Some(state) = &mut self.state {
+                    state.impersonating.retain(|c| !is_only_mark(&v, Mark { call: *c, slot: Slot::Return }));
+                }
             }
             Terminator::Return(value) => {
+                let mut returned = Value::unknown();
                 if let Some(e) = value {
-                    let v = self.eval(*e);
-                    self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+                    returned = self.eval(*e);
+                    self.test(&returned, TestInfo { passed: true, ..TestInfo::default() });
                 }
                 let at = value.and_then(|e| func.exprs.get(e.index())).map(|e| e.span);
                 if let Some(state) = &self.state {
                     for c in &state.impersonating {
+                        // A wrapper that returns the impersonation's own status
+                        // hands the impersonation to its caller.
+                        let own = Mark { call: *c, slot: Slot::Return };
+                        if returned.marks().any(|(m, _)| m == own) {
+                            continue;
+                        }
                         self.facts.unreverted.entry(*c).or_insert(at);
+                        if state.acted.contains(c) {
+                            self.facts.unreverted_after_work.insert(*c);
+                        }
                     }
                 }
             }
@@ -261,10 +290,12 @@ impl<'a, 'c> Interp<'a, 'c> {
                 Some(compare(*op, x, y))
             }
             ExprKind::Call(c)
-                if func.calls.get(c.index()).is_some_and(|call| self.cx.kb.helper(&call.callee).is_some()) =>
+                if func.calls.get(c.index()).is_some_and(|call| {
+                    self.cx.kb.helper_for_call(&call.callee, call.receiver.is_some()).is_some()
+                }) =>
             {
                 let call = func.calls.get(c.index())?;
-                let h = self.cx.kb.helper(&call.callee)?;
+                let h = self.cx.kb.helper_for_call(&call.callee, call.receiver.is_some())?;
                 let from = match h.from.unwrap_or(0) {
                     -1 => call.receiver?,
                     i => *call.args.get(usize::try_from(i).ok()?)?,
@@ -348,6 +379,23 @@ impl<'a, 'c> Interp<'a, 'c> {
                     .collect()
             }
             PlaceRoot::Unknown => Vec::new(),
+        }
+    }
+
+    /// Whether a write to `place` is seen outside this function: a global,
+    /// what an unknown pointer points to (`p->status`, `*out`), a field of a
+    /// parameter (Rust `self.status`, a C++ member through `this`).
+    fn escapes(&mut self, place: &Place) -> bool {
+        match &place.root {
+            PlaceRoot::Global(_) | PlaceRoot::Unknown => true,
+            PlaceRoot::Local(l) => {
+                !place.path.is_empty() && self.func.locals.get(l.index()).is_some_and(|l| l.is_param)
+            }
+            PlaceRoot::Deref(e) => {
+                let v = self.pure_eval(*e);
+                v.unknown
+                    || v.atoms.iter().any(|(a, _)| !matches!(a, Atom::Ref(r) if matches!(r.root, RefRoot::Local(_))))
+            }
         }
     }
 
@@ -676,6 +724,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             const_stack: std::mem::take(&mut self.const_stack),
             state: None,
             pure: true,
+            deferred_reverters: BTreeSet::new(),
         };
         let v = sub.eval(e);
         self.const_memo = std::mem::take(&mut sub.const_memo);
@@ -740,6 +789,7 @@ impl<'a, 'c> Interp<'a, 'c> {
                 }
                 self.write_through(arg, *expr, out);
             }
+            self.note_work();
             self.track_impersonation(c, m.api, &args);
             return if m.api.returns.is_status() {
                 Value::mark(Mark { call: c, slot: Slot::Return }, origin)
@@ -748,7 +798,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             };
         }
 
-        if let Some(h) = kb.helper(&call.callee) {
+        if let Some(h) = kb.helper_for_call(&call.callee, call.receiver.is_some()) {
             let pick = |i: Option<i32>, args: &[Value], receiver: &Option<Value>| -> Value {
                 match i.unwrap_or(0) {
                     -1 => receiver.clone().unwrap_or_else(Value::unknown),
@@ -803,6 +853,7 @@ impl<'a, 'c> Interp<'a, 'c> {
         // An unknown function: it may write through any pointer or reference
         // it gets, and a status handed to it counts as handled.
         if self.state.is_some() && !self.pure {
+            self.note_work();
             for (v, e) in args.iter().zip(&arg_exprs) {
                 self.test(v, TestInfo { passed: true, ..TestInfo::default() });
                 self.havoc_through(v, *e);
@@ -813,6 +864,15 @@ impl<'a, 'c> Interp<'a, 'c> {
             }
         }
         Value::unknown()
+    }
+
+    /// A function other than a helper is called: whatever impersonation is in
+    /// effect did some work as the client.
+    fn note_work(&mut self) {
+        if let Some(state) = &mut self.state {
+            let current: Vec<CallId> = state.impersonating.iter().copied().collect();
+            state.acted.extend(current);
+        }
     }
 
     /// Keeps the set of impersonations in effect: an impersonating call adds
@@ -827,6 +887,7 @@ impl<'a, 'c> Interp<'a, 'c> {
                     state.impersonating.clear();
                 } else {
                     state.impersonating.insert(c);
+                    state.acted.remove(&c);
                 }
             }
             Effect::Revert => state.impersonating.clear(),
@@ -974,7 +1035,48 @@ fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
     for c in &other.impersonating {
         changed |= into.impersonating.insert(*c);
     }
+    for c in &other.acted {
+        changed |= into.acted.insert(*c);
+    }
     changed
+}
+
+/// The locals assigned a call one of whose arguments holds a call of a
+/// reverting API (a closure handed to a scope guard): see
+/// `Interp::deferred_reverters`. The revert is found by its span, inside the
+/// argument's.
+fn deferred_reverters(kb: &Kb, func: &Function) -> BTreeSet<LocalId> {
+    let reverts: Vec<crate::ir::Span> = func
+        .calls
+        .iter()
+        .filter(|c| {
+            kb.api_for_call(&c.callee, c.receiver.is_some(), c.args.len())
+                .is_some_and(|m| m.api.effect == Effect::Revert)
+        })
+        .map(|c| c.span)
+        .collect();
+    let mut out = BTreeSet::new();
+    if reverts.is_empty() {
+        return out;
+    }
+    for stmt in func.blocks.iter().flat_map(|b| &b.stmts) {
+        let Stmt::Assign { place, value, .. } = stmt else { continue };
+        let (PlaceRoot::Local(l), true) = (&place.root, place.path.is_empty()) else { continue };
+        let mut e = *value;
+        while let Some(ExprKind::Propagate(inner)) = func.exprs.get(e.index()).map(|x| &x.kind) {
+            e = *inner;
+        }
+        let Some(ExprKind::Call(c)) = func.exprs.get(e.index()).map(|x| &x.kind) else { continue };
+        let Some(call) = func.calls.get(c.index()) else { continue };
+        let holds_revert = call.args.iter().chain(call.receiver.iter()).any(|a| {
+            let span = func.expr(*a).span;
+            reverts.iter().any(|r| span.start <= r.start && r.end <= span.end && span != *r)
+        });
+        if holds_revert {
+            out.insert(*l);
+        }
+    }
+    out
 }
 
 fn is_only_mark(v: &Value, mark: Mark) -> bool {

@@ -5,7 +5,9 @@
 //! never see syntax, never name an API or a constant value (they ask the
 //! knowledge base by role and by constant name), and stay silent on unknown values.
 
+mod com_no_access_check;
 mod excessive_impersonation;
+mod impersonation_not_reverted;
 mod missing_integrity;
 mod missing_privacy;
 mod mutual;
@@ -15,15 +17,19 @@ mod ntlm_authentication;
 mod ntlm_mutual_auth;
 pub(crate) mod query;
 mod sign_only_wrap;
+mod transport_impersonation_option;
+mod unauthenticated_interface;
 mod unchecked_context_attributes;
 mod unchecked_decrypt_qop;
+mod unchecked_impersonation;
 mod unchecked_message_verification;
 mod unprotected_sspi_context;
 mod unused_suppression;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use crate::ir::{Call, CallId, FileIr, Function, FunctionKind};
 use crate::kb::{Api, Dir, Effect, Kb, Role};
@@ -53,7 +59,9 @@ impl Rule {
 
 /// Sorted by name; `tests/meta.rs` checks order, uniqueness, docs and fixtures.
 pub static ALL: &[&Rule] = &[
+    &com_no_access_check::RULE,
     &excessive_impersonation::RULE,
+    &impersonation_not_reverted::RULE,
     &missing_integrity::RULE,
     &missing_privacy::RULE,
     &mutual_auth_not_requested::RULE,
@@ -61,8 +69,11 @@ pub static ALL: &[&Rule] = &[
     &ntlm_authentication::RULE,
     &ntlm_mutual_auth::RULE,
     &sign_only_wrap::RULE,
+    &transport_impersonation_option::RULE,
+    &unauthenticated_interface::RULE,
     &unchecked_context_attributes::RULE,
     &unchecked_decrypt_qop::RULE,
+    &unchecked_impersonation::RULE,
     &unchecked_message_verification::RULE,
     &unprotected_sspi_context::RULE,
     &unused_suppression::RULE,
@@ -144,6 +155,11 @@ pub struct ProjectFacts {
     /// The APIs effects that some function of the tree calls (e.g. whether
     /// the program registers COM class objects).
     pub effects: BTreeSet<Effect>,
+    /// The directories of the files that call an API with each effect
+    /// (filled by [`ProjectFacts::locate`]).
+    pub effect_dirs: BTreeMap<Effect, BTreeSet<PathBuf>>,
+    /// The directory of each analysed file (filled by [`ProjectFacts::locate`]).
+    pub file_dirs: BTreeMap<FileId, PathBuf>,
 }
 
 impl ProjectFacts {
@@ -171,6 +187,28 @@ impl ProjectFacts {
     pub fn calls(&self, effect: Effect) -> bool {
         self.effects.contains(&effect)
     }
+
+    /// Records where each effect is called: the directory of every file.
+    pub fn locate<'a>(&mut self, files: impl Iterator<Item = (FileId, &'a Path, &'a FileIr)>, kb: &Kb) {
+        for (id, path, ir) in files {
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            for call in ir.functions.iter().flat_map(|f| &f.calls) {
+                if let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) {
+                    self.effect_dirs.entry(m.api.effect).or_default().insert(dir.clone());
+                }
+            }
+            self.file_dirs.insert(id, dir);
+        }
+    }
+
+    /// Whether a file in the directory of `file`, or below it, calls an API
+    /// with this effect: the same program, as far as a tree of several
+    /// programs (Wine's `dlls/*`, `programs/*`) tells. Without locations,
+    /// whether any file of the tree does.
+    pub fn calls_near(&self, effect: Effect, file: FileId) -> bool {
+        let Some(dir) = self.file_dirs.get(&file) else { return self.calls(effect) };
+        self.effect_dirs.get(&effect).is_some_and(|dirs| dirs.iter().any(|d| d.starts_with(dir)))
+    }
 }
 
 /// What a rule sees of one file.
@@ -190,6 +228,8 @@ pub struct RuleCx<'a> {
 #[derive(Clone, Copy)]
 pub struct ApiCall<'a> {
     pub func: &'a Function,
+    /// The call's id in `func` (what its [`crate::resolve::Mark`]s name).
+    pub id: CallId,
     pub fn_facts: &'a FunctionFacts,
     pub call: &'a Call,
     pub api: &'a Api,
@@ -223,7 +263,7 @@ impl<'a> RuleCx<'a> {
             for (id, call) in func.call_ids().zip(&func.calls) {
                 let Some(facts) = fn_facts.call(id) else { continue };
                 let Some(api) = facts.api(self.kb) else { continue };
-                calls.push(ApiCall { func, fn_facts, call, api, facts });
+                calls.push(ApiCall { func, fn_facts, id, call, api, facts });
             }
         }
         calls.sort_by_key(|c| (c.call.span.start, c.call.span.end));
@@ -327,4 +367,29 @@ pub fn run(
         all.append(&mut cx.out);
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_registration_counts_in_the_same_directory_or_below() {
+        let mut facts = ProjectFacts::default();
+        facts.effects.insert(Effect::RegisterClassObject);
+        facts.effect_dirs.entry(Effect::RegisterClassObject).or_default().insert(PathBuf::from("dlls/qmgr"));
+        for (id, dir) in [(0, "dlls/qmgr"), (1, "dlls/qmgr/tests"), (2, "programs/wmic"), (3, "dlls")] {
+            facts.file_dirs.insert(FileId(id), PathBuf::from(dir));
+        }
+        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(0)), "same directory");
+        assert!(
+            !facts.calls_near(Effect::RegisterClassObject, FileId(1)),
+            "a test below the server is another program"
+        );
+        assert!(!facts.calls_near(Effect::RegisterClassObject, FileId(2)), "another program");
+        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(3)), "a directory above holds the server");
+        // Without locations: anywhere in the tree.
+        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(9)));
+        assert!(!facts.calls_near(Effect::Impersonate, FileId(0)));
+    }
 }

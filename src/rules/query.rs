@@ -35,10 +35,15 @@ pub fn parse_string_binding(s: &str) -> Option<StringBinding> {
     let mut out =
         StringBinding { protseq: protseq.to_string(), network_address: address.to_string(), ..Default::default() };
     if let Some(inner) = bracket {
-        let inner = inner.strip_suffix(']').unwrap_or(inner);
+        let inner = inner.trim_end().strip_suffix(']').unwrap_or(inner);
         let mut parts = inner.split(',');
-        let endpoint = parts.next().unwrap_or("");
-        out.endpoint = endpoint.strip_prefix("endpoint=").unwrap_or(endpoint).to_string();
+        let endpoint = parts.next().unwrap_or("").trim();
+        // The endpoint may be spelled `endpoint=\\pipe\\x` (any case).
+        let endpoint = match endpoint.split_once('=') {
+            Some((k, v)) if k.trim().eq_ignore_ascii_case("endpoint") => v.trim(),
+            _ => endpoint,
+        };
+        out.endpoint = endpoint.to_string();
         out.options = parse_options(&parts.collect::<Vec<_>>().join(","));
     }
     Some(out)
@@ -53,6 +58,56 @@ pub fn parse_options(s: &str) -> Vec<(String, String)> {
             None => (p.trim().to_string(), String::new()),
         })
         .collect()
+}
+
+/// The option `name` among parsed options, matched case-insensitively:
+/// its name as written, and its value.
+pub fn find_option<'a>(options: &'a [(String, String)], name: &str) -> Option<(&'a str, &'a str)> {
+    options.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// The level of a `Security=` network option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportLevel {
+    Anonymous,
+    Identification,
+    Impersonation,
+    /// Not a documented value: transport security cannot delegate.
+    Delegation,
+}
+
+/// A `Security=` network option of `ncacn_np` / `ncalrpc`: a level, an
+/// identity tracking mode and the effective-only switch, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportSecurity {
+    pub level: TransportLevel,
+    /// `Dynamic` or `Static`, as written.
+    pub tracking: String,
+    /// `True` or `False`, as written.
+    pub effective_only: String,
+}
+
+/// Parses the value of a `Security=` option: three space-separated tokens,
+/// one from each of {identification, anonymous, impersonation} (delegation is
+/// accepted too, to report it), {dynamic, static}, {true, false}, in any
+/// case. `None` when the value does not follow that grammar.
+pub fn parse_transport_security(value: &str) -> Option<TransportSecurity> {
+    let tokens: Vec<&str> = value.split_whitespace().collect();
+    let [level, tracking, effective_only] = tokens.as_slice() else { return None };
+    let level = match level.to_ascii_lowercase().as_str() {
+        "anonymous" => TransportLevel::Anonymous,
+        "identification" => TransportLevel::Identification,
+        "impersonation" => TransportLevel::Impersonation,
+        "delegation" => TransportLevel::Delegation,
+        _ => return None,
+    };
+    let tracking_ok = ["dynamic", "static"].iter().any(|t| tracking.eq_ignore_ascii_case(t));
+    let effective_ok = ["true", "false"].iter().any(|t| effective_only.eq_ignore_ascii_case(t));
+    (tracking_ok && effective_ok).then(|| TransportSecurity {
+        level,
+        tracking: (*tracking).to_string(),
+        effective_only: (*effective_only).to_string(),
+    })
 }
 
 /// Whether a string names a named pipe: `\\.\pipe\x` or `\\server\pipe\x`.
@@ -155,6 +210,48 @@ pub fn mark_source<'k>(kb: &'k Kb, fn_facts: &FunctionFacts, mark: Mark) -> Opti
     source_of(kb, fn_facts, mark).map(|(role, api, _)| (role, api))
 }
 
+/// A flags value spelled with the knowledge base's constant names for its
+/// bits (`RPC_IF_AUTOLISTEN | RPC_IF_ALLOW_LOCAL_ONLY`); bits without a name
+/// are written in hex, and zero is `0`.
+pub fn flag_names(kb: &Kb, prefix: &str, value: u64) -> String {
+    let mut parts = Vec::new();
+    let mut unnamed = 0u64;
+    for bit in (0..64).map(|i| 1u64 << i).filter(|b| value & b != 0) {
+        match kb.name_of(prefix, bit) {
+            Some(n) => parts.push(n.to_string()),
+            None => unnamed |= bit,
+        }
+    }
+    if unnamed != 0 {
+        parts.push(format!("{unnamed:#x}"));
+    }
+    if parts.is_empty() { "0".to_string() } else { parts.join(" | ") }
+}
+
+/// Whether `call` sits in the definition of the API itself, or of another
+/// API with the same effect: Wine's `RpcServerRegisterIf` calling
+/// `RpcServerRegisterIf3`, a binding crate's `pub unsafe fn CoImpersonateClient`
+/// calling the import. That is the implementation of the API, not a use of it.
+pub fn in_api_definition(kb: &Kb, call: &ApiCall<'_>) -> bool {
+    let f = call.func.name.as_str();
+    if f.is_empty() {
+        return false;
+    }
+    kb.apis.iter().any(|a| {
+        let same = std::ptr::eq(a, call.api) || (a.effect == call.api.effect && a.effect != Effect::None);
+        let named =
+            f == a.name || (a.aw && f.strip_prefix(a.name.as_str()).is_some_and(|rest| rest == "A" || rest == "W"));
+        same && named
+    })
+}
+
+/// Whether `call` starts an impersonation: an API with the `impersonate`
+/// effect, unless its token is known to be null (`SetThreadToken(NULL, NULL)`
+/// ends the thread's impersonation, as the resolver also treats it).
+pub fn starts_impersonation(call: &ApiCall<'_>) -> bool {
+    call.api.effect == Effect::Impersonate && !call.arg(Role::Token).is_some_and(Value::is_null_or_empty)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +268,55 @@ mod tests {
         assert_eq!(b.protseq, "ncalrpc");
         assert_eq!(b.endpoint, "");
         assert!(parse_string_binding("not a binding").is_none());
+    }
+
+    #[test]
+    fn string_binding_options_and_endpoint_spellings() {
+        let b =
+            parse_string_binding(r"ncacn_np:host[endpoint=\\pipe\\x, security=impersonation static true ]").unwrap();
+        assert_eq!(b.endpoint, r"\\pipe\\x");
+        assert_eq!(find_option(&b.options, "Security"), Some(("security", "impersonation static true")));
+        assert_eq!(find_option(&b.options, "SECURITY").map(|o| o.1), Some("impersonation static true"));
+        assert_eq!(find_option(&b.options, "HttpProxy"), None);
+        let b = parse_string_binding("ncacn_http:host[593,RpcProxy=proxy:443,HttpProxy=p:80]").unwrap();
+        assert_eq!(b.endpoint, "593");
+        assert_eq!(find_option(&b.options, "rpcproxy").map(|o| o.1), Some("proxy:443"));
+        assert_eq!(find_option(&b.options, "HttpProxy").map(|o| o.1), Some("p:80"));
+        let b = parse_string_binding("ncalrpc:").unwrap();
+        assert_eq!((b.endpoint.as_str(), b.options.len()), ("", 0));
+    }
+
+    fn transport_security(options: &[(String, String)]) -> Option<TransportSecurity> {
+        find_option(options, "Security").and_then(|(_, v)| parse_transport_security(v))
+    }
+
+    #[test]
+    fn transport_security_follows_the_three_token_grammar() {
+        let s = transport_security(&parse_options("Security=Impersonation Dynamic False")).unwrap();
+        assert_eq!(s.level, TransportLevel::Impersonation);
+        assert_eq!((s.tracking.as_str(), s.effective_only.as_str()), ("Dynamic", "False"));
+        let s = parse_transport_security("IDENTIFICATION   static TRUE").unwrap();
+        assert_eq!(s.level, TransportLevel::Identification);
+        assert_eq!(parse_transport_security("delegation static true").unwrap().level, TransportLevel::Delegation);
+        assert_eq!(parse_transport_security("anonymous dynamic false").unwrap().level, TransportLevel::Anonymous);
+        // Not the grammar: missing tokens, unknown words, extra tokens.
+        assert!(parse_transport_security("impersonation").is_none());
+        assert!(parse_transport_security("impersonation dynamic").is_none());
+        assert!(parse_transport_security("impersonation sometimes false").is_none());
+        assert!(parse_transport_security("impersonation dynamic maybe").is_none());
+        assert!(parse_transport_security("impersonation dynamic false extra").is_none());
+        assert!(parse_transport_security("full dynamic false").is_none());
+        assert!(transport_security(&parse_options("HttpProxy=x")).is_none());
+        let opts = parse_options("HttpProxy=x, security=Impersonation Static True");
+        assert_eq!(transport_security(&opts).map(|s| s.level), Some(TransportLevel::Impersonation));
+    }
+
+    #[test]
+    fn flags_are_spelled_bit_by_bit() {
+        let kb = Kb::builtin();
+        assert_eq!(flag_names(kb, "RPC_IF_", 0), "0");
+        assert_eq!(flag_names(kb, "RPC_IF_", 33), "RPC_IF_AUTOLISTEN | RPC_IF_ALLOW_LOCAL_ONLY");
+        assert_eq!(flag_names(kb, "RPC_IF_", 0x8001_0008), "RPC_IF_ALLOW_SECURE_ONLY | 0x80010000");
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn config_errors_name_file_line_and_what_was_expected() {
     // An unknown rule name lists the known ones.
     let tree = Tree::new(&[("rpclint.toml", "[rules]\nmissing-integrty = \"off\"\n"), ("a.c", CLIENT)]);
     rpclint(tree.root()).assert().code(2).stderr(predicate::str::starts_with(
-        "rpclint: error: rpclint.toml:2:1: unknown rule \"missing-integrty\"; did you mean \"missing-integrity\"? expected one of excessive-impersonation, missing-integrity,",
+        "rpclint: error: rpclint.toml:2:1: unknown rule \"missing-integrty\"; did you mean \"missing-integrity\"? expected one of com-no-access-check, excessive-impersonation,",
     ));
     // Knowledge-base entries are checked as strictly.
     let tree = Tree::new(&[("rpclint.toml", "[[function]]\nname = \"F\"\nparms = []\n"), ("a.c", CLIENT)]);
@@ -304,7 +304,7 @@ fn suppressions_silence_their_line_and_are_kept_in_json_and_sarif() {
         .code(1)
         .stdout("a.c:17:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity\n")
         .stderr(predicate::str::starts_with(
-            "rpclint: warning: a.c:11:101: unknown rule `no-such-rule` in suppression comment; known rules: excessive-impersonation, missing-integrity,",
+            "rpclint: warning: a.c:11:101: unknown rule `no-such-rule` in suppression comment; known rules: com-no-access-check, excessive-impersonation,",
         ));
     let out = rpclint(tree.root()).args(["--format", "sarif"]).output().unwrap();
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

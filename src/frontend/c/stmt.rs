@@ -14,6 +14,18 @@ fn jump(b: &mut FnBuilder, to: BlockId) {
     b.switch_to(to);
 }
 
+/// Whether a `return` statement is somewhere inside `n`.
+fn contains_return(n: Node<'_>) -> bool {
+    let mut stack = vec![n];
+    while let Some(x) = stack.pop() {
+        if x.kind() == "return_statement" {
+            return true;
+        }
+        stack.extend(named(x));
+    }
+    false
+}
+
 /// `n` new blocks and an `Either` to them from the current block.
 fn either(b: &mut FnBuilder, n: usize) -> Vec<BlockId> {
     let targets: Vec<BlockId> = (0..n).map(|_| b.new_block()).collect();
@@ -325,10 +337,20 @@ impl Cx<'_> {
     }
 
     /// `__try { } __except (f) { }` (the handler may run) and
-    /// `__try { } __finally { }` (the finally block always runs).
+    /// `__try { } __finally { }` (the finally block always runs, also after
+    /// a `return` inside the `__try`: such returns go through it, then leave).
     fn seh_try(&mut self, b: &mut FnBuilder, n: Node<'_>) {
+        let has_finally = named(n).any(|k| k.kind() == "seh_finally_clause");
+        let body_returns = n.child_by_field_name("body").is_some_and(|body| contains_return(body));
+        let returns_to = (has_finally && body_returns).then(|| b.new_block());
+        if let Some(t) = returns_to {
+            b.push_return_target(t);
+        }
         if let Some(body) = n.child_by_field_name("body") {
             self.stmt(b, body);
+        }
+        if returns_to.is_some() {
+            b.pop_return_target();
         }
         for k in named(n) {
             match k.kind() {
@@ -352,8 +374,23 @@ impl Cx<'_> {
                     b.switch_to(join);
                 }
                 "seh_finally_clause" => {
+                    let returned = returns_to.filter(|t| b.is_target(*t));
+                    if let Some(t) = returned {
+                        b.end_block(Terminator::Goto(t));
+                        b.switch_to(t);
+                    }
                     if let Some(body) = k.child_by_field_name("body") {
                         self.stmt(b, body);
+                    }
+                    // After the finally block: on with the code after it, or
+                    // on with the return that entered it.
+                    if returned.is_some() {
+                        let arms = either(b, 2);
+                        if let (Some(&on), Some(&leave)) = (arms.first(), arms.get(1)) {
+                            b.switch_to(leave);
+                            b.ret(None);
+                            b.switch_to(on);
+                        }
                     }
                 }
                 _ => {}

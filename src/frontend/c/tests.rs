@@ -314,6 +314,24 @@ void f()
 "#));
 }
 
+#[test]
+fn returns_inside_seh_try_run_the_finally_block() {
+    assert_snapshot!(cpp(r#"
+int f(int x)
+{
+    RpcImpersonateClient(0);
+    __try {
+        if (x)
+            return 1;
+        work();
+    } __finally {
+        RpcRevertToSelf();
+    }
+    return 0;
+}
+"#));
+}
+
 // ----- expressions -------------------------------------------------------------------------
 
 #[test]

@@ -1,10 +1,12 @@
 //! Control flow: `if` / `if let` chains, `match`, loops, labelled blocks,
 //! `break` / `continue`, `?`, closures and async blocks.
 
+use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
-use super::stmt::{Bind, Lower, Out, local_place, peel_expr};
-use crate::ir::{BlockId, ExprId, ExprKind, Terminator};
+use super::expr::is_screaming;
+use super::stmt::{Bind, Lower, Out, ident_name, local_place, peel_expr};
+use crate::ir::{BinOp, BlockId, ExprId, ExprKind, Terminator};
 
 impl Lower<'_> {
     /// `if` / `else if` / `else`; each arm's tail goes to `out`.
@@ -46,7 +48,14 @@ impl Lower<'_> {
             match part {
                 Expr::Let(l) => {
                     let v = self.lower_expr(&l.expr);
-                    self.b.branch_else_to(v, else_bb);
+                    // `if let Err(e) = f()` tests for failure, `if let Ok(..)` for success.
+                    let cond = match arm_test(&l.pat) {
+                        Some(test @ (ArmTest::Ok | ArmTest::Err | ArmTest::Const(_) | ArmTest::Name(_))) => {
+                            self.arm_cond(test, v)
+                        }
+                        _ => v,
+                    };
+                    self.b.branch_else_to(cond, else_bb);
                     self.bind_pattern(&l.pat, None, true, Bind::Unknown);
                 }
                 other => {
@@ -60,6 +69,10 @@ impl Lower<'_> {
     /// `match`: a switch on the scrutinee with one target per arm; a guard
     /// is a branch in its arm whose failure tries the next arm.
     pub(super) fn lower_match(&mut self, m: &syn::ExprMatch, out: Out) {
+        if let Some(tests) = status_match(m) {
+            self.lower_status_match(m, &tests, out);
+            return;
+        }
         let scrutinee = self.lower_expr(&m.expr);
         let targets = self.b.match_arms(scrutinee, m.arms.len());
         let join = self.b.new_block();
@@ -81,6 +94,67 @@ impl Lower<'_> {
             self.b.goto(join);
         }
         self.b.switch_to(join);
+    }
+
+    /// A `match` on a status (`Ok(..)` / `Err(..)` arms, `RPC_S_OK` constants):
+    /// a chain of tests, one per arm, so that each arm knows whether the
+    /// call worked. The scrutinee is evaluated once, into a temporary.
+    fn lower_status_match(&mut self, m: &syn::ExprMatch, tests: &[ArmTest<'_>], out: Out) {
+        let scrutinee = self.lower_expr(&m.expr);
+        let span = self.b.expr_span(scrutinee);
+        let t = self.b.temp(span);
+        self.b.assign(local_place(t), scrutinee, span);
+        let join = self.b.new_block();
+        for (arm, test) in m.arms.iter().zip(tests) {
+            // The arm's test, failing to the next arm's; after a catch-all
+            // the remaining arms are unreachable.
+            let next = self.b.new_block();
+            if *test != ArmTest::Any {
+                let value = self.b.expr(ExprKind::Local(t), span);
+                let cond = self.arm_cond(*test, value);
+                self.b.branch_else_to(cond, next);
+            }
+            self.b.push_scope();
+            let (pat, guard) = match &arm.pat {
+                Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
+                p => (p, None),
+            };
+            self.bind_pattern(pat, None, true, Bind::Unknown);
+            if let Some(g) = guard {
+                let v = self.lower_expr(g);
+                self.b.branch_else_to(v, next);
+            }
+            self.lower_to(&arm.body, out.clone());
+            self.b.pop_scope();
+            self.b.goto(join);
+            self.b.switch_to(next);
+        }
+        // A `match` is exhaustive: no value gets past the last arm.
+        self.b.terminate(Terminator::Unreachable);
+        self.b.switch_to(join);
+    }
+
+    /// The condition an arm's pattern tests on `value`.
+    fn arm_cond(&mut self, test: ArmTest<'_>, value: ExprId) -> ExprId {
+        let span = self.b.expr_span(value);
+        match test {
+            ArmTest::Ok => self.b.call("is_ok", Some(value), Vec::new(), span),
+            ArmTest::Err => self.b.call("is_err", Some(value), Vec::new(), span),
+            ArmTest::Const(_) | ArmTest::Name(_) | ArmTest::Int(_) => {
+                let c = match test {
+                    ArmTest::Const(p) => self.lower_expr(&Expr::Path(p.clone())),
+                    ArmTest::Int(l) => self.lower_expr(&Expr::Lit(l.clone())),
+                    ArmTest::Name(i) => {
+                        let span = self.sp(i.span());
+                        self.b.expr(ExprKind::Name(ident_name(i)), span)
+                    }
+                    _ => return value,
+                };
+                let span = span.to(self.b.expr_span(c));
+                self.b.expr(ExprKind::Binary(BinOp::Eq, value, c), span)
+            }
+            ArmTest::Any => value,
+        }
     }
 
     /// `{ .. }` or `'label: { .. }` (which `break 'label value` can leave).
@@ -189,22 +263,33 @@ impl Lower<'_> {
 
     /// `e?`: tests `e` and either goes on with its success value or returns
     /// from the function (or closure) early.
+    ///
+    /// The operand is evaluated into a temporary first, so that what it does
+    /// (a revert, an impersonation) happens on both paths; the early return
+    /// is a branch on its failure (`is_err`), which tells the resolver which
+    /// path is which, and it returns the error, at the `?`.
     pub(super) fn lower_try(&mut self, t: &syn::ExprTry) -> ExprId {
         let v = self.lower_expr(&t.expr);
-        let span = self.b.expr_span(v).to(self.sp(t.question_token.spans[0]));
-        let arms = self.b.either(2);
-        if let (Some(&ok), Some(&err)) = (arms.first(), arms.get(1)) {
-            self.b.switch_to(err);
-            self.return_(None);
-            self.b.switch_to(ok);
-        }
-        self.b.expr(ExprKind::Propagate(v), span)
+        let operand = self.b.expr_span(v);
+        let question = self.sp(t.question_token.spans[0]);
+        let tmp = self.b.temp(operand);
+        self.b.assign(local_place(tmp), v, operand);
+        let tested = self.b.expr(ExprKind::Local(tmp), operand);
+        let failed = self.b.call("is_err", Some(tested), Vec::new(), operand.to(question));
+        let (err, ok) = self.b.branch(failed);
+        self.b.switch_to(err);
+        let error = self.b.expr(ExprKind::Local(tmp), question);
+        self.return_(Some(error));
+        self.b.switch_to(ok);
+        let value = self.b.expr(ExprKind::Local(tmp), operand);
+        self.b.expr(ExprKind::Propagate(value), operand.to(question))
     }
 
     /// A closure, lowered where it is written as code that may or may not
     /// run; `return` and `?` inside leave only the closure.
     pub(super) fn lower_closure(&mut self, c: &syn::ExprClosure) -> ExprId {
-        let span = self.sp2(c.inputs_begin.spans[0], c.inputs_end.spans[0]);
+        // The whole closure, body included: a revert inside it is inside its span.
+        let span = self.sp2(c.inputs_begin.spans[0], c.body.span());
         let after = self.b.closure_begin();
         self.enter_closure();
         for p in &c.inputs {
@@ -255,4 +340,67 @@ fn and_chain(cond: &Expr) -> Vec<&Expr> {
         }
     }
     parts
+}
+
+/// What a `match` arm's (or `if let`'s) pattern tests about a status.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ArmTest<'p> {
+    /// `Ok(..)`: the call worked.
+    Ok,
+    /// `Err(..)`: the call failed.
+    Err,
+    /// A constant (`RPC_S_OK`, `S_OK`) the value equals.
+    Const(&'p syn::ExprPath),
+    /// A constant written as a lone name (`RPC_S_OK =>` parses as an identifier).
+    Name(&'p syn::Ident),
+    /// An integer literal the value equals.
+    Int(&'p syn::ExprLit),
+    /// `_` or a binding: anything.
+    Any,
+}
+
+/// The pattern's test, for the patterns a status is matched with.
+fn arm_test(pat: &Pat) -> Option<ArmTest<'_>> {
+    match pat {
+        Pat::TupleStruct(ts) if ts.qself.is_none() => {
+            match ts.path.segments.last().map(|s| ident_name(&s.ident)).as_deref() {
+                Some("Ok") => Some(ArmTest::Ok),
+                Some("Err") => Some(ArmTest::Err),
+                _ => None,
+            }
+        }
+        Pat::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last().map(|s| ident_name(&s.ident))?;
+            is_screaming(&last).then_some(ArmTest::Const(p))
+        }
+        Pat::Lit(l) if matches!(l.lit, syn::Lit::Int(_)) => Some(ArmTest::Int(l)),
+        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+            let name = ident_name(&pi.ident);
+            if is_screaming(&name) {
+                Some(ArmTest::Name(&pi.ident))
+            } else if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                None
+            } else {
+                Some(ArmTest::Any)
+            }
+        }
+        Pat::Wild(_) => Some(ArmTest::Any),
+        _ => None,
+    }
+}
+
+/// The tests of a `match` over a status: every arm is `Ok(..)`, `Err(..)`,
+/// a constant, an integer or a catch-all (a guard is allowed), and some arm
+/// is more than a catch-all or an integer.
+fn status_match(m: &syn::ExprMatch) -> Option<Vec<ArmTest<'_>>> {
+    let tests: Vec<ArmTest<'_>> = m
+        .arms
+        .iter()
+        .map(|arm| match &arm.pat {
+            Pat::Guard(g) => arm_test(&g.pat),
+            p => arm_test(p),
+        })
+        .collect::<Option<_>>()?;
+    let status_like = |t: &ArmTest<'_>| matches!(t, ArmTest::Ok | ArmTest::Err | ArmTest::Const(_) | ArmTest::Name(_));
+    tests.iter().any(status_like).then_some(tests)
 }

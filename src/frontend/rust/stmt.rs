@@ -405,11 +405,8 @@ pub(super) fn peel_pat_type(pat: &Pat) -> (&Pat, Option<String>) {
     }
 }
 
-/// The last identifier of a type, through references, pointers and
-/// parentheses (`&mut RPC_SECURITY_QOS` is `RPC_SECURITY_QOS`,
-/// `Option<IClientSecurity>` is `Option`).
 /// The type a constructor-like initialiser obviously builds: `T::new(..)`,
-/// `T { .. }`, `T(..)`, through `?`, `.unwrap()` and `.expect(..)`.
+/// `T { .. }`, `T(..)`, a unit struct `T`, through `?`, `.unwrap()` and `.expect(..)`.
 fn inferred_type(e: &Expr) -> Option<String> {
     let mut e = e;
     for _ in 0..8 {
@@ -434,10 +431,18 @@ fn inferred_type(e: &Expr) -> Option<String> {
             _ => None,
         },
         Expr::Struct(st) => st.path.segments.last().map(|s| s.ident.to_string()),
+        // `let _revert = RevertOnDrop;`: a unit struct (CamelCase, not a constant).
+        Expr::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?.ident.to_string();
+            (type_like(&last) && last.chars().any(char::is_lowercase)).then_some(last)
+        }
         _ => None,
     }
 }
 
+/// The last identifier of a type, through references, pointers and
+/// parentheses (`&mut RPC_SECURITY_QOS` is `RPC_SECURITY_QOS`,
+/// `Option<IClientSecurity>` is `Option`).
 pub(super) fn type_name(ty: &syn::Type) -> Option<String> {
     let mut ty = ty;
     loop {

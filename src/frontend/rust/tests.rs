@@ -304,6 +304,8 @@ fn call_span_covers_callee_through_paren() {
             "método::<u8>(1)",
             "ok()",
             "CoCreateInstance::<_, IWbemLocator>(&CLSID, None, CLSCTX_ALL)",
+            // The test `?` makes: `is_err()` of the operand, through the `?`.
+            "CoCreateInstance::<_, IWbemLocator>(&CLSID, None, CLSCTX_ALL)?",
         ]
     );
     let f = &ir.functions[0];
@@ -608,5 +610,6 @@ fn f(v: Vec<u32>) -> Result<u32> {
     }
     let floating: Vec<&str> = f.calls.iter().zip(&seen).filter(|(_, s)| !**s).map(|(c, _)| c.callee.as_str()).collect();
     assert!(floating.is_empty(), "calls not anchored: {floating:?}");
-    assert_eq!(f.calls.len(), 19);
+    // 19 written, and the `is_err()` test of the `?`.
+    assert_eq!(f.calls.len(), 20);
 }

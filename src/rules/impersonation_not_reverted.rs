@@ -1,0 +1,76 @@
+//! `impersonation-not-reverted`: a function starts impersonating and some
+//! path leaves it still impersonating.
+//!
+//! The resolver tracks, along every path of a function, the calls of APIs
+//! with the `impersonate` effect that are in effect: an API with the
+//! `revert` effect ends them, so does the end of scope of a local whose type
+//! reverts in its destructor or `Drop` (an RAII guard), and so does the
+//! failure edge of a test of the impersonation's own status (`if
+//! (RpcImpersonateClient(h) != RPC_S_OK) return;` leaves nothing behind).
+//! This rule reports each impersonation still in effect at a `return` or at
+//! the end of the function ([`crate::resolve::FunctionFacts::unreverted`]).
+//! Silent in a guard type's own constructor (its destructor reverts), in a
+//! wrapper that returns the impersonation's status to its caller, and in an
+//! impersonation primitive: a function that reverts nowhere and calls no
+//! other function while impersonating before it returns (its caller owns
+//! the impersonation).
+//! Docs: `rules/impersonation-not-reverted.md`.
+
+use super::{ApiCall, Rule, RuleCx, query};
+use crate::diagnostic::Severity;
+use crate::kb::{Effect, Role};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "impersonation-not-reverted",
+    default_severity: Severity::Warning,
+    doc: include_str!("../../rules/impersonation-not-reverted.md"),
+    check,
+};
+
+fn check(cx: &mut RuleCx<'_>) {
+    for call in cx.api_calls() {
+        let Some(exit) = call.fn_facts.unreverted.get(&call.id) else { continue };
+        if query::in_api_definition(cx.kb, &call) {
+            continue;
+        }
+        // A guard's constructor impersonates on purpose: its destructor reverts.
+        if call.func.owner.as_ref().is_some_and(|o| cx.project.reverting_types.contains(o)) {
+            continue;
+        }
+        // A function that never reverts and calls nothing while impersonating
+        // before it returns is an impersonation primitive: its caller reverts.
+        if !call.fn_facts.unreverted_after_work.contains(&call.id) && !reverts_somewhere(cx, &call) {
+            continue;
+        }
+        let function =
+            if call.func.name.is_empty() { "this code".to_string() } else { format!("`{}`", call.func.name) };
+        let message = format!(
+            "`{}` starts impersonating the client, and a path out of {function} does not revert: whatever runs next on this thread runs as the client",
+            call.name()
+        );
+        let revert =
+            call.api.reverted_by.as_deref().map_or_else(|| "the matching revert".to_string(), |r| format!("`{r}`"));
+        let help = format!(
+            "call {revert} on every path out of {function} once the work that needs the client's identity is done (a `goto cleanup` block, a guard object whose destructor or `Drop` reverts)"
+        );
+        let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(help);
+        if let Some(span) = exit {
+            d = d.with_label(cx.file, *span, "returns here still impersonating");
+        }
+        cx.push(d);
+    }
+}
+
+/// Whether the function of `call` reverts an impersonation anywhere: a call
+/// with the `revert` effect, `SetThreadToken(NULL, NULL)`, or a local of a
+/// type whose destructor or `Drop` reverts.
+fn reverts_somewhere(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
+    let func = call.func;
+    let by_call = func.call_ids().filter_map(|id| call.fn_facts.call(id)).any(|facts| {
+        let Some(api) = facts.api(cx.kb) else { return false };
+        api.effect == Effect::Revert
+            || (api.effect == Effect::Impersonate
+                && facts.arg(cx.kb, Role::Token).is_some_and(|v| v.is_null_or_empty()))
+    });
+    by_call || func.locals.iter().any(|l| l.ty.as_ref().is_some_and(|t| cx.project.reverting_types.contains(t)))
+}

@@ -1,0 +1,127 @@
+//! `transport-impersonation-option`: a string binding for `ncacn_np` or
+//! `ncalrpc` whose network options say `Security=Impersonation` (or the
+//! undocumented `Security=Delegation`).
+//!
+//! Two places carry network options: the `network-options` argument of a
+//! call that composes a string binding (it also takes a `protseq`:
+//! `RpcStringBindingCompose[A/W]`), and a whole string-binding literal passed
+//! to a call that creates a binding from one (an input `string-binding` and
+//! an output `binding`: `RpcBindingFromStringBinding[A/W]`). Option names and
+//! values match case-insensitively; the `Security=` value must follow its
+//! three-token grammar. A string binding that is the output of a compose
+//! call is not a literal, so it is reported once, at the compose.
+//! Silent on unknown values, other protocol sequences (which ignore the
+//! option) and `Identification` / `Anonymous`.
+//! Docs: `rules/transport-impersonation-option.md`.
+
+use super::query::{self, TransportLevel, TransportSecurity};
+use super::{ApiCall, Rule, RuleCx};
+use crate::diagnostic::Severity;
+use crate::kb::{Dir, Role};
+use crate::resolve::{Origin, Value};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "transport-impersonation-option",
+    default_severity: Severity::Error,
+    doc: include_str!("../../rules/transport-impersonation-option.md"),
+    check,
+};
+
+/// The protocol sequences whose transports honour the `Security=` option.
+const HONOURING: [&str; 2] = ["ncacn_np", "ncalrpc"];
+
+/// A `Security=` option that lets the server impersonate, and where it was written.
+struct Finding {
+    protseq: String,
+    security: TransportSecurity,
+    written: String,
+    origin: Option<Origin>,
+}
+
+fn check(cx: &mut RuleCx<'_>) {
+    for call in cx.api_calls() {
+        if query::in_api_definition(cx.kb, &call) {
+            continue;
+        }
+        let found = if has_input(&call, Role::NetworkOptions) && has_input(&call, Role::Protseq) {
+            from_compose(&call)
+        } else if has_input(&call, Role::StringBinding) && has_output(&call, Role::Binding) {
+            from_string_binding(&call)
+        } else {
+            None
+        };
+        let Some(f) = found else { continue };
+        report(cx, &call, &f);
+    }
+}
+
+fn has_input(call: &ApiCall<'_>, role: Role) -> bool {
+    call.api.params.iter().any(|p| p.role == Some(role) && p.dir == Dir::In)
+}
+
+fn has_output(call: &ApiCall<'_>, role: Role) -> bool {
+    call.api.params.iter().any(|p| p.role == Some(role) && p.dir != Dir::In)
+}
+
+/// `RpcStringBindingCompose(uuid, protseq, addr, endpoint, options, &out)`.
+fn from_compose(call: &ApiCall<'_>) -> Option<Finding> {
+    let protseqs = call.arg(Role::Protseq)?.known_strs()?;
+    let protseq = protseqs.iter().find(|(p, _)| honours(p)).map(|(p, _)| p.to_string())?;
+    let options = call.arg(Role::NetworkOptions)?;
+    worst(options, |text| Some((protseq.clone(), query::parse_options(text))))
+}
+
+/// `RpcBindingFromStringBinding(L"ncalrpc:[ep,Security=...]", &h)`.
+fn from_string_binding(call: &ApiCall<'_>) -> Option<Finding> {
+    let binding = call.arg(Role::StringBinding)?;
+    worst(binding, |text| {
+        let b = query::parse_string_binding(text)?;
+        honours(&b.protseq).then_some((b.protseq, b.options))
+    })
+}
+
+/// Of every string the value may hold, the one granting the most.
+/// `parse` gives a string's protocol sequence and network options.
+fn worst(value: &Value, parse: impl Fn(&str) -> Option<(String, Vec<(String, String)>)>) -> Option<Finding> {
+    let strs = value.known_strs()?;
+    strs.iter()
+        .filter_map(|(text, origin)| {
+            let (protseq, options) = parse(text)?;
+            let (key, val) = query::find_option(&options, "Security")?;
+            let security = query::parse_transport_security(val)?;
+            Some(Finding { protseq, security, written: format!("{key}={val}"), origin: *origin })
+        })
+        .filter(|f| matches!(f.security.level, TransportLevel::Impersonation | TransportLevel::Delegation))
+        .max_by_key(|f| f.security.level == TransportLevel::Delegation)
+}
+
+fn honours(protseq: &str) -> bool {
+    HONOURING.iter().any(|p| protseq.trim().eq_ignore_ascii_case(p))
+}
+
+fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, f: &Finding) {
+    let protseq = f.protseq.trim().to_ascii_lowercase();
+    let grants = format!(
+        "lets the `{protseq}` server impersonate this client at transport level, whatever the binding's QOS asks"
+    );
+    let (severity, what) = match f.security.level {
+        TransportLevel::Delegation => (
+            Severity::Error,
+            format!(
+                "is not a valid transport security level (transport security cannot delegate); at best it {grants}"
+            ),
+        ),
+        _ => (Severity::Warning, grants),
+    };
+    let place = if has_input(call, Role::NetworkOptions) { "network options" } else { "string binding" };
+    let message = format!("`{}` in the {place} passed to `{}` {what}", f.written, call.name());
+    let help = format!(
+        "write `Security=Identification {} {}` (or `Anonymous`) so the server can identify this client but not act as it",
+        f.security.tracking, f.security.effective_only
+    );
+    let mut d = cx.diagnostic(call, severity, message).with_help(help);
+    if let Some(o) = f.origin {
+        d = d.with_label(o.file, o.span, format!("`{}` set here", f.written));
+    }
+    cx.push(d);
+}

@@ -1,0 +1,90 @@
+//! `unauthenticated-interface`: an RPC server interface that unauthenticated
+//! callers reach.
+//!
+//! Looks at the calls of APIs with the `register-interface` effect. One that
+//! takes neither flags (`if-flags`) nor a security callback (`if-callback`),
+//! `RpcServerRegisterIf`, always fires. The others fire when the callback is
+//! known to be absent (`NULL`, `None`, `0`) and the flags are known and lack
+//! `RPC_IF_ALLOW_SECURE_ONLY` (numbers included: 9 has it, 33 does not).
+//! A registered callback makes the runtime reject unauthenticated calls, so
+//! any callback keeps the rule silent, as do unknown flags or callbacks,
+//! `RPC_IF_OLE` (COM's own interfaces, guarded by COM's access checks), and
+//! the registration inside the definition of a registering API (Wine's
+//! `RpcServerRegisterIf` calling `RpcServerRegisterIf3`).
+//! Docs: `rules/unauthenticated-interface.md`.
+
+use super::{ApiCall, Rule, RuleCx, query};
+use crate::diagnostic::Severity;
+use crate::kb::{Effect, Role};
+use crate::resolve::Origin;
+
+pub(crate) static RULE: Rule = Rule {
+    name: "unauthenticated-interface",
+    default_severity: Severity::Warning,
+    doc: include_str!("../../rules/unauthenticated-interface.md"),
+    check,
+};
+
+fn check(cx: &mut RuleCx<'_>) {
+    let (Some(secure_only), Some(ole)) = (cx.kb.int("RPC_IF_ALLOW_SECURE_ONLY"), cx.kb.int("RPC_IF_OLE")) else {
+        return;
+    };
+    for call in cx.api_calls() {
+        if call.api.effect != Effect::RegisterInterface || query::in_api_definition(cx.kb, &call) {
+            continue;
+        }
+        let takes_flags = call.api.param_with(Role::IfFlags).is_some();
+        let takes_callback = call.api.param_with(Role::IfCallback).is_some();
+        if !takes_flags && !takes_callback {
+            report(cx, &call, None);
+            continue;
+        }
+        // Any callback (or one we cannot see) makes the runtime reject
+        // unauthenticated calls by default.
+        if takes_callback && !call.arg(Role::IfCallback).is_some_and(|v| v.is_null_or_empty()) {
+            continue;
+        }
+        let flags = match call.arg(Role::IfFlags) {
+            Some(v) => v.known_ints(),
+            None => Some(vec![(0, None)]),
+        };
+        let Some(flags) = flags else { continue };
+        // `RPC_IF_OLE`: COM's own interfaces, which COM's access checks guard.
+        let Some(open) = flags.into_iter().find(|(f, _)| f & (secure_only | ole) == 0) else { continue };
+        report(cx, &call, Some(open));
+    }
+}
+
+fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, flags: Option<(u64, Option<Origin>)>) {
+    let how = match flags {
+        None => "with neither a security callback nor `RPC_IF_ALLOW_SECURE_ONLY`".to_string(),
+        Some((0, _)) => "with no flags and no security callback".to_string(),
+        Some((f, _)) => {
+            let names = query::flag_names(cx.kb, "RPC_IF_", f);
+            format!("with flags `{names}`, which lack `RPC_IF_ALLOW_SECURE_ONLY`, and no security callback")
+        }
+    };
+    let message = format!("`{}` registers the interface {how}: unauthenticated callers reach it", call.name());
+    let help = if flags.is_none() {
+        let with_flags: Vec<String> = cx
+            .kb
+            .apis
+            .iter()
+            .filter(|a| a.effect == Effect::RegisterInterface && a.param_with(Role::IfFlags).is_some())
+            .map(|a| format!("`{}`", a.display()))
+            .collect();
+        format!(
+            "register the interface with {} instead, passing `RPC_IF_ALLOW_SECURE_ONLY` in the flags or a security callback that checks the caller",
+            with_flags.join(" or ")
+        )
+    } else {
+        "add `RPC_IF_ALLOW_SECURE_ONLY` to the flags, or pass a security callback that checks the caller's authentication"
+            .to_string()
+    };
+    let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
+    if let Some((f, Some(o))) = flags {
+        let names = query::flag_names(cx.kb, "RPC_IF_", f);
+        d = d.with_label(o.file, o.span, format!("`{names}` set here"));
+    }
+    cx.push(d);
+}
