@@ -145,6 +145,7 @@ pub fn check_inputs(inputs: &[Input], settings: &Settings) -> Report {
 }
 
 fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb) -> Report {
+    let mut timer = Timer::new();
     let api_words = WordSet::new(kb.api_names());
     let rules = settings.rules();
 
@@ -166,6 +167,7 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
         }
     }
     let files_parsed = candidates.len();
+    timer.lap(&format!("phase 1: {} files, {files_parsed} candidates", inputs.len()));
     // Context files are searched for constants like the skipped ones, never checked.
     skipped.extend(context.iter());
 
@@ -194,6 +196,8 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
         skipped.retain(|i| !taken.contains(&i.path));
         needed = next;
     }
+
+    timer.lap(&format!("phase 2: {} constant files", const_files.len()));
 
     // Phase 3: analyse and run the rules, with every file's constants.
     let mut table = ConstTable::new();
@@ -269,6 +273,7 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
             d.severity = *severity;
         }
     }
+    timer.lap("phase 3: analysis and rules");
     sort_and_fingerprint(&mut diagnostics, &files, settings.project_root.as_deref());
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     let mut warnings = warnings;
@@ -310,7 +315,7 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb) -> Phase1 {
     drop(text);
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);
     drop(bytes);
-    let lowered = catch_unwind(AssertUnwindSafe(|| frontend::lower(lang, &source.text, Depth::Full)));
+    let lowered = catch_unwind(AssertUnwindSafe(|| frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body))));
     let mut ir = match lowered {
         Ok(ir) => ir,
         Err(panic) => {
@@ -489,3 +494,24 @@ fn fnv1a(parts: &[&str]) -> u64 {
     }
     h
 }
+
+/// `RPCLINT_TIMINGS=1` prints how long each phase took, on stderr (for `docs/performance.md`).
+struct Timer {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer { on: std::env::var_os("RPCLINT_TIMINGS").is_some(), last: std::time::Instant::now() }
+    }
+
+    #[allow(clippy::print_stderr)]
+    fn lap(&mut self, what: &str) {
+        if self.on {
+            eprintln!("rpclint: timing: {what}: {:.3} s", self.last.elapsed().as_secs_f64());
+        }
+        self.last = std::time::Instant::now();
+    }
+}
+

@@ -9,7 +9,10 @@ fn main() -> ExitCode {
     // One lock and one buffer for the whole report: findings are written in
     // order from this thread only, never from workers.
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let mut stderr = io::stderr().lock();
+    // Stderr is not locked for the run: a worker thread may write to it (a
+    // panic message, `RPCLINT_TIMINGS`), and holding its lock here would
+    // deadlock that thread.
+    let mut stderr = io::stderr();
     let code = rpclint::cli::run(std::env::args_os(), &env, &mut stdout, &mut stderr);
     // `run` has flushed what it wrote; a failure here can only be a closed
     // pipe after the fact, which is not worth a different exit code.

@@ -3,6 +3,7 @@
 
 pub(crate) mod builder;
 mod c;
+mod focus;
 mod rust;
 
 use std::path::Path;
@@ -48,3 +49,14 @@ pub fn lower(lang: Lang, text: &str, depth: Depth) -> FileIr {
         Lang::Rust => rust::lower(text, depth),
     }
 }
+
+/// Lowers one file for the rules, parsing only the functions whose body
+/// `keep` accepts (those that name an API): the bodies of the others are
+/// blanked first, which keeps every byte offset (see [`focus`]).
+pub fn lower_focused(lang: Lang, text: &str, keep: &dyn Fn(&[u8]) -> bool) -> FileIr {
+    match focus::blank_unused_bodies(text, lang, keep) {
+        Some(focused) => lower(lang, &focused, Depth::Full),
+        None => lower(lang, text, Depth::Full),
+    }
+}
+
