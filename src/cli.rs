@@ -119,6 +119,14 @@ struct CheckArgs {
     /// Print findings and errors only: no summary line
     #[arg(long, short = 'q')]
     quiet: bool,
+
+    /// Do not analyse files larger than this (bytes, or with K, M, G) [default: 10M]
+    #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_size)]
+    max_file_size: Option<u64>,
+
+    /// Stop parsing, and analysing, one file after this long (0: no limit) [default: 30]
+    #[arg(long, value_name = "SECONDS", value_parser = crate::limits::parse_timeout)]
+    file_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Args, Debug)]
@@ -294,12 +302,6 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
 
     let discovered = match discover::discover(&args.paths, &args.exclude) {
         Ok(found) => found,
-        Err(DiscoverError::NotFound(paths)) => {
-            for path in paths {
-                ui.error(Some(&crate::source::display_path(&path)), "no such file or directory");
-            }
-            return Ok(EXIT_ERROR);
-        }
         Err(err @ DiscoverError::InvalidExclude { .. }) => {
             ui.error(None, &err.to_string());
             return Ok(EXIT_ERROR);
@@ -310,6 +312,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         jobs: args.jobs.map(NonZeroUsize::get),
+        limits: crate::limits::Limits::default().with(args.max_file_size, args.file_timeout),
         ..Settings::default()
     };
     let mut report = (env.engine)(&discovered.files, &settings);

@@ -13,6 +13,7 @@ pub mod frontend;
 pub mod ir;
 mod ir_dump;
 pub mod kb;
+pub mod limits;
 pub mod prefilter;
 pub mod report;
 pub mod resolve;

@@ -6,6 +6,7 @@ mod c;
 mod rust;
 
 use std::path::Path;
+use std::time::Instant;
 
 use crate::ir::FileIr;
 
@@ -42,9 +43,16 @@ pub enum Depth {
 /// Lowers one file. Never panics on any input; what cannot be analysed is
 /// recorded in [`FileIr::problems`].
 pub fn lower(lang: Lang, text: &str, depth: Depth) -> FileIr {
+    lower_within(lang, text, depth, None).unwrap_or_default()
+}
+
+/// [`lower`], or `None` when parsing had not finished by `deadline`. The C
+/// and C++ parser is stopped at the deadline; syn cannot be interrupted, so a
+/// Rust file is always lowered whole (its size bounds the time instead).
+pub fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Option<Instant>) -> Option<FileIr> {
     match lang {
-        Lang::C => c::lower(text, false, depth),
-        Lang::Cpp => c::lower(text, true, depth),
-        Lang::Rust => rust::lower(text, depth),
+        Lang::C => c::lower_within(text, false, depth, deadline),
+        Lang::Cpp => c::lower_within(text, true, depth, deadline),
+        Lang::Rust => Some(rust::lower(text, depth)),
     }
 }

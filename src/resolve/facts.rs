@@ -67,6 +67,8 @@ pub struct FunctionFacts {
     pub ever_tested: BTreeMap<Mark, TestInfo>,
     /// The analysis gave up (too large a function); rules stay silent.
     pub gave_up: bool,
+    /// It gave up because the file's time limit passed (`--file-timeout`).
+    pub timed_out: bool,
 }
 
 impl FunctionFacts {

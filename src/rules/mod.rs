@@ -8,6 +8,7 @@
 mod excessive_impersonation;
 mod missing_integrity;
 mod missing_privacy;
+mod parse_error;
 pub(crate) mod query;
 mod unverified_server_principal;
 
@@ -43,6 +44,7 @@ pub static ALL: &[&Rule] = &[
     &excessive_impersonation::RULE,
     &missing_integrity::RULE,
     &missing_privacy::RULE,
+    &parse_error::RULE,
     &unverified_server_principal::RULE,
 ];
 
