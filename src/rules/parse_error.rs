@@ -63,8 +63,7 @@ fn check(cx: &mut RuleCx<'_>) {
         n => format!("{message} (and {n} more regions of this file)"),
     };
     let mut d = Diagnostic::new(RULE.name, RULE.default_severity, cx.file, span, message).with_help(
-        "findings in code rpclint cannot analyse are missing: fix the code, \
-         or if it compiles, report the file as an rpclint limitation",
+        "rpclint could not check this code, so findings in it are missing: see `rpclint explain parse-error`",
     );
     for (span, message) in regions.iter().skip(1).take(MAX_LABELS) {
         d = d.with_label(cx.file, *span, message.clone());
