@@ -22,6 +22,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -140,11 +141,20 @@ pub fn check_inputs(inputs: &[Input], settings: &Settings) -> Report {
 }
 
 fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
-    let api_words = WordSet::new(kb.api_names());
+    // Building the automaton costs more than checking a small file (tens of
+    // milliseconds in a debug build): the built-in knowledge base's is kept.
+    static BUILTIN_WORDS: OnceLock<WordSet> = OnceLock::new();
+    let own_words;
+    let api_words = if std::ptr::eq(kb, Kb::builtin()) {
+        BUILTIN_WORDS.get_or_init(|| WordSet::new(kb.api_names()))
+    } else {
+        own_words = WordSet::new(kb.api_names());
+        &own_words
+    };
     let rules = settings.rules();
 
     // Phase 1: prefilter, parse and lower the candidates.
-    let phase1: Vec<Phase1> = inputs.par_iter().map(|input| read_and_lower(input, &api_words, kb, settings)).collect();
+    let phase1: Vec<Phase1> = inputs.par_iter().map(|input| read_and_lower(input, api_words, kb, settings)).collect();
     let mut errors = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut skipped: Vec<&Input> = Vec::new();

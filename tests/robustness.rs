@@ -518,3 +518,167 @@ fn output_is_byte_identical_across_runs_and_thread_counts_in_every_format() {
         assert_eq!(first, run(Some("2")), "{format}: --jobs 2 differs");
     }
 }
+
+#[test]
+fn analysis_over_the_time_limit_is_reported() {
+    // Rust (its parser cannot be stopped) with many functions to analyse:
+    // at a millisecond, the analysis stops before the last of them.
+    let many: String = (0..3000)
+        .map(|i| format!("unsafe fn f{i}(h: *mut c_void) {{ RpcBindingSetAuthInfoW(h, null(), x, y, null(), 0); }}\n"))
+        .collect();
+    let tree = Tree::new(&[("many.rs", many.as_bytes()), ("good.c", GOOD_C.as_bytes())]);
+    let r = rpclint(tree.root(), &[".", "--file-timeout", "0.001"]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""));
+    let out = lines(&r.stdout);
+    assert_eq!(out.len(), 2, "{}", r.stdout);
+    assert_eq!(out[0], GOOD_C_FINDING);
+    assert!(out[1].starts_with("many.rs:"), "{}", out[1]);
+    assert!(
+        out[1].contains(": note[parse-error]: analysis stopped at the time limit (--file-timeout): `f")
+            && out[1].ends_with("later functions not checked"),
+        "{}",
+        out[1]
+    );
+}
+
+// ------------------------------------------------------------ property test
+
+mod mutated_fixtures {
+    use std::path::{Path, PathBuf};
+
+    use proptest::prelude::*;
+    use rpclint::emit::{self, EmitOptions, Format};
+    use rpclint::engine::{Input, Settings, check_inputs};
+
+    /// Every fixture, with its bytes.
+    fn fixtures() -> Vec<(PathBuf, Vec<u8>)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut out = Vec::new();
+        for dir in std::fs::read_dir(&root).unwrap() {
+            for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+                let path = file.unwrap().path();
+                if rpclint::frontend::Lang::from_path(&path).is_some() {
+                    out.push((path.clone(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// What breaks parsers: brackets, quotes, comment and string openers,
+    /// preprocessor lines, line ends, NUL, a BOM, invalid UTF-8.
+    const TOKENS: &[&[u8]] = &[
+        b"(",
+        b")",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"<",
+        b">",
+        b"\"",
+        b"'",
+        b"/*",
+        b"*/",
+        b"//",
+        b"r#\"",
+        b"R\"(",
+        b"\\",
+        b"#if 0\n",
+        b"#endif\n",
+        b"#define X(",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"\0",
+        b"\xEF\xBB\xBF",
+        b"\xFF",
+        b"\xC3",
+        b";",
+        b",",
+        b"=",
+        b"?",
+        b"&",
+        b"*",
+        b"->",
+        b"::",
+        b"fn ",
+        b"let ",
+        b"if ",
+        b"else ",
+    ];
+
+    #[derive(Clone, Debug)]
+    enum Mutation {
+        Flip { at: usize, bit: u8 },
+        Truncate { at: usize },
+        Insert { at: usize, token: usize },
+        Remove { at: usize, len: usize },
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            (any::<usize>(), 0u8..8).prop_map(|(at, bit)| Mutation::Flip { at, bit }),
+            any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+            (any::<usize>(), 0..TOKENS.len()).prop_map(|(at, token)| Mutation::Insert { at, token }),
+            (any::<usize>(), 1usize..64).prop_map(|(at, len)| Mutation::Remove { at, len }),
+        ]
+    }
+
+    fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+        let at = |i: usize, len: usize| if len == 0 { 0 } else { i % (len + 1) };
+        match *m {
+            Mutation::Flip { at: i, bit } if !bytes.is_empty() => {
+                let i = i % bytes.len();
+                bytes[i] ^= 1 << bit;
+            }
+            Mutation::Flip { .. } => {}
+            Mutation::Truncate { at: i } => bytes.truncate(at(i, bytes.len())),
+            Mutation::Insert { at: i, token } => {
+                let i = at(i, bytes.len());
+                bytes.splice(i..i, TOKENS[token].iter().copied());
+            }
+            Mutation::Remove { at: i, len } => {
+                let i = at(i, bytes.len());
+                let end = (i + len).min(bytes.len());
+                bytes.drain(i..end);
+            }
+        }
+    }
+
+    /// Checks one file and renders the report in every format.
+    fn render(path: &Path, bytes: &[u8]) -> (Vec<String>, Vec<u8>) {
+        let input = Input { path: path.to_path_buf(), bytes: Some(bytes.to_vec()) };
+        let report = check_inputs(&[input], &Settings { jobs: Some(1), ..Settings::default() });
+        let errors = report.errors.iter().map(|e| format!("{}: {}", e.path, e.message)).collect();
+        let mut out = Vec::new();
+        for format in [Format::Human, Format::Short, Format::Json, Format::Sarif] {
+            emit::write(format, &report, &mut out, &EmitOptions { src_root: None, ..EmitOptions::default() }).unwrap();
+        }
+        (errors, out)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// No panic (an internal error would show as a file error), and the
+        /// same output for the same input.
+        #[test]
+        fn mutated_fixtures_never_crash_and_give_stable_output(
+            pick in any::<prop::sample::Index>(),
+            mutations in prop::collection::vec(mutation(), 1..8),
+        ) {
+            let all = fixtures();
+            let (path, original) = &all[pick.index(all.len())];
+            let mut bytes = original.clone();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            let (errors, first) = render(path, &bytes);
+            prop_assert!(errors.is_empty(), "internal errors: {:?}", errors);
+            let (_, second) = render(path, &bytes);
+            prop_assert!(first == second, "two runs on the same input differ");
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The whole per-file path on arbitrary bytes: discovery's output (one
+//! in-memory file) through the prefilter, the frontend, the IR, the
+//! resolver, every rule, and every emitter.
+//!
+//! The first byte chooses the language (`% 3`: C, C++, Rust) and whether a
+//! comment naming two APIs is appended (`& 4`), so that inputs without an
+//! API name still reach the parser instead of stopping at the prefilter.
+//!
+//! A crash is any panic (libfuzzer-sys aborts on a panic even inside the
+//! engine's `catch_unwind`), a stack overflow, a file error (an in-memory
+//! file cannot fail to read, so any is an internal error), or a diagnostic
+//! whose span is not inside its file's text on character boundaries.
+
+#![no_main]
+
+use std::path::PathBuf;
+
+use libfuzzer_sys::fuzz_target;
+use rpclint::emit::{self, EmitOptions, Format};
+use rpclint::engine::{Input, Settings, check_inputs};
+use rpclint::limits::Limits;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, body)) = data.split_first() else { return };
+    let ext = match mode % 3 {
+        0 => "c",
+        1 => "cpp",
+        _ => "rs",
+    };
+    let mut bytes = body.to_vec();
+    if mode & 4 != 0 {
+        bytes.extend_from_slice(b"\n// RpcBindingSetAuthInfoExW CoSetProxyBlanket\n");
+    }
+    let input = Input { path: PathBuf::from(format!("fuzz.{ext}")), bytes: Some(bytes) };
+    // No time limit: a slow input must show up as a libFuzzer timeout, not
+    // be hidden behind a `parse-error` finding.
+    let settings = Settings {
+        jobs: Some(1),
+        limits: Limits { max_file_size: 1 << 20, file_timeout: None },
+        ..Settings::default()
+    };
+    let report = check_inputs(&[input], &settings);
+    assert!(report.errors.is_empty(), "internal error: {:?}", report.errors);
+    for d in &report.diagnostics {
+        let file = report.file(d.file).expect("a diagnostic's file is in the report");
+        let (start, end) = (d.span.start as usize, d.span.end as usize);
+        assert!(start <= end && end <= file.text.len(), "span {start}..{end} out of {} bytes: {d:?}", file.text.len());
+        assert!(file.text.is_char_boundary(start) && file.text.is_char_boundary(end), "span not on chars: {d:?}");
+    }
+    let opts = EmitOptions { color: true, ..EmitOptions::default() };
+    for format in [Format::Human, Format::Short, Format::Json, Format::Sarif] {
+        let mut out = Vec::new();
+        emit::write(format, &report, &mut out, &opts).expect("writing to memory cannot fail");
+    }
+});
