@@ -70,7 +70,7 @@ impl From<Output> for Run {
 fn rpclint(dir: &Path, args: &[&str]) -> Run {
     let mut cmd = cargo_bin_cmd!("rpclint");
     cmd.current_dir(dir);
-    if !args.iter().any(|a| *a == "--format") {
+    if !args.contains(&"--format") {
         cmd.args(["--format", "short"]);
     }
     cmd.args(args).output().unwrap().into()
@@ -439,7 +439,7 @@ fn parse_over_the_time_limit_is_reported() {
     // About 2 MB of C: parsing it takes far longer than a millisecond.
     let body = "    x = RpcBindingSetAuthInfoW(h, NULL, a + b * c, d, NULL, 0);\n".repeat(30_000);
     let slow = format!("void f(void)\n{{\n{body}}}\n");
-    let tree = Tree::new(&[("slow.c", slow.as_bytes()), ("good.rs", format!("{GOOD_RS_FN}").as_bytes())]);
+    let tree = Tree::new(&[("slow.c", slow.as_bytes()), ("good.rs", GOOD_RS_FN.as_bytes())]);
     let r = rpclint(tree.root(), &[".", "--file-timeout", "0.001"]);
     assert_eq!((r.code, r.stderr.as_str()), (1, ""));
     let out = lines(&r.stdout);
@@ -681,4 +681,23 @@ mod mutated_fixtures {
             prop_assert!(first == second, "two runs on the same input differ");
         }
     }
+}
+
+#[test]
+fn long_operator_chain_in_a_define_does_not_overflow() {
+    // Found by hand: `#define` values are parsed in a loop, and a 200,000-long
+    // chain became an expression the analysis recursed through until the
+    // stack overflowed (the process aborted, losing every finding).
+    let chain = format!(
+        "#define LEVEL (1{})\n{}",
+        " | 1".repeat(200_000),
+        GOOD_C.replace("RPC_C_AUTHN_LEVEL_CONNECT", "LEVEL")
+    );
+    let tree = Tree::new(&[("chain.c", chain.as_bytes()), ("good.c", GOOD_C.as_bytes())]);
+    let r = rpclint(tree.root(), &["."]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""));
+    assert_eq!(
+        lines(&r.stdout),
+        ["chain.c:1:15: note[parse-error]: nesting too deep: this region was not analysed", GOOD_C_FINDING]
+    );
 }
