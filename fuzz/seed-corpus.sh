@@ -16,4 +16,14 @@ for f in ../fixtures/*/* ../examples/*; do
     name=$(echo "$f" | sed 's|^\.\./||; s|/|_|g')
     { printf "$mode"; cat "$f"; } > "$out/$name"
 done
-echo "$(ls "$out" | wc -l) seeds in fuzz/$out"
+# Two-file seeds (mode bit 8): a source and the header next to it.
+for h in ../fixtures/*/*.h ../examples/*.h; do
+    [ -e "$h" ] || continue
+    for f in "$(dirname "$h")"/*.c "$(dirname "$h")"/*.cpp; do
+        [ -e "$f" ] || continue
+        case "$f" in *.c) mode='\010' ;; *) mode='\011' ;; esac
+        name=$(echo "$f" | sed 's|^\.\./||; s|/|_|g')
+        { printf "$mode"; cat "$f"; printf '\n@@@\n'; cat "$h"; } > "$out/pair_$name"
+    done
+done
+echo "fuzz/$out holds $(ls "$out" | wc -l) inputs"

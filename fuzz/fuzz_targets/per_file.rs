@@ -2,9 +2,12 @@
 //! in-memory file) through the prefilter, the frontend, the IR, the
 //! resolver, every rule, and every emitter.
 //!
-//! The first byte chooses the language (`% 3`: C, C++, Rust) and whether a
+//! The first byte chooses the language (`% 3`: C, C++, Rust), whether a
 //! comment naming two APIs is appended (`& 4`), so that inputs without an
-//! API name still reach the parser instead of stopping at the prefilter.
+//! API name still reach the parser instead of stopping at the prefilter, and
+//! whether the rest is two files split at the first `\n@@@\n` (`& 8`): the
+//! second is a header whose constants the first may use (the engine's
+//! second phase).
 //!
 //! A crash is any panic (libfuzzer-sys aborts on a panic even inside the
 //! engine's `catch_unwind`), a stack overflow, a file error (an in-memory
@@ -27,11 +30,20 @@ fuzz_target!(|data: &[u8]| {
         1 => "cpp",
         _ => "rs",
     };
-    let mut bytes = body.to_vec();
+    const SPLIT: &[u8] = b"\n@@@\n";
+    let (main, header) = match body.windows(SPLIT.len()).position(|w| w == SPLIT) {
+        Some(i) if mode & 8 != 0 => (&body[..i], Some(&body[i + SPLIT.len()..])),
+        _ => (body, None),
+    };
+    let mut bytes = main.to_vec();
     if mode & 4 != 0 {
         bytes.extend_from_slice(b"\n// RpcBindingSetAuthInfoExW CoSetProxyBlanket\n");
     }
-    let input = Input { path: PathBuf::from(format!("fuzz.{ext}")), bytes: Some(bytes) };
+    let mut inputs = vec![Input { path: PathBuf::from(format!("fuzz.{ext}")), bytes: Some(bytes) }];
+    if let Some(h) = header {
+        let ext = if ext == "rs" { "rs" } else { "h" };
+        inputs.push(Input { path: PathBuf::from(format!("defs.{ext}")), bytes: Some(h.to_vec()) });
+    }
     // No time limit: a slow input must show up as a libFuzzer timeout, not
     // be hidden behind a `parse-error` finding.
     let settings = Settings {
@@ -39,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
         limits: Limits { max_file_size: 1 << 20, file_timeout: None },
         ..Settings::default()
     };
-    let report = check_inputs(&[input], &settings);
+    let report = check_inputs(&inputs, &settings);
     assert!(report.errors.is_empty(), "internal error: {:?}", report.errors);
     for d in &report.diagnostics {
         let file = report.file(d.file).expect("a diagnostic's file is in the report");
