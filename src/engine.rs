@@ -278,12 +278,14 @@ fn read_bytes(input: &Input, max_size: u64) -> Result<Bytes<'_>, FileError> {
     Ok(if read > max_size { Bytes::TooLarge(read) } else { Bytes::Read(std::borrow::Cow::Owned(bytes)) })
 }
 
-/// Whether the bytes hold a NUL outside UTF-16: a binary file (or UTF-16
-/// without a byte order mark). Tree-sitter's lexers stop at a NUL, so such
-/// a file would be analysed only up to it.
+/// Whether the text holds a NUL: a binary file (or UTF-16 without a byte
+/// order mark, or UTF-32). Tree-sitter's lexers stop at a NUL, so such a
+/// file would be analysed only up to it, silently.
 fn is_binary(bytes: &[u8]) -> bool {
-    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-    !utf16 && memchr::memchr(0, bytes).is_some()
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return decode(bytes).0.contains('\0');
+    }
+    memchr::memchr(0, bytes).is_some()
 }
 
 /// A file that is not analysed: its IR is this one problem, at its start.

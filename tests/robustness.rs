@@ -168,11 +168,21 @@ fn symlink_loop_is_named_and_not_followed() {
 fn binary_file_with_a_source_extension_is_a_parse_error() {
     let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0RpcBindingSetAuthInfoW\0".to_vec();
     elf.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
-    let tree = Tree::new(&[("good.c", GOOD_C.as_bytes()), ("blob.c", &elf), ("blob.rs", &elf)]);
+    // UTF-32 starts like UTF-16 little-endian; decoded as that, it is full of NULs.
+    let utf32: Vec<u8> = [0xFF, 0xFE, 0, 0].into_iter().chain(GOOD_C.bytes().flat_map(|b| [b, 0, 0, 0])).collect();
+    let tree = Tree::new(&[("good.c", GOOD_C.as_bytes()), ("blob.c", &elf), ("blob.rs", &elf), ("utf32.c", &utf32)]);
     let r = rpclint(tree.root(), &["."]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let note = "note[parse-error]: file not analysed: it contains NUL bytes (a binary file, or UTF-16 without a byte order mark)";
-    assert_eq!(lines(&r.stdout), [&format!("blob.c:1:1: {note}"), &format!("blob.rs:1:1: {note}"), GOOD_C_FINDING]);
+    assert_eq!(
+        lines(&r.stdout),
+        [
+            &format!("blob.c:1:1: {note}"),
+            &format!("blob.rs:1:1: {note}"),
+            GOOD_C_FINDING,
+            &format!("utf32.c:1:1: {note}")
+        ]
+    );
     assert_eq!(r.stderr, "");
 }
 
