@@ -711,3 +711,23 @@ fn long_operator_chain_in_a_define_does_not_overflow() {
         ["chain.c:1:15: note[parse-error]: nesting too deep: this region was not analysed", GOOD_C_FINDING]
     );
 }
+
+#[test]
+fn function_too_complex_to_analyse_is_reported() {
+    // Generated code: one function with 25,000 branches is more than the
+    // data-flow analysis's visit budget.
+    let branches: String = (0..25_000).map(|i| format!("    if (a == {i}) x = {i};\n")).collect();
+    let big = format!(
+        "void big(RPC_BINDING_HANDLE h, int a)\n{{\n    int x = 0;\n{branches}    RpcBindingSetAuthInfoW(h, NULL, x, 9, NULL, 0);\n}}\n"
+    );
+    let tree = Tree::new(&[("big.c", big.as_bytes()), ("good.c", GOOD_C.as_bytes())]);
+    let r = rpclint(tree.root(), &["."]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""));
+    assert_eq!(
+        lines(&r.stdout),
+        [
+            "big.c:1:1: note[parse-error]: analysis gave up on `big`: its control flow is too complex, so its calls were not checked",
+            GOOD_C_FINDING
+        ]
+    );
+}

@@ -65,7 +65,8 @@ pub struct FunctionFacts {
     pub calls: Vec<Option<CallFacts>>,
     /// How each output was tested anywhere in the function.
     pub ever_tested: BTreeMap<Mark, TestInfo>,
-    /// The analysis gave up (too large a function); rules stay silent.
+    /// The analysis gave up (too large a function); the API rules stay
+    /// silent, `parse-error` reports it.
     pub gave_up: bool,
     /// It gave up because the file's time limit passed (`--file-timeout`).
     pub timed_out: bool,

@@ -27,7 +27,8 @@ use crate::source::FileId;
 
 /// Per block, how many visits before its changing values are widened to unknown.
 const WIDEN_AFTER: u32 = 8;
-/// Block visits per function before the analysis gives up (silent rules).
+/// Block visits per function before the analysis gives up (the API rules
+/// stay silent on it; `parse-error` reports it).
 const VISIT_BUDGET: u32 = 20_000;
 /// Block visits between two looks at the clock.
 const DEADLINE_EVERY: u32 = 64;
