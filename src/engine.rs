@@ -179,15 +179,24 @@ fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
             break;
         }
         let words = WordSet::new(needed.iter().map(String::as_str));
-        let found: Vec<Option<(SourceFile, FileIr)>> =
+        let found: Vec<ConstsRead> =
             skipped.par_iter().map(|input| read_consts(input, &words, &settings.limits)).collect();
         searched.extend(needed.iter().cloned());
         let mut next: BTreeSet<String> = BTreeSet::new();
         let mut taken: BTreeSet<PathBuf> = BTreeSet::new();
-        for (source, ir) in found.into_iter().flatten() {
-            next.extend(const_refs(&ir, &needed));
-            taken.insert(source.path.clone());
-            const_files.push((source, ir));
+        for (input, read) in skipped.iter().zip(found) {
+            match read {
+                ConstsRead::Nothing => continue,
+                ConstsRead::Found(source, ir) => {
+                    next.extend(const_refs(&ir, &needed));
+                    const_files.push((source, ir));
+                }
+                // Reported like a candidate that could not be analysed: its
+                // constants are missing, and the user must know.
+                ConstsRead::NotAnalysed(c) => candidates.push(*c),
+                ConstsRead::Error(e) => errors.push(e),
+            }
+            taken.insert(input.path.clone());
         }
         skipped.retain(|i| !taken.contains(&i.path));
         needed = next;
@@ -289,10 +298,10 @@ fn is_binary(bytes: &[u8]) -> bool {
 }
 
 /// A file that is not analysed: its IR is this one problem, at its start.
-fn not_analysed(input: &Input, message: String) -> Phase1 {
+fn not_analysed(input: &Input, message: String) -> Box<Candidate> {
     let source = SourceFile::new(input.path.clone(), "".into(), Encoding::Utf8);
     let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
-    Phase1::Candidate(Box::new(Candidate { source, parsed: false, ir, needs: BTreeSet::new() }))
+    Box::new(Candidate { source, parsed: false, ir, needs: BTreeSet::new() })
 }
 
 /// Where a Rust file stops being UTF-8 (an offset into its decoded text).
@@ -335,22 +344,22 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb, settings: &Settin
     let bytes = match read_bytes(input, max_size) {
         Ok(Bytes::Read(b)) => b,
         Ok(Bytes::TooLarge(size)) => {
-            return not_analysed(
+            return Phase1::Candidate(not_analysed(
                 input,
                 format!(
                     "file not analysed: it is {}, over the {} limit (raise it with --max-file-size)",
                     limits::format_size(size),
                     limits::format_size(max_size)
                 ),
-            );
+            ));
         }
         Err(e) => return Phase1::Error(e),
     };
     if is_binary(&bytes) {
-        return not_analysed(
+        return Phase1::Candidate(not_analysed(
             input,
             "file not analysed: it contains NUL bytes (a binary file, or UTF-16 without a byte order mark)".into(),
-        );
+        ));
     }
     if !api_words.matches(&searchable(&bytes)) {
         return Phase1::Skipped;
@@ -461,24 +470,55 @@ fn const_refs(ir: &FileIr, wanted: &BTreeSet<String>) -> BTreeSet<String> {
     ir.consts.iter().filter(|d| wanted.contains(&d.name)).flat_map(|d| names_under(&ir.const_scope, d.value)).collect()
 }
 
-fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> Option<(SourceFile, FileIr)> {
-    let lang = Lang::from_path(&input.path)?;
-    let Ok(Bytes::Read(bytes)) = read_bytes(input, limits.max_file_size) else { return None };
+/// What phase 2 made of a file that might define a needed name.
+enum ConstsRead {
+    /// It does not (or it is not a source file).
+    Nothing,
+    /// It does: its constants.
+    Found(SourceFile, FileIr),
+    /// Its parse ran out of time: reported as a `parse-error`.
+    NotAnalysed(Box<Candidate>),
+    Error(FileError),
+}
+
+fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> ConstsRead {
+    let Some(lang) = Lang::from_path(&input.path) else { return ConstsRead::Nothing };
+    // Phase 1 read this file already and found it neither too large nor binary.
+    let bytes = match read_bytes(input, limits.max_file_size) {
+        Ok(Bytes::Read(bytes)) => bytes,
+        Ok(Bytes::TooLarge(_)) => return ConstsRead::Nothing,
+        Err(e) => return ConstsRead::Error(e),
+    };
     let found = words.found(&searchable(&bytes));
     if found.is_empty() {
-        return None;
+        return ConstsRead::Nothing;
     }
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);
     drop(bytes);
     let deadline = limits.deadline();
-    let mut ir =
-        catch_unwind(AssertUnwindSafe(|| frontend::lower_within(lang, &source.text, Depth::ConstsOnly, deadline)))
-            .ok()??;
+    let lowered =
+        catch_unwind(AssertUnwindSafe(|| frontend::lower_within(lang, &source.text, Depth::ConstsOnly, deadline)));
+    let mut ir = match lowered {
+        Ok(Some(ir)) => ir,
+        Ok(None) => {
+            let limit = limits.file_timeout.map(limits::format_timeout).unwrap_or_default();
+            let message = format!(
+                "constants not read: parsing took longer than the {limit} limit (raise it with --file-timeout)"
+            );
+            return ConstsRead::NotAnalysed(not_analysed(input, message));
+        }
+        Err(panic) => {
+            return ConstsRead::Error(FileError {
+                path: source.display_path(),
+                message: format!("internal error while parsing: {}", panic_message(&panic)),
+            });
+        }
+    };
     ir.functions.clear();
     if !ir.consts.iter().any(|d| found.contains(&d.name.as_str())) {
-        return None;
+        return ConstsRead::Nothing;
     }
-    Some((source, ir))
+    ConstsRead::Found(source, ir)
 }
 
 fn analyse_file(

@@ -459,6 +459,25 @@ fn parse_over_the_time_limit_is_reported() {
         "slow.c:1:1: note[parse-error]: file not analysed: parsing took longer than the 0.001 s limit (raise it with --file-timeout)"
     );
     assert_eq!(out.len(), 2);
+
+    // A header read only for a constant the checked file uses: its parse
+    // runs out of time too, and the missing constant is not silent.
+    let header = format!(
+        "#define LEVEL 2
+int table[] = {{ {} }};
+",
+        "1, ".repeat(300_000)
+    );
+    let uses = GOOD_C.replace("RPC_C_AUTHN_LEVEL_CONNECT", "LEVEL");
+    let tree = Tree::new(&[("defs.h", header.as_bytes()), ("uses.c", uses.as_bytes())]);
+    let r = rpclint(tree.root(), &[".", "--file-timeout", "0.05"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        lines(&r.stdout),
+        [
+            "defs.h:1:1: note[parse-error]: constants not read: parsing took longer than the 0.05 s limit (raise it with --file-timeout)"
+        ]
+    );
 }
 
 // ------------------------------------------------------------ no loss
