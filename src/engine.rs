@@ -187,9 +187,9 @@ fn run_phases(inputs: &[Input], settings: &Settings, kb: &Kb) -> Report {
         for (input, read) in skipped.iter().zip(found) {
             match read {
                 ConstsRead::Nothing => continue,
-                ConstsRead::Found(source, ir) => {
-                    next.extend(const_refs(&ir, &needed));
-                    const_files.push((source, ir));
+                ConstsRead::Found(file) => {
+                    next.extend(const_refs(&file.1, &needed));
+                    const_files.push(*file);
                 }
                 // Reported like a candidate that could not be analysed: its
                 // constants are missing, and the user must know.
@@ -475,7 +475,7 @@ enum ConstsRead {
     /// It does not (or it is not a source file).
     Nothing,
     /// It does: its constants.
-    Found(SourceFile, FileIr),
+    Found(Box<(SourceFile, FileIr)>),
     /// Its parse ran out of time: reported as a `parse-error`.
     NotAnalysed(Box<Candidate>),
     Error(FileError),
@@ -518,7 +518,7 @@ fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> ConstsRead {
     if !ir.consts.iter().any(|d| found.contains(&d.name.as_str())) {
         return ConstsRead::Nothing;
     }
-    ConstsRead::Found(source, ir)
+    ConstsRead::Found(Box::new((source, ir)))
 }
 
 fn analyse_file(
