@@ -54,10 +54,14 @@ fuzz_target!(|data: &[u8]| {
     let report = check_inputs(&inputs, &settings);
     assert!(report.errors.is_empty(), "internal error: {:?}", report.errors);
     for d in &report.diagnostics {
-        let file = report.file(d.file).expect("a diagnostic's file is in the report");
-        let (start, end) = (d.span.start as usize, d.span.end as usize);
-        assert!(start <= end && end <= file.text.len(), "span {start}..{end} out of {} bytes: {d:?}", file.text.len());
-        assert!(file.text.is_char_boundary(start) && file.text.is_char_boundary(end), "span not on chars: {d:?}");
+        let places = std::iter::once((d.file, d.span)).chain(d.labels.iter().map(|l| (l.file, l.span)));
+        for (id, span) in places {
+            let file = report.file(id).expect("a diagnostic's file is in the report");
+            let (start, end) = (span.start as usize, span.end as usize);
+            let text = &file.text;
+            assert!(start <= end && end <= text.len(), "span {start}..{end} out of {} bytes: {d:?}", text.len());
+            assert!(text.is_char_boundary(start) && text.is_char_boundary(end), "span not on chars: {d:?}");
+        }
     }
     let opts = EmitOptions { color: true, ..EmitOptions::default() };
     for format in [Format::Human, Format::Short, Format::Json, Format::Sarif] {
