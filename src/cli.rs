@@ -59,7 +59,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check files and directories (the default command).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules with their default severity and summary.
     Rules(RulesArgs),
     /// Print a rule's documentation.
@@ -176,6 +176,14 @@ struct CheckArgs {
     /// Print findings and errors only: no summary line
     #[arg(long, short = 'q')]
     quiet: bool,
+
+    /// Do not analyse files larger than this (bytes, or with K, M, G) [default: 10M]
+    #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_size)]
+    max_file_size: Option<u64>,
+
+    /// Stop parsing, and analysing, one file after this long (0: no limit) [default: 30]
+    #[arg(long, value_name = "SECONDS", value_parser = crate::limits::parse_timeout)]
+    file_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Args, Debug)]
@@ -443,12 +451,6 @@ fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> Option<Job>
     }
     let discovered = match discover::discover(&args.paths, &args.exclude) {
         Ok(found) => found,
-        Err(DiscoverError::NotFound(paths)) => {
-            for path in paths {
-                ui.error(Some(&crate::source::display_path(&path)), "no such file or directory");
-            }
-            return None;
-        }
         Err(err @ DiscoverError::InvalidExclude { .. }) => {
             ui.error(None, &err.to_string());
             return None;
@@ -508,6 +510,7 @@ fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::R
     let Some(config) = load_config(&args.config, &start, ui) else { return Ok(EXIT_ERROR) };
     let mut settings = merged_settings(&config, &args.config);
     settings.jobs = args.jobs.map(NonZeroUsize::get);
+    settings.limits = crate::limits::Limits::default().with(args.max_file_size, args.file_timeout);
     settings.project_root = crate::git::repository_root(&start).or_else(|| env.current_dir.clone());
     let baseline = match &args.baseline {
         None => None,

@@ -8,9 +8,10 @@
 //! taken as they are (pre-commit passes file names), even when an ignore file
 //! lists them, but never when an `--exclude` glob matches them.
 //!
-//! Problems with single entries (an unreadable directory, a dangling symlink,
-//! a loop, a bad ignore file) become [`FileError`]s and the walk goes on; only
-//! a path argument that does not exist, or an invalid glob, stops the run.
+//! Problems with single entries (a path argument that does not exist, an
+//! unreadable directory, a dangling symlink, a loop, a bad ignore file)
+//! become [`FileError`]s and the walk goes on, as in ripgrep; only an invalid
+//! glob stops the run.
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -39,8 +40,6 @@ pub struct Discovered {
 /// A problem that makes the whole run meaningless (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiscoverError {
-    /// Path arguments that do not exist.
-    NotFound(Vec<PathBuf>),
     /// An `--exclude` glob that does not parse.
     InvalidExclude { glob: String, message: String },
 }
@@ -48,15 +47,6 @@ pub enum DiscoverError {
 impl fmt::Display for DiscoverError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DiscoverError::NotFound(paths) => {
-                for (i, path) in paths.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("\n")?;
-                    }
-                    write!(f, "{}: no such file or directory", display_path(path))?;
-                }
-                Ok(())
-            }
             DiscoverError::InvalidExclude { glob, message } => {
                 write!(f, "--exclude {glob}: {message}")
             }
@@ -78,25 +68,17 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovered, Di
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() { &default[..] } else { paths };
 
-    // Check every argument first, so that all missing paths are named at once
-    // and nothing is walked for a run that is going to fail.
-    let mut missing = Vec::new();
-    let mut kinds = Vec::with_capacity(paths.len());
-    for path in paths {
-        match classify(path) {
-            Ok(kind) => kinds.push((path, kind)),
-            Err(()) => missing.push(path.clone()),
-        }
-    }
-    if !missing.is_empty() {
-        return Err(DiscoverError::NotFound(missing));
-    }
-
     // Explicit files and directory arguments are matched relative to the
     // current directory; entries inside a walked directory relative to it.
     let cwd_excludes = build_excludes(Path::new("."), excludes)?;
     let mut found = Discovered::default();
-    for (path, kind) in kinds {
+    for path in paths {
+        // A path that does not exist is an error, but the others are still
+        // checked: one typo must not hide the findings of the rest.
+        let Ok(kind) = classify(path) else {
+            found.errors.push(file_error(path, "no such file or directory"));
+            continue;
+        };
         if is_excluded(&cwd_excludes, path, matches!(kind, Kind::Dir)) {
             continue;
         }
@@ -339,13 +321,18 @@ mod tests {
     }
 
     #[test]
-    fn missing_paths_are_all_named() {
+    fn missing_paths_are_all_named_and_the_others_still_walked() {
         let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "ok.c");
         let a = dir.path().join("nope.c");
         let b = dir.path().join("gone");
-        let err = discover(&[a.clone(), dir.path().to_path_buf(), b.clone()], &[]).unwrap_err();
-        assert_eq!(err, DiscoverError::NotFound(vec![a, b]));
-        assert!(err.to_string().contains("nope.c: no such file or directory"));
+        let found = discover(&[a.clone(), dir.path().to_path_buf(), b.clone()], &[]).unwrap();
+        assert_eq!(rel(dir.path(), &found), ["ok.c"]);
+        let errors: Vec<(String, &str)> = found.errors.iter().map(|e| (e.path.clone(), e.message.as_str())).collect();
+        assert_eq!(
+            errors,
+            [(display_path(&b), "no such file or directory"), (display_path(&a), "no such file or directory")]
+        );
     }
 
     #[test]

@@ -13,24 +13,30 @@
 //!    fingerprinted.
 //!
 //! No file is parsed twice; a file that panics a frontend or a rule is
-//! reported and the others lose nothing.
+//! reported and the others lose nothing. A file that cannot be analysed (too
+//! large, binary, parsing or analysis over the time limit; see
+//! [`crate::limits`]) is kept as a candidate whose IR holds only that
+//! problem, so the `parse-error` rule reports it like a syntax error.
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::{self, Depth, Lang};
-use crate::ir::{ExprKind, FileIr, Function, FunctionKind};
+use crate::ir::{ExprKind, FileIr, Function, FunctionKind, Problem, Span};
 use crate::kb::Kb;
+use crate::limits::{self, Limits};
 use crate::prefilter::WordSet;
 use crate::report::{FileError, Report};
-use crate::resolve::{self, ConstTable, FileCtx};
+use crate::resolve::{self, ConstTable, FileCtx, FunctionFacts};
 use crate::rules::{self, ProjectFacts, Rule, RuleOptions};
-use crate::source::{FileId, SourceFile, decode};
+use crate::source::{Encoding, FileId, SourceFile, decode};
 use crate::suppress::{self, RuleSet, SuppressFile};
 
 /// Rounds of phase 2 (constants that refer to constants in yet other files).
@@ -60,6 +66,33 @@ pub struct Settings {
     /// repository root), so a baseline does not depend on where rpclint
     /// was started. `None`, or a file outside it: the displayed path.
     pub project_root: Option<PathBuf>,
+    /// Per-file size and time limits.
+    pub limits: Limits,
+    /// Fault injection for tests. Nothing in the command line or the
+    /// configuration sets it, so it cannot fire in a real run.
+    #[doc(hidden)]
+    pub test_hooks: TestHooks,
+}
+
+/// Panics on purpose, to prove that one file's internal error costs no other
+/// file its findings. A file whose text contains a marker panics there.
+#[doc(hidden)]
+#[derive(Clone, Debug, Default)]
+pub struct TestHooks {
+    /// Panic inside the frontend's `catch_unwind` (phase 1).
+    pub panic_while_parsing: Option<String>,
+    /// Panic inside the analysis's `catch_unwind` (phase 3).
+    pub panic_while_analysing: Option<String>,
+}
+
+impl TestHooks {
+    fn panic_if_marked(marker: &Option<String>, text: &str, stage: &str) {
+        if let Some(m) = marker {
+            if text.contains(m.as_str()) {
+                panic!("test hook: panic while {stage}");
+            }
+        }
+    }
 }
 
 impl Settings {
@@ -123,10 +156,13 @@ pub fn check_source(path: &Path, text: &str, settings: &Settings) -> Report {
     check_inputs(&[Input { path: path.to_path_buf(), bytes: Some(text.as_bytes().to_vec()) }], settings)
 }
 
-/// A file that made it past the prefilter, lowered.
+/// A file that made it past the prefilter, lowered; or a file that could
+/// not be analysed, with only that problem in its IR.
 struct Candidate {
     source: SourceFile,
     lang: Lang,
+    /// `false` for a file that was not parsed (too large, binary, timed out).
+    parsed: bool,
     ir: FileIr,
     /// Free names its kept functions (and their constants) need from elsewhere.
     needs: BTreeSet<String>,
@@ -146,11 +182,20 @@ pub fn check_inputs(inputs: &[Input], settings: &Settings) -> Report {
 
 fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb) -> Report {
     let mut timer = Timer::new();
-    let api_words = WordSet::new(kb.api_names());
+    // Building the automaton costs more than checking a small file (tens of
+    // milliseconds in a debug build): the built-in knowledge base's is kept.
+    static BUILTIN_WORDS: OnceLock<WordSet> = OnceLock::new();
+    let own_words;
+    let api_words = if std::ptr::eq(kb, Kb::builtin()) {
+        BUILTIN_WORDS.get_or_init(|| WordSet::new(kb.api_names()))
+    } else {
+        own_words = WordSet::new(kb.api_names());
+        &own_words
+    };
     let rules = settings.rules();
 
     // Phase 1: prefilter, parse and lower the candidates.
-    let phase1: Vec<Phase1> = inputs.par_iter().map(|input| read_and_lower(input, &api_words, kb)).collect();
+    let phase1: Vec<Phase1> = inputs.par_iter().map(|input| read_and_lower(input, api_words, kb, settings)).collect();
     let mut errors = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut skipped: Vec<&Input> = Vec::new();
@@ -166,7 +211,7 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
             Phase1::Error(e) => errors.push(e),
         }
     }
-    let files_parsed = candidates.len();
+    let files_parsed = candidates.iter().filter(|c| c.parsed).count();
     timer.lap(&format!("phase 1: {} files, {files_parsed} candidates", inputs.len()));
     // Context files are searched for constants like the skipped ones, never checked.
     skipped.extend(context.iter());
@@ -183,15 +228,24 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
             break;
         }
         let words = WordSet::new(needed.iter().map(String::as_str));
-        let found: Vec<Option<(SourceFile, FileIr)>> =
-            skipped.par_iter().map(|input| read_consts(input, &words)).collect();
+        let found: Vec<ConstsRead> =
+            skipped.par_iter().map(|input| read_consts(input, &words, &settings.limits)).collect();
         searched.extend(needed.iter().cloned());
         let mut next: BTreeSet<String> = BTreeSet::new();
         let mut taken: BTreeSet<PathBuf> = BTreeSet::new();
-        for (source, ir) in found.into_iter().flatten() {
-            next.extend(const_refs(&ir, &needed));
-            taken.insert(source.path.clone());
-            const_files.push((source, ir));
+        for (input, read) in skipped.iter().zip(found) {
+            match read {
+                ConstsRead::Nothing => continue,
+                ConstsRead::Found(file) => {
+                    next.extend(const_refs(&file.1, &needed));
+                    const_files.push(*file);
+                }
+                // Reported like a candidate that could not be analysed: its
+                // constants are missing, and the user must know.
+                ConstsRead::NotAnalysed(c) => candidates.push(*c),
+                ConstsRead::Error(e) => errors.push(e),
+            }
+            taken.insert(input.path.clone());
         }
         skipped.retain(|i| !taken.contains(&i.path));
         needed = next;
@@ -282,13 +336,74 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
     Report { files, diagnostics, errors, files_scanned: inputs.len(), files_parsed, warnings, baselined: 0 }
 }
 
-fn read_bytes(input: &Input) -> Result<std::borrow::Cow<'_, [u8]>, FileError> {
-    match &input.bytes {
-        Some(b) => Ok(std::borrow::Cow::Borrowed(b)),
-        None => std::fs::read(&input.path).map(std::borrow::Cow::Owned).map_err(|e| FileError {
-            path: crate::source::display_path(&input.path),
-            message: format!("cannot read: {e}"),
-        }),
+/// A file's bytes, or its size when that is over the limit (it is then not read).
+enum Bytes<'a> {
+    Read(std::borrow::Cow<'a, [u8]>),
+    TooLarge(u64),
+}
+
+fn read_bytes(input: &Input, max_size: u64) -> Result<Bytes<'_>, FileError> {
+    if let Some(b) = &input.bytes {
+        let len = u64::try_from(b.len()).unwrap_or(u64::MAX);
+        return Ok(if len > max_size { Bytes::TooLarge(len) } else { Bytes::Read(std::borrow::Cow::Borrowed(b)) });
+    }
+    let error = |e: std::io::Error| FileError {
+        path: crate::source::display_path(&input.path),
+        message: format!("cannot read: {}", crate::discover::io_message(&e)),
+    };
+    let file = std::fs::File::open(&input.path).map_err(error)?;
+    let len = file.metadata().map_err(error)?.len();
+    if len > max_size {
+        return Ok(Bytes::TooLarge(len));
+    }
+    // The file may grow between the look at its size and the read: never
+    // read more than the limit allows.
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(max_size.saturating_add(1)).read_to_end(&mut bytes).map_err(error)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    Ok(if read > max_size { Bytes::TooLarge(read) } else { Bytes::Read(std::borrow::Cow::Owned(bytes)) })
+}
+
+/// Whether the text holds a NUL: a binary file (or UTF-16 without a byte
+/// order mark, or UTF-32). Tree-sitter's lexers stop at a NUL, so such a
+/// file would be analysed only up to it, silently.
+fn is_binary(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return decode(bytes).0.contains('\0');
+    }
+    memchr::memchr(0, bytes).is_some()
+}
+
+/// A file that is not analysed: its IR is this one problem, at its start.
+fn not_analysed(input: &Input, message: String) -> Box<Candidate> {
+    let source = SourceFile::new(input.path.clone(), "".into(), Encoding::Utf8);
+    let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
+    let lang = Lang::from_path(&input.path).unwrap_or(Lang::C);
+    Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new() })
+}
+
+/// Where a Rust file stops being UTF-8 (an offset into its decoded text).
+/// rustc rejects such a file; rpclint reads it lossily and says so.
+fn invalid_utf8_at(bytes: &[u8], encoding: Encoding) -> Option<usize> {
+    if encoding != Encoding::Utf8Lossy {
+        return None;
+    }
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    std::str::from_utf8(body).err().map(|e| e.valid_up_to())
+}
+
+/// A problem's span cut to its first line: a region the parser gave up on
+/// can run for pages, and the finding is about where it starts.
+fn first_line(text: &str, span: Span) -> Span {
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).clamp(start, text.len());
+    match text.as_bytes().get(start..end).and_then(|b| memchr::memchr(b'\n', b)) {
+        Some(i) => {
+            let line = &text.as_bytes()[start..start + i];
+            let i = if line.ends_with(b"\r") { i - 1 } else { i };
+            Span::new(start, start + i)
+        }
+        None => span,
     }
 }
 
@@ -301,12 +416,29 @@ fn searchable(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb) -> Phase1 {
+fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb, settings: &Settings) -> Phase1 {
     let Some(lang) = Lang::from_path(&input.path) else { return Phase1::Skipped(None) };
-    let bytes = match read_bytes(input) {
-        Ok(b) => b,
+    let max_size = settings.limits.max_file_size;
+    let bytes = match read_bytes(input, max_size) {
+        Ok(Bytes::Read(b)) => b,
+        Ok(Bytes::TooLarge(size)) => {
+            return Phase1::Candidate(not_analysed(
+                input,
+                format!(
+                    "file not analysed: it is {}, over the {} limit (raise it with --max-file-size)",
+                    limits::format_size(size),
+                    limits::format_size(max_size)
+                ),
+            ));
+        }
         Err(e) => return Phase1::Error(e),
     };
+    if is_binary(&bytes) {
+        return Phase1::Candidate(not_analysed(
+            input,
+            "file not analysed: it contains NUL bytes (a binary file, or UTF-16 without a byte order mark)".into(),
+        ));
+    }
     let text = searchable(&bytes);
     if !api_words.matches(&text) {
         let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
@@ -314,10 +446,22 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb) -> Phase1 {
     }
     drop(text);
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);
+    let invalid_utf8 = if lang == Lang::Rust { invalid_utf8_at(&bytes, source.encoding) } else { None };
     drop(bytes);
-    let lowered = catch_unwind(AssertUnwindSafe(|| frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body))));
+    let deadline = settings.limits.deadline();
+    let lowered = catch_unwind(AssertUnwindSafe(|| {
+        TestHooks::panic_if_marked(&settings.test_hooks.panic_while_parsing, &source.text, "parsing");
+        frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body), deadline)
+    }));
     let mut ir = match lowered {
-        Ok(ir) => ir,
+        Ok(Some(ir)) => ir,
+        Ok(None) => {
+            let limit = settings.limits.file_timeout.map(limits::format_timeout).unwrap_or_default();
+            let message =
+                format!("file not analysed: parsing took longer than the {limit} limit (raise it with --file-timeout)");
+            let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
+            return Phase1::Candidate(Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new() }));
+        }
         Err(panic) => {
             return Phase1::Error(FileError {
                 path: source.display_path(),
@@ -325,11 +469,18 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb) -> Phase1 {
             });
         }
     };
+    if let Some(at) = invalid_utf8 {
+        let message = "invalid UTF-8: the Rust compiler rejects this file (rpclint read the bad bytes as U+FFFD)";
+        ir.problems.push(Problem { span: Span::new(at, at + '\u{fffd}'.len_utf8()), message: message.into() });
+    }
+    for p in &mut ir.problems {
+        p.span = first_line(&source.text, p.span);
+    }
     // Keep only what rules can report on: functions that call an API, and
     // destructors (which may revert an impersonation).
     ir.functions.retain(|f| f.kind == FunctionKind::Destructor || calls_api(f, kb));
     let needs = free_names(&ir, kb);
-    Phase1::Candidate(Box::new(Candidate { source, lang, ir, needs }))
+    Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs }))
 }
 
 fn calls_api(f: &Function, kb: &Kb) -> bool {
@@ -400,21 +551,55 @@ fn const_refs(ir: &FileIr, wanted: &BTreeSet<String>) -> BTreeSet<String> {
     ir.consts.iter().filter(|d| wanted.contains(&d.name)).flat_map(|d| names_under(&ir.const_scope, d.value)).collect()
 }
 
-fn read_consts(input: &Input, words: &WordSet) -> Option<(SourceFile, FileIr)> {
-    let lang = Lang::from_path(&input.path)?;
-    let bytes = read_bytes(input).ok()?;
+/// What phase 2 made of a file that might define a needed name.
+enum ConstsRead {
+    /// It does not (or it is not a source file).
+    Nothing,
+    /// It does: its constants.
+    Found(Box<(SourceFile, FileIr)>),
+    /// Its parse ran out of time: reported as a `parse-error`.
+    NotAnalysed(Box<Candidate>),
+    Error(FileError),
+}
+
+fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> ConstsRead {
+    let Some(lang) = Lang::from_path(&input.path) else { return ConstsRead::Nothing };
+    // Phase 1 read this file already and found it neither too large nor binary.
+    let bytes = match read_bytes(input, limits.max_file_size) {
+        Ok(Bytes::Read(bytes)) => bytes,
+        Ok(Bytes::TooLarge(_)) => return ConstsRead::Nothing,
+        Err(e) => return ConstsRead::Error(e),
+    };
     let found = words.found(&searchable(&bytes));
     if found.is_empty() {
-        return None;
+        return ConstsRead::Nothing;
     }
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);
     drop(bytes);
-    let mut ir = catch_unwind(AssertUnwindSafe(|| frontend::lower(lang, &source.text, Depth::ConstsOnly))).ok()?;
+    let deadline = limits.deadline();
+    let lowered =
+        catch_unwind(AssertUnwindSafe(|| frontend::lower_within(lang, &source.text, Depth::ConstsOnly, deadline)));
+    let mut ir = match lowered {
+        Ok(Some(ir)) => ir,
+        Ok(None) => {
+            let limit = limits.file_timeout.map(limits::format_timeout).unwrap_or_default();
+            let message = format!(
+                "constants not read: parsing took longer than the {limit} limit (raise it with --file-timeout)"
+            );
+            return ConstsRead::NotAnalysed(not_analysed(input, message));
+        }
+        Err(panic) => {
+            return ConstsRead::Error(FileError {
+                path: source.display_path(),
+                message: format!("internal error while parsing: {}", panic_message(&panic)),
+            });
+        }
+    };
     ir.functions.clear();
     if !ir.consts.iter().any(|d| found.contains(&d.name.as_str())) {
-        return None;
+        return ConstsRead::Nothing;
     }
-    Some((source, ir))
+    ConstsRead::Found(Box::new((source, ir)))
 }
 
 fn analyse_file(
@@ -427,11 +612,23 @@ fn analyse_file(
     settings: &Settings,
 ) -> Result<Vec<Diagnostic>, FileError> {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let cx = FileCtx { kb, file: id, consts: table, reverting_types: &project.reverting_types };
-        let facts: Vec<_> = c.ir.functions.iter().map(|f| resolve::analyze(&cx, f)).collect();
+        TestHooks::panic_if_marked(&settings.test_hooks.panic_while_analysing, &c.source.text, "analysing");
+        let deadline = settings.limits.deadline();
+        let cx = FileCtx { kb, file: id, consts: table, reverting_types: &project.reverting_types, deadline };
+        let facts: Vec<FunctionFacts> =
+            c.ir.functions
+                .iter()
+                .map(|f| {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        // Out of time: the `parse-error` rule reports the first such function.
+                        FunctionFacts { gave_up: true, timed_out: true, ..FunctionFacts::default() }
+                    } else {
+                        resolve::analyze(&cx, f)
+                    }
+                })
+                .collect();
         rules::run(rules, kb, &settings.rule_options, project, id, &c.ir, &facts)
     }));
-    let _ = c.lang;
     result.map_err(|panic| FileError {
         path: c.source.display_path(),
         message: format!("internal error while analysing: {}", panic_message(&panic)),
@@ -514,4 +711,3 @@ impl Timer {
         self.last = std::time::Instant::now();
     }
 }
-

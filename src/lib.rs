@@ -16,6 +16,7 @@ mod git;
 pub mod ir;
 mod ir_dump;
 pub mod kb;
+pub mod limits;
 pub mod prefilter;
 pub mod report;
 pub mod resolve;

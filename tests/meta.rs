@@ -116,3 +116,24 @@ fn doc_examples_behave_as_labelled() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn readme_bad_input_table_names_existing_tests() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let tests = std::fs::read_to_string(root().join("tests/robustness.rs")).expect("tests/robustness.rs");
+    let section = readme
+        .split("## What rpclint does with bad input")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README.md has a \"What rpclint does with bad input\" section");
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| input ")).collect();
+    assert!(rows.len() >= 15, "the bad-input table has only {} rows", rows.len());
+    for row in rows {
+        let last = row.trim_end_matches('|').rsplit('|').next().unwrap_or("").trim();
+        let name = last.trim_matches('`');
+        assert!(
+            !name.is_empty() && tests.contains(&format!("fn {name}()")),
+            "README bad-input row names no test in tests/robustness.rs: {row}"
+        );
+    }
+}

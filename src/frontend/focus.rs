@@ -83,14 +83,12 @@ fn function_bodies(b: &[u8], lang: Lang) -> Option<Vec<(usize, usize)>> {
             b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i, lang == Lang::Rust)?,
             b'"' => i = skip_string(b, i + 1)?,
             b'\'' => i = skip_quote(b, i, lang),
-            b'r' | b'R' | b'b' | b'L' | b'u' | b'U' if starts_raw_string(b, i, lang) => i = skip_raw_string(b, i, lang)?,
+            b'r' | b'R' | b'b' | b'L' | b'u' | b'U' if starts_raw_string(b, i, lang) => {
+                i = skip_raw_string(b, i, lang)?
+            }
             b'{' => {
                 let inside_body = stack.iter().any(|(k, _)| *k != Open::Container);
-                let kind = if inside_body {
-                    Open::Other
-                } else {
-                    classify(b.get(decl_start..i).unwrap_or(&[]), lang)
-                };
+                let kind = if inside_body { Open::Other } else { classify(b.get(decl_start..i).unwrap_or(&[]), lang) };
                 stack.push((kind, i));
                 decl_start = i + 1;
                 i += 1;
@@ -120,7 +118,7 @@ fn function_bodies(b: &[u8], lang: Lang) -> Option<Vec<(usize, usize)>> {
 /// What the `{` that follows `prefix` (the declaration so far) opens.
 fn classify(prefix: &[u8], lang: Lang) -> Open {
     let words = identifiers(prefix);
-    let has = |w: &str| words.iter().any(|x| *x == w.as_bytes());
+    let has = |w: &str| words.contains(&w.as_bytes());
     match lang {
         Lang::Rust => {
             if has("fn") {
@@ -198,7 +196,8 @@ fn skip_line(b: &[u8], i: usize) -> usize {
 fn skip_preprocessor_line(b: &[u8], mut i: usize) -> usize {
     loop {
         let end = skip_line(b, i);
-        let continued = end > 0 && b.get(end - 1) == Some(&b'\\') || end > 1 && b.get(end - 1) == Some(&b'\r') && b.get(end - 2) == Some(&b'\\');
+        let continued = end > 0 && b.get(end - 1) == Some(&b'\\')
+            || end > 1 && b.get(end - 1) == Some(&b'\r') && b.get(end - 2) == Some(&b'\\');
         if !continued || end >= b.len() {
             return end;
         }
@@ -272,10 +271,10 @@ fn starts_raw_string(b: &[u8], i: usize, lang: Lang) -> bool {
     }
     let rest = &b[i..];
     match lang {
-        Lang::Rust => rest.starts_with(b"r\"") || rest.starts_with(b"r#") || rest.starts_with(b"br\"") || rest.starts_with(b"br#"),
-        Lang::C | Lang::Cpp => {
-            ["R\"", "LR\"", "uR\"", "UR\"", "u8R\""].iter().any(|p| rest.starts_with(p.as_bytes()))
+        Lang::Rust => {
+            rest.starts_with(b"r\"") || rest.starts_with(b"r#") || rest.starts_with(b"br\"") || rest.starts_with(b"br#")
         }
+        Lang::C | Lang::Cpp => ["R\"", "LR\"", "uR\"", "UR\"", "u8R\""].iter().any(|p| rest.starts_with(p.as_bytes())),
     }
 }
 
@@ -313,7 +312,8 @@ mod tests {
 
     #[test]
     fn c_bodies_without_an_api_are_blanked() {
-        let src = "static int t[] = { 1, 2 };\nint f(void)\n{\n    return g(\"}\");\n}\nint h(int a) { return Api(a); }\n";
+        let src =
+            "static int t[] = { 1, 2 };\nint f(void)\n{\n    return g(\"}\");\n}\nint h(int a) { return Api(a); }\n";
         let out = blank(src, Lang::C);
         assert_eq!(out.len(), src.len());
         assert!(out.contains("int f(void)\n{\n") && !out.contains("return g"), "{out}");

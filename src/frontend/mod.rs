@@ -7,6 +7,7 @@ mod focus;
 mod rust;
 
 use std::path::Path;
+use std::time::Instant;
 
 use crate::ir::FileIr;
 
@@ -43,20 +44,31 @@ pub enum Depth {
 /// Lowers one file. Never panics on any input; what cannot be analysed is
 /// recorded in [`FileIr::problems`].
 pub fn lower(lang: Lang, text: &str, depth: Depth) -> FileIr {
+    lower_within(lang, text, depth, None).unwrap_or_default()
+}
+
+/// [`lower`], or `None` when parsing had not finished by `deadline`. The C
+/// and C++ parser is stopped at the deadline; syn cannot be interrupted, so a
+/// Rust file is always lowered whole (its size bounds the time instead).
+pub fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Option<Instant>) -> Option<FileIr> {
     match lang {
-        Lang::C => c::lower(text, false, depth),
-        Lang::Cpp => c::lower(text, true, depth),
-        Lang::Rust => rust::lower(text, depth),
+        Lang::C => c::lower_within(text, false, depth, deadline),
+        Lang::Cpp => c::lower_within(text, true, depth, deadline),
+        Lang::Rust => Some(rust::lower(text, depth)),
     }
 }
 
-/// Lowers one file for the rules, parsing only the functions whose body
+/// [`lower_within`] for the rules, parsing only the functions whose body
 /// `keep` accepts (those that name an API): the bodies of the others are
 /// blanked first, which keeps every byte offset (see [`focus`]).
-pub fn lower_focused(lang: Lang, text: &str, keep: &dyn Fn(&[u8]) -> bool) -> FileIr {
+pub fn lower_focused(
+    lang: Lang,
+    text: &str,
+    keep: &dyn Fn(&[u8]) -> bool,
+    deadline: Option<Instant>,
+) -> Option<FileIr> {
     match focus::blank_unused_bodies(text, lang, keep) {
-        Some(focused) => lower(lang, &focused, Depth::Full),
-        None => lower(lang, text, Depth::Full),
+        Some(focused) => lower_within(lang, &focused, Depth::Full, deadline),
+        None => lower_within(lang, text, Depth::Full, deadline),
     }
 }
-

@@ -83,7 +83,8 @@ pub struct FunctionFacts {
     pub calls: Vec<Option<CallFacts>>,
     /// How each output was tested anywhere in the function.
     pub ever_tested: BTreeMap<Mark, TestInfo>,
-    /// The analysis gave up (too large a function); rules stay silent.
+    /// The analysis gave up (too large a function); the API rules stay
+    /// silent, `parse-error` reports it.
     pub gave_up: bool,
     /// Impersonations still in effect when the function returns, with the
     /// `return` value's span where there is one.
@@ -91,6 +92,8 @@ pub struct FunctionFacts {
     /// Of `unreverted`, those still in effect at a return on a path where
     /// another function was called after them (work done as the client).
     pub unreverted_after_work: std::collections::BTreeSet<crate::ir::CallId>,
+    /// It gave up because the file's time limit passed (`--file-timeout`).
+    pub timed_out: bool,
 }
 
 impl FunctionFacts {

@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
+use std::time::Instant;
 
 use super::consts::ConstTable;
 use super::facts::{CallFacts, FunctionFacts, TestInfo};
@@ -26,8 +27,11 @@ use crate::source::FileId;
 
 /// Per block, how many visits before its changing values are widened to unknown.
 const WIDEN_AFTER: u32 = 8;
-/// Block visits per function before the analysis gives up (silent rules).
+/// Block visits per function before the analysis gives up (the API rules
+/// stay silent on it; `parse-error` reports it).
 const VISIT_BUDGET: u32 = 20_000;
+/// Block visits between two looks at the clock.
+const DEADLINE_EVERY: u32 = 64;
 /// Nesting of constant definitions (`#define A B`, `#define B C`, ...).
 const MAX_CONST_DEPTH: usize = 24;
 
@@ -39,6 +43,8 @@ pub struct FileCtx<'a> {
     /// Types whose destructor (C++) or `Drop` (Rust) reverts an impersonation:
     /// a local of such a type reverts when its scope ends.
     pub reverting_types: &'a BTreeSet<String>,
+    /// When the analysis must stop (the per-file time limit), if ever.
+    pub deadline: Option<Instant>,
 }
 
 /// Runs the analysis on `func` (a function of the file in `cx`).
@@ -124,9 +130,12 @@ impl<'a, 'c> Interp<'a, 'c> {
         let mut queue: BTreeSet<(usize, BlockId)> = BTreeSet::from([(rank[0], BlockId(0))]);
         let mut budget = VISIT_BUDGET;
         while let Some((_, bb)) = queue.pop_first() {
-            if budget == 0 {
+            // The clock is read every few visits only: a visit is cheap.
+            let timed_out = budget % DEADLINE_EVERY == 0 && self.cx.deadline.is_some_and(|d| Instant::now() >= d);
+            if budget == 0 || timed_out {
                 self.facts = FunctionFacts {
                     gave_up: true,
+                    timed_out,
                     calls: vec![None; self.func.calls.len()],
                     ..FunctionFacts::default()
                 };
@@ -715,7 +724,13 @@ impl<'a, 'c> Interp<'a, 'c> {
     /// Evaluates a constant's expression in its own file's scope: no locals,
     /// no effects, names resolved from that file.
     fn eval_const(&mut self, ir: &FileIr, file: FileId, e: ExprId) -> Value {
-        let ctx = FileCtx { kb: self.cx.kb, file, consts: self.cx.consts, reverting_types: self.cx.reverting_types };
+        let ctx = FileCtx {
+            kb: self.cx.kb,
+            file,
+            consts: self.cx.consts,
+            reverting_types: self.cx.reverting_types,
+            deadline: self.cx.deadline,
+        };
         let mut sub = Interp {
             cx: &ctx,
             func: &ir.const_scope,

@@ -15,6 +15,7 @@ mod mutual_auth_not_requested;
 mod mutual_auth_without_principal;
 mod ntlm_authentication;
 mod ntlm_mutual_auth;
+mod parse_error;
 pub(crate) mod query;
 mod sign_only_wrap;
 mod transport_impersonation_option;
@@ -68,6 +69,7 @@ pub static ALL: &[&Rule] = &[
     &mutual_auth_without_principal::RULE,
     &ntlm_authentication::RULE,
     &ntlm_mutual_auth::RULE,
+    &parse_error::RULE,
     &sign_only_wrap::RULE,
     &transport_impersonation_option::RULE,
     &unauthenticated_interface::RULE,

@@ -313,7 +313,28 @@ impl<'a> Parser<'a, '_> {
         r
     }
 
+    /// One operator chain. Each operator applied makes the tree one level
+    /// deeper (`1 | 1 | 1` is `((1 | 1) | 1)`), so it counts as nesting: a
+    /// define of a million `| 1` must not become a million-deep expression
+    /// that the analysis then recurses through.
     fn expr_inner(&mut self, min_bp: u8) -> Option<ExprId> {
+        let depth = self.depth;
+        let r = self.chain(min_bp);
+        self.depth = depth;
+        r
+    }
+
+    /// One level deeper within a chain; `None` (and the flag) past [`MAX_DEPTH`].
+    fn deeper(&mut self) -> Option<()> {
+        if self.depth >= MAX_DEPTH {
+            self.too_deep = true;
+            return None;
+        }
+        self.depth += 1;
+        Some(())
+    }
+
+    fn chain(&mut self, min_bp: u8) -> Option<ExprId> {
         let start = self.pos;
         let mut lhs = self.unary()?;
         while let Some(Tok::Punct(p)) = self.peek() {
@@ -322,6 +343,7 @@ impl<'a> Parser<'a, '_> {
                 if TERNARY_BP < min_bp {
                     break;
                 }
+                self.deeper()?;
                 self.pos += 1;
                 let a = self.expr(0)?;
                 if !self.eat(":") {
@@ -335,6 +357,7 @@ impl<'a> Parser<'a, '_> {
             if bp <= min_bp {
                 break;
             }
+            self.deeper()?;
             self.pos += 1;
             let rhs = self.expr(bp)?;
             lhs = self.b.expr(ExprKind::Binary(op, lhs, rhs), self.span_from(start));

@@ -30,6 +30,8 @@ mod tests;
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::ops::ControlFlow;
+use std::time::Instant;
 
 use tree_sitter::{Node, Parser, TreeCursor};
 
@@ -49,27 +51,71 @@ thread_local! {
     static CPP_PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
 
-fn parse(text: &str, cpp: bool) -> Option<tree_sitter::Tree> {
+/// Why tree-sitter gave no tree.
+enum ParseFailure {
+    /// The deadline passed; the parser was stopped.
+    TimedOut,
+    /// No parser (the grammar did not load, or the thread's parser is busy).
+    NoParser,
+}
+
+fn parse(text: &str, cpp: bool, deadline: Option<Instant>) -> Result<tree_sitter::Tree, ParseFailure> {
     let slot = if cpp { &CPP_PARSER } else { &C_PARSER };
     slot.with(|cell| {
-        let mut guard = cell.try_borrow_mut().ok()?;
+        let mut guard = cell.try_borrow_mut().map_err(|_| ParseFailure::NoParser)?;
         if guard.is_none() {
             let mut p = Parser::new();
             let lang: tree_sitter::Language =
                 if cpp { tree_sitter_cpp::LANGUAGE.into() } else { tree_sitter_c::LANGUAGE.into() };
-            p.set_language(&lang).ok()?;
+            p.set_language(&lang).map_err(|_| ParseFailure::NoParser)?;
             *guard = Some(p);
         }
-        guard.as_mut()?.parse(text, None)
+        let parser = guard.as_mut().ok_or(ParseFailure::NoParser)?;
+        let bytes = text.as_bytes();
+        let mut read = |i: usize, _| bytes.get(i..).unwrap_or_default();
+        let Some(deadline) = deadline else {
+            return parser.parse_with_options(&mut read, None, None).ok_or(ParseFailure::NoParser);
+        };
+        // Tree-sitter asks this every few hundred steps whether to go on.
+        let mut stopped = false;
+        let mut progress = |_: &tree_sitter::ParseState| {
+            if Instant::now() >= deadline {
+                stopped = true;
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        let tree = parser.parse_with_options(&mut read, None, Some(options));
+        if stopped || tree.is_none() {
+            // A stopped parser would resume this parse on its next call.
+            parser.reset();
+        }
+        match tree {
+            Some(tree) => Ok(tree),
+            None if stopped => Err(ParseFailure::TimedOut),
+            None => Err(ParseFailure::NoParser),
+        }
     })
 }
 
+#[cfg(test)]
 pub(crate) fn lower(text: &str, cpp: bool, depth: Depth) -> FileIr {
+    lower_within(text, cpp, depth, None).unwrap_or_default()
+}
+
+/// Lowers `text`, or gives `None` when parsing did not finish by `deadline`.
+pub(crate) fn lower_within(text: &str, cpp: bool, depth: Depth, deadline: Option<Instant>) -> Option<FileIr> {
     let cleaned = sanitize::sanitize(text);
     let src = cleaned.as_deref().unwrap_or(text);
-    let Some(tree) = parse(src, cpp) else {
-        let problem = Problem { span: Span::new(0, text.len()), message: "could not parse this file".into() };
-        return FileIr { problems: vec![problem], ..FileIr::default() };
+    let tree = match parse(src, cpp, deadline) {
+        Ok(tree) => tree,
+        Err(ParseFailure::TimedOut) => return None,
+        Err(ParseFailure::NoParser) => {
+            let problem = Problem { span: Span::new(0, text.len()), message: "could not parse this file".into() };
+            return Some(FileIr { problems: vec![problem], ..FileIr::default() });
+        }
     };
     let mut cx = Cx {
         src,
@@ -90,7 +136,7 @@ pub(crate) fn lower(text: &str, cpp: bool, depth: Depth) -> FileIr {
     let const_scope = cx.cb.take().unwrap_or_else(FnBuilder::const_scope).finish_const_scope();
     let mut problems = cx.problems;
     problems.sort_by_key(|p| (p.span.start, p.span.end));
-    FileIr { functions: cx.functions, consts: cx.consts, const_scope, problems }
+    Some(FileIr { functions: cx.functions, consts: cx.consts, const_scope, problems })
 }
 
 /// The lowering of one file.

@@ -24,6 +24,7 @@ const WORDS: &[&str] = &[
     "WINAPIV",
     "APIENTRY",
     "CALLBACK",
+    "CDECL",
     "PASCAL",
     "STDMETHODCALLTYPE",
     "STDMETHODVCALLTYPE",
@@ -63,13 +64,18 @@ const WORDS: &[&str] = &[
     "EXTERN_C_END",
     "BEGIN_INTERFACE",
     "END_INTERFACE",
+    // `STDMETHOD(Run)(THIS_ DWORD f) PURE;`: the pure-virtual `= 0`, and the
+    // C-only `this` parameter.
+    "PURE",
+    "THIS_",
     "__BEGIN_DECLS",
     "__END_DECLS",
 ];
 
 /// RPC's exception macros, rewritten to the SEH keywords they expand to
-/// (padded with spaces to keep their length).
+/// (padded with spaces to keep their length), and `windef.h`'s `CONST`.
 const REWRITES: &[(&str, &str)] = &[
+    ("CONST", "const"),
     ("RpcTryExcept", "__try"),
     ("RpcExcept", "__except"),
     ("RpcEndExcept", ""),
@@ -345,6 +351,7 @@ mod tests {
     fn com_method_macros() {
         assert_eq!(s("STDMETHOD(Run)(BSTR n)"), "HRESULT   Run (BSTR n)");
         assert_eq!(s("STDMETHOD_(ULONG, AddRef)()"), "           ULONG  AddRef ()");
+        assert_eq!(s("STDMETHOD(Run)(THIS_ DWORD f) PURE;"), "HRESULT   Run (      DWORD f)     ;");
     }
 
     #[test]
@@ -357,6 +364,7 @@ mod tests {
     fn rewrites_rpc_exception_macros() {
         let t = "RpcTryExcept { a(); } RpcExcept(1) { b(); } RpcEndExcept";
         assert_eq!(s(t), "__try        { a(); } __except (1) { b(); }             ");
+        assert_eq!(s("void f(CONST PVOID p);"), "void f(const PVOID p);");
     }
 
     #[test]

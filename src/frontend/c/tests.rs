@@ -559,6 +559,10 @@ fn deep_other_shapes_do_not_overflow() {
             format!("{}{}", "namespace a { ".repeat(n), "}".repeat(n)),
             "#ifdef A\n".repeat(n),
             format!("#define X {}1{}", "(".repeat(n), ")".repeat(n)),
+            // Operator chains in a define are parsed in a loop, not by recursion:
+            // they must not build an expression deeper than the analysis can walk.
+            format!("#define X 1{}", " | 1".repeat(n)),
+            format!("#define X (a{})", " ? b : a".repeat(n)),
             format!("int a = {}1{};", "{".repeat(n), "}".repeat(n)),
             format!("void f() {{ {} }}", "[&]{ ".repeat(n) + &"};".repeat(n)),
         ];
