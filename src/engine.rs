@@ -28,7 +28,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::frontend::{self, Depth, Lang};
+use crate::frontend::{self, Lang};
 use crate::ir::{ExprKind, FileIr, Function, FunctionKind, Problem, Span};
 use crate::kb::Kb;
 use crate::limits::{self, Limits};
@@ -228,6 +228,7 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
             break;
         }
         let words = WordSet::new(needed.iter().map(String::as_str));
+        timer.note(&format!("phase 2 round: {} names, e.g. {:?}", needed.len(), needed.iter().take(12).collect::<Vec<_>>()));
         let found: Vec<ConstsRead> =
             skipped.par_iter().map(|input| read_consts(input, &words, &settings.limits)).collect();
         searched.extend(needed.iter().cloned());
@@ -248,6 +249,8 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
             taken.insert(input.path.clone());
         }
         skipped.retain(|i| !taken.contains(&i.path));
+        let defined: BTreeSet<&str> = const_files.iter().flat_map(|(_, ir)| ir.consts.iter().map(|d| d.name.as_str())).collect();
+        next.retain(|n| !defined.contains(n.as_str()) && kb.constant(n).is_none());
         needed = next;
     }
 
@@ -476,10 +479,15 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb, settings: &Settin
     for p in &mut ir.problems {
         p.span = first_line(&source.text, p.span);
     }
+    // Names of the file's functions are not constants to look for elsewhere
+    // (a vtable initialiser lists them).
+    let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).collect();
     // Keep only what rules can report on: functions that call an API, and
     // destructors (which may revert an impersonation).
     ir.functions.retain(|f| f.kind == FunctionKind::Destructor || calls_api(f, kb));
-    let needs = free_names(&ir, kb);
+    let mut needs = free_names(&ir, kb);
+    needs.retain(|n| !functions.contains(n));
+
     Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs }))
 }
 
@@ -487,8 +495,10 @@ fn calls_api(f: &Function, kb: &Kb) -> bool {
     f.calls.iter().any(|c| kb.api_for_call(&c.callee, c.receiver.is_some(), c.args.len()).is_some())
 }
 
-/// Names the kept functions use that neither the file nor the knowledge base defines,
-/// following the file's own constants to the names they use in turn.
+/// Names whose values can reach an API call's arguments and that neither the
+/// file nor the knowledge base defines, following the file's own constants
+/// to the names they use in turn. Names used only elsewhere (a loop bound, a
+/// message) are not looked for: phase 2 reads only what can matter.
 fn free_names(ir: &FileIr, kb: &Kb) -> BTreeSet<String> {
     let local: HashMap<&str, Vec<usize>> = ir.consts.iter().enumerate().fold(HashMap::new(), |mut m, (i, d)| {
         m.entry(d.name.as_str()).or_default().push(i);
@@ -496,7 +506,7 @@ fn free_names(ir: &FileIr, kb: &Kb) -> BTreeSet<String> {
     });
     let mut work: Vec<String> = Vec::new();
     for f in &ir.functions {
-        work.extend(names_in(&f.exprs));
+        work.extend(api_argument_names(f, kb));
     }
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut free = BTreeSet::new();
@@ -520,12 +530,75 @@ fn free_names(ir: &FileIr, kb: &Kb) -> BTreeSet<String> {
     free
 }
 
-fn names_in(exprs: &[crate::ir::Expr]) -> impl Iterator<Item = String> + '_ {
-    exprs.iter().filter_map(|e| match &e.kind {
-        ExprKind::Name(n) => Some(n.clone()),
-        _ => None,
-    })
+/// The free names in the arguments of a function's API calls, and in what
+/// is assigned to the locals (and through pointers, and to globals) those
+/// arguments read: a backward slice over assignments.
+fn api_argument_names(f: &Function, kb: &Kb) -> Vec<String> {
+    use crate::ir::{ExprId, LocalId, PlaceRoot, Stmt};
+    let mut assigned: HashMap<LocalId, Vec<ExprId>> = HashMap::new();
+    let mut indirect: Vec<ExprId> = Vec::new();
+    for b in &f.blocks {
+        for st in &b.stmts {
+            if let Stmt::Assign { place, value, .. } = st {
+                match &place.root {
+                    PlaceRoot::Local(l) => assigned.entry(*l).or_default().push(*value),
+                    // `pqos->ImpersonationType = X`, `g_qos.Capabilities = X`: a
+                    // struct an argument may point to.
+                    PlaceRoot::Deref(_) | PlaceRoot::Global(_) if !place.path.is_empty() => indirect.push(*value),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut stack: Vec<ExprId> = Vec::new();
+    for call in &f.calls {
+        let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else { continue };
+        // Only the arguments whose parameter means something to a rule.
+        let args = call.args.iter().skip(usize::from(m.this_in_args));
+        for (p, a) in m.api.params.iter().zip(args) {
+            if p.role.is_some() || p.struct_type.is_some() {
+                stack.push(*a);
+            }
+        }
+    }
+    if !stack.is_empty() {
+        stack.extend(indirect);
+    }
+    let mut seen_expr = vec![false; f.exprs.len()];
+    let mut seen_local: BTreeSet<LocalId> = BTreeSet::new();
+    let mut out = Vec::new();
+    while let Some(e) = stack.pop() {
+        let Some(slot) = seen_expr.get_mut(e.index()) else { continue };
+        if std::mem::replace(slot, true) {
+            continue;
+        }
+        let Some(expr) = f.exprs.get(e.index()) else { continue };
+        match &expr.kind {
+            ExprKind::Name(n) => out.push(n.clone()),
+            ExprKind::Local(l) => {
+                if seen_local.insert(*l) {
+                    stack.extend(assigned.get(l).into_iter().flatten().copied());
+                }
+            }
+            // A call's value depends on its arguments only through a helper
+            // that passes one on (`TEXT(x)`, `wcsdup(x)`); an API's or an
+            // unknown function's result is not a constant.
+            ExprKind::Call(c) => {
+                let Some(call) = f.calls.get(c.index()) else { continue };
+                let Some(h) = kb.helper_for_call(&call.callee, call.receiver.is_some()) else { continue };
+                match h.from.unwrap_or(0) {
+                    -1 => stack.extend(call.receiver),
+                    i => stack.extend(usize::try_from(i).ok().and_then(|i| call.args.get(i)).copied()),
+                }
+                continue;
+            }
+            _ => {}
+        }
+        crate::ir::for_each_child(&expr.kind, &f.calls, |c| stack.push(c));
+    }
+    out
 }
+
 
 /// The free names in one expression tree of a constant scope.
 fn names_under(scope: &Function, root: crate::ir::ExprId) -> Vec<String> {
@@ -570,15 +643,33 @@ fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> ConstsRead {
         Ok(Bytes::TooLarge(_)) => return ConstsRead::Nothing,
         Err(e) => return ConstsRead::Error(e),
     };
-    let found = words.found(&searchable(&bytes));
+    let found = words.found_defined(&searchable(&bytes));
     if found.is_empty() {
         return ConstsRead::Nothing;
     }
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);
     drop(bytes);
     let deadline = limits.deadline();
-    let lowered =
-        catch_unwind(AssertUnwindSafe(|| frontend::lower_within(lang, &source.text, Depth::ConstsOnly, deadline)));
+    // The definitions of the names wanted, then of the names those refer to
+    // that this same file defines (`#define CALG_SHA_256 (ALG_CLASS_HASH | ..)`).
+    let lowered = catch_unwind(AssertUnwindSafe(|| {
+        let mut wanted: BTreeSet<String> = found.iter().map(|n| (*n).to_string()).collect();
+        let mut ir = None;
+        for _ in 0..CONST_ROUNDS {
+            let words = WordSet::new(wanted.iter().map(String::as_str));
+            let lowered =
+                frontend::lower_consts_focused(lang, &source.text, &|chunk| words.matches(chunk), deadline)?;
+            let refs: BTreeSet<String> = const_refs(&lowered, &wanted).into_iter().filter(|n| !wanted.contains(n)).collect();
+            ir = Some(lowered);
+            let here = WordSet::new(refs.iter().map(String::as_str));
+            let more = here.found_defined(source.text.as_bytes());
+            if more.is_empty() {
+                break;
+            }
+            wanted.extend(more.into_iter().map(str::to_string));
+        }
+        ir
+    }));
     let mut ir = match lowered {
         Ok(Some(ir)) => ir,
         Ok(None) => {
@@ -701,6 +792,13 @@ struct Timer {
 impl Timer {
     fn new() -> Timer {
         Timer { on: std::env::var_os("RPCLINT_TIMINGS").is_some(), last: std::time::Instant::now() }
+    }
+
+    #[allow(clippy::print_stderr)]
+    fn note(&self, what: &str) {
+        if self.on {
+            eprintln!("rpclint: timing: {what}");
+        }
     }
 
     #[allow(clippy::print_stderr)]

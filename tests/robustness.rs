@@ -467,7 +467,7 @@ fn parse_over_the_time_limit_is_reported() {
     // runs out of time too, and the missing constant is not silent.
     let header = format!(
         "#define LEVEL 2
-int table[] = {{ {} }};
+int table[] = {{ LEVEL, {} }};
 ",
         "1, ".repeat(300_000)
     );

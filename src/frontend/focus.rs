@@ -39,6 +39,9 @@ pub(crate) fn blank_unused_bodies(text: &str, lang: Lang, keep: &dyn Fn(&[u8]) -
     out.and_then(|b| String::from_utf8(b).ok())
 }
 
+/// Initialisers at file level longer than this are blanked when they name no API.
+const MIN_BLANKED_TABLE: usize = 512;
+
 /// What a `{` opens, decided by what comes before it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Open {
@@ -46,17 +49,27 @@ enum Open {
     Body,
     /// A namespace, `extern "C"`, class, struct or impl/trait/mod body: function bodies may be inside.
     Container,
+    /// The initialiser of a variable at file level (`T table[] = { .. };`):
+    /// large ones (test data tables) are blanked like bodies.
+    Init,
     /// Anything else (an initialiser, an enum, a block inside a body).
     Other,
 }
 
-/// The byte offsets of the `{` and `}` of every function body at file,
-/// namespace or class level; `None` if the braces do not balance.
-fn function_bodies(b: &[u8], lang: Lang) -> Option<Vec<(usize, usize)>> {
-    let mut stack: Vec<(Open, usize)> = Vec::new();
-    let mut bodies = Vec::new();
-    // Start of the current declaration at this level (after the last `;`, `{` or `}`).
-    let mut decl_start = 0usize;
+/// What the lexical scan reports: the bytes that shape declarations, with
+/// comments, strings and character literals already skipped.
+#[derive(Clone, Copy)]
+enum Event {
+    Open(usize),
+    Close(usize),
+    Semi(usize),
+    /// A preprocessor line (with its continuations): start and end.
+    Directive(usize, usize),
+}
+
+/// Scans `b`, calling `on` for every event; `None` if a comment, string or
+/// raw string does not end.
+fn scan(b: &[u8], lang: Lang, mut on: impl FnMut(Event)) -> Option<()> {
     let mut i = 0usize;
     let mut line_start = true;
     while i < b.len() {
@@ -72,7 +85,9 @@ fn function_bodies(b: &[u8], lang: Lang) -> Option<Vec<(usize, usize)>> {
                 continue;
             }
             b'#' if line_start && lang != Lang::Rust => {
-                i = skip_preprocessor_line(b, i);
+                let end = skip_preprocessor_line(b, i);
+                on(Event::Directive(i, end));
+                i = end;
                 continue;
             }
             _ => {}
@@ -83,36 +98,174 @@ fn function_bodies(b: &[u8], lang: Lang) -> Option<Vec<(usize, usize)>> {
             b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i, lang == Lang::Rust)?,
             b'"' => i = skip_string(b, i + 1)?,
             b'\'' => i = skip_quote(b, i, lang),
-            b'r' | b'R' | b'b' | b'L' | b'u' | b'U' if starts_raw_string(b, i, lang) => {
-                i = skip_raw_string(b, i, lang)?
-            }
+            b'r' | b'R' | b'b' | b'L' | b'u' | b'U' if starts_raw_string(b, i, lang) => i = skip_raw_string(b, i, lang)?,
             b'{' => {
-                let inside_body = stack.iter().any(|(k, _)| *k != Open::Container);
-                let kind = if inside_body { Open::Other } else { classify(b.get(decl_start..i).unwrap_or(&[]), lang) };
-                stack.push((kind, i));
-                decl_start = i + 1;
+                on(Event::Open(i));
                 i += 1;
             }
             b'}' => {
-                let (kind, open) = stack.pop()?;
-                if kind == Open::Body {
-                    bodies.push((open, i));
-                }
-                decl_start = i + 1;
+                on(Event::Close(i));
                 i += 1;
             }
             b';' => {
-                if !stack.iter().any(|(k, _)| *k != Open::Container) {
-                    decl_start = i + 1;
-                }
+                on(Event::Semi(i));
                 i += 1;
             }
-            _ => {
-                i += utf8_len(c);
-            }
+            _ => i += utf8_len(c),
         }
     }
-    stack.is_empty().then_some(bodies)
+    Some(())
+}
+
+/// The byte offsets of the `{` and `}` of every function body at file,
+/// namespace or class level; `None` if the braces do not balance.
+fn function_bodies(b: &[u8], lang: Lang) -> Option<Vec<(usize, usize)>> {
+    let mut stack: Vec<(Open, usize)> = Vec::new();
+    let mut bodies = Vec::new();
+    // Start of the current declaration at this level (after the last `;`, `{` or `}`).
+    let mut decl_start = 0usize;
+    let mut balanced = true;
+    scan(b, lang, |ev| match ev {
+        Event::Open(i) => {
+            let inside_body = stack.iter().any(|(k, _)| *k != Open::Container);
+            let kind = if inside_body { Open::Other } else { classify(b.get(decl_start..i).unwrap_or(&[]), lang) };
+            stack.push((kind, i));
+            decl_start = i + 1;
+        }
+        Event::Close(i) => {
+            match stack.pop() {
+                Some((Open::Body, open)) => bodies.push((open, i)),
+                // A data table: worth skipping when large (a small one may
+                // be a constant a rule reads, like a QOS).
+                Some((Open::Init, open)) if i - open > MIN_BLANKED_TABLE => bodies.push((open, i)),
+                Some(_) => {}
+                None => balanced = false,
+            }
+            decl_start = i + 1;
+        }
+        Event::Semi(i) => {
+            if !stack.iter().any(|(k, _)| *k != Open::Container) {
+                decl_start = i + 1;
+            }
+        }
+        Event::Directive(..) => {}
+    })?;
+    (balanced && stack.is_empty()).then_some(bodies)
+}
+
+/// For a file read only for the definitions of some names: the text with
+/// every declaration at file, namespace or class level that `keep` rejects
+/// blanked, and every function blanked whole (functions define no
+/// file-level constant). Conditional directives (`#if`..`#endif`) stay, so
+/// `#if 0` regions are still known; other directives stay when `keep`
+/// accepts them. `None` when nothing was blanked or the braces do not balance.
+pub(crate) fn blank_unneeded_declarations(text: &str, lang: Lang, keep: &dyn Fn(&[u8]) -> bool) -> Option<String> {
+    let b = text.as_bytes();
+    // Declarations as (start, end, is a function) at declaration level.
+    let mut chunks: Vec<(usize, usize, bool)> = Vec::new();
+    let mut directives: Vec<(usize, usize)> = Vec::new();
+    let mut stack: Vec<(Open, usize)> = Vec::new();
+    let mut decl_start: Option<usize> = None;
+    let mut balanced = true;
+    let at_level = |stack: &[(Open, usize)]| stack.iter().all(|(k, _)| *k == Open::Container);
+    let mut last_end = 0usize;
+    scan(b, lang, |ev| match ev {
+        Event::Directive(s, e) => {
+            if at_level(&stack) && decl_start.is_none() {
+                directives.push((s, e));
+                last_end = e;
+            }
+        }
+        Event::Open(i) => {
+            if at_level(&stack) {
+                let start = decl_start.unwrap_or_else(|| first_code(b, last_end, i));
+                let kind = classify(b.get(start..i).unwrap_or(&[]), lang);
+                if kind == Open::Container {
+                    // The container's head is kept; its contents are declarations.
+                    decl_start = None;
+                    last_end = i + 1;
+                } else {
+                    decl_start = Some(start);
+                }
+                stack.push((kind, i));
+            } else {
+                stack.push((Open::Other, i));
+            }
+        }
+        Event::Close(i) => {
+            let Some((kind, _)) = stack.pop() else {
+                balanced = false;
+                return;
+            };
+            if at_level(&stack) {
+                match (kind, decl_start) {
+                    // A container ends: its closing brace is kept.
+                    (Open::Container, _) => last_end = i + 1,
+                    // `void f() { .. }`, `struct S { .. }` (Rust), `enum E { .. }` end here;
+                    // `int t[] = { .. };` and C's `struct S { .. };` go on to their `;`.
+                    (_, Some(start)) => {
+                        let head = b.get(start..i).unwrap_or(&[]);
+                        if kind == Open::Body || (lang == Lang::Rust && kind == Open::Other && !depth_zero(head).contains(&b'=')) {
+                            chunks.push((start, i + 1, kind == Open::Body));
+                            decl_start = None;
+                            last_end = i + 1;
+                        }
+                    }
+                    (_, None) => {}
+                }
+            }
+        }
+        Event::Semi(i) => {
+            if at_level(&stack) {
+                let start = decl_start.unwrap_or_else(|| first_code(b, last_end, i));
+                chunks.push((start, i + 1, false));
+                decl_start = None;
+                last_end = i + 1;
+            }
+        }
+    })?;
+    if !balanced || !stack.is_empty() {
+        return None;
+    }
+    let mut out = b.to_vec();
+    let mut changed = false;
+    let mut blank = |s: usize, e: usize| {
+        for byte in out.iter_mut().take(e).skip(s) {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    };
+    for (s, e, is_function) in chunks {
+        let text = b.get(s..e).unwrap_or(&[]);
+        if is_function || !keep(text) {
+            blank(s, e);
+            changed = true;
+        }
+    }
+    for (s, e) in directives {
+        let line = b.get(s..e).unwrap_or(&[]);
+        if !is_conditional(line) && !keep(line) {
+            blank(s, e);
+            changed = true;
+        }
+    }
+    if !changed {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The first byte of code at or after `from` (skipping blanks), before `limit`.
+fn first_code(b: &[u8], from: usize, limit: usize) -> usize {
+    (from..limit).find(|&i| !b[i].is_ascii_whitespace()).unwrap_or(limit)
+}
+
+/// `#if`, `#ifdef`, `#ifndef`, `#elif`, `#else`, `#endif`.
+fn is_conditional(line: &[u8]) -> bool {
+    let rest = line.strip_prefix(b"#").unwrap_or(line);
+    let word: Vec<u8> = rest.iter().skip_while(|c| c.is_ascii_whitespace()).take_while(|c| c.is_ascii_alphabetic()).copied().collect();
+    matches!(word.as_slice(), b"if" | b"ifdef" | b"ifndef" | b"elif" | b"elifdef" | b"elifndef" | b"else" | b"endif")
 }
 
 /// What the `{` that follows `prefix` (the declaration so far) opens.
@@ -139,7 +292,7 @@ fn classify(prefix: &[u8], lang: Lang) -> Open {
             }
             let top = depth_zero(prefix);
             if top.contains(&b'=') {
-                return Open::Other;
+                return Open::Init;
             }
             if has("enum") {
                 return Open::Other;
@@ -337,6 +490,29 @@ mod tests {
         assert!(out.contains("fn a(&self) -> char {") && !out.contains("'{'"), "{out}");
         assert!(out.contains("fn b() { Api(r#\"}\"#); }"), "{out}");
         assert!(out.contains("fn c() {") && !out.contains("let _"), "{out}");
+    }
+
+    #[test]
+    fn declarations_without_a_needed_name_are_blanked() {
+        let src = "#include <x.h>\n#define A 1\n#define LEVEL 2\n#ifdef X\nint f(void) { return LEVEL; }\n#endif\n\
+                   static const int other = 3;\nenum { E1, LEVEL2 = 4 };\nnamespace n { const int LEVEL3 = 5; int g = 6; }\n";
+        let keep = |t: &[u8]| ["LEVEL", "LEVEL2", "LEVEL3"].iter().any(|w| t.windows(w.len()).any(|x| x == w.as_bytes()));
+        let out = blank_unneeded_declarations(src, Lang::Cpp, &keep).unwrap();
+        assert_eq!(out.len(), src.len());
+        assert!(out.contains("#define LEVEL 2") && !out.contains("#define A 1") && !out.contains("#include"), "{out}");
+        assert!(out.contains("#ifdef X") && out.contains("#endif"), "{out}");
+        assert!(!out.contains("return LEVEL"), "functions are blanked: {out}");
+        assert!(!out.contains("other") && out.contains("enum { E1, LEVEL2 = 4 };"), "{out}");
+        assert!(out.contains("namespace n {") && out.contains("const int LEVEL3 = 5;") && !out.contains("int g"), "{out}");
+    }
+
+    #[test]
+    fn rust_items_without_a_needed_name_are_blanked() {
+        let src = "use x::y;\npub const LEVEL: u32 = 2;\nstruct S { a: u32 }\nfn f() { LEVEL; }\nconst Q: S = S { a: LEVEL };\n";
+        let keep = |t: &[u8]| t.windows(5).any(|x| x == b"LEVEL");
+        let out = blank_unneeded_declarations(src, Lang::Rust, &keep).unwrap();
+        assert!(out.contains("pub const LEVEL: u32 = 2;") && out.contains("const Q: S = S { a: LEVEL };"), "{out}");
+        assert!(!out.contains("use x") && !out.contains("struct S") && !out.contains("fn f"), "{out}");
     }
 
     #[test]

@@ -72,3 +72,20 @@ pub fn lower_focused(
         None => lower_within(lang, text, Depth::Full, deadline),
     }
 }
+
+/// [`Depth::ConstsOnly`] for a file read only for the definitions of some
+/// names: every top-level declaration `keep` rejects (one that does not name
+/// them) is blanked first, so a large header costs what its few relevant
+/// definitions cost (see [`focus`]).
+pub fn lower_consts_focused(
+    lang: Lang,
+    text: &str,
+    keep: &dyn Fn(&[u8]) -> bool,
+    deadline: Option<Instant>,
+) -> Option<FileIr> {
+    match focus::blank_unneeded_declarations(text, lang, keep) {
+        Some(focused) => lower_within(lang, &focused, Depth::ConstsOnly, deadline),
+        None => lower_within(lang, text, Depth::ConstsOnly, deadline),
+    }
+}
+

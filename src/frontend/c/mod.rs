@@ -59,6 +59,53 @@ enum ParseFailure {
     NoParser,
 }
 
+/// Blank runs at least this long are not given to the parser.
+const MIN_SKIPPED_BLANKS: usize = 256;
+
+/// The byte ranges of `bytes` outside long runs of spaces and newlines; empty
+/// when there is no such run (the parser then reads everything).
+fn code_ranges(bytes: &[u8]) -> Vec<tree_sitter::Range> {
+    let mut ranges = Vec::new();
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut start = (0usize, tree_sitter::Point { row: 0, column: 0 });
+    let mut run_start: Option<(usize, tree_sitter::Point)> = None;
+    let mut skipped = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        let here = tree_sitter::Point { row, column: col };
+        if b == b' ' || b == b'\n' {
+            if run_start.is_none() {
+                run_start = Some((i, here));
+            }
+        } else if let Some((rs, rp)) = run_start.take() {
+            if i - rs >= MIN_SKIPPED_BLANKS {
+                if rs > start.0 {
+                    ranges.push(tree_sitter::Range { start_byte: start.0, end_byte: rs, start_point: start.1, end_point: rp });
+                }
+                start = (i, here);
+                skipped = true;
+            }
+        }
+        if b == b'\n' {
+            row += 1;
+            col = 0;
+        } else {
+            col += 1;
+        }
+    }
+    if !skipped {
+        return Vec::new();
+    }
+    let end = tree_sitter::Point { row, column: col };
+    let last_end = match run_start {
+        Some((rs, rp)) if bytes.len() - rs >= MIN_SKIPPED_BLANKS => (rs, rp),
+        _ => (bytes.len(), end),
+    };
+    if last_end.0 > start.0 {
+        ranges.push(tree_sitter::Range { start_byte: start.0, end_byte: last_end.0, start_point: start.1, end_point: last_end.1 });
+    }
+    ranges
+}
+
 fn parse(text: &str, cpp: bool, deadline: Option<Instant>) -> Result<tree_sitter::Tree, ParseFailure> {
     let slot = if cpp { &CPP_PARSER } else { &C_PARSER };
     slot.with(|cell| {
@@ -72,6 +119,12 @@ fn parse(text: &str, cpp: bool, deadline: Option<Instant>) -> Result<tree_sitter
         }
         let parser = guard.as_mut().ok_or(ParseFailure::NoParser)?;
         let bytes = text.as_bytes();
+        // Long runs of blanks (function bodies the focus pass blanked) are
+        // left out of the parse: tree-sitter would lex them byte by byte.
+        // An empty list means the whole text.
+        if parser.set_included_ranges(&code_ranges(bytes)).is_err() {
+            let _ = parser.set_included_ranges(&[]);
+        }
         let mut read = |i: usize, _| bytes.get(i..).unwrap_or_default();
         let Some(deadline) = deadline else {
             return parser.parse_with_options(&mut read, None, None).ok_or(ParseFailure::NoParser);
