@@ -169,6 +169,11 @@ struct CheckArgs {
     #[arg(long, value_name = "REV", conflicts_with = "stdin_filename")]
     changed_since: Option<String>,
 
+    /// Check only shard K of N (e.g. 2/4): files are assigned by a hash of their path, so N jobs
+    /// each check a disjoint part; constants still resolve from the whole tree
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "stdin_filename")]
+    shard: Option<(u64, u64)>,
+
     /// Read the source from standard input; NAME gives its language, path and configuration
     #[arg(long, value_name = "NAME", conflicts_with = "paths")]
     stdin_filename: Option<PathBuf>,
@@ -491,11 +496,43 @@ fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> Option<Job>
             (check, context)
         }
     };
+    // A shard checks its part; the rest of the tree is context, so a constant
+    // defined in another shard's file still resolves.
+    let (check, context) = match args.shard {
+        None => (check, context),
+        Some((k, n)) => {
+            let (mine, others): (Vec<PathBuf>, Vec<PathBuf>) = check.into_iter().partition(|f| shard_of(f, n) == k - 1);
+            (mine, context.into_iter().chain(others).collect())
+        }
+    };
     Some(Job {
         check: check.into_iter().map(on_disk).collect(),
         context: context.into_iter().map(on_disk).collect(),
         errors: discovered.errors,
     })
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let err = || format!("expected K/N with 1 <= K <= N (e.g. 2/4), got `{s}`");
+    let (k, n) = s.split_once('/').ok_or_else(err)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+    if k == 0 || n == 0 || k > n {
+        return Err(err());
+    }
+    Ok((k, n))
+}
+
+/// The shard (0-based) of a file among `n`: FNV-1a of its path with forward
+/// slashes, stable across machines and runs.
+pub fn shard_of(path: &std::path::Path, n: u64) -> u64 {
+    let text = crate::source::display_path(path);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h % n.max(1)
 }
 
 fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::Result<u8> {

@@ -228,7 +228,11 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
             break;
         }
         let words = WordSet::new(needed.iter().map(String::as_str));
-        timer.note(&format!("phase 2 round: {} names, e.g. {:?}", needed.len(), needed.iter().take(12).collect::<Vec<_>>()));
+        timer.note(&format!(
+            "phase 2 round: {} names, e.g. {:?}",
+            needed.len(),
+            needed.iter().take(12).collect::<Vec<_>>()
+        ));
         let found: Vec<ConstsRead> =
             skipped.par_iter().map(|input| read_consts(input, &words, &settings.limits)).collect();
         searched.extend(needed.iter().cloned());
@@ -249,7 +253,8 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
             taken.insert(input.path.clone());
         }
         skipped.retain(|i| !taken.contains(&i.path));
-        let defined: BTreeSet<&str> = const_files.iter().flat_map(|(_, ir)| ir.consts.iter().map(|d| d.name.as_str())).collect();
+        let defined: BTreeSet<&str> =
+            const_files.iter().flat_map(|(_, ir)| ir.consts.iter().map(|d| d.name.as_str())).collect();
         next.retain(|n| !defined.contains(n.as_str()) && kb.constant(n).is_none());
         needed = next;
     }
@@ -599,7 +604,6 @@ fn api_argument_names(f: &Function, kb: &Kb) -> Vec<String> {
     out
 }
 
-
 /// The free names in one expression tree of a constant scope.
 fn names_under(scope: &Function, root: crate::ir::ExprId) -> Vec<String> {
     let mut out = Vec::new();
@@ -657,9 +661,9 @@ fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> ConstsRead {
         let mut ir = None;
         for _ in 0..CONST_ROUNDS {
             let words = WordSet::new(wanted.iter().map(String::as_str));
-            let lowered =
-                frontend::lower_consts_focused(lang, &source.text, &|chunk| words.matches(chunk), deadline)?;
-            let refs: BTreeSet<String> = const_refs(&lowered, &wanted).into_iter().filter(|n| !wanted.contains(n)).collect();
+            let lowered = frontend::lower_consts_focused(lang, &source.text, &|chunk| words.matches(chunk), deadline)?;
+            let refs: BTreeSet<String> =
+                const_refs(&lowered, &wanted).into_iter().filter(|n| !wanted.contains(n)).collect();
             ir = Some(lowered);
             let here = WordSet::new(refs.iter().map(String::as_str));
             let more = here.found_defined(source.text.as_bytes());

@@ -52,7 +52,8 @@ impl WordSet {
                 if start.checked_sub(1).and_then(|i| h.get(i)).is_some_and(|&b| is_ident_byte(b)) {
                     return None;
                 }
-                let end = m.end() + h.get(m.end()..).map_or(0, |rest| rest.iter().take_while(|&&b| is_ident_byte(b)).count());
+                let end =
+                    m.end() + h.get(m.end()..).map_or(0, |rest| rest.iter().take_while(|&&b| is_ident_byte(b)).count());
                 let word = std::str::from_utf8(h.get(start..end)?).ok()?;
                 let i = self.words.binary_search_by(|w| w.as_str().cmp(word)).ok()?;
                 Some((start, end, self.words.get(i)?.as_str()))
@@ -107,7 +108,8 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
     }
     // `{ NAME, ...` or `, NAME }`: an enumerator without a value.
     let prev = before_trim.last().copied();
-    matches!(prev, Some(b'{') | Some(b',')) && matches!(after.first(), Some(b',') | Some(b'}') | Some(b'\r') | Some(b'\n'))
+    matches!(prev, Some(b'{') | Some(b','))
+        && matches!(after.first(), Some(b',') | Some(b'}') | Some(b'\r') | Some(b'\n'))
         || prev.is_none() && matches!(after.first(), Some(b',') | Some(b'}'))
 }
 

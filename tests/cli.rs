@@ -706,3 +706,71 @@ fn bin_output_is_identical_for_any_thread_count() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("8"));
 }
+
+// ----- phases and shards ----------------------------------------------------
+
+#[test]
+fn bin_constant_defined_in_files_the_prefilter_skips_still_resolves() {
+    // Neither header names an API, so the prefilter never parses them in
+    // phase 1; phase 2 finds MY_LEVEL, then BASE_LEVEL it refers to.
+    let client = "#include \"config.h\"\nRPC_STATUS f(RPC_BINDING_HANDLE h, RPC_SECURITY_QOS *q)\n{\n    return RpcBindingSetAuthInfoExW(h, NULL, MY_LEVEL, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, q);\n}\n";
+    let tree = Tree::new(&[
+        ("src/client.c", client),
+        ("include/config.h", "#include \"base.h\"\n#define MY_LEVEL BASE_LEVEL\n"),
+        ("include/base.h", "#define BASE_LEVEL 2 /* connect */\n"),
+    ]);
+    cargo_bin_cmd!("rpclint")
+        .current_dir(tree.root())
+        .args(["check", "--format", "short", "--isolated", "."])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "src/client.c:4:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT`",
+        ));
+}
+
+#[test]
+fn bin_shards_check_every_file_exactly_once_and_share_constants() {
+    let mut files: Vec<(String, String)> = (0..24)
+        .map(|i| {
+            (
+                format!("src/f{i}.c"),
+                format!("RPC_STATUS f{i}(RPC_BINDING_HANDLE h, RPC_SECURITY_QOS *q)\n{{\n    return RpcBindingSetAuthInfoExW(h, NULL, SHARED_LEVEL, 9, NULL, 0, q);\n}}\n"),
+            )
+        })
+        .collect();
+    files.push(("src/levels.h".to_string(), "#define SHARED_LEVEL 2\n".to_string()));
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let tree = Tree::new(&refs);
+    let run = |shard: Option<&str>| -> Vec<String> {
+        let mut cmd = cargo_bin_cmd!("rpclint");
+        cmd.current_dir(tree.root()).args([
+            "check",
+            "--format",
+            "short",
+            "--isolated",
+            "--select",
+            "missing-integrity",
+        ]);
+        if let Some(s) = shard {
+            cmd.args(["--shard", s]);
+        }
+        let out = cmd.arg(".").output().unwrap();
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| l.split(':').next().unwrap().to_string()).collect()
+    };
+    let all = run(None);
+    assert_eq!(all.len(), 24, "every file has one finding: {all:?}");
+    let mut union: Vec<String> = Vec::new();
+    for k in 1..=3 {
+        let part = run(Some(&format!("{k}/3")));
+        for p in &part {
+            assert!(!union.contains(p), "{p} checked by two shards");
+        }
+        union.extend(part);
+    }
+    union.sort();
+    let mut all_sorted = all.clone();
+    all_sorted.sort();
+    assert_eq!(union, all_sorted, "the shards together check every file once");
+    cargo_bin_cmd!("rpclint").args(["check", "--shard", "4/3", "."]).current_dir(tree.root()).assert().code(2);
+}

@@ -98,7 +98,9 @@ fn scan(b: &[u8], lang: Lang, mut on: impl FnMut(Event)) -> Option<()> {
             b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i, lang == Lang::Rust)?,
             b'"' => i = skip_string(b, i + 1)?,
             b'\'' => i = skip_quote(b, i, lang),
-            b'r' | b'R' | b'b' | b'L' | b'u' | b'U' if starts_raw_string(b, i, lang) => i = skip_raw_string(b, i, lang)?,
+            b'r' | b'R' | b'b' | b'L' | b'u' | b'U' if starts_raw_string(b, i, lang) => {
+                i = skip_raw_string(b, i, lang)?
+            }
             b'{' => {
                 on(Event::Open(i));
                 i += 1;
@@ -205,7 +207,9 @@ pub(crate) fn blank_unneeded_declarations(text: &str, lang: Lang, keep: &dyn Fn(
                     // `int t[] = { .. };` and C's `struct S { .. };` go on to their `;`.
                     (_, Some(start)) => {
                         let head = b.get(start..i).unwrap_or(&[]);
-                        if kind == Open::Body || (lang == Lang::Rust && kind == Open::Other && !depth_zero(head).contains(&b'=')) {
+                        if kind == Open::Body
+                            || (lang == Lang::Rust && kind == Open::Other && !depth_zero(head).contains(&b'='))
+                        {
                             chunks.push((start, i + 1, kind == Open::Body));
                             decl_start = None;
                             last_end = i + 1;
@@ -264,7 +268,8 @@ fn first_code(b: &[u8], from: usize, limit: usize) -> usize {
 /// `#if`, `#ifdef`, `#ifndef`, `#elif`, `#else`, `#endif`.
 fn is_conditional(line: &[u8]) -> bool {
     let rest = line.strip_prefix(b"#").unwrap_or(line);
-    let word: Vec<u8> = rest.iter().skip_while(|c| c.is_ascii_whitespace()).take_while(|c| c.is_ascii_alphabetic()).copied().collect();
+    let word: Vec<u8> =
+        rest.iter().skip_while(|c| c.is_ascii_whitespace()).take_while(|c| c.is_ascii_alphabetic()).copied().collect();
     matches!(word.as_slice(), b"if" | b"ifdef" | b"ifndef" | b"elif" | b"elifdef" | b"elifndef" | b"else" | b"endif")
 }
 
@@ -496,14 +501,18 @@ mod tests {
     fn declarations_without_a_needed_name_are_blanked() {
         let src = "#include <x.h>\n#define A 1\n#define LEVEL 2\n#ifdef X\nint f(void) { return LEVEL; }\n#endif\n\
                    static const int other = 3;\nenum { E1, LEVEL2 = 4 };\nnamespace n { const int LEVEL3 = 5; int g = 6; }\n";
-        let keep = |t: &[u8]| ["LEVEL", "LEVEL2", "LEVEL3"].iter().any(|w| t.windows(w.len()).any(|x| x == w.as_bytes()));
+        let keep =
+            |t: &[u8]| ["LEVEL", "LEVEL2", "LEVEL3"].iter().any(|w| t.windows(w.len()).any(|x| x == w.as_bytes()));
         let out = blank_unneeded_declarations(src, Lang::Cpp, &keep).unwrap();
         assert_eq!(out.len(), src.len());
         assert!(out.contains("#define LEVEL 2") && !out.contains("#define A 1") && !out.contains("#include"), "{out}");
         assert!(out.contains("#ifdef X") && out.contains("#endif"), "{out}");
         assert!(!out.contains("return LEVEL"), "functions are blanked: {out}");
         assert!(!out.contains("other") && out.contains("enum { E1, LEVEL2 = 4 };"), "{out}");
-        assert!(out.contains("namespace n {") && out.contains("const int LEVEL3 = 5;") && !out.contains("int g"), "{out}");
+        assert!(
+            out.contains("namespace n {") && out.contains("const int LEVEL3 = 5;") && !out.contains("int g"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -88,4 +88,3 @@ pub fn lower_consts_focused(
         None => lower_within(lang, text, Depth::ConstsOnly, deadline),
     }
 }
-

@@ -79,7 +79,12 @@ fn code_ranges(bytes: &[u8]) -> Vec<tree_sitter::Range> {
         } else if let Some((rs, rp)) = run_start.take() {
             if i - rs >= MIN_SKIPPED_BLANKS {
                 if rs > start.0 {
-                    ranges.push(tree_sitter::Range { start_byte: start.0, end_byte: rs, start_point: start.1, end_point: rp });
+                    ranges.push(tree_sitter::Range {
+                        start_byte: start.0,
+                        end_byte: rs,
+                        start_point: start.1,
+                        end_point: rp,
+                    });
                 }
                 start = (i, here);
                 skipped = true;
@@ -101,7 +106,12 @@ fn code_ranges(bytes: &[u8]) -> Vec<tree_sitter::Range> {
         _ => (bytes.len(), end),
     };
     if last_end.0 > start.0 {
-        ranges.push(tree_sitter::Range { start_byte: start.0, end_byte: last_end.0, start_point: start.1, end_point: last_end.1 });
+        ranges.push(tree_sitter::Range {
+            start_byte: start.0,
+            end_byte: last_end.0,
+            start_point: start.1,
+            end_point: last_end.1,
+        });
     }
     ranges
 }
