@@ -580,10 +580,8 @@ fn api_argument_names(f: &Function, kb: &Kb) -> Vec<String> {
         let Some(expr) = f.exprs.get(e.index()) else { continue };
         match &expr.kind {
             ExprKind::Name(n) => out.push(n.clone()),
-            ExprKind::Local(l) => {
-                if seen_local.insert(*l) {
-                    stack.extend(assigned.get(l).into_iter().flatten().copied());
-                }
+            ExprKind::Local(l) if seen_local.insert(*l) => {
+                stack.extend(assigned.get(l).into_iter().flatten().copied());
             }
             // A call's value depends on its arguments only through a helper
             // that passes one on (`TEXT(x)`, `wcsdup(x)`); an API's or an
