@@ -288,6 +288,23 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
     }
     drop(table);
 
+    // Files findings point into get their text back (dropped after phase 1).
+    let mut wanted: BTreeSet<usize> = BTreeSet::new();
+    for d in &diagnostics {
+        wanted.insert(d.file.index());
+        wanted.extend(d.labels.iter().map(|l| l.file.index()));
+    }
+    for i in wanted {
+        let source = match i.checked_sub(candidates.len()) {
+            // A file that was not parsed (too large, binary) stays unread.
+            None => candidates.get_mut(i).filter(|c| c.parsed).map(|c| &mut c.source),
+            Some(j) => const_files.get_mut(j).map(|(s, _)| s),
+        };
+        if let Some(source) = source.filter(|s| s.is_unloaded()) {
+            source.reload();
+        }
+    }
+
     // Suppression comments, in the checked files only.
     let marked_base = candidates.len() + const_files.len();
     let marked_ids: Vec<FileId> =
@@ -493,6 +510,14 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb, settings: &Settin
     let mut needs = free_names(&ir, kb);
     needs.retain(|n| !functions.contains(n));
 
+    // The text is read again at the end if a finding points into this file;
+    // holding every candidate's text would grow with the tree. A file given
+    // in memory, or one that may hold suppression comments, keeps it.
+    let source = if input.bytes.is_none() && !suppress::may_have_directives(source.text.as_bytes()) {
+        source.unloaded()
+    } else {
+        source
+    };
     Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs }))
 }
 
@@ -692,6 +717,7 @@ fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> ConstsRead {
     if !ir.consts.iter().any(|d| found.contains(&d.name.as_str())) {
         return ConstsRead::Nothing;
     }
+    let source = if input.bytes.is_none() { source.unloaded() } else { source };
     ConstsRead::Found(Box::new((source, ir)))
 }
 

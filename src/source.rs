@@ -43,6 +43,29 @@ impl SourceFile {
         SourceFile { path, text, encoding, line_starts }
     }
 
+    /// The same file without its text, to hold while the run does not need
+    /// it (memory stays bounded on large trees); see [`SourceFile::reload`].
+    pub fn unloaded(&self) -> SourceFile {
+        SourceFile { path: self.path.clone(), text: Arc::from(""), encoding: self.encoding, line_starts: vec![0] }
+    }
+
+    /// Whether the text was dropped by [`SourceFile::unloaded`] (or the file is empty).
+    pub fn is_unloaded(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Reads and decodes the file again; `false` (and the file unchanged) if
+    /// it cannot be read any more.
+    pub fn reload(&mut self) -> bool {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => {
+                *self = SourceFile::from_bytes(self.path.clone(), &bytes);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Decodes `bytes` read from `path`.
     pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> SourceFile {
         let (text, encoding) = decode(bytes);
