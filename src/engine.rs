@@ -287,6 +287,13 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
         }
     }
     drop(table);
+    // The IR has served: free it before any text is read again.
+    for c in &mut candidates {
+        c.ir = FileIr::default();
+    }
+    for (_, ir) in &mut const_files {
+        *ir = FileIr::default();
+    }
 
     // Files findings point into get their text back (dropped after phase 1).
     let mut wanted: BTreeSet<usize> = BTreeSet::new();
@@ -513,11 +520,10 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb, settings: &Settin
     // The text is read again at the end if a finding points into this file;
     // holding every candidate's text would grow with the tree. A file given
     // in memory, or one that may hold suppression comments, keeps it.
-    let source = if input.bytes.is_none() && !suppress::may_have_directives(source.text.as_bytes()) {
-        source.unloaded()
-    } else {
-        source
-    };
+    let keep_text = input.bytes.is_some()
+        || suppress::may_have_directives(source.text.as_bytes())
+        || settings.test_hooks.panic_while_analysing.is_some();
+    let source = if !keep_text { source.unloaded() } else { source };
     Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs }))
 }
 

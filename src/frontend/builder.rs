@@ -436,8 +436,16 @@ impl FnBuilder {
         self.func.blocks = self
             .blocks
             .into_iter()
-            .map(|(stmts, term)| Block { stmts, term: term.unwrap_or(Terminator::Unreachable) })
+            .map(|(mut stmts, term)| {
+                stmts.shrink_to_fit();
+                Block { stmts, term: term.unwrap_or(Terminator::Unreachable) }
+            })
             .collect();
+        // The IR of every candidate file lives until the rules have run: no
+        // slack from growing the arenas.
+        self.func.exprs.shrink_to_fit();
+        self.func.calls.shrink_to_fit();
+        self.func.locals.shrink_to_fit();
         self.func
     }
 }

@@ -333,7 +333,7 @@ impl Cx<'_> {
             }
         }
         self.leave();
-        b.expr(ExprKind::Aggregate(Aggregate { ty, fields, rest: Rest::Zero }), sp)
+        b.expr(ExprKind::Aggregate(Box::new(Aggregate { ty, fields, rest: Rest::Zero })), sp)
     }
 
     /// `.a.b = x` (nested designators become nested aggregates), `[2] = x`,
@@ -364,7 +364,7 @@ impl Cx<'_> {
         let first = keys.first()?.clone();
         for key in keys.into_iter().skip(1).rev() {
             let agg = Aggregate { ty: None, fields: vec![(key, value)], rest: Rest::Zero };
-            value = b.expr(ExprKind::Aggregate(agg), span(pair));
+            value = b.expr(ExprKind::Aggregate(Box::new(agg)), span(pair));
         }
         Some((first, value))
     }

@@ -186,7 +186,9 @@ impl Cx<'_> {
         let kind = match n.kind() {
             "number_literal" => parse_int(text).map_or(ExprKind::Unknown, ExprKind::Int),
             "char_literal" => parse_char(text).map_or(ExprKind::Unknown, ExprKind::Int),
-            "string_literal" | "raw_string_literal" => parse_string(text).map_or(ExprKind::Unknown, ExprKind::Str),
+            "string_literal" | "raw_string_literal" => {
+                parse_string(text).map_or(ExprKind::Unknown, |s| ExprKind::Str(Box::new(s)))
+            }
             "concatenated_string" => return self.concat(b, n),
             "true" => ExprKind::Bool(true),
             "false" => ExprKind::Bool(false),
@@ -349,7 +351,7 @@ impl Cx<'_> {
         if all_lits {
             let wide = lits.iter().any(|s| s.wide);
             let value = lits.into_iter().map(|s| s.value).collect();
-            return b.expr(ExprKind::Str(StrLit { value, wide }), span(n));
+            return b.expr(ExprKind::Str(Box::new(StrLit { value, wide })), span(n));
         }
         let ids = parts.into_iter().map(|k| self.expr(b, k)).collect();
         b.expr(ExprKind::Concat(ids), span(n))

@@ -440,7 +440,7 @@ impl<'a> Parser<'a, '_> {
                     let s = s.clone();
                     let at = self.pos;
                     self.pos += 1;
-                    parts.push(self.b.expr(ExprKind::Str(s.clone()), self.span(at, at + 1)));
+                    parts.push(self.b.expr(ExprKind::Str(Box::new(s.clone())), self.span(at, at + 1)));
                     strs.push(Some(s));
                 }
                 Some(Tok::Ident(_)) if parts.is_empty() || last_was_str => {
@@ -464,7 +464,7 @@ impl<'a> Parser<'a, '_> {
         if strs.iter().all(Option::is_some) {
             let wide = strs.iter().flatten().any(|s| s.wide);
             let value: String = strs.iter().flatten().map(|s| s.value.as_str()).collect();
-            return Some(self.b.expr(ExprKind::Str(StrLit { value, wide }), span));
+            return Some(self.b.expr(ExprKind::Str(Box::new(StrLit { value, wide })), span));
         }
         Some(self.b.expr(ExprKind::Concat(parts), span))
     }

@@ -173,11 +173,13 @@ impl Lower<'_> {
             Lit::Bool(b) => ExprKind::Bool(b.value),
             Lit::Char(c) => ExprKind::Int(u64::from(c.value())),
             Lit::Byte(b) => ExprKind::Int(u64::from(b.value())),
-            Lit::Str(s) => ExprKind::Str(StrLit { value: s.value(), wide: false }),
+            Lit::Str(s) => ExprKind::Str(Box::new(StrLit { value: s.value(), wide: false })),
             Lit::ByteStr(s) => {
-                ExprKind::Str(StrLit { value: String::from_utf8_lossy(&s.value()).into_owned(), wide: false })
+                ExprKind::Str(Box::new(StrLit { value: String::from_utf8_lossy(&s.value()).into_owned(), wide: false }))
             }
-            Lit::CStr(s) => ExprKind::Str(StrLit { value: s.value().to_string_lossy().into_owned(), wide: false }),
+            Lit::CStr(s) => {
+                ExprKind::Str(Box::new(StrLit { value: s.value().to_string_lossy().into_owned(), wide: false }))
+            }
             _ => ExprKind::Unknown,
         };
         self.b.expr(kind, span)
@@ -231,7 +233,7 @@ impl Lower<'_> {
             Some(base) => Rest::Base(self.lower_expr(base)),
             None => Rest::Zero,
         };
-        self.b.expr(ExprKind::Aggregate(Aggregate { ty, fields, rest }), span)
+        self.b.expr(ExprKind::Aggregate(Box::new(Aggregate { ty, fields, rest })), span)
     }
 
     // ----- places and assignments ---------------------------------------------
