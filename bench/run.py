@@ -8,7 +8,8 @@ run on the same machine, interleaved, warm cache.
     bench/run.sh --no-peers      skip ast-grep and Semgrep
     bench/run.sh --corpus wine   only some corpora (wine, curl, rust, qtbase)
 
-Corpora (fetched once into .bench/, which git ignores): Debian source
+Corpora (fetched once into ~/.cache/rpclint-bench, or $RPCLINT_BENCH_DIR,
+outside the repository so that no tool skips them as git-ignored): Debian source
 packages `wine` and `curl` (and `qtbase-opensource-src` with --corpus qtbase),
 and the crates windows, windows-sys, wmi, schannel at pinned versions.
 Peers, when they can be installed here: ast-grep (npm @ast-grep/cli) and
@@ -29,7 +30,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / ".bench"
+# Outside the repository: no tool may skip the corpus as ignored by its .gitignore.
+WORK = Path(os.environ.get("RPCLINT_BENCH_DIR", Path.home() / ".cache" / "rpclint-bench"))
 CORPUS = WORK / "corpus"
 TOOLS = WORK / "tools"
 
@@ -69,6 +71,7 @@ def debian_source(key):
     run(["tar", "xf", str(tars[0]), "-C", str(tmp)])
     (top,) = [p for p in tmp.iterdir() if p.is_dir()]
     shutil.rmtree(dest, ignore_errors=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     top.rename(dest)
     stamp.write_text(version + "\n")
     return dest, version
@@ -175,6 +178,12 @@ def bench(commands, rounds, cwd):
     return results
 
 
+def output_lines(cmd, cwd):
+    """How many lines a command prints: evidence that it did the work."""
+    out = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return out.stdout.count(b"\n"), out.returncode
+
+
 def summary(samples):
     walls = [s[0] for s in samples]
     return {
@@ -225,13 +234,15 @@ def main():
         cmds.append(("rpclint, tree doubled", [rpclint, "check", "--format", "short", "--isolated", str(x2)]))
         cmds.append(("rg -l, tree doubled", [rg, "-l", "-F", "-f", str(names), str(x2)]))
         if peers.get("ast-grep"):
-            cmds.append(("ast-grep scan", [str(peers["ast-grep"]), "scan", "-c",
-                                           str(ROOT / "bench/peers/ast-grep/sgconfig.yml"), t]))
+            cmds.append(("ast-grep scan", [str(peers["ast-grep"]), "scan", "--no-ignore", "vcs", "--no-ignore", "parent",
+                                           "-c", str(ROOT / "bench/peers/ast-grep/sgconfig.yml"), t]))
         if peers.get("semgrep"):
-            cmds.append(("semgrep scan", [str(peers["semgrep"]), "scan", "--metrics=off", "--quiet", "--disable-version-check",
+            cmds.append(("semgrep scan", [str(peers["semgrep"]), "scan", "--metrics=off", "--quiet", "--disable-version-check", "--no-git-ignore",
                                           "--config", str(ROOT / "bench/peers/semgrep/rules.yml"), t]))
         log(f"{key}: {len(cmds)} commands x {args.rounds} rounds")
         res = {name: summary(s) for name, s in bench(cmds, args.rounds, ROOT).items()}
+        for name, cmd in cmds:
+            res[name]["lines"], res[name]["code"] = output_lines(cmd, ROOT)
         detail[key] = {"version": version, "results": res}
         base = res["rg -l"]["median"]
         for name, r in res.items():
@@ -264,13 +275,13 @@ def write_report(path, rows, detail, startup, args):
         f"Medians of {args.rounds} interleaved rounds, warm cache; spread is min–max;",
         "ratio is the median over `rg -l -F -f <API names>` on the same tree in the same run.",
         "",
-        "| corpus | command | median (s) | spread (s) | ratio to rg | peak RSS (MiB) |",
-        "|---|---|---:|---:|---:|---:|",
+        "| corpus | command | median (s) | spread (s) | ratio to rg | peak RSS (MiB) | output lines (exit) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for key, version, name, r, ratio in rows:
         lines.append(
             f"| {key} ({version}) | `{name}` | {r['median']:.3f} | {r['min']:.3f}–{r['max']:.3f} | "
-            f"{ratio:.2f}x | {r['rss'] / 1024:.1f} |"
+            f"{ratio:.2f}x | {r['rss'] / 1024:.1f} | {r.get('lines', '')} ({r.get('code', '')}) |"
         )
     lines += [
         "",
