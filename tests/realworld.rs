@@ -286,6 +286,17 @@ fn tables(t: &Triage, f: &Findings) -> String {
 }
 
 #[test]
+fn the_readme_counts_what_the_triage_says() {
+    let counts = counts_per_rule(&triage());
+    let true_: usize = counts.values().map(|(tp, _)| tp).sum();
+    let all: usize = counts.values().map(|(tp, fp)| tp + fp).sum();
+    let claim = format!("Of its {all} findings, {true_} are true.");
+    // Compared with white space collapsed: the sentence may wrap anywhere.
+    let readme = read("README.md").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(readme.contains(&claim), "README.md, \"What it finds on real code\": the sentence must read `{claim}`");
+}
+
+#[test]
 fn the_realworld_page_shows_the_triage() {
     const START: &str = "<!-- tables: generated from tests/realworld/ by tests/realworld.rs -->\n";
     const END: &str = "<!-- end of tables -->";
