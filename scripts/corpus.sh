@@ -40,7 +40,7 @@ say() { echo "corpus: $*" >&2; }
 
 case "$mode" in
     --check | --update | --fetch) ;;
-    -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $mode (expected --check, --update or --fetch)" ;;
 esac
 
