@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::{self, Lang};
 use crate::ir::{ExprKind, FileIr, Function, FunctionKind, Problem, Span};
-use crate::kb::Kb;
+use crate::kb::{Kb, POINTER_PREFIXES};
 use crate::limits::{self, Limits};
 use crate::prefilter::WordSet;
 use crate::report::{FileError, Report};
@@ -187,9 +187,9 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
     static BUILTIN_WORDS: OnceLock<WordSet> = OnceLock::new();
     let own_words;
     let api_words = if std::ptr::eq(kb, Kb::builtin()) {
-        BUILTIN_WORDS.get_or_init(|| WordSet::new(kb.api_names()))
+        BUILTIN_WORDS.get_or_init(|| WordSet::with_prefixes(kb.api_names(), POINTER_PREFIXES))
     } else {
-        own_words = WordSet::new(kb.api_names());
+        own_words = WordSet::with_prefixes(kb.api_names(), POINTER_PREFIXES);
         &own_words
     };
     let rules = settings.rules();

@@ -404,11 +404,15 @@ pub struct ApiMatch<'kb> {
     pub this_in_args: bool,
 }
 
-/// The API a function-pointer variable is named after, by the usual
-/// convention for `GetProcAddress` results: `pRpcBindingSetAuthInfoExA`,
-/// `pfnCoSetProxyBlanket`, `fnEncryptMessage`, `p_InitializeSecurityContextW`.
+/// The prefixes of function-pointer variables named after the API they
+/// point to, by the usual convention for `GetProcAddress` results:
+/// `pRpcBindingSetAuthInfoExA`, `pfnCoSetProxyBlanket`, `fnEncryptMessage`,
+/// `p_InitializeSecurityContextW`. Longer prefixes first.
+pub const POINTER_PREFIXES: &[&str] = &["pfn_", "pfn", "p_", "fn_", "fn", "p"];
+
+/// The API a function-pointer variable is named after (see [`POINTER_PREFIXES`]).
 fn pointer_target(callee: &str) -> Option<&str> {
-    let rest = ["pfn_", "pfn", "p_", "fn_", "fn", "p"].iter().find_map(|p| callee.strip_prefix(p))?;
+    let rest = POINTER_PREFIXES.iter().find_map(|p| callee.strip_prefix(p))?;
     rest.starts_with(|c: char| c.is_ascii_uppercase()).then_some(rest)
 }
 

@@ -18,10 +18,22 @@ pub struct WordSet {
     searchers: Vec<AhoCorasick>,
     /// Sorted, unique.
     words: Vec<String>,
+    /// Identifier prefixes under which a word still counts (see [`WordSet::with_prefixes`]).
+    prefixes: &'static [&'static str],
 }
 
 impl WordSet {
     pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> WordSet {
+        WordSet::with_prefixes(words, &[])
+    }
+
+    /// A set whose words also count inside a longer identifier made of one
+    /// of `prefixes` and the word, when the word starts with a capital:
+    /// `pInitializeSecurityContextA`, `p_MakeSignature` (the names code
+    /// gives the pointers `GetProcAddress` returns, which the knowledge base
+    /// resolves to the API they point to). Not for constants: `pLEVEL` is
+    /// not `LEVEL`.
+    pub fn with_prefixes<'a>(words: impl IntoIterator<Item = &'a str>, prefixes: &'static [&'static str]) -> WordSet {
         let mut words: Vec<String> = words.into_iter().filter(|w| !w.is_empty()).map(str::to_string).collect();
         words.sort_unstable();
         words.dedup();
@@ -37,7 +49,7 @@ impl WordSet {
             .chunks(PATTERNS_PER_SEARCHER)
             .filter_map(|chunk| AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(chunk).ok())
             .collect();
-        WordSet { searchers, words }
+        WordSet { searchers, words, prefixes }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -49,7 +61,9 @@ impl WordSet {
         self.searchers.iter().flat_map(move |ac| {
             ac.find_iter(h).filter_map(move |m| {
                 let start = m.start();
-                if start.checked_sub(1).and_then(|i| h.get(i)).is_some_and(|&b| is_ident_byte(b)) {
+                if start.checked_sub(1).and_then(|i| h.get(i)).is_some_and(|&b| is_ident_byte(b))
+                    && !self.behind_prefix(h, start)
+                {
                     return None;
                 }
                 let end =
@@ -61,7 +75,20 @@ impl WordSet {
         })
     }
 
-    /// Whether `haystack` contains one of the words, not as part of a longer identifier.
+    /// Whether the identifier around `start` (where a word begins) is one of
+    /// the prefixes followed by a word that starts with a capital.
+    fn behind_prefix(&self, h: &[u8], start: usize) -> bool {
+        if self.prefixes.is_empty() || !h.get(start).is_some_and(u8::is_ascii_uppercase) {
+            return false;
+        }
+        let ident_start = h[..start].iter().rposition(|&b| !is_ident_byte(b)).map_or(0, |i| i + 1);
+        let prefix = &h[ident_start..start];
+        // A digit cannot start an identifier: `0pX` is no pointer name.
+        !h.get(ident_start).is_some_and(u8::is_ascii_digit) && self.prefixes.iter().any(|p| p.as_bytes() == prefix)
+    }
+
+    /// Whether `haystack` contains one of the words, not as part of a longer
+    /// identifier (other than a prefix of [`WordSet::with_prefixes`]).
     pub fn matches(&self, haystack: &[u8]) -> bool {
         self.occurrences(haystack).next().is_some()
     }
@@ -138,6 +165,20 @@ mod tests {
         assert!(!set.matches(b"CreateFileMappingW(x)"));
         assert!(!set.matches(b"MyCreateFile(x)"));
         assert_eq!(set.found(b"CreateFile(a); CreateFileW(b)"), vec!["CreateFile", "CreateFileW"]);
+        assert!(!set.matches(b"pCreateFileW(x)"), "no prefixes given");
+    }
+
+    #[test]
+    fn pointer_prefixes_count_before_a_capital() {
+        let set = WordSet::with_prefixes(["InitializeSecurityContextA", "CreateFile"], &["p_", "p", "pfn"]);
+        assert!(set.matches(b"s = p_InitializeSecurityContextA(&cred"));
+        assert!(set.matches(b"s = pInitializeSecurityContextA(&cred"));
+        assert!(set.matches(b"pfnCreateFile(x)"));
+        assert!(!set.matches(b"MyCreateFile(x)"), "not a listed prefix");
+        assert!(!set.matches(b"xpCreateFile(x)"), "the prefix is the whole rest of the identifier");
+        assert!(!set.matches(b"pCreateFileMappingW(x)"), "the word must end the identifier");
+        let lower = WordSet::with_prefixes(["free"], &["p"]);
+        assert!(!lower.matches(b"pfree(x)"), "only words that start with a capital");
     }
 
     #[test]
