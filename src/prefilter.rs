@@ -162,15 +162,40 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
     if before_trim.ends_with(b"const") || before_trim.ends_with(b"static") || before_trim.ends_with(b"mut") {
         return true;
     }
-    // `NAME = value` (not `==`): an enumerator or a constant's initialiser.
+    // `NAME = value` (not `==`, not a field `p->NAME =`): an enumerator or a
+    // constant's initialiser.
     if after.first() == Some(&b'=') && after.get(1) != Some(&b'=') {
-        return true;
+        return !(before_trim.ends_with(b".") || before_trim.ends_with(b"->"));
     }
-    // `{ NAME, ...` or `, NAME }`: an enumerator without a value.
+    // `{ NAME, ...` or `, NAME }` in an enum: an enumerator without a value
+    // (in an argument list or an initialiser it is a use).
     let prev = before_trim.last().copied();
-    matches!(prev, Some(b'{') | Some(b','))
+    let listed = matches!(prev, Some(b'{') | Some(b','))
         && matches!(after.first(), Some(b',') | Some(b'}') | Some(b'\r') | Some(b'\n'))
-        || prev.is_none() && matches!(after.first(), Some(b',') | Some(b'}'))
+        || prev.is_none() && matches!(after.first(), Some(b',') | Some(b'}'));
+    listed && in_enum_body(&h[..start])
+}
+
+/// Whether the end of `before` is inside the braces of an `enum` (looking
+/// back a bounded distance: enums are short next to files).
+fn in_enum_body(before: &[u8]) -> bool {
+    const LOOK_BACK: usize = 16 * 1024;
+    let window = &before[before.len().saturating_sub(LOOK_BACK)..];
+    let Some(open) = window.iter().rposition(|&b| b == b'{') else { return false };
+    let body = &window[open + 1..];
+    // Values may hold parentheses (`A = (1 << 2),`), never a statement or a nested block.
+    if body.iter().any(|&b| b == b';' || b == b'}') {
+        return false;
+    }
+    let depth = body.iter().fold(0i32, |d, &b| d + i32::from(b == b'(') - i32::from(b == b')'));
+    if depth != 0 {
+        return false;
+    }
+    // `enum [class] [Name] [: type] {`: the keyword shortly before the brace.
+    let head = &window[..open];
+    let head = &head[head.len().saturating_sub(256)..];
+    let head = head.iter().rposition(|&b| b == b';' || b == b'}' || b == b'{').map_or(head, |i| &head[i + 1..]);
+    head.split(|b| !is_ident_byte(*b)).any(|w| w == b"enum")
 }
 
 fn trim_start(s: &[u8]) -> &[u8] {
@@ -232,6 +257,11 @@ mod tests {
         assert_eq!(set.found_defined(b"static const DWORD LEVEL = 2;"), vec!["LEVEL"]);
         assert_eq!(set.found_defined(b"enum {\n    A,\n    B = 3\n};"), vec!["A", "B"]);
         assert_eq!(set.found_defined(b"pub const LEVEL: u32 = 2;"), vec!["LEVEL"]);
+        assert_eq!(set.found_defined(b"typedef enum _E { X = (1 << 2),\n  A,\n} E;"), vec!["A"]);
+        assert_eq!(set.found_defined(b"enum class E : int { A, B };"), vec!["A", "B"]);
         assert!(set.found_defined(b"f(LEVEL); if (x == LEVEL) g(); #ifdef LEVEL").is_empty());
+        assert!(set.found_defined(b"void f() { g(x, A, 0); h(A,\n B); }").is_empty(), "arguments are uses");
+        assert!(set.found_defined(b"static const S s[] = { { A, 1 }, { B, 2 } };").is_empty(), "so are initialisers");
+        assert!(set.found_defined(b"p->LEVEL = 2; s.LEVEL = 3;").is_empty(), "fields are not constants");
     }
 }
