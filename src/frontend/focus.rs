@@ -1,45 +1,30 @@
-//! Parse only what can matter: the bodies of functions that name no API are
-//! blanked before the parser sees them.
+//! Parse only what can matter: functions that name no API are blanked
+//! before the parser sees them.
 //!
 //! A candidate file (one that names an API somewhere) is usually a large file
 //! in which a few functions call an API: test suites, services, drivers. The
-//! rules only read functions that call an API, so the body of every other
-//! function is replaced by spaces (newlines kept) between its braces. The
-//! parser then sees an empty function, byte offsets do not move, and the
-//! cost of a file is the cost of the functions that matter.
+//! rules only read functions that call an API, so every other function,
+//! head and body, is replaced by spaces (newlines kept), and so is every
+//! large table at file level that names no API. The parser then sees only
+//! the declarations and the functions that matter, byte offsets do not move,
+//! and the cost of a file is the cost of those functions. Blanking the head
+//! too matters: a head wrapped in macros (`DEFINE_THISCALL_WRAPPER(f, 4)`)
+//! sends tree-sitter into error recovery, which cost more than the parse.
+//!
+//! A file read only for the definitions of some names gets the same
+//! treatment with every declaration that names none of them blanked.
 //!
 //! The scan is lexical (comments, strings, character literals, raw strings,
-//! preprocessor lines) and finds function bodies by what precedes their `{`
-//! at file, namespace or class level. When it cannot make sense of the
+//! preprocessor lines) and tells declarations apart by what precedes their
+//! `{` at file, namespace or class level. When it cannot make sense of the
 //! braces (an `#if` with an unbalanced brace in each arm), it changes
 //! nothing: the whole file is parsed, as without focus.
 
 use super::Lang;
 
-/// The text with the bodies of functions that `keep` rejects blanked, or
-/// `None` when nothing was blanked (or the braces did not balance).
-pub(crate) fn blank_unused_bodies(text: &str, lang: Lang, keep: &dyn Fn(&[u8]) -> bool) -> Option<String> {
-    let bytes = text.as_bytes();
-    let bodies = function_bodies(bytes, lang)?;
-    let mut out: Option<Vec<u8>> = None;
-    for (open, close) in bodies {
-        let Some(inner) = bytes.get(open + 1..close) else { continue };
-        if keep(inner) {
-            continue;
-        }
-        let buf = out.get_or_insert_with(|| bytes.to_vec());
-        for b in buf.iter_mut().take(close).skip(open + 1) {
-            if *b != b'\n' {
-                *b = b' ';
-            }
-        }
-    }
-    // Only ASCII bytes were written over whole characters (a blanked body is a
-    // run of complete characters between two braces), so this cannot fail.
-    out.and_then(|b| String::from_utf8(b).ok())
-}
-
-/// Initialisers at file level longer than this are blanked when they name no API.
+/// Initialisers at file level longer than this (test data, font tables) are
+/// blanked for the rules when they name no API: no rule reads a value out of
+/// one, and parsing them is most of the cost of some files.
 const MIN_BLANKED_TABLE: usize = 512;
 
 /// What a `{` opens, decided by what comes before it.
@@ -119,52 +104,36 @@ fn scan(b: &[u8], lang: Lang, mut on: impl FnMut(Event)) -> Option<()> {
     Some(())
 }
 
-/// The byte offsets of the `{` and `}` of every function body at file,
-/// namespace or class level; `None` if the braces do not balance.
-fn function_bodies(b: &[u8], lang: Lang) -> Option<Vec<(usize, usize)>> {
-    let mut stack: Vec<(Open, usize)> = Vec::new();
-    let mut bodies = Vec::new();
-    // Start of the current declaration at this level (after the last `;`, `{` or `}`).
-    let mut decl_start = 0usize;
-    let mut balanced = true;
-    scan(b, lang, |ev| match ev {
-        Event::Open(i) => {
-            let inside_body = stack.iter().any(|(k, _)| *k != Open::Container);
-            let kind = if inside_body { Open::Other } else { classify(b.get(decl_start..i).unwrap_or(&[]), lang) };
-            stack.push((kind, i));
-            decl_start = i + 1;
-        }
-        Event::Close(i) => {
-            match stack.pop() {
-                Some((Open::Body, open)) => bodies.push((open, i)),
-                // A data table: worth skipping when large (a small one may
-                // be a constant a rule reads, like a QOS).
-                Some((Open::Init, open)) if i - open > MIN_BLANKED_TABLE => bodies.push((open, i)),
-                Some(_) => {}
-                None => balanced = false,
-            }
-            decl_start = i + 1;
-        }
-        Event::Semi(i) => {
-            if !stack.iter().any(|(k, _)| *k != Open::Container) {
-                decl_start = i + 1;
-            }
-        }
-        Event::Directive(..) => {}
-    })?;
-    (balanced && stack.is_empty()).then_some(bodies)
+/// What [`blank_declarations`] is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A file the rules read: every function whose body `keep` rejects is
+    /// blanked whole (its head too, which spares the parser the error
+    /// recovery that macro-wrapped heads cost), and so is every large
+    /// initialiser `keep` rejects; other declarations and directives stay.
+    Rules,
+    /// A file read only for the definitions of some names: every
+    /// declaration that `keep` rejects is blanked, and every function
+    /// (functions define no file-level constant); conditional directives
+    /// (`#if`..`#endif`) stay, so `#if 0` regions are still known, and other
+    /// directives stay when `keep` accepts them.
+    Consts,
 }
 
-/// For a file read only for the definitions of some names: the text with
-/// every declaration at file, namespace or class level that `keep` rejects
-/// blanked, and every function blanked whole (functions define no
-/// file-level constant). Conditional directives (`#if`..`#endif`) stay, so
-/// `#if 0` regions are still known; other directives stay when `keep`
-/// accepts them. `None` when nothing was blanked or the braces do not balance.
-pub(crate) fn blank_unneeded_declarations(text: &str, lang: Lang, keep: &dyn Fn(&[u8]) -> bool) -> Option<String> {
+/// The text with the declarations at file, namespace or class level that
+/// `purpose` does not need blanked. `None` when nothing was blanked or the
+/// braces do not balance.
+pub(crate) fn blank_declarations(
+    text: &str,
+    lang: Lang,
+    keep: &dyn Fn(&[u8]) -> bool,
+    purpose: Purpose,
+) -> Option<String> {
     let b = text.as_bytes();
-    // Declarations as (start, end, is a function) at declaration level.
-    let mut chunks: Vec<(usize, usize, bool)> = Vec::new();
+    // Declarations as (start, end, the `{` of a function's body, holds a
+    // large initialiser) at declaration level.
+    let mut chunks: Vec<(usize, usize, Option<usize>, bool)> = Vec::new();
+    let mut table = false;
     let mut directives: Vec<(usize, usize)> = Vec::new();
     let mut stack: Vec<(Open, usize)> = Vec::new();
     let mut decl_start: Option<usize> = None;
@@ -195,11 +164,12 @@ pub(crate) fn blank_unneeded_declarations(text: &str, lang: Lang, keep: &dyn Fn(
             }
         }
         Event::Close(i) => {
-            let Some((kind, _)) = stack.pop() else {
+            let Some((kind, open)) = stack.pop() else {
                 balanced = false;
                 return;
             };
             if at_level(&stack) {
+                table |= kind == Open::Init && i - open > MIN_BLANKED_TABLE;
                 match (kind, decl_start) {
                     // A container ends: its closing brace is kept.
                     (Open::Container, _) => last_end = i + 1,
@@ -210,7 +180,8 @@ pub(crate) fn blank_unneeded_declarations(text: &str, lang: Lang, keep: &dyn Fn(
                         if kind == Open::Body
                             || (lang == Lang::Rust && kind == Open::Other && !depth_zero(head).contains(&b'='))
                         {
-                            chunks.push((start, i + 1, kind == Open::Body));
+                            let body = (kind == Open::Body).then_some(open);
+                            chunks.push((start, i + 1, body, std::mem::take(&mut table)));
                             decl_start = None;
                             last_end = i + 1;
                         }
@@ -222,7 +193,7 @@ pub(crate) fn blank_unneeded_declarations(text: &str, lang: Lang, keep: &dyn Fn(
         Event::Semi(i) => {
             if at_level(&stack) {
                 let start = decl_start.unwrap_or_else(|| first_code(b, last_end, i));
-                chunks.push((start, i + 1, false));
+                chunks.push((start, i + 1, None, std::mem::take(&mut table)));
                 decl_start = None;
                 last_end = i + 1;
             }
@@ -240,16 +211,21 @@ pub(crate) fn blank_unneeded_declarations(text: &str, lang: Lang, keep: &dyn Fn(
             }
         }
     };
-    for (s, e, is_function) in chunks {
-        let text = b.get(s..e).unwrap_or(&[]);
-        if is_function || !keep(text) {
+    for (s, e, body, table) in chunks {
+        let kept = match (purpose, body) {
+            (Purpose::Rules, Some(open)) => keep(b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[])),
+            (Purpose::Rules, None) => !table || keep(b.get(s..e).unwrap_or(&[])),
+            (Purpose::Consts, Some(_)) => false,
+            (Purpose::Consts, None) => keep(b.get(s..e).unwrap_or(&[])),
+        };
+        if !kept {
             blank(s, e);
             changed = true;
         }
     }
     for (s, e) in directives {
         let line = b.get(s..e).unwrap_or(&[]);
-        if !is_conditional(line) && !keep(line) {
+        if purpose == Purpose::Consts && !is_conditional(line) && !keep(line) {
             blank(s, e);
             changed = true;
         }
@@ -275,6 +251,10 @@ fn is_conditional(line: &[u8]) -> bool {
 
 /// What the `{` that follows `prefix` (the declaration so far) opens.
 fn classify(prefix: &[u8], lang: Lang) -> Open {
+    // A comment before a function (`/* a == b */`) must not make it look
+    // like an initialiser.
+    let code = without_comments(prefix);
+    let prefix = code.as_ref();
     let words = identifiers(prefix);
     let has = |w: &str| words.contains(&w.as_bytes());
     match lang {
@@ -299,7 +279,8 @@ fn classify(prefix: &[u8], lang: Lang) -> Open {
             if top.contains(&b'=') {
                 return Open::Init;
             }
-            if has("enum") {
+            // `enum E {`, not `enum e f(enum e x) {` (a function's types).
+            if identifiers(&top).contains(&b"enum".as_slice()) && !top.contains(&b'(') {
                 return Open::Other;
             }
             if (has("class") || has("struct") || has("union")) && !top.contains(&b'(') {
@@ -311,6 +292,32 @@ fn classify(prefix: &[u8], lang: Lang) -> Open {
             Open::Other
         }
     }
+}
+
+/// `s` with its comments blanked (the scan has already checked that they end).
+fn without_comments(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !s.windows(2).any(|w| w == b"/*" || w == b"//") {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = s.to_vec();
+    let mut i = 0;
+    while i + 1 < s.len() {
+        let end = match (s[i], s[i + 1]) {
+            (b'/', b'*') => s[i + 2..].windows(2).position(|w| w == b"*/").map_or(s.len(), |p| i + 2 + p + 2),
+            (b'/', b'/') => skip_line(s, i),
+            // A string may hold `//` (`"http://"`): skipped whole.
+            (b'"', _) => skip_string(s, i + 1).unwrap_or(s.len()),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        if s[i] == b'/' {
+            out[i..end].fill(b' ');
+        }
+        i = end;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The bytes of `s` outside parentheses, brackets and angle brackets.
@@ -464,37 +471,64 @@ mod tests {
     use super::*;
 
     fn blank(text: &str, lang: Lang) -> String {
-        blank_unused_bodies(text, lang, &|body: &[u8]| body.windows(3).any(|w| w == b"Api"))
+        blank_declarations(text, lang, &|body: &[u8]| body.windows(3).any(|w| w == b"Api"), Purpose::Rules)
             .unwrap_or_else(|| text.to_string())
     }
 
     #[test]
-    fn c_bodies_without_an_api_are_blanked() {
-        let src =
-            "static int t[] = { 1, 2 };\nint f(void)\n{\n    return g(\"}\");\n}\nint h(int a) { return Api(a); }\n";
+    fn c_functions_without_an_api_are_blanked_whole() {
+        let src = "#define X 1\nstatic int t[] = { 1, 2 };\nWRAPPER(f, 4)\nint f(void)\n{\n    return g(\"}\");\n}\n\
+                   int h(int a) { return Api(a); }\nlong Api(int a) { return a; }\n";
         let out = blank(src, Lang::C);
         assert_eq!(out.len(), src.len());
-        assert!(out.contains("int f(void)\n{\n") && !out.contains("return g"), "{out}");
-        assert!(out.contains("return Api(a);"));
-        assert!(out.contains("{ 1, 2 }"), "initialisers are kept: {out}");
+        assert_eq!(out.matches('\n').count(), src.matches('\n').count(), "lines stay where they were");
+        assert!(!out.contains("WRAPPER") && !out.contains("int f(void)") && !out.contains("return g"), "{out}");
+        assert!(out.contains("int h(int a) { return Api(a); }"), "{out}");
+        assert!(!out.contains("long Api"), "kept for its body, not its name: {out}");
+        assert!(out.contains("#define X 1") && out.contains("{ 1, 2 }"), "declarations are kept: {out}");
+    }
+
+    #[test]
+    fn a_comment_before_a_function_does_not_change_what_it_is() {
+        let src = "/* a == b, { */\nvoid f(void) { x(); }\n// c = d\nint g(void) { return 1; }\nint t = 1;\n";
+        let out = blank(src, Lang::C);
+        assert!(!out.contains("void f") && !out.contains("int g") && out.contains("int t = 1;"), "{out}");
+    }
+
+    #[test]
+    fn an_enum_parameter_does_not_make_a_function_an_enum() {
+        let src = "static long f(void *o, enum kind k)\n{\n    return g(k);\n}\nenum E { A };\n\
+                   static enum E h(void) { return A; }\n";
+        let out = blank(src, Lang::C);
+        assert!(!out.contains("static long f") && out.contains("enum E { A };"), "{out}");
+        assert!(!out.contains("static enum E h"), "{out}");
+    }
+
+    #[test]
+    fn large_tables_without_an_api_are_blanked() {
+        let table = format!("static const int t[] = {{ {} }};\n", "1, ".repeat(200));
+        let api = format!("static const void *u[] = {{ {} Api }};\n", "0, ".repeat(200));
+        let src = format!("{table}{api}static const int small[] = {{ 1 }};\nint f(void) {{ return Api(t[0]); }}\n");
+        let out = blank(&src, Lang::C);
+        assert!(!out.contains("1, 1,") && out.contains("0, 0,") && out.contains("small[] = { 1 }"), "{out}");
     }
 
     #[test]
     fn cpp_classes_and_namespaces_are_looked_into() {
-        let src = "namespace n {\nclass C {\n  void a() { x(); }\n  void b() { Api(); }\n};\n}\nextern \"C\" { void c() { y(); } }\n";
+        let src = "namespace n {\nclass C {\n  int m;\n  void a() { x(); }\n  ~C() { Api(); }\n};\n}\nextern \"C\" { void c() { y(); } }\n";
         let out = blank(src, Lang::Cpp);
-        assert!(out.contains("void a() {      }"), "{out}");
-        assert!(out.contains("void b() { Api(); }"));
-        assert!(out.contains("void c() {      }"), "{out}");
+        assert!(out.contains("namespace n {") && out.contains("class C {") && out.contains("int m;"), "{out}");
+        assert!(!out.contains("void a()") && out.contains("~C() { Api(); }"), "{out}");
+        assert!(out.contains("extern \"C\" {") && !out.contains("void c()"), "{out}");
     }
 
     #[test]
     fn rust_fns_impls_and_lifetimes() {
-        let src = "impl<'a> S<'a> {\n    fn a(&self) -> char { '{' }\n    fn b() { Api(r#\"}\"#); }\n}\nfn c() { let _ = \"{\"; }\n";
+        let src = "impl<'a> S<'a> {\n    fn a(&self) -> char { '{' }\n    fn b() { Api(r#\"}\"#); }\n}\nfn c() { let _ = \"{\"; }\nconst K: u32 = 1;\n";
         let out = blank(src, Lang::Rust);
-        assert!(out.contains("fn a(&self) -> char {") && !out.contains("'{'"), "{out}");
+        assert!(out.contains("impl<'a> S<'a> {") && !out.contains("fn a") && !out.contains("'{'"), "{out}");
         assert!(out.contains("fn b() { Api(r#\"}\"#); }"), "{out}");
-        assert!(out.contains("fn c() {") && !out.contains("let _"), "{out}");
+        assert!(!out.contains("fn c()") && !out.contains("let _") && out.contains("const K: u32 = 1;"), "{out}");
     }
 
     #[test]
@@ -503,7 +537,7 @@ mod tests {
                    static const int other = 3;\nenum { E1, LEVEL2 = 4 };\nnamespace n { const int LEVEL3 = 5; int g = 6; }\n";
         let keep =
             |t: &[u8]| ["LEVEL", "LEVEL2", "LEVEL3"].iter().any(|w| t.windows(w.len()).any(|x| x == w.as_bytes()));
-        let out = blank_unneeded_declarations(src, Lang::Cpp, &keep).unwrap();
+        let out = blank_declarations(src, Lang::Cpp, &keep, Purpose::Consts).unwrap();
         assert_eq!(out.len(), src.len());
         assert!(out.contains("#define LEVEL 2") && !out.contains("#define A 1") && !out.contains("#include"), "{out}");
         assert!(out.contains("#ifdef X") && out.contains("#endif"), "{out}");
@@ -519,7 +553,7 @@ mod tests {
     fn rust_items_without_a_needed_name_are_blanked() {
         let src = "use x::y;\npub const LEVEL: u32 = 2;\nstruct S { a: u32 }\nfn f() { LEVEL; }\nconst Q: S = S { a: LEVEL };\n";
         let keep = |t: &[u8]| t.windows(5).any(|x| x == b"LEVEL");
-        let out = blank_unneeded_declarations(src, Lang::Rust, &keep).unwrap();
+        let out = blank_declarations(src, Lang::Rust, &keep, Purpose::Consts).unwrap();
         assert!(out.contains("pub const LEVEL: u32 = 2;") && out.contains("const Q: S = S { a: LEVEL };"), "{out}");
         assert!(!out.contains("use x") && !out.contains("struct S") && !out.contains("fn f"), "{out}");
     }
@@ -527,6 +561,6 @@ mod tests {
     #[test]
     fn unbalanced_braces_change_nothing() {
         let src = "void f(void)\n{\n#ifdef A\n  if (a) {\n#else\n  if (b) {\n#endif\n  }\n}\n";
-        assert!(blank_unused_bodies(src, Lang::C, &|_| false).is_none());
+        assert!(blank_declarations(src, Lang::C, &|_| false, Purpose::Rules).is_none());
     }
 }

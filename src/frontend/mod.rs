@@ -59,15 +59,16 @@ pub fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Option<Insta
 }
 
 /// [`lower_within`] for the rules, parsing only the functions whose body
-/// `keep` accepts (those that name an API): the bodies of the others are
-/// blanked first, which keeps every byte offset (see [`focus`]).
+/// `keep` accepts (those that name an API) and the other declarations: the
+/// other functions are blanked first, which keeps every byte offset (see
+/// [`focus`]).
 pub fn lower_focused(
     lang: Lang,
     text: &str,
     keep: &dyn Fn(&[u8]) -> bool,
     deadline: Option<Instant>,
 ) -> Option<FileIr> {
-    match focus::blank_unused_bodies(text, lang, keep) {
+    match focus::blank_declarations(text, lang, keep, focus::Purpose::Rules) {
         Some(focused) => lower_within(lang, &focused, Depth::Full, deadline),
         None => lower_within(lang, text, Depth::Full, deadline),
     }
@@ -83,7 +84,7 @@ pub fn lower_consts_focused(
     keep: &dyn Fn(&[u8]) -> bool,
     deadline: Option<Instant>,
 ) -> Option<FileIr> {
-    match focus::blank_unneeded_declarations(text, lang, keep) {
+    match focus::blank_declarations(text, lang, keep, focus::Purpose::Consts) {
         Some(focused) => lower_within(lang, &focused, Depth::ConstsOnly, deadline),
         None => lower_within(lang, text, Depth::ConstsOnly, deadline),
     }

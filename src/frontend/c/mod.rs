@@ -78,12 +78,13 @@ fn code_ranges(bytes: &[u8]) -> Vec<tree_sitter::Range> {
             }
         } else if let Some((rs, rp)) = run_start.take() {
             if i - rs >= MIN_SKIPPED_BLANKS {
-                if rs > start.0 {
+                let (end, end_point) = through_newline(bytes, rs, rp);
+                if end > start.0 {
                     ranges.push(tree_sitter::Range {
                         start_byte: start.0,
-                        end_byte: rs,
+                        end_byte: end,
                         start_point: start.1,
-                        end_point: rp,
+                        end_point,
                     });
                 }
                 start = (i, here);
@@ -102,7 +103,7 @@ fn code_ranges(bytes: &[u8]) -> Vec<tree_sitter::Range> {
     }
     let end = tree_sitter::Point { row, column: col };
     let last_end = match run_start {
-        Some((rs, rp)) if bytes.len() - rs >= MIN_SKIPPED_BLANKS => (rs, rp),
+        Some((rs, rp)) if bytes.len() - rs >= MIN_SKIPPED_BLANKS => through_newline(bytes, rs, rp),
         _ => (bytes.len(), end),
     };
     if last_end.0 > start.0 {
@@ -114,6 +115,17 @@ fn code_ranges(bytes: &[u8]) -> Vec<tree_sitter::Range> {
         });
     }
     ranges
+}
+
+/// Where a range that stops at the blank run starting at `rs` (at point
+/// `rp`) ends: after the run's first newline, which ends a preprocessor
+/// line (`#define A 1` must not run on into the next range's code).
+fn through_newline(bytes: &[u8], rs: usize, rp: tree_sitter::Point) -> (usize, tree_sitter::Point) {
+    match bytes.get(rs..).and_then(|run| run.iter().take_while(|&&b| b == b' ' || b == b'\n').position(|&b| b == b'\n'))
+    {
+        Some(n) => (rs + n + 1, tree_sitter::Point { row: rp.row + 1, column: 0 }),
+        None => (rs, rp),
+    }
 }
 
 fn parse(text: &str, cpp: bool, deadline: Option<Instant>) -> Result<tree_sitter::Tree, ParseFailure> {

@@ -617,3 +617,18 @@ fn local_types_owners_and_kinds() {
         ]
     );
 }
+
+#[test]
+fn a_directive_before_a_long_blank_run_ends_at_its_line() {
+    // Focus blanks whole functions; the parser skips the blank run, and the
+    // `#define` must not take the next range's code as its value.
+    let blanks = format!("{}\n", " ".repeat(300)).repeat(3);
+    let src = format!(
+        "#define NAME \"pipe\"\n{blanks}#define CHECK(h) check(__LINE__, h)\n{blanks}void f(void) {{ g(NAME); }}\n"
+    );
+    let ir = lower(&src, false, Depth::Full);
+    let names: Vec<&str> = ir.consts.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["NAME"], "function-like macros are not constants");
+    assert_eq!(calls(&ir), ["g"]);
+    assert!(ir.problems.is_empty(), "{:?}", ir.problems);
+}
