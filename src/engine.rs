@@ -1,8 +1,10 @@
 //! Runs the pipeline over a set of files, in three phases:
 //!
 //! 1. In parallel, read each file's bytes and look for an API name
-//!    (prefilter). Only candidates are decoded, parsed and lowered; of their
-//!    IR only the functions that call an API (and destructors) are kept,
+//!    (prefilter). Only candidates are decoded, parsed and lowered, without
+//!    the functions that name no API (a header that only declares the API
+//!    joins the other files); of their IR only the functions that call an
+//!    API (and destructors) are kept,
 //!    with every constant definition. Names those functions use but neither
 //!    their file nor the knowledge base defines are collected.
 //! 2. The other files are searched for exactly those names; the few that
@@ -28,7 +30,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::frontend::{self, Lang};
+use crate::frontend::{self, Focused, Lang};
 use crate::ir::{ExprKind, FileIr, Function, FunctionKind, Problem, Span};
 use crate::kb::{Kb, POINTER_PREFIXES};
 use crate::limits::{self, Limits};
@@ -486,8 +488,14 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb, settings: &Settin
         frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body), deadline)
     }));
     let mut ir = match lowered {
-        Ok(Some(ir)) => ir,
-        Ok(None) => {
+        Ok(Focused::Lowered(ir)) => *ir,
+        // A header that declares the API: searched for constants in phase 2
+        // like any file that names none.
+        Ok(Focused::NoCode) => {
+            let marked = suppress::may_have_directives(source.text.as_bytes()).then_some(source);
+            return Phase1::Skipped(marked);
+        }
+        Ok(Focused::TimedOut) => {
             let limit = settings.limits.file_timeout.map(limits::format_timeout).unwrap_or_default();
             let message =
                 format!("file not analysed: parsing took longer than the {limit} limit (raise it with --file-timeout)");

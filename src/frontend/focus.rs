@@ -120,15 +120,26 @@ pub(crate) enum Purpose {
     Consts,
 }
 
-/// The text with the declarations at file, namespace or class level that
-/// `purpose` does not need blanked. `None` when nothing was blanked or the
-/// braces do not balance.
+/// What [`blank_declarations`] made of a file.
+pub(crate) struct Blanked {
+    /// The text with the declarations that `purpose` does not need blanked;
+    /// `None` when nothing was blanked.
+    pub text: Option<String>,
+    /// For [`Purpose::Rules`]: whether any code the rules read was kept, a
+    /// function whose body `keep` accepts or a braced initialiser it accepts
+    /// (a lambda, a table of API pointers). A header that only declares the
+    /// API has none: nothing in it to check.
+    pub code_kept: bool,
+}
+
+/// The declarations at file, namespace or class level that `purpose` does
+/// not need, blanked. `None` when the braces do not balance.
 pub(crate) fn blank_declarations(
     text: &str,
     lang: Lang,
     keep: &dyn Fn(&[u8]) -> bool,
     purpose: Purpose,
-) -> Option<String> {
+) -> Option<Blanked> {
     let b = text.as_bytes();
     // Declarations as (start, end, the `{` of a function's body, holds a
     // large initialiser) at declaration level.
@@ -211,12 +222,25 @@ pub(crate) fn blank_declarations(
             }
         }
     };
+    let mut code_kept = false;
     for (s, e, body, table) in chunks {
+        let chunk = b.get(s..e).unwrap_or(&[]);
         let kept = match (purpose, body) {
-            (Purpose::Rules, Some(open)) => keep(b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[])),
-            (Purpose::Rules, None) => !table || keep(b.get(s..e).unwrap_or(&[])),
+            (Purpose::Rules, Some(open)) => {
+                let kept = keep(b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]));
+                code_kept |= kept;
+                kept
+            }
+            // A braced initialiser (`= [](..) { .. }`, `= { Api, .. }`); a
+            // Rust struct definition that names an API in a field is no code.
+            (Purpose::Rules, None) if is_braced_initialiser(chunk) => {
+                let names = keep(chunk);
+                code_kept |= names;
+                !table || names
+            }
+            (Purpose::Rules, None) => true,
             (Purpose::Consts, Some(_)) => false,
-            (Purpose::Consts, None) => keep(b.get(s..e).unwrap_or(&[])),
+            (Purpose::Consts, None) => keep(chunk),
         };
         if !kept {
             blank(s, e);
@@ -230,10 +254,10 @@ pub(crate) fn blank_declarations(
             changed = true;
         }
     }
-    if !changed {
-        return None;
-    }
-    String::from_utf8(out).ok()
+    // Only ASCII bytes were written over whole characters (a blanked
+    // declaration is a run of complete characters), so this cannot fail.
+    let text = if changed { String::from_utf8(out).ok() } else { None };
+    Some(Blanked { text, code_kept })
 }
 
 /// The first byte of code at or after `from` (skipping blanks), before `limit`.
@@ -292,6 +316,11 @@ fn classify(prefix: &[u8], lang: Lang) -> Open {
             Open::Other
         }
     }
+}
+
+/// Whether a declaration's first `{` follows an `=`.
+fn is_braced_initialiser(chunk: &[u8]) -> bool {
+    chunk.iter().position(|&b| b == b'{').is_some_and(|open| chunk[..open].contains(&b'='))
 }
 
 /// `s` with its comments blanked (the scan has already checked that they end).
@@ -472,6 +501,7 @@ mod tests {
 
     fn blank(text: &str, lang: Lang) -> String {
         blank_declarations(text, lang, &|body: &[u8]| body.windows(3).any(|w| w == b"Api"), Purpose::Rules)
+            .and_then(|b| b.text)
             .unwrap_or_else(|| text.to_string())
     }
 
@@ -502,6 +532,18 @@ mod tests {
         let out = blank(src, Lang::C);
         assert!(!out.contains("static long f") && out.contains("enum E { A };"), "{out}");
         assert!(!out.contains("static enum E h"), "{out}");
+    }
+
+    #[test]
+    fn a_file_that_only_declares_the_api_has_no_code_to_check() {
+        let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+        let code_kept = |src: &str, lang| blank_declarations(src, lang, &api, Purpose::Rules).unwrap().code_kept;
+        assert!(!code_kept("long Api(int);\n#define X Api\nint f(void) { return 1; }\n", Lang::C));
+        assert!(!code_kept("link!(\"a.dll\" fn Api(x: u32) -> u32);\npub const K: u32 = 1;\n", Lang::Rust));
+        assert!(!code_kept("pub struct Table { pub Api: Option<Fn> }\n", Lang::Rust), "a field named after the API");
+        assert!(code_kept("int f(void) { return Api(1); }\n", Lang::C));
+        assert!(code_kept("auto f = [](int a) { return Api(a); };\n", Lang::Cpp), "a lambda at namespace level");
+        assert!(code_kept("impl S { fn f(&self) { Api(1); } }\n", Lang::Rust));
     }
 
     #[test]
@@ -537,7 +579,7 @@ mod tests {
                    static const int other = 3;\nenum { E1, LEVEL2 = 4 };\nnamespace n { const int LEVEL3 = 5; int g = 6; }\n";
         let keep =
             |t: &[u8]| ["LEVEL", "LEVEL2", "LEVEL3"].iter().any(|w| t.windows(w.len()).any(|x| x == w.as_bytes()));
-        let out = blank_declarations(src, Lang::Cpp, &keep, Purpose::Consts).unwrap();
+        let out = blank_declarations(src, Lang::Cpp, &keep, Purpose::Consts).and_then(|b| b.text).unwrap();
         assert_eq!(out.len(), src.len());
         assert!(out.contains("#define LEVEL 2") && !out.contains("#define A 1") && !out.contains("#include"), "{out}");
         assert!(out.contains("#ifdef X") && out.contains("#endif"), "{out}");
@@ -553,7 +595,7 @@ mod tests {
     fn rust_items_without_a_needed_name_are_blanked() {
         let src = "use x::y;\npub const LEVEL: u32 = 2;\nstruct S { a: u32 }\nfn f() { LEVEL; }\nconst Q: S = S { a: LEVEL };\n";
         let keep = |t: &[u8]| t.windows(5).any(|x| x == b"LEVEL");
-        let out = blank_declarations(src, Lang::Rust, &keep, Purpose::Consts).unwrap();
+        let out = blank_declarations(src, Lang::Rust, &keep, Purpose::Consts).and_then(|b| b.text).unwrap();
         assert!(out.contains("pub const LEVEL: u32 = 2;") && out.contains("const Q: S = S { a: LEVEL };"), "{out}");
         assert!(!out.contains("use x") && !out.contains("struct S") && !out.contains("fn f"), "{out}");
     }

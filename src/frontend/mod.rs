@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::ir::FileIr;
+use focus::Blanked;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lang {
@@ -58,20 +59,29 @@ pub fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Option<Insta
     }
 }
 
+/// What [`lower_focused`] made of a file.
+pub enum Focused {
+    Lowered(Box<FileIr>),
+    /// No function (nor lambda, nor table) in the file names an API: a
+    /// header that declares them. Nothing to check; its constants are read
+    /// like any other file's, when another file needs them.
+    NoCode,
+    /// Parsing did not finish by the deadline.
+    TimedOut,
+}
+
 /// [`lower_within`] for the rules, parsing only the functions whose body
 /// `keep` accepts (those that name an API) and the other declarations: the
 /// other functions are blanked first, which keeps every byte offset (see
 /// [`focus`]).
-pub fn lower_focused(
-    lang: Lang,
-    text: &str,
-    keep: &dyn Fn(&[u8]) -> bool,
-    deadline: Option<Instant>,
-) -> Option<FileIr> {
-    match focus::blank_declarations(text, lang, keep, focus::Purpose::Rules) {
-        Some(focused) => lower_within(lang, &focused, Depth::Full, deadline),
-        None => lower_within(lang, text, Depth::Full, deadline),
-    }
+pub fn lower_focused(lang: Lang, text: &str, keep: &dyn Fn(&[u8]) -> bool, deadline: Option<Instant>) -> Focused {
+    let lowered = match focus::blank_declarations(text, lang, keep, focus::Purpose::Rules) {
+        Some(Blanked { code_kept: false, .. }) => return Focused::NoCode,
+        Some(Blanked { text: Some(focused), .. }) => lower_within(lang, &focused, Depth::Full, deadline),
+        // Nothing blanked, or braces that do not balance: the whole file.
+        _ => lower_within(lang, text, Depth::Full, deadline),
+    };
+    lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir)))
 }
 
 /// [`Depth::ConstsOnly`] for a file read only for the definitions of some
@@ -84,7 +94,7 @@ pub fn lower_consts_focused(
     keep: &dyn Fn(&[u8]) -> bool,
     deadline: Option<Instant>,
 ) -> Option<FileIr> {
-    match focus::blank_declarations(text, lang, keep, focus::Purpose::Consts) {
+    match focus::blank_declarations(text, lang, keep, focus::Purpose::Consts).and_then(|b| b.text) {
         Some(focused) => lower_within(lang, &focused, Depth::ConstsOnly, deadline),
         None => lower_within(lang, text, Depth::ConstsOnly, deadline),
     }
