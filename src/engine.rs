@@ -3,7 +3,10 @@
 //! 1. In parallel, read each file's bytes and look for an API name
 //!    (prefilter). Only candidates are decoded, parsed and lowered, without
 //!    the functions that name no API (a header that only declares the API
-//!    joins the other files); of their IR only the functions that call an
+//!    joins the other files). A file that names only APIs whose findings
+//!    need a word it lacks (`CreateFile` without a `pipe` string) is
+//!    deferred, and parsed only if it uses a name defined next to that word
+//!    elsewhere ([`Clues`]). Of the IR only the functions that call an
 //!    API (and destructors) are kept,
 //!    with every constant definition. Names those functions use but neither
 //!    their file nor the knowledge base defines are collected.
@@ -34,7 +37,7 @@ use crate::frontend::{self, Focused, Lang};
 use crate::ir::{ExprKind, FileIr, Function, FunctionKind, Problem, Span};
 use crate::kb::{Kb, POINTER_PREFIXES};
 use crate::limits::{self, Limits};
-use crate::prefilter::WordSet;
+use crate::prefilter::{Needle, Visibility, WordSet, definitions_near, string_defines};
 use crate::report::{FileError, Report};
 use crate::resolve::{self, ConstTable, FileCtx, FunctionFacts};
 use crate::rules::{self, ProjectFacts, Rule, RuleOptions};
@@ -173,8 +176,85 @@ struct Candidate {
 enum Phase1 {
     /// Not a candidate; its text when it may hold a suppression comment.
     Skipped(Option<SourceFile>),
+    /// It names only APIs whose findings need a word it does not hold
+    /// (`CreateFile` and no `pipe`): parsed only if it uses a name whose
+    /// definition holds the word (see [`Clues`]). Its text as for `Skipped`.
+    Deferred(Option<SourceFile>),
     Candidate(Box<Candidate>),
     Error(FileError),
+}
+
+/// The prefilter's words, built once per knowledge base.
+struct Gates {
+    /// Every API name: a file that names none is never parsed.
+    all: WordSet,
+    /// The names that make a file a candidate by themselves.
+    unconditional: WordSet,
+    /// The words the other names' findings need in a value ([`crate::kb::Api::only_with`]).
+    needles: Vec<Needle>,
+}
+
+impl Gates {
+    fn new(kb: &Kb) -> Gates {
+        let unconditional: Vec<&str> = kb.api_names().filter(|n| kb.only_with(n).is_none()).collect();
+        let words: BTreeSet<&str> = kb.api_names().filter_map(|n| kb.only_with(n)).collect();
+        Gates {
+            all: WordSet::with_prefixes(kb.api_names(), POINTER_PREFIXES),
+            unconditional: WordSet::with_prefixes(unconditional, POINTER_PREFIXES),
+            needles: words.into_iter().map(Needle::new).collect(),
+        }
+    }
+}
+
+/// What a file tells about where the words of [`Gates::needles`] can go:
+/// the names defined next to one in a string (`#define PIPE_NAME "\\\\.\\pipe\\x"`), and
+/// its string macros (`#define SVC PIPE_ROOT L"svc"`), so that a deferred
+/// file that uses such a name, directly or through macros, is parsed.
+#[derive(Default)]
+struct Clues {
+    defined_near: Vec<String>,
+    string_defines: Vec<(String, Vec<String>)>,
+}
+
+impl Clues {
+    fn of(text: &[u8], lang: Lang, path: &Path, needles: &[Needle]) -> Clues {
+        let header = lang == Lang::Rust
+            || path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "h" | "hh" | "hpp" | "hxx" | "inl"));
+        let scope = if header { Visibility::Included } else { Visibility::Linked };
+        // A file that is all about the word (a pipe library) gives its first
+        // occurrences' names; the bound keeps a pathological file cheap.
+        const MAX_OCCURRENCES: usize = 2_000;
+        let defined_near = needles
+            .iter()
+            .flat_map(|n| n.positions_in_strings(text).take(MAX_OCCURRENCES))
+            .flat_map(|at| definitions_near(text, at, scope))
+            .collect();
+        // A source file's macros stay in it.
+        let string_defines = if header { string_defines(text) } else { Vec::new() };
+        Clues { defined_near, string_defines }
+    }
+}
+
+/// The names a deferred file must use to be parsed: those defined next to a
+/// needle word, then the string macros built on them, to a fixed point.
+fn clue_names(clues: &[Clues]) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = clues.iter().flat_map(|c| c.defined_near.iter().cloned()).collect();
+    let defines: Vec<&(String, Vec<String>)> = clues.iter().flat_map(|c| &c.string_defines).collect();
+    for _ in 0..8 {
+        let more: Vec<String> = defines
+            .iter()
+            .filter(|(name, refs)| !names.contains(name) && refs.iter().any(|r| names.contains(r)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        names.extend(more);
+    }
+    names
 }
 
 /// Checks these inputs, with no context files.
@@ -184,37 +264,79 @@ pub fn check_inputs(inputs: &[Input], settings: &Settings) -> Report {
 
 fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb) -> Report {
     let mut timer = Timer::new();
-    // Building the automaton costs more than checking a small file (tens of
-    // milliseconds in a debug build): the built-in knowledge base's is kept.
-    static BUILTIN_WORDS: OnceLock<WordSet> = OnceLock::new();
-    let own_words;
-    let api_words = if std::ptr::eq(kb, Kb::builtin()) {
-        BUILTIN_WORDS.get_or_init(|| WordSet::with_prefixes(kb.api_names(), POINTER_PREFIXES))
+    // Building the automata costs more than checking a small file (tens of
+    // milliseconds in a debug build): the built-in knowledge base's are kept.
+    static BUILTIN_GATES: OnceLock<Gates> = OnceLock::new();
+    let own_gates;
+    let gates = if std::ptr::eq(kb, Kb::builtin()) {
+        BUILTIN_GATES.get_or_init(|| Gates::new(kb))
     } else {
-        own_words = WordSet::with_prefixes(kb.api_names(), POINTER_PREFIXES);
-        &own_words
+        own_gates = Gates::new(kb);
+        &own_gates
     };
     let rules = settings.rules();
 
-    // Phase 1: prefilter, parse and lower the candidates.
-    let phase1: Vec<Phase1> = inputs.par_iter().map(|input| read_and_lower(input, api_words, kb, settings)).collect();
+    // Phase 1: prefilter, parse and lower the candidates. Files that only
+    // name an API whose findings need a word they lack are deferred, unless
+    // context files (other shards) could hold the definitions that decide.
+    let defer = context.is_empty() && !gates.needles.is_empty();
+    let phase1: Vec<(Phase1, Clues)> =
+        inputs.par_iter().map(|input| read_and_lower(input, gates, defer, kb, settings)).collect();
     let mut errors = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut skipped: Vec<&Input> = Vec::new();
+    let mut deferred: Vec<(&Input, Option<SourceFile>)> = Vec::new();
+    let mut clues: Vec<Clues> = Vec::new();
     // Files without an API that hold a suppression comment (for unused ones).
     let mut marked: Vec<SourceFile> = Vec::new();
-    for (input, outcome) in inputs.iter().zip(phase1) {
+    for (input, (outcome, clue)) in inputs.iter().zip(phase1) {
         match outcome {
             Phase1::Skipped(source) => {
                 skipped.push(input);
                 marked.extend(source);
             }
+            Phase1::Deferred(source) => deferred.push((input, source)),
             Phase1::Candidate(c) => candidates.push(*c),
             Phase1::Error(e) => errors.push(e),
         }
+        if !clue.defined_near.is_empty() || !clue.string_defines.is_empty() {
+            clues.push(clue);
+        }
     }
+    timer.lap(&format!(
+        "phase 1: {} files, {} candidates, {} deferred",
+        inputs.len(),
+        candidates.len(),
+        deferred.len()
+    ));
+
+    // The deferred files that use a name the word can reach are parsed.
+    if !deferred.is_empty() {
+        let names = clue_names(&clues);
+        let words = WordSet::new(names.iter().map(String::as_str));
+        let promoted: Vec<Option<Phase1>> = deferred
+            .par_iter()
+            .map(|(input, _)| match read_bytes(input, settings.limits.max_file_size) {
+                Ok(Bytes::Read(bytes)) if !words.is_empty() && words.matches(&searchable(&bytes)) => {
+                    Some(read_and_lower(input, gates, false, kb, settings).0)
+                }
+                _ => None,
+            })
+            .collect();
+        for ((input, source), outcome) in deferred.into_iter().zip(promoted) {
+            match outcome {
+                Some(Phase1::Candidate(c)) => candidates.push(*c),
+                Some(Phase1::Error(e)) => errors.push(e),
+                Some(Phase1::Skipped(_) | Phase1::Deferred(_)) | None => {
+                    skipped.push(input);
+                    marked.extend(source);
+                }
+            }
+        }
+        timer.lap(&format!("phase 1, deferred files: {} names, {} candidates in all", names.len(), candidates.len()));
+    }
+    drop(clues);
     let files_parsed = candidates.iter().filter(|c| c.parsed).count();
-    timer.lap(&format!("phase 1: {} files, {files_parsed} candidates", inputs.len()));
     // Context files are searched for constants like the skipped ones, never checked.
     skipped.extend(context.iter());
 
@@ -239,22 +361,26 @@ fn run_phases(inputs: &[Input], context: &[Input], settings: &Settings, kb: &Kb)
             skipped.par_iter().map(|input| read_consts(input, &words, &settings.limits)).collect();
         searched.extend(needed.iter().cloned());
         let mut next: BTreeSet<String> = BTreeSet::new();
-        let mut taken: BTreeSet<PathBuf> = BTreeSet::new();
+        // A file read for some names stays in the search: the next round's
+        // names may be defined in it too (`PIPE_ROOT`, which `AGENT` in
+        // another header is built on). One that failed is reported once.
+        let mut failed: BTreeSet<PathBuf> = BTreeSet::new();
         for (input, read) in skipped.iter().zip(found) {
             match read {
                 ConstsRead::Nothing => continue,
                 ConstsRead::Found(file) => {
                     next.extend(const_refs(&file.1, &needed));
                     const_files.push(*file);
+                    continue;
                 }
                 // Reported like a candidate that could not be analysed: its
                 // constants are missing, and the user must know.
                 ConstsRead::NotAnalysed(c) => candidates.push(*c),
                 ConstsRead::Error(e) => errors.push(e),
             }
-            taken.insert(input.path.clone());
+            failed.insert(input.path.clone());
         }
-        skipped.retain(|i| !taken.contains(&i.path));
+        skipped.retain(|i| !failed.contains(&i.path));
         let defined: BTreeSet<&str> =
             const_files.iter().flat_map(|(_, ir)| ir.consts.iter().map(|d| d.name.as_str())).collect();
         next.retain(|n| !defined.contains(n.as_str()) && kb.constant(n).is_none());
@@ -450,8 +576,26 @@ fn searchable(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb, settings: &Settings) -> Phase1 {
-    let Some(lang) = Lang::from_path(&input.path) else { return Phase1::Skipped(None) };
+/// Phase 1 for one file, and what it tells about the needle words when
+/// `defer` is on (then a file that names only conditional APIs and lacks
+/// their word is [`Phase1::Deferred`]).
+fn read_and_lower(input: &Input, gates: &Gates, defer: bool, kb: &Kb, settings: &Settings) -> (Phase1, Clues) {
+    let Some(lang) = Lang::from_path(&input.path) else { return (Phase1::Skipped(None), Clues::default()) };
+    let mut clues = Clues::default();
+    let outcome = read_and_lower_inner(input, lang, gates, defer, &mut clues, kb, settings);
+    (outcome, clues)
+}
+
+fn read_and_lower_inner(
+    input: &Input,
+    lang: Lang,
+    gates: &Gates,
+    defer: bool,
+    clues: &mut Clues,
+    kb: &Kb,
+    settings: &Settings,
+) -> Phase1 {
+    let api_words = &gates.all;
     let max_size = settings.limits.max_file_size;
     let bytes = match read_bytes(input, max_size) {
         Ok(Bytes::Read(b)) => b,
@@ -474,9 +618,17 @@ fn read_and_lower(input: &Input, api_words: &WordSet, kb: &Kb, settings: &Settin
         ));
     }
     let text = searchable(&bytes);
-    if !api_words.matches(&text) {
+    if defer {
+        *clues = Clues::of(&text, lang, &input.path, &gates.needles);
+    }
+    let names_api = api_words.matches(&text);
+    let wait = names_api
+        && defer
+        && !gates.unconditional.matches(&text)
+        && !gates.needles.iter().any(|n| n.is_in_string(&text));
+    if !names_api || wait {
         let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
-        return Phase1::Skipped(marked);
+        return if wait { Phase1::Deferred(marked) } else { Phase1::Skipped(marked) };
     }
     drop(text);
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);

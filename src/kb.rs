@@ -241,6 +241,12 @@ pub struct Api {
     /// For an `impersonate` API: the call that ends its impersonation (for help texts).
     #[serde(default)]
     pub reverted_by: Option<String>,
+    /// A word every finding on this API needs in a value (in any case):
+    /// `pipe` for `CreateFile`, which matters only when it opens a named
+    /// pipe. A file that names only such APIs is parsed only when it, or a
+    /// definition it uses, holds the word (the engine's deferred files).
+    #[serde(default)]
+    pub only_with: Option<String>,
     #[serde(default)]
     pub params: Vec<Param>,
 }
@@ -519,6 +525,14 @@ impl Kb {
     /// Every name the prefilter must look for: API functions and methods.
     pub fn api_names(&self) -> impl Iterator<Item = &str> {
         self.by_callee.keys().map(String::as_str)
+    }
+
+    /// The word a name's every API needs in a value ([`Api::only_with`]), if all have one.
+    pub fn only_with(&self, callee: &str) -> Option<&str> {
+        let entries = self.by_callee.get(callee)?;
+        let mut words = entries.iter().map(|&(i, _)| self.apis.get(i).and_then(|a| a.only_with.as_deref()));
+        let first = words.next()??;
+        words.all(|w| w == Some(first)).then_some(first)
     }
 
     pub fn constant(&self, name: &str) -> Option<&ConstValue> {

@@ -147,6 +147,221 @@ impl WordSet {
     }
 }
 
+/// A word looked for anywhere (inside identifiers and strings too) and in
+/// any case: `pipe` in `\\\\.\\PiPe\\x` and in `PIPENAME`.
+pub struct Needle {
+    searcher: Option<Searcher>,
+}
+
+impl Needle {
+    pub fn new(word: &str) -> Needle {
+        // Every spelling of its case, for Teddy (2^4 for `pipe`); a long word
+        // would make too many, and falls back to the automaton.
+        let lower = word.to_ascii_lowercase();
+        let letters = lower.bytes().filter(u8::is_ascii_alphabetic).count();
+        let searcher = if letters <= 6 {
+            let variants: Vec<String> = (0..1u32 << letters)
+                .map(|mask| {
+                    let mut i = 0;
+                    lower
+                        .chars()
+                        .map(|c| {
+                            if !c.is_ascii_alphabetic() {
+                                return c;
+                            }
+                            i += 1;
+                            if mask & (1 << (i - 1)) != 0 { c.to_ascii_uppercase() } else { c }
+                        })
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&str> = variants.iter().map(String::as_str).collect();
+            Searcher::new(&refs)
+        } else {
+            AhoCorasick::builder().ascii_case_insensitive(true).build([word]).ok().map(Searcher::Automaton)
+        };
+        Needle { searcher }
+    }
+
+    pub fn is_in(&self, h: &[u8]) -> bool {
+        self.positions(h).next().is_some()
+    }
+
+    /// Whether the word is inside a string literal of `h`.
+    pub fn is_in_string(&self, h: &[u8]) -> bool {
+        self.positions_in_strings(h).next().is_some()
+    }
+
+    /// Where the word occurs inside a string literal (`L"\\\\.\\pipe\\x"`, not
+    /// `ERROR_PIPE_BUSY`): an odd number of unescaped quotes before it on its line.
+    pub fn positions_in_strings<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        self.positions(h).filter(move |&at| {
+            let line = &h[h[..at].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1)..at];
+            // `#include "pipe_names.h"`: a file name, no value.
+            let directive = trim_start(line).strip_prefix(b"#").map(trim_start);
+            if directive.is_some_and(|d| d.starts_with(b"include") || d.starts_with(b"import")) {
+                return false;
+            }
+            let mut quotes = 0usize;
+            let mut escaped = false;
+            for &b in line {
+                match b {
+                    b'\\' if !escaped => escaped = true,
+                    b'"' if !escaped => {
+                        quotes += 1;
+                        escaped = false;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            quotes % 2 == 1
+        })
+    }
+
+    pub fn positions<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        self.searcher.iter().flat_map(move |s| s.find_iter(h).map(|(start, _)| start))
+    }
+}
+
+/// The names defined on the line of `pos` (with its `\` continuations, and
+/// the line before, for `T name[] =` / `  L"value";`): the constants a value
+/// found at `pos` may be known by elsewhere.
+pub fn definitions_near(h: &[u8], pos: usize, scope: Visibility) -> Vec<String> {
+    let line_start = |i: usize| h[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+    let mut start = line_start(pos.min(h.len()));
+    if start > 0 {
+        start = line_start(start - 1);
+    }
+    let mut steps = 0;
+    while start > 1 && steps < 8 && h[..start - 1].last() == Some(&b'\\') {
+        start = line_start(start - 1);
+        steps += 1;
+    }
+    let mut end = pos.min(h.len());
+    loop {
+        end += h.get(end..).map_or(0, |rest| memchr::memchr(b'\n', rest).unwrap_or(rest.len()));
+        if end > 0 && h.get(end - 1) == Some(&b'\\') && end < h.len() && end - pos < 4096 {
+            end += 1;
+            continue;
+        }
+        break;
+    }
+    let mut out = Vec::new();
+    let mut i = start;
+    while i < end {
+        if is_ident_byte(h[i]) && (i == 0 || !is_ident_byte(h[i - 1])) {
+            let e = i + h[i..end].iter().take_while(|&&b| is_ident_byte(b)).count();
+            // Beyond `#define NAME`, a definition's name is followed by what
+            // defines it (`=`, `[`, Rust's `:`, an enumerator's `,`/`}`), which
+            // tells it from the keywords and types before it (`static const WCHAR`).
+            let next = trim_start_blanks(&h[e..]).first().copied();
+            let directive = on_directive_line(h, i);
+            let defines = if directive {
+                scope == Visibility::Included
+            } else {
+                matches!(next, Some(b'=' | b'[' | b':' | b',' | b'}')) && at_file_level(h, i, scope)
+            };
+            if !h[i].is_ascii_digit() && defines && is_definition(h, i, e) {
+                if let Ok(w) = std::str::from_utf8(&h[i..e]) {
+                    out.push(w.to_string());
+                }
+            }
+            i = e;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Whether the definition on the line of `i` looks like one other files can
+/// use: the line starts at column 0 or with `static`, `const`, `constexpr`,
+/// `extern`, `pub`, `enum` (a local assignment, `h = CreateFileW(..)`, is
+/// indented and names nothing another file sees).
+fn at_file_level(h: &[u8], i: usize, scope: Visibility) -> bool {
+    let start = h[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+    let line = &h[start..i];
+    let first = trim_start(line).split(|b| !is_ident_byte(*b)).next().unwrap_or(&[]);
+    if scope == Visibility::Linked && first == b"static" {
+        return false;
+    }
+    !line.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+        || matches!(first, b"static" | b"const" | b"constexpr" | b"extern" | b"pub" | b"enum")
+}
+
+/// Which of a file's definitions other files can see.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// A header (or Rust): everything it defines, `#define` and `static` too.
+    Included,
+    /// A C or C++ source file: only what the linker shares, not its
+    /// `#define`s nor its `static`s.
+    Linked,
+}
+
+/// Whether the line of `i` starts with `#`.
+fn on_directive_line(h: &[u8], i: usize) -> bool {
+    let start = h[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+    trim_start(&h[start..i]).starts_with(b"#")
+}
+
+/// The object-like `#define NAME body` lines whose body is only names and
+/// string literals (`#define SVC PIPE_ROOT L"svc"`): (NAME, the names in the
+/// body). How a string reaches a name that does not look like it.
+pub fn string_defines(h: &[u8]) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for at in memchr::memmem::find_iter(h, b"define") {
+        let line = &h[h[..at].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1)..];
+        let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+        let Some(rest) = trim_start(line).strip_prefix(b"#") else { continue };
+        let Some(rest) = trim_start(rest).strip_prefix(b"define") else { continue };
+        let rest = trim_start_blanks(rest);
+        let name_len = rest.iter().take_while(|&&b| is_ident_byte(b)).count();
+        // `#define F(x)`: a function-like macro.
+        if name_len == 0 || rest.get(name_len) == Some(&b'(') {
+            continue;
+        }
+        let (name, body) = rest.split_at(name_len);
+        let mut names = Vec::new();
+        let mut j = 0;
+        let mut stringish = true;
+        while j < body.len() {
+            match body[j] {
+                b'"' => j = skip_literal(body, j + 1),
+                b' ' | b'\t' | b'\r' | b'(' | b')' | b'\\' => j += 1,
+                b if is_ident_byte(b) && !b.is_ascii_digit() => {
+                    let e = j + body[j..].iter().take_while(|&&b| is_ident_byte(b)).count();
+                    names.extend(std::str::from_utf8(&body[j..e]).ok().map(str::to_string));
+                    j = e;
+                }
+                b'/' if body.get(j + 1) == Some(&b'/') || body.get(j + 1) == Some(&b'*') => break,
+                _ => {
+                    stringish = false;
+                    break;
+                }
+            }
+        }
+        if stringish && !names.is_empty() {
+            if let Ok(name) = std::str::from_utf8(name) {
+                out.push((name.to_string(), names));
+            }
+        }
+    }
+    out
+}
+
+/// The index after the `"` that closes a string whose text starts at `i`.
+fn skip_literal(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    s.len()
+}
+
 fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
     let before = &h[h[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..start];
     let before_trim = trim_end(before);
@@ -163,7 +378,8 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
         return true;
     }
     // `NAME = value` (not `==`, not a field `p->NAME =`): an enumerator or a
-    // constant's initialiser.
+    // constant's initialiser; `NAME[] = ..`, `NAME[N] = ..`: an array's.
+    let after = skip_brackets(after);
     if after.first() == Some(&b'=') && after.get(1) != Some(&b'=') {
         return !(before_trim.ends_with(b".") || before_trim.ends_with(b"->"));
     }
@@ -174,6 +390,21 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
         && matches!(after.first(), Some(b',') | Some(b'}') | Some(b'\r') | Some(b'\n'))
         || prev.is_none() && matches!(after.first(), Some(b',') | Some(b'}'));
     listed && in_enum_body(&h[..start])
+}
+
+/// `s` past a leading `[..]` and the blanks after it (an array's size).
+fn skip_brackets(s: &[u8]) -> &[u8] {
+    if s.first() != Some(&b'[') {
+        return s;
+    }
+    match s.iter().take(128).position(|&b| b == b']') {
+        Some(close) => trim_start_blanks(&s[close + 1..]),
+        None => s,
+    }
+}
+
+fn trim_start_blanks(s: &[u8]) -> &[u8] {
+    &s[s.iter().position(|b| *b != b' ' && *b != b'\t').unwrap_or(s.len())..]
 }
 
 /// Whether the end of `before` is inside the braces of an `enum` (looking
@@ -250,6 +481,52 @@ mod tests {
     }
 
     #[test]
+    fn a_needle_is_found_in_any_case_inside_words_and_strings() {
+        let pipe = Needle::new("pipe");
+        assert!(pipe.is_in(br#"CreateFileW(L"\\\\.\\PiPe\\x")"#));
+        assert!(pipe.is_in(b"h = open(PIPENAME)"));
+        assert!(!pipe.is_in(b"CreateFileW(path, GENERIC_READ)"));
+        assert_eq!(pipe.positions(b"pipe PIPE").count(), 2);
+        assert!(pipe.is_in_string(br#"f(L"\\\\.\\PiPe\\x", "a\"b pipe")"#));
+        assert!(!pipe.is_in_string(br#"if (e == ERROR_PIPE_BUSY) puts("busy");"#));
+        assert!(!pipe.is_in_string(b"#include \"pipe_names.h\"\n"), "an include names a file, not a value");
+    }
+
+    #[test]
+    fn names_defined_near_a_position() {
+        let h = b"int x;\n#define PIPE_NAME \\\n    \"\\\\.\\pipe\\a\"\nstatic const WCHAR name[] =\n    L\"\\\\.\\pipe\\b\";\nf(PIPE);\n";
+        let text = std::str::from_utf8(h).unwrap();
+        let first = text.find("pipe").unwrap();
+        let near = |h: &[u8], at| definitions_near(h, at, Visibility::Included);
+        assert_eq!(near(h, first), vec!["PIPE_NAME"]);
+        let second = text[first + 1..].find("pipe").unwrap() + first + 1;
+        assert_eq!(near(h, second), vec!["name"]);
+        assert!(definitions_near(h, first, Visibility::Linked).is_empty(), "a source file's #define stays in it");
+        assert!(definitions_near(h, second, Visibility::Linked).is_empty(), "and so does its static");
+        let call = text.find("f(PIPE)").unwrap();
+        assert!(near(h, call).is_empty(), "a use defines nothing");
+        let local = b"void f(void)\n{\n    h = CreateFileA(\"\\\\.\\pipe\\x\", 0);\n}\n";
+        let at = local.windows(4).position(|w| w == b"pipe").unwrap();
+        assert!(near(local, at).is_empty(), "a local is no constant: {:?}", near(local, at));
+        let ns = b"namespace n {\n    const wchar_t kPipe[] = L\"\\\\.\\pipe\\x\";\n}\n";
+        let at = ns.windows(4).position(|w| w == b"pipe").unwrap();
+        assert_eq!(near(ns, at), vec!["kPipe"]);
+        let global = b"const WCHAR g_pipe[] = L\"\\\\.\\pipe\\x\";\n";
+        let at = global.windows(4).position(|w| w == b"pipe").unwrap();
+        assert_eq!(definitions_near(global, at, Visibility::Linked), vec!["g_pipe"], "an extern global");
+    }
+
+    #[test]
+    fn string_defines_are_names_and_strings_only() {
+        let h = b"#define ROOT L\"\\\\.\\pipe\\\"\n#define SVC ROOT L\"svc\"\n# define ALIAS (SVC)\n\
+                  #define NUM (1 << 2)\n#define F(x) x\n#define EMPTY\n";
+        let got = string_defines(h);
+        let names: Vec<(&str, Vec<&str>)> =
+            got.iter().map(|(n, refs)| (n.as_str(), refs.iter().map(String::as_str).collect())).collect();
+        assert_eq!(names, vec![("ROOT", vec!["L"]), ("SVC", vec!["ROOT", "L"]), ("ALIAS", vec!["SVC"])]);
+    }
+
+    #[test]
     fn definitions_are_told_from_uses() {
         let set = WordSet::new(["LEVEL", "A", "B"]);
         assert_eq!(set.found_defined(b"#define LEVEL 2\n"), vec!["LEVEL"]);
@@ -263,5 +540,7 @@ mod tests {
         assert!(set.found_defined(b"void f() { g(x, A, 0); h(A,\n B); }").is_empty(), "arguments are uses");
         assert!(set.found_defined(b"static const S s[] = { { A, 1 }, { B, 2 } };").is_empty(), "so are initialisers");
         assert!(set.found_defined(b"p->LEVEL = 2; s.LEVEL = 3;").is_empty(), "fields are not constants");
+        assert_eq!(set.found_defined(b"static const WCHAR LEVEL[] = L\"x\";"), vec!["LEVEL"]);
+        assert!(set.found_defined(b"if (LEVEL[0] == 1)").is_empty());
     }
 }

@@ -730,6 +730,39 @@ fn bin_constant_defined_in_files_the_prefilter_skips_still_resolves() {
 }
 
 #[test]
+fn bin_files_that_open_only_plain_files_are_not_parsed_and_pipe_names_from_headers_are() {
+    // `CreateFile` matters only on a pipe. A file with no "pipe" string is
+    // parsed only if it uses a name a header defines with one; the others
+    // cost nothing but their read (the JSON summary counts parsed files).
+    let open = |path: &str| {
+        format!(
+            "HANDLE f(void)\n{{\n    return CreateFileW({path}, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);\n}}\n"
+        )
+    };
+    let tree = Tree::new(&[
+        ("src/log.c", &open("L\"C:\\\\logs\\\\app.log\"")),
+        ("src/state.c", &open("STATE_FILE")),
+        ("src/client.c", &open("SERVICE")),
+        ("include/names.h", "#define STATE_FILE L\"C:\\\\state.bin\"\n#define SERVICE PIPE_DIR L\"svc\"\n"),
+        ("include/pipes.h", "#define PIPE_DIR L\"\\\\\\\\.\\\\pipe\\\\\"\n"),
+    ]);
+    let out = cargo_bin_cmd!("rpclint")
+        .current_dir(tree.root())
+        .args(["check", "--format", "json", "--isolated", "."])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["files_parsed"], 1, "only client.c: {v}");
+    let found: Vec<(&str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["path"].as_str().unwrap(), d["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, [("src/client.c", "excessive-impersonation")]);
+}
+
+#[test]
 fn bin_shards_check_every_file_exactly_once_and_share_constants() {
     let mut files: Vec<(String, String)> = (0..24)
         .map(|i| {
