@@ -639,8 +639,8 @@ fn read_and_lower_inner(
         TestHooks::panic_if_marked(&settings.test_hooks.panic_while_parsing, &source.text, "parsing");
         frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body), deadline)
     }));
-    let mut ir = match lowered {
-        Ok(Focused::Lowered(ir)) => *ir,
+    let (mut ir, blanked_functions) = match lowered {
+        Ok(Focused::Lowered(ir, blanked)) => (*ir, blanked),
         // A header that declares the API: searched for constants in phase 2
         // like any file that names none.
         Ok(Focused::NoCode) => {
@@ -670,7 +670,7 @@ fn read_and_lower_inner(
     }
     // Names of the file's functions are not constants to look for elsewhere
     // (a vtable initialiser lists them).
-    let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).collect();
+    let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).chain(blanked_functions).collect();
     // Keep only what rules can report on: functions that call an API, and
     // destructors (which may revert an impersonation).
     ir.functions.retain(|f| f.kind == FunctionKind::Destructor || calls_api(f, kb));

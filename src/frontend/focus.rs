@@ -130,6 +130,9 @@ pub(crate) struct Blanked {
     /// (a lambda, a table of API pointers). A header that only declares the
     /// API has none: nothing in it to check.
     pub code_kept: bool,
+    /// For [`Purpose::Rules`]: the names of the functions blanked (a
+    /// vtable initialiser lists them; they are no constants to look for).
+    pub blanked_functions: Vec<String>,
 }
 
 /// The declarations at file, namespace or class level that `purpose` does
@@ -223,6 +226,7 @@ pub(crate) fn blank_declarations(
         }
     };
     let mut code_kept = false;
+    let mut blanked_functions = Vec::new();
     for (s, e, body, table) in chunks {
         let chunk = b.get(s..e).unwrap_or(&[]);
         let kept = match (purpose, body) {
@@ -243,6 +247,9 @@ pub(crate) fn blank_declarations(
             (Purpose::Consts, None) => keep(chunk),
         };
         if !kept {
+            if let (Purpose::Rules, Some(open)) = (purpose, body) {
+                blanked_functions.extend(function_name(b.get(s..open).unwrap_or(&[])));
+            }
             blank(s, e);
             changed = true;
         }
@@ -257,7 +264,59 @@ pub(crate) fn blank_declarations(
     // Only ASCII bytes were written over whole characters (a blanked
     // declaration is a run of complete characters), so this cannot fail.
     let text = if changed { String::from_utf8(out).ok() } else { None };
-    Some(Blanked { text, code_kept })
+    Some(Blanked { text, code_kept, blanked_functions })
+}
+
+/// The name a function's head declares: Rust's identifier after `fn`; in C
+/// and C++ the identifier before the last parenthesis outside brackets that
+/// follows one (`DEFINE_THISCALL_WRAPPER(h, 4) void __thiscall h(int (*cb)(void))`
+/// is `h`, `void C::Run() const` is `Run`).
+fn function_name(head: &[u8]) -> Option<String> {
+    let code = without_comments(head);
+    let words = |s: &[u8]| -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < s.len() {
+            if s[i].is_ascii_alphanumeric() || s[i] == b'_' {
+                let e = i + s[i..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+                out.push((i, e));
+                i = e;
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    let ident = |s: &[u8]| -> Option<String> {
+        std::str::from_utf8(s).ok().filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())).map(str::to_string)
+    };
+    let ws = words(&code);
+    if let Some(k) = ws.iter().position(|&(a, e)| &code[a..e] == b"fn") {
+        return ws.get(k + 1).and_then(|&(a, e)| ident(&code[a..e]));
+    }
+    let mut depth = 0i32;
+    let mut last = None;
+    for (i, &c) in code.iter().enumerate() {
+        match c {
+            b'(' if depth == 0 => {
+                let before = trim_end_blanks(&code[..i]);
+                if before.last().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+                    last = Some(before.len());
+                }
+                depth += 1;
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            _ => {}
+        }
+    }
+    let end = last?;
+    let start = code[..end].iter().rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_')).map_or(0, |i| i + 1);
+    ident(&code[start..end])
+}
+
+fn trim_end_blanks(s: &[u8]) -> &[u8] {
+    &s[..s.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1)]
 }
 
 /// The first byte of code at or after `from` (skipping blanks), before `limit`.
@@ -532,6 +591,18 @@ mod tests {
         let out = blank(src, Lang::C);
         assert!(!out.contains("static long f") && out.contains("enum E { A };"), "{out}");
         assert!(!out.contains("static enum E h"), "{out}");
+    }
+
+    #[test]
+    fn blanked_functions_are_named() {
+        let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+        let names = |src: &str, lang| blank_declarations(src, lang, &api, Purpose::Rules).unwrap().blanked_functions;
+        let c = "/* f(x) */\nstatic HRESULT WINAPI Foo_Release(IFoo *p) { return 0; }\nint g(void) { Api(); }\n\
+                 DEFINE_THISCALL_WRAPPER(h, 4)\nvoid __thiscall h(int (*cb)(void)) { }\n";
+        assert_eq!(names(c, Lang::C), ["Foo_Release", "h"]);
+        assert_eq!(names("impl S { pub fn new<T: Into<u32>>(t: T) -> Self { S } }\n", Lang::Rust), ["new"]);
+        assert_eq!(names("void C::Run() const { }\n", Lang::Cpp), ["Run"]);
+        assert_eq!(names("fn f(x: u32) -> Result<(), E> { Ok(()) }\n", Lang::Rust), ["f"]);
     }
 
     #[test]

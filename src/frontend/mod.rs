@@ -61,7 +61,8 @@ pub fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Option<Insta
 
 /// What [`lower_focused`] made of a file.
 pub enum Focused {
-    Lowered(Box<FileIr>),
+    /// The IR, and the names of the functions blanked before parsing.
+    Lowered(Box<FileIr>, Vec<String>),
     /// No function (nor lambda, nor table) in the file names an API: a
     /// header that declares them. Nothing to check; its constants are read
     /// like any other file's, when another file needs them.
@@ -75,13 +76,15 @@ pub enum Focused {
 /// other functions are blanked first, which keeps every byte offset (see
 /// [`focus`]).
 pub fn lower_focused(lang: Lang, text: &str, keep: &dyn Fn(&[u8]) -> bool, deadline: Option<Instant>) -> Focused {
-    let lowered = match focus::blank_declarations(text, lang, keep, focus::Purpose::Rules) {
+    let (lowered, blanked) = match focus::blank_declarations(text, lang, keep, focus::Purpose::Rules) {
         Some(Blanked { code_kept: false, .. }) => return Focused::NoCode,
-        Some(Blanked { text: Some(focused), .. }) => lower_within(lang, &focused, Depth::Full, deadline),
+        Some(Blanked { text: Some(focused), blanked_functions, .. }) => {
+            (lower_within(lang, &focused, Depth::Full, deadline), blanked_functions)
+        }
         // Nothing blanked, or braces that do not balance: the whole file.
-        _ => lower_within(lang, text, Depth::Full, deadline),
+        _ => (lower_within(lang, text, Depth::Full, deadline), Vec::new()),
     };
-    lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir)))
+    lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir), blanked))
 }
 
 /// [`Depth::ConstsOnly`] for a file read only for the definitions of some
