@@ -378,10 +378,12 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
         return true;
     }
     // `NAME = value` (not `==`, not a field `p->NAME =`): an enumerator or a
-    // constant's initialiser; `NAME[] = ..`, `NAME[N] = ..`: an array's.
+    // constant's initialiser; `NAME[] = ..`, `NAME[N] = ..`: an array's. A
+    // local's assignment (`    cf = data->conn;`) is none.
     let after = skip_brackets(after);
     if after.first() == Some(&b'=') && after.get(1) != Some(&b'=') {
-        return !(before_trim.ends_with(b".") || before_trim.ends_with(b"->"));
+        let field = before_trim.ends_with(b".") || before_trim.ends_with(b"->");
+        return !field && (at_file_level(h, start, Visibility::Included) || in_enum_body(&h[..start]));
     }
     // `{ NAME, ...` or `, NAME }` in an enum: an enumerator without a value
     // (in an argument list or an initialiser it is a use).
@@ -540,6 +542,9 @@ mod tests {
         assert!(set.found_defined(b"void f() { g(x, A, 0); h(A,\n B); }").is_empty(), "arguments are uses");
         assert!(set.found_defined(b"static const S s[] = { { A, 1 }, { B, 2 } };").is_empty(), "so are initialisers");
         assert!(set.found_defined(b"p->LEVEL = 2; s.LEVEL = 3;").is_empty(), "fields are not constants");
+        assert!(set.found_defined(b"void f(void)\n{\n    LEVEL = g();\n}\n").is_empty(), "nor are locals");
+        assert_eq!(set.found_defined(b"namespace n {\n    const int LEVEL = 2;\n}\n"), vec!["LEVEL"]);
+        assert_eq!(set.found_defined(b"typedef enum {\n    A = 1,\n} E;\n"), vec!["A"]);
         assert_eq!(set.found_defined(b"static const WCHAR LEVEL[] = L\"x\";"), vec!["LEVEL"]);
         assert!(set.found_defined(b"if (LEVEL[0] == 1)").is_empty());
     }
