@@ -637,7 +637,11 @@ fn read_and_lower_inner(
     let deadline = settings.limits.deadline();
     let lowered = catch_unwind(AssertUnwindSafe(|| {
         TestHooks::panic_if_marked(&settings.test_hooks.panic_while_parsing, &source.text, "parsing");
-        frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body), deadline)
+        let own_only = |name: &str, body: &[u8]| {
+            let named = api_words.found(body);
+            !named.is_empty() && named.iter().all(|w| *w == name)
+        };
+        frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body), &own_only, deadline)
     }));
     let (mut ir, blanked_functions) = match lowered {
         Ok(Focused::Lowered(ir, blanked)) => (*ir, blanked),

@@ -143,6 +143,20 @@ pub(crate) fn blank_declarations(
     keep: &dyn Fn(&[u8]) -> bool,
     purpose: Purpose,
 ) -> Option<Blanked> {
+    blank_declarations_but(text, lang, keep, &|_, _| false, purpose)
+}
+
+/// [`blank_declarations`], where for [`Purpose::Rules`] a function whose body
+/// `own_only(name, body)` says names no API but the function's own name is
+/// blanked too: the API's own definition (a binding crate's wrapper, Wine's
+/// implementation), whose calls the rules skip (`in_api_definition`).
+pub(crate) fn blank_declarations_but(
+    text: &str,
+    lang: Lang,
+    keep: &dyn Fn(&[u8]) -> bool,
+    own_only: &dyn Fn(&str, &[u8]) -> bool,
+    purpose: Purpose,
+) -> Option<Blanked> {
     let b = text.as_bytes();
     // Declarations as (start, end, the `{` of a function's body, holds a
     // large initialiser) at declaration level.
@@ -231,7 +245,9 @@ pub(crate) fn blank_declarations(
         let chunk = b.get(s..e).unwrap_or(&[]);
         let kept = match (purpose, body) {
             (Purpose::Rules, Some(open)) => {
-                let kept = keep(b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]));
+                let body = b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]);
+                let kept = keep(body)
+                    && !function_name(b.get(s..open).unwrap_or(&[])).is_some_and(|name| own_only(&name, body));
                 code_kept |= kept;
                 kept
             }
@@ -524,8 +540,10 @@ fn starts_raw_string(b: &[u8], i: usize, lang: Lang) -> bool {
     }
     let rest = &b[i..];
     match lang {
+        // `r"..."`, `r#"..."#`, `br".."`; not the raw identifier `r#mod`.
         Lang::Rust => {
-            rest.starts_with(b"r\"") || rest.starts_with(b"r#") || rest.starts_with(b"br\"") || rest.starts_with(b"br#")
+            let after = rest.strip_prefix(b"br").or_else(|| rest.strip_prefix(b"r"));
+            after.is_some_and(|a| a.iter().find(|&&c| c != b'#') == Some(&b'"'))
         }
         Lang::C | Lang::Cpp => ["R\"", "LR\"", "uR\"", "UR\"", "u8R\""].iter().any(|p| rest.starts_with(p.as_bytes())),
     }
@@ -594,6 +612,22 @@ mod tests {
     }
 
     #[test]
+    fn the_definition_of_an_api_is_blanked() {
+        let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+        // What names only `Api`, in a function named `Api`.
+        let own = |name: &str, body: &[u8]| name == "Api" && !body.windows(4).any(|w| w == b"Api2");
+        let src = "pub unsafe fn Api(x: u32) -> u32 {\n    link!(\"a.dll\" fn Api(x: u32) -> u32);\n    unsafe { Api(x) }\n}\n\
+                   pub fn user() { Api(1); }\n";
+        let b = blank_declarations_but(src, Lang::Rust, &api, &own, Purpose::Rules).unwrap();
+        let out = b.text.unwrap();
+        assert!(!out.contains("link!") && out.contains("pub fn user() { Api(1); }"), "{out}");
+        assert_eq!(b.blanked_functions, ["Api"]);
+        let only_wrapper = "pub unsafe fn Api(x: u32) -> u32 { unsafe { Api(x) } }\n";
+        let b = blank_declarations_but(only_wrapper, Lang::Rust, &api, &own, Purpose::Rules).unwrap();
+        assert!(!b.code_kept, "a binding crate's file is nothing to check");
+    }
+
+    #[test]
     fn blanked_functions_are_named() {
         let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
         let names = |src: &str, lang| blank_declarations(src, lang, &api, Purpose::Rules).unwrap().blanked_functions;
@@ -633,6 +667,13 @@ mod tests {
         assert!(out.contains("namespace n {") && out.contains("class C {") && out.contains("int m;"), "{out}");
         assert!(!out.contains("void a()") && out.contains("~C() { Api(); }"), "{out}");
         assert!(out.contains("extern \"C\" {") && !out.contains("void c()"), "{out}");
+    }
+
+    #[test]
+    fn a_rust_raw_identifier_is_no_raw_string() {
+        let src = "pub fn free(r#mod: u32) { g(r#mod); }\npub fn h() { Api(r#\"}\"#); }\n";
+        let out = blank(src, Lang::Rust);
+        assert!(!out.contains("pub fn free") && out.contains("pub fn h() { Api(r#\"}\"#); }"), "{out}");
     }
 
     #[test]

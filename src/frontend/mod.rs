@@ -75,8 +75,18 @@ pub enum Focused {
 /// `keep` accepts (those that name an API) and the other declarations: the
 /// other functions are blanked first, which keeps every byte offset (see
 /// [`focus`]).
-pub fn lower_focused(lang: Lang, text: &str, keep: &dyn Fn(&[u8]) -> bool, deadline: Option<Instant>) -> Focused {
-    let (lowered, blanked) = match focus::blank_declarations(text, lang, keep, focus::Purpose::Rules) {
+///
+/// `own_only(name, body)`: whether a function's body names no API but the
+/// function's own name; such a function is the API's own definition (see
+/// [`focus::blank_declarations_but`]) and is blanked too.
+pub fn lower_focused(
+    lang: Lang,
+    text: &str,
+    keep: &dyn Fn(&[u8]) -> bool,
+    own_only: &dyn Fn(&str, &[u8]) -> bool,
+    deadline: Option<Instant>,
+) -> Focused {
+    let (lowered, blanked) = match focus::blank_declarations_but(text, lang, keep, own_only, focus::Purpose::Rules) {
         Some(Blanked { code_kept: false, .. }) => return Focused::NoCode,
         Some(Blanked { text: Some(focused), blanked_functions, .. }) => {
             (lower_within(lang, &focused, Depth::Full, deadline), blanked_functions)
