@@ -218,11 +218,7 @@ struct Clues {
 
 impl Clues {
     fn of(text: &[u8], lang: Lang, path: &Path, needles: &[Needle]) -> Clues {
-        let header = lang == Lang::Rust
-            || path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "h" | "hh" | "hpp" | "hxx" | "inl"));
+        let header = lang == Lang::Rust || Lang::is_header(path);
         let scope = if header { Visibility::Included } else { Visibility::Linked };
         // A file that is all about the word (a pipe library) gives its first
         // occurrences' names; the bound keeps a pathological file cheap.

@@ -196,7 +196,7 @@ impl Needle {
     /// `ERROR_PIPE_BUSY`): an odd number of unescaped quotes before it on its line.
     pub fn positions_in_strings<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
         self.positions(h).filter(move |&at| {
-            let line = &h[h[..at].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1)..at];
+            let line = &h[line_start(h, at)..at];
             // `#include "pipe_names.h"`: a file name, no value.
             let directive = trim_start(line).strip_prefix(b"#").map(trim_start);
             if directive.is_some_and(|d| d.starts_with(b"include") || d.starts_with(b"import")) {
@@ -227,14 +227,13 @@ impl Needle {
 /// the line before, for `T name[] =` / `  L"value";`): the constants a value
 /// found at `pos` may be known by elsewhere.
 pub fn definitions_near(h: &[u8], pos: usize, scope: Visibility) -> Vec<String> {
-    let line_start = |i: usize| h[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
-    let mut start = line_start(pos.min(h.len()));
+    let mut start = line_start(h, pos.min(h.len()));
     if start > 0 {
-        start = line_start(start - 1);
+        start = line_start(h, start - 1);
     }
     let mut steps = 0;
     while start > 1 && steps < 8 && h[..start - 1].last() == Some(&b'\\') {
-        start = line_start(start - 1);
+        start = line_start(h, start - 1);
         steps += 1;
     }
     let mut end = pos.min(h.len());
@@ -279,7 +278,7 @@ pub fn definitions_near(h: &[u8], pos: usize, scope: Visibility) -> Vec<String> 
 /// `extern`, `pub`, `enum` (a local assignment, `h = CreateFileW(..)`, is
 /// indented and names nothing another file sees).
 fn at_file_level(h: &[u8], i: usize, scope: Visibility) -> bool {
-    let start = h[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+    let start = line_start(h, i);
     let line = &h[start..i];
     let first = trim_start(line).split(|b| !is_ident_byte(*b)).next().unwrap_or(&[]);
     if scope == Visibility::Linked && first == b"static" {
@@ -301,7 +300,7 @@ pub enum Visibility {
 
 /// Whether the line of `i` starts with `#`.
 fn on_directive_line(h: &[u8], i: usize) -> bool {
-    let start = h[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+    let start = line_start(h, i);
     trim_start(&h[start..i]).starts_with(b"#")
 }
 
@@ -311,7 +310,7 @@ fn on_directive_line(h: &[u8], i: usize) -> bool {
 pub fn string_defines(h: &[u8]) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for at in memchr::memmem::find_iter(h, b"define") {
-        let line = &h[h[..at].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1)..];
+        let line = &h[line_start(h, at)..];
         let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
         let Some(rest) = trim_start(line).strip_prefix(b"#") else { continue };
         let Some(rest) = trim_start(rest).strip_prefix(b"define") else { continue };
@@ -363,10 +362,9 @@ fn skip_literal(s: &[u8], mut i: usize) -> usize {
 }
 
 fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
-    let before = &h[h[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..start];
+    let before = &h[line_start(h, start)..start];
     let before_trim = trim_end(before);
-    let rest = &h[end..];
-    let after = &rest[rest.iter().position(|b| *b != b' ' && *b != b'\t').unwrap_or(rest.len())..];
+    let after = trim_start_blanks(&h[end..]);
     // `#define NAME` (the line starts with `#`, then `define`).
     let line = trim_start(before);
     if line.starts_with(b"#") {
@@ -403,6 +401,11 @@ fn skip_brackets(s: &[u8]) -> &[u8] {
         Some(close) => trim_start_blanks(&s[close + 1..]),
         None => s,
     }
+}
+
+/// The start of the line that holds `i`.
+fn line_start(h: &[u8], i: usize) -> usize {
+    h[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1)
 }
 
 fn trim_start_blanks(s: &[u8]) -> &[u8] {

@@ -31,6 +31,14 @@ impl Lang {
             _ => None,
         }
     }
+
+    /// Whether a file is a C or C++ header, which other files include (so
+    /// its `#define`s and `static`s reach them).
+    pub fn is_header(path: &Path) -> bool {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "h" | "hh" | "hpp" | "hxx" | "inl"))
+    }
 }
 
 /// How much of a file to lower.

@@ -78,22 +78,28 @@ impl Lower<'_> {
         let join = self.b.new_block();
         for (k, (arm, target)) in m.arms.iter().zip(&targets).enumerate() {
             self.b.switch_to(*target);
-            self.b.push_scope();
-            let (pat, guard) = match &arm.pat {
-                Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
-                p => (p, None),
-            };
-            self.bind_pattern(pat, None, true, Bind::Unknown);
-            if let Some(g) = guard {
-                let v = self.lower_expr(g);
-                let next = targets.get(k + 1).copied().unwrap_or(join);
-                self.b.branch_else_to(v, next);
-            }
-            self.lower_to(&arm.body, out.clone());
-            self.b.pop_scope();
-            self.b.goto(join);
+            let next = targets.get(k + 1).copied().unwrap_or(join);
+            self.lower_arm(arm, next, join, out.clone());
         }
         self.b.switch_to(join);
+    }
+
+    /// One arm, from the current block: its bindings, its guard (failing to
+    /// `next`), its body, then `join`.
+    fn lower_arm(&mut self, arm: &syn::Arm, next: BlockId, join: BlockId, out: Out) {
+        self.b.push_scope();
+        let (pat, guard) = match &arm.pat {
+            Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
+            p => (p, None),
+        };
+        self.bind_pattern(pat, None, true, Bind::Unknown);
+        if let Some(g) = guard {
+            let v = self.lower_expr(g);
+            self.b.branch_else_to(v, next);
+        }
+        self.lower_to(&arm.body, out);
+        self.b.pop_scope();
+        self.b.goto(join);
     }
 
     /// A `match` on a status (`Ok(..)` / `Err(..)` arms, `RPC_S_OK` constants):
@@ -114,19 +120,7 @@ impl Lower<'_> {
                 let cond = self.arm_cond(*test, value);
                 self.b.branch_else_to(cond, next);
             }
-            self.b.push_scope();
-            let (pat, guard) = match &arm.pat {
-                Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
-                p => (p, None),
-            };
-            self.bind_pattern(pat, None, true, Bind::Unknown);
-            if let Some(g) = guard {
-                let v = self.lower_expr(g);
-                self.b.branch_else_to(v, next);
-            }
-            self.lower_to(&arm.body, out.clone());
-            self.b.pop_scope();
-            self.b.goto(join);
+            self.lower_arm(arm, next, join, out.clone());
             self.b.switch_to(next);
         }
         // A `match` is exhaustive: no value gets past the last arm.

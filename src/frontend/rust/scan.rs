@@ -187,7 +187,8 @@ fn skip_char_or_lifetime(b: &[u8], i: usize) -> usize {
     }
 }
 
-fn utf8_len(first: u8) -> usize {
+/// The length of the UTF-8 character whose first byte is `first`.
+pub(crate) fn utf8_len(first: u8) -> usize {
     match first {
         0xF0..=0xFF => 4,
         0xE0..=0xEF => 3,
