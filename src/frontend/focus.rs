@@ -21,6 +21,7 @@
 //! nothing: the whole file is parsed, as without focus.
 
 use super::Lang;
+use super::rust::utf8_len;
 
 /// Initialisers at file level longer than this (test data, font tables) are
 /// blanked for the rules when they name no API: no rule reads a value out of
@@ -247,7 +248,7 @@ pub(crate) fn blank_declarations_but(
             (Purpose::Rules, Some(open)) => {
                 let body = b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]);
                 let kept = keep(body)
-                    && !function_name(b.get(s..open).unwrap_or(&[])).is_some_and(|name| own_only(&name, body));
+                    && !function_name(b.get(s..open).unwrap_or(&[]), lang).is_some_and(|name| own_only(&name, body));
                 code_kept |= kept;
                 kept
             }
@@ -264,7 +265,7 @@ pub(crate) fn blank_declarations_but(
         };
         if !kept {
             if let (Purpose::Rules, Some(open)) = (purpose, body) {
-                blanked_functions.extend(function_name(b.get(s..open).unwrap_or(&[])));
+                blanked_functions.extend(function_name(b.get(s..open).unwrap_or(&[]), lang));
             }
             blank(s, e);
             changed = true;
@@ -287,48 +288,33 @@ pub(crate) fn blank_declarations_but(
 /// and C++ the identifier before the last parenthesis outside brackets that
 /// follows one (`DEFINE_THISCALL_WRAPPER(h, 4) void __thiscall h(int (*cb)(void))`
 /// is `h`, `void C::Run() const` is `Run`).
-fn function_name(head: &[u8]) -> Option<String> {
+fn function_name(head: &[u8], lang: Lang) -> Option<String> {
     let code = without_comments(head);
-    let words = |s: &[u8]| -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < s.len() {
-            if s[i].is_ascii_alphanumeric() || s[i] == b'_' {
-                let e = i + s[i..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
-                out.push((i, e));
-                i = e;
-            } else {
-                i += 1;
-            }
-        }
-        out
-    };
-    let ident = |s: &[u8]| -> Option<String> {
-        std::str::from_utf8(s).ok().filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())).map(str::to_string)
-    };
-    let ws = words(&code);
-    if let Some(k) = ws.iter().position(|&(a, e)| &code[a..e] == b"fn") {
-        return ws.get(k + 1).and_then(|&(a, e)| ident(&code[a..e]));
-    }
-    let mut depth = 0i32;
-    let mut last = None;
-    for (i, &c) in code.iter().enumerate() {
-        match c {
-            b'(' if depth == 0 => {
-                let before = trim_end_blanks(&code[..i]);
-                if before.last().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
-                    last = Some(before.len());
+    let name = if lang == Lang::Rust {
+        let words = identifiers(&code);
+        let k = words.iter().position(|w| *w == b"fn")?;
+        *words.get(k + 1)?
+    } else {
+        let mut depth = 0i32;
+        let mut name: Option<&[u8]> = None;
+        for (i, &c) in code.iter().enumerate() {
+            match c {
+                b'(' if depth == 0 => {
+                    // `f (`, not `(*f)(` nor `__attribute__((x)) (`.
+                    let before = trim_end_blanks(&code[..i]);
+                    if before.last().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+                        name = identifiers(before).last().copied();
+                    }
+                    depth += 1;
                 }
-                depth += 1;
+                b'(' | b'[' => depth += 1,
+                b')' | b']' => depth -= 1,
+                _ => {}
             }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => depth -= 1,
-            _ => {}
         }
-    }
-    let end = last?;
-    let start = code[..end].iter().rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_')).map_or(0, |i| i + 1);
-    ident(&code[start..end])
+        name?
+    };
+    std::str::from_utf8(name).ok().filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())).map(str::to_string)
 }
 
 fn trim_end_blanks(s: &[u8]) -> &[u8] {
@@ -446,15 +432,6 @@ fn depth_zero(s: &[u8]) -> Vec<u8> {
 
 fn identifiers(s: &[u8]) -> Vec<&[u8]> {
     s.split(|c| !(c.is_ascii_alphanumeric() || *c == b'_')).filter(|w| !w.is_empty()).collect()
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF7 => 4,
-        _ => 1,
-    }
 }
 
 fn skip_line(b: &[u8], i: usize) -> usize {
@@ -637,6 +614,7 @@ mod tests {
         assert_eq!(names("impl S { pub fn new<T: Into<u32>>(t: T) -> Self { S } }\n", Lang::Rust), ["new"]);
         assert_eq!(names("void C::Run() const { }\n", Lang::Cpp), ["Run"]);
         assert_eq!(names("fn f(x: u32) -> Result<(), E> { Ok(()) }\n", Lang::Rust), ["f"]);
+        assert_eq!(names("void call(int (*fn)(void)) { fn(); }\n", Lang::C), ["call"]);
     }
 
     #[test]
