@@ -185,6 +185,9 @@ fn walk(root: &Path, overrides: Override, found: &mut Discovered) {
                         item = Some(normalize(entry.path()));
                     }
                 }
+                // A dangling link rpclint would not read anyway (`COPYING ->
+                // LICENSES/...` in glib's tarball) is nobody's problem.
+                Err(err) if is_dangling_link_to_other_file(&err) => {}
                 Err(err) => collect_walk_errors(&err, None, &mut errors),
             }
             if item.is_some() || !errors.is_empty() {
@@ -200,6 +203,26 @@ fn walk(root: &Path, overrides: Override, found: &mut Discovered) {
     let (files, errors) = results.into_inner().unwrap_or_else(|p| p.into_inner());
     found.files.extend(files);
     found.errors.extend(errors);
+}
+
+/// Whether a walk error is a dangling symlink whose name has no source extension.
+fn is_dangling_link_to_other_file(err: &ignore::Error) -> bool {
+    fn not_found(err: &ignore::Error) -> bool {
+        match err {
+            ignore::Error::WithDepth { err, .. } => not_found(err),
+            ignore::Error::Io(e) => e.kind() == io::ErrorKind::NotFound,
+            _ => false,
+        }
+    }
+    match err {
+        ignore::Error::WithDepth { err, .. } => is_dangling_link_to_other_file(err),
+        ignore::Error::WithPath { path, err } => {
+            not_found(err)
+                && !has_known_extension(path)
+                && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        }
+        _ => false,
+    }
 }
 
 /// Flattens the `ignore` crate's nested error into one error per path.
@@ -366,6 +389,8 @@ mod tests {
         touch(dir.path(), "d/a.c");
         symlink(dir.path().join("d"), dir.path().join("d/loop")).unwrap();
         symlink(dir.path().join("missing.c"), dir.path().join("d/dangling.c")).unwrap();
+        // Not a source name: never read, so no error either.
+        symlink(dir.path().join("LICENSES/LGPL.txt"), dir.path().join("d/COPYING")).unwrap();
         let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["d/a.c"]);
         let messages: Vec<_> = found.errors.iter().map(|e| (e.path.rsplit('/').next().unwrap(), &e.message)).collect();
