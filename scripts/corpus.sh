@@ -12,9 +12,13 @@
 #
 # The trees are listed, with pinned versions, in tests/realworld/corpus.txt:
 # Debian source packages (`apt-get source`: needs deb-src lines in the apt
-# sources and dpkg-dev; unpacked with their Debian patches applied) and
+# sources and dpkg-dev; unpacked with their Debian patches applied),
 # crates.io crates (resolved and downloaded by cargo into its registry cache,
-# then copied). Everything lands in $RPCLINT_CORPUS_DIR (default: corpus/ in
+# then copied) and public git repositories at a pinned commit (read from a
+# local snapshot, a git directory at $RPCLINT_MIRROR_DIR/<owner>+<name>/repo,
+# default /work/.mirror: a fresh machine needs that snapshot first, e.g. a
+# `git clone --bare` of the repository there; only the files rpclint reads
+# are extracted). Everything lands in $RPCLINT_CORPUS_DIR (default: corpus/ in
 # the repository, which git ignores): downloads at its top, the unpacked
 # trees under trees/<name>, with trees/<name>.version saying which version
 # each holds. Files already there are reused, so point RPCLINT_CORPUS_DIR at
@@ -40,7 +44,7 @@ say() { echo "corpus: $*" >&2; }
 
 case "$mode" in
     --check | --update | --fetch) ;;
-    -h | --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $mode (expected --check, --update or --fetch)" ;;
 esac
 
@@ -58,7 +62,7 @@ need jq jq
 mkdir -p "$corpus/trees"
 corpus="$(cd "$corpus" && pwd)"
 
-# The manifest's tree lines: kind name version [features].
+# The manifest's tree lines: kind name version [features | owner/repository [-dir,...]].
 entries() { grep -Ev '^[[:space:]]*(#|$)' "$manifest"; }
 
 # The version the tree of package $1 holds, or nothing.
@@ -135,6 +139,47 @@ fetch_crates() {
     done < <(entries)
 }
 
+# The git directory of the local snapshot of owner/name $1.
+mirror_git_dir() {
+    local dir="${RPCLINT_MIRROR_DIR:-/work/.mirror}/${1/\//+}/repo"
+    if [ -d "$dir/.git" ]; then echo "$dir/.git"; else echo "$dir"; fi
+}
+
+# A repository at a pinned commit: the files rpclint reads (by extension, as
+# src/discover.rs lists them), from the local snapshot, without a work tree.
+# A snapshot may lack its largest files; those are left out, and said so.
+fetch_git() {
+    local name="$1" commit="$2" source="$3" skip="${4:-}" gd tmp missing
+    need git git
+    [ -n "$source" ] || die "$name: a git tree needs owner/repository as its fourth field"
+    gd="$(mirror_git_dir "$source")"
+    git --git-dir="$gd" cat-file -e "$commit^{commit}" 2>/dev/null \
+        || die "$name: no snapshot of $source holding commit $commit at $gd (fetch one there first)"
+    say "$name $commit: extracting from $gd"
+    tmp="$corpus/trees/$name.tmp"
+    rm -rf "$corpus/trees/$name" "$tmp" "$corpus/trees/$name.version"
+    mkdir -p "$tmp"
+    # mode type object<TAB>path; object ids of blobs the snapshot has.
+    git --git-dir="$gd" ls-tree -r --full-tree "$commit" \
+        | awk -F'\t' -v skip="${skip#-}" '
+            BEGIN { n = split(skip, dirs, ",-") }
+            tolower($2) ~ /\.(c|h|cc|cpp|cxx|hpp|hh|hxx|inl|rs)$/ {
+                for (i = 1; i <= n; i++) if (dirs[i] != "" && index($2, dirs[i] "/") == 1) next
+                split($1, f, " "); if (f[2] == "blob") print f[3] "\t" $2
+            }' \
+        >"$tmp.list"
+    missing="$(cut -f1 "$tmp.list" | git --git-dir="$gd" cat-file --batch-check | awk '$2 == "missing" { print $1 }')"
+    [ -z "$missing" ] || say "WARNING: $name: $(wc -l <<<"$missing") large file(s) absent from the snapshot, left out"
+    awk -F'\t' 'NR == FNR { gone[$1] = 1; next } !($1 in gone) { printf "%s%c", $2, 0 }' \
+        <(printf '%s\n' "$missing") "$tmp.list" \
+        | xargs -0 -r bash -c 'gd="$1"; c="$2"; shift 2; git --literal-pathspecs --git-dir="$gd" archive --format=tar "$c" -- "$@"' _ "$gd" "$commit" \
+        | tar -x -C "$tmp" -f - --ignore-zeros \
+        || die "$name: extracting $commit from $gd failed"
+    rm -f "$tmp.list"
+    mv "$tmp" "$corpus/trees/$name"
+    echo "$commit" >"$corpus/trees/$name.version"
+}
+
 fetch_all() {
     local kind name version features crates_missing=0
     while read -r kind name version features; do
@@ -149,6 +194,11 @@ fetch_all() {
                 fi
                 ;;
             crate) [ "$(unpacked_version "$name")" = "$version" ] || crates_missing=1 ;;
+            git)
+                local source skip
+                read -r source skip <<<"${features:-}"
+                [ "$(unpacked_version "$name")" = "$version" ] || fetch_git "$name" "$version" "$source" "$skip"
+                ;;
             *) die "$manifest: unknown kind '$kind'" ;;
         esac
     done < <(entries)
