@@ -1,0 +1,144 @@
+//! Calls: an API's arguments are recorded and its outputs marked; helpers
+//! copy, compare, test or zero; an unknown function havocs what it is given.
+
+use std::collections::BTreeMap;
+
+use super::Interp;
+use crate::ir::{CallId, ExprId};
+use crate::kb::{Dir, HelperKind};
+use crate::resolve::facts::{CallFacts, TestInfo};
+use crate::resolve::value::{Atom, Mark, PlaceRef, RefRoot, Slot, Value};
+
+impl Interp<'_, '_> {
+    pub(super) fn eval_call(&mut self, c: CallId) -> Value {
+        let func = self.func;
+        let Some(call) = func.calls.get(c.index()) else { return Value::unknown() };
+        let span = call.span;
+        let mut receiver = call.receiver.map(|r| self.eval(r));
+        let mut args: Vec<Value> = call.args.iter().map(|a| self.eval(*a)).collect();
+        let mut arg_exprs: Vec<ExprId> = call.args.clone();
+        let kb = self.cx.kb;
+
+        if let Some(m) = kb.api_for_call(&call.callee, receiver.is_some(), args.len()) {
+            if self.state.is_none() {
+                return Value::unknown();
+            }
+            if self.pure {
+                let status = m.api.returns.is_status();
+                return if status { Value::mark(Mark { call: c, slot: Slot::Return }, None) } else { Value::unknown() };
+            }
+            if m.this_in_args && !args.is_empty() {
+                receiver = Some(args.remove(0));
+                arg_exprs.remove(0);
+            }
+            let api_index = kb.apis.iter().position(|a| std::ptr::eq(a, m.api)).unwrap_or(usize::MAX);
+            let deep_args: Vec<Value> = args.iter().map(|v| self.deep(v, 2)).collect();
+            let tested = self.state.as_ref().map(|s| s.tested.clone()).unwrap_or_default();
+            if let Some(slot) = self.facts.calls.get_mut(c.index()) {
+                *slot = Some(CallFacts {
+                    api: api_index,
+                    args: deep_args,
+                    receiver: receiver.clone(),
+                    tested,
+                    followed_outputs: BTreeMap::new(),
+                });
+            }
+            let origin = Some(self.origin(span));
+            for (i, p) in m.api.params.iter().enumerate() {
+                if p.dir == Dir::In {
+                    continue;
+                }
+                let (Some(arg), Some(expr)) = (args.get(i), arg_exprs.get(i)) else { continue };
+                let index = u16::try_from(i).unwrap_or(u16::MAX);
+                let out = Value::mark(Mark { call: c, slot: Slot::Param(index) }, origin);
+                // A parameter's storage (a C++ `ULONG &attrs`) is the caller's.
+                let local = arg.atoms.iter().find_map(|(a, _)| match a {
+                    Atom::Ref(PlaceRef { root: RefRoot::Local(l), .. })
+                        if func.locals.get(l.index()).is_some_and(|l| !l.is_param) =>
+                    {
+                        Some(*l)
+                    }
+                    _ => None,
+                });
+                if let (Some(local), Some(Some(facts))) = (local, self.facts.calls.get_mut(c.index())) {
+                    facts.followed_outputs.insert(index, local);
+                }
+                self.write_through(arg, *expr, out);
+            }
+            self.note_work();
+            self.track_impersonation(c, m.api, &args);
+            return if m.api.returns.is_status() {
+                Value::mark(Mark { call: c, slot: Slot::Return }, origin)
+            } else {
+                Value::unknown()
+            };
+        }
+
+        if let Some(h) = kb.helper_for_call(&call.callee, call.receiver.is_some()) {
+            let pick = |i: Option<i32>, args: &[Value], receiver: &Option<Value>| -> Value {
+                match i.unwrap_or(0) {
+                    -1 => receiver.clone().unwrap_or_else(Value::unknown),
+                    i => usize::try_from(i).ok().and_then(|i| args.get(i).cloned()).unwrap_or_else(Value::unknown),
+                }
+            };
+            let target = |i: Option<i32>| i.and_then(|i| usize::try_from(i).ok());
+            return match h.kind {
+                HelperKind::Transparent | HelperKind::PassStatus => pick(h.from, &args, &receiver),
+                HelperKind::Copy => {
+                    let from = pick(h.from, &args, &receiver);
+                    match target(h.to).filter(|_| !self.pure) {
+                        Some(to) => {
+                            if let (Some(arg), Some(expr)) = (args.get(to).cloned(), arg_exprs.get(to).copied()) {
+                                self.write_through(&arg, expr, from);
+                            }
+                            Value::unknown()
+                        }
+                        None => from,
+                    }
+                }
+                HelperKind::Compare => {
+                    let how = TestInfo { checked: true, compared: true, ..TestInfo::default() };
+                    for v in args.iter().chain(receiver.iter()) {
+                        self.test(v, how);
+                        // `set.contains(&name)`: what the reference points to is compared.
+                        if v.atoms.iter().any(|(a, _)| matches!(a, Atom::Ref(_))) {
+                            let target = self.deref(v);
+                            self.test(&target, how);
+                        }
+                    }
+                    Value::unknown()
+                }
+                HelperKind::TestStatus => {
+                    let from = pick(h.from, &args, &receiver);
+                    self.test(&from, TestInfo { checked: true, ..TestInfo::default() });
+                    from
+                }
+                HelperKind::ZeroFill => {
+                    let zero = Value::zero_struct(None, Some(self.origin(span)));
+                    if let Some(to) = target(h.to).filter(|_| !self.pure) {
+                        if let (Some(arg), Some(expr)) = (args.get(to).cloned(), arg_exprs.get(to).copied()) {
+                            self.write_through(&arg, expr, zero);
+                        }
+                    }
+                    Value::unknown()
+                }
+                HelperKind::Zero => Value::zero_struct(None, Some(self.origin(span))),
+            };
+        }
+
+        // An unknown function: it may write through any pointer or reference
+        // it gets, and a status handed to it counts as handled.
+        if self.state.is_some() && !self.pure {
+            self.note_work();
+            for (v, e) in args.iter().zip(&arg_exprs) {
+                self.test(v, TestInfo { passed: true, ..TestInfo::default() });
+                self.havoc_through(v, *e);
+            }
+            if let (Some(v), Some(e)) = (&receiver, call.receiver) {
+                self.test(v, TestInfo { passed: true, ..TestInfo::default() });
+                self.havoc_through(v, e);
+            }
+        }
+        Value::unknown()
+    }
+}

@@ -1,0 +1,114 @@
+//! The forward data-flow analysis of one function.
+//!
+//! A small abstract interpreter walks the CFG from the entry block with a
+//! worklist: the state at a block's entry is the join of its predecessors'
+//! exit states, blocks are revisited until nothing changes (bounded, with
+//! widening to unknown). At each call of a knowledge-base API it records the
+//! arguments' values and how earlier outputs had been tested ([`CallFacts`]).
+//!
+//! Calls change the state the way the knowledge base says: an API's
+//! out-parameters receive a [`Mark`] of that call; helpers copy, compare,
+//! test or zero; an unknown function may write through any pointer it is
+//! given, so what it could change becomes unknown.
+//!
+//! This module holds the interpreter's state; its parts add the methods:
+//! [`worklist`] (the fixed point), [`transfer`] (a block, and branches on a
+//! status), [`eval`] (expressions and constants), [`memory`] (places,
+//! reads and writes), [`calls`] (APIs, helpers, unknown functions) and
+//! [`impersonation`] (which impersonations are in effect).
+
+mod calls;
+mod eval;
+mod impersonation;
+mod memory;
+mod transfer;
+mod worklist;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+use std::time::Instant;
+
+use self::impersonation::deferred_reverters;
+use super::consts::ConstTable;
+use super::facts::{FunctionFacts, TestInfo};
+use super::value::{Mark, Origin, Value};
+use crate::ir::{CallId, Function, LocalId};
+use crate::kb::Kb;
+use crate::source::FileId;
+
+/// Per block, how many visits before its changing values are widened to unknown.
+const WIDEN_AFTER: u32 = 8;
+/// Block visits per function before the analysis gives up (the API rules
+/// stay silent on it; `parse-error` reports it).
+const VISIT_BUDGET: u32 = 20_000;
+/// Block visits between two looks at the clock.
+const DEADLINE_EVERY: u32 = 64;
+/// Nesting of constant definitions (`#define A B`, `#define B C`, ...).
+const MAX_CONST_DEPTH: usize = 24;
+
+/// What the analysis of one file needs to know.
+pub struct FileCtx<'a> {
+    pub kb: &'a Kb,
+    pub file: FileId,
+    pub consts: &'a ConstTable<'a>,
+    /// Types whose destructor (C++) or `Drop` (Rust) reverts an impersonation:
+    /// a local of such a type reverts when its scope ends.
+    pub reverting_types: &'a BTreeSet<String>,
+    /// When the analysis must stop (the per-file time limit), if ever.
+    pub deadline: Option<Instant>,
+}
+
+/// Runs the analysis on `func` (a function of the file in `cx`).
+pub fn analyze(cx: &FileCtx<'_>, func: &Function) -> FunctionFacts {
+    let mut interp = Interp::new(cx, func);
+    interp.run();
+    interp.facts
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct State {
+    locals: Vec<Value>,
+    globals: BTreeMap<Rc<str>, Value>,
+    tested: BTreeMap<Mark, TestInfo>,
+    /// Impersonation calls that may be in effect (not yet reverted).
+    impersonating: BTreeSet<CallId>,
+    /// Impersonations during which some other function was called (on some path).
+    acted: BTreeSet<CallId>,
+}
+
+struct Interp<'a, 'c> {
+    cx: &'a FileCtx<'c>,
+    /// The arena expressions come from: the function, or a file's constant scope.
+    func: &'a Function,
+    facts: FunctionFacts,
+    const_memo: HashMap<(FileId, String), Value>,
+    const_stack: Vec<(FileId, String)>,
+    /// `None` while evaluating a constant (no locals, no effects).
+    state: Option<State>,
+    /// Evaluating only to learn a value (which way a branch goes): calls
+    /// have no effects and nothing counts as tested.
+    pure: bool,
+    /// Locals that hold a scope guard built around a closure that reverts
+    /// (`wil::scope_exit([&] { CoRevertToSelf(); })`, `scopeguard::guard(..)`):
+    /// they revert when their scope ends.
+    deferred_reverters: BTreeSet<LocalId>,
+}
+
+impl<'a, 'c> Interp<'a, 'c> {
+    fn new(cx: &'a FileCtx<'c>, func: &'a Function) -> Interp<'a, 'c> {
+        Interp {
+            cx,
+            func,
+            facts: FunctionFacts { calls: vec![None; func.calls.len()], ..FunctionFacts::default() },
+            const_memo: HashMap::new(),
+            const_stack: Vec::new(),
+            state: None,
+            pure: false,
+            deferred_reverters: deferred_reverters(cx.kb, func),
+        }
+    }
+
+    fn origin(&self, span: crate::ir::Span) -> Origin {
+        Origin { file: self.cx.file, span }
+    }
+}

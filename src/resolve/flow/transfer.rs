@@ -1,0 +1,218 @@
+//! The transfer of one block: its statements and terminator, and what a
+//! branch on a call's status tells about the call on each edge.
+
+use super::impersonation::is_only_mark;
+use super::{Interp, State};
+use crate::ir::{BinOp, BlockId, ExprId, ExprKind, Stmt, Terminator, UnOp};
+use crate::kb::HelperKind;
+use crate::resolve::facts::TestInfo;
+use crate::resolve::value::{Mark, Slot, Value};
+
+impl Interp<'_, '_> {
+    /// Runs a block's statements and terminator on `self.state`; returns each
+    /// successor with the state it is entered with.
+    pub(super) fn transfer_block(&mut self, bb: BlockId) -> Vec<(BlockId, State)> {
+        let func = self.func;
+        let Some(block) = func.blocks.get(bb.index()) else { return Vec::new() };
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Assign { place, value, span } => {
+                    let v = self.eval(*value).with_default_origin(self.origin(*span));
+                    // Stored where someone else can read it: handed on.
+                    if self.escapes(place) {
+                        self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
+                    }
+                    self.write_place(place, v);
+                }
+                Stmt::Eval(e) => {
+                    self.eval(*e);
+                }
+                Stmt::ScopeEnd(l) => {
+                    // A guard whose destructor reverts ends here.
+                    let reverts = func
+                        .locals
+                        .get(l.index())
+                        .and_then(|l| l.ty.as_deref())
+                        .is_some_and(|t| self.cx.reverting_types.contains(t))
+                        || self.deferred_reverters.contains(l);
+                    if reverts {
+                        if let Some(state) = &mut self.state {
+                            state.impersonating.clear();
+                        }
+                    }
+                }
+            }
+        }
+        let checked = TestInfo { checked: true, ..TestInfo::default() };
+        match &block.term {
+            Terminator::Branch { cond, then_, else_ } => {
+                let v = self.eval(*cond);
+                self.test(&v, checked);
+                let Some(state) = self.state.take() else { return Vec::new() };
+                // An impersonation whose failure sends the code down one edge
+                // is not in effect on that edge.
+                let (mut on_then, mut on_else) = (state.clone(), state.clone());
+                for c in &state.impersonating {
+                    self.state = Some(state.clone());
+                    let when_ok = self.cond_outcome(*cond, Mark { call: *c, slot: Slot::Return }, true, 0);
+                    match when_ok {
+                        Some(true) => on_else.impersonating.remove(c),
+                        Some(false) => on_then.impersonating.remove(c),
+                        None => false,
+                    };
+                }
+                self.state = None;
+                return vec![(*then_, on_then), (*else_, on_else)];
+            }
+            Terminator::Switch { scrutinee, .. } => {
+                let v = self.eval(*scrutinee);
+                self.test(&v, checked);
+                // The IR does not say which arm is the failure: an impersonation
+                // switched on its own status is no longer tracked, rather than
+                // reported on an arm where it failed.
+                if let Some(state) = &mut self.state {
+                    state.impersonating.retain(|c| !is_only_mark(&v, Mark { call: *c, slot: Slot::Return }));
+                }
+            }
+            Terminator::Return(value) => {
+                let mut returned = Value::unknown();
+                if let Some(e) = value {
+                    returned = self.eval(*e);
+                    self.test(&returned, TestInfo { passed: true, ..TestInfo::default() });
+                }
+                let at = value.and_then(|e| func.exprs.get(e.index())).map(|e| e.span);
+                if let Some(state) = &self.state {
+                    for c in &state.impersonating {
+                        // A wrapper that returns the impersonation's own status
+                        // hands the impersonation to its caller.
+                        let own = Mark { call: *c, slot: Slot::Return };
+                        if returned.marks().any(|(m, _)| m == own) {
+                            continue;
+                        }
+                        self.facts.unreverted.entry(*c).or_insert(at);
+                        if state.acted.contains(c) {
+                            self.facts.unreverted_after_work.insert(*c);
+                        }
+                    }
+                }
+            }
+            Terminator::Goto(_) | Terminator::Either(_) | Terminator::Unreachable => {}
+        }
+        let Some(state) = self.state.take() else { return Vec::new() };
+        block.term.successors().into_iter().map(|s| (s, state.clone())).collect()
+    }
+
+    /// Whether the condition `e` is true when the call of `mark` succeeded
+    /// (`success`) or failed, if that can be told from `e` alone.
+    pub(super) fn cond_outcome(&mut self, e: ExprId, mark: Mark, success: bool, depth: u32) -> Option<bool> {
+        if depth > 16 {
+            return None;
+        }
+        let func = self.func;
+        let kind = &func.exprs.get(e.index())?.kind;
+        match kind {
+            ExprKind::Unary(UnOp::Not, inner) => self.cond_outcome(*inner, mark, success, depth + 1).map(|b| !b),
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let x = self.cond_outcome(*a, mark, success, depth + 1);
+                let y = self.cond_outcome(*b, mark, success, depth + 1);
+                match (op, x, y) {
+                    (BinOp::And, Some(false), _) | (BinOp::And, _, Some(false)) => Some(false),
+                    (BinOp::And, Some(true), Some(true)) => Some(true),
+                    (BinOp::Or, Some(true), _) | (BinOp::Or, _, Some(true)) => Some(true),
+                    (BinOp::Or, Some(false), Some(false)) => Some(false),
+                    _ => None,
+                }
+            }
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
+                let sample = self.status_sample(mark, success)?;
+                let (va, vb) = (self.pure_eval(*a), self.pure_eval(*b));
+                let single = |v: &Value| match v.known_ints().as_deref() {
+                    Some([(x, _)]) => Some(*x),
+                    _ => None,
+                };
+                let (x, y) = if is_only_mark(&va, mark) {
+                    (sample, single(&vb)?)
+                } else if is_only_mark(&vb, mark) {
+                    (single(&va)?, sample)
+                } else {
+                    return None;
+                };
+                Some(compare(*op, x, y))
+            }
+            ExprKind::Call(c)
+                if func.calls.get(c.index()).is_some_and(|call| {
+                    self.cx.kb.helper_for_call(&call.callee, call.receiver.is_some()).is_some()
+                }) =>
+            {
+                let call = func.calls.get(c.index())?;
+                let h = self.cx.kb.helper_for_call(&call.callee, call.receiver.is_some())?;
+                let from = match h.from.unwrap_or(0) {
+                    -1 => call.receiver?,
+                    i => *call.args.get(usize::try_from(i).ok()?)?,
+                };
+                match (h.kind, h.means) {
+                    (HelperKind::TestStatus, Some(means)) => {
+                        let v = self.pure_eval(from);
+                        if !is_only_mark(&v, mark) {
+                            return None;
+                        }
+                        Some((means == crate::kb::Outcome::Success) == success)
+                    }
+                    (HelperKind::PassStatus | HelperKind::Transparent, _) => {
+                        self.cond_outcome(from, mark, success, depth + 1)
+                    }
+                    _ => None,
+                }
+            }
+            _ => {
+                let v = self.pure_eval(e);
+                if !is_only_mark(&v, mark) {
+                    return None;
+                }
+                Some(self.status_sample(mark, success)? != 0)
+            }
+        }
+    }
+
+    /// A value the call of `mark` returns on success or failure.
+    pub(super) fn status_sample(&self, mark: Mark, success: bool) -> Option<u64> {
+        let facts = self.facts.calls.get(mark.call.index())?.as_ref()?;
+        self.cx.kb.apis.get(facts.api)?.returns.sample(success)
+    }
+
+    /// Evaluates without effects.
+    pub(super) fn pure_eval(&mut self, e: ExprId) -> Value {
+        let was = self.pure;
+        self.pure = true;
+        let v = self.eval(e);
+        self.pure = was;
+        v
+    }
+
+    /// Records that the marks in `v` were tested this way.
+    pub(super) fn test(&mut self, v: &Value, how: TestInfo) {
+        if self.pure {
+            return;
+        }
+        let marks: Vec<Mark> = v.marks().map(|(m, _)| m).collect();
+        for m in marks {
+            if let Some(state) = &mut self.state {
+                state.tested.entry(m).or_default().merge(how);
+            }
+            self.facts.ever_tested.entry(m).or_default().merge(how);
+        }
+    }
+}
+
+/// A comparison of two status-like values, signed on 32 bits as C compares them.
+pub(super) fn compare(op: BinOp, x: u64, y: u64) -> bool {
+    let (a, b) = (x as u32 as i32, y as u32 as i32);
+    match op {
+        BinOp::Eq => a == b,
+        BinOp::Ne => a != b,
+        BinOp::Lt => a < b,
+        BinOp::Le => a <= b,
+        BinOp::Gt => a > b,
+        _ => a >= b,
+    }
+}

@@ -1,0 +1,136 @@
+//! The worklist: blocks are visited in reverse postorder until their entry
+//! states stop changing; a block seen too often is widened to unknown.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use super::{DEADLINE_EVERY, Interp, State, VISIT_BUDGET, WIDEN_AFTER};
+use crate::ir::{BlockId, Function};
+use crate::resolve::facts::FunctionFacts;
+use crate::resolve::value::Value;
+
+impl Interp<'_, '_> {
+    pub(super) fn run(&mut self) {
+        let n = self.func.blocks.len();
+        if n == 0 {
+            return;
+        }
+        let initial = State {
+            locals: vec![Value::unknown(); self.func.locals.len()],
+            globals: BTreeMap::new(),
+            tested: BTreeMap::new(),
+            impersonating: BTreeSet::new(),
+            acted: BTreeSet::new(),
+        };
+        let mut entry: Vec<Option<State>> = vec![None; n];
+        let mut visits = vec![0u32; n];
+        entry[0] = Some(initial);
+        let order = reverse_postorder(self.func);
+        let rank: Vec<usize> = {
+            let mut r = vec![usize::MAX; n];
+            for (i, b) in order.iter().enumerate() {
+                r[b.index()] = i;
+            }
+            r
+        };
+        // Blocks waiting for a visit, lowest reverse-postorder rank first.
+        let mut queue: BTreeSet<(usize, BlockId)> = BTreeSet::from([(rank[0], BlockId(0))]);
+        let mut budget = VISIT_BUDGET;
+        while let Some((_, bb)) = queue.pop_first() {
+            // The clock is read every few visits only: a visit is cheap.
+            let timed_out = budget % DEADLINE_EVERY == 0 && self.cx.deadline.is_some_and(|d| Instant::now() >= d);
+            if budget == 0 || timed_out {
+                self.facts = FunctionFacts {
+                    gave_up: true,
+                    timed_out,
+                    calls: vec![None; self.func.calls.len()],
+                    ..FunctionFacts::default()
+                };
+                return;
+            }
+            budget -= 1;
+            let Some(state) = entry[bb.index()].clone() else { continue };
+            self.state = Some(state);
+            let edges = self.transfer_block(bb);
+            self.state = None;
+            for (s, out) in edges {
+                let i = s.index();
+                if i >= n {
+                    continue;
+                }
+                let changed = match &mut entry[i] {
+                    slot @ None => {
+                        *slot = Some(out);
+                        true
+                    }
+                    Some(existing) => {
+                        visits[i] += 1;
+                        join_state(existing, &out, visits[i] > WIDEN_AFTER)
+                    }
+                };
+                if changed {
+                    queue.insert((rank[i], s));
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
+    let mut changed = false;
+    for (mine, theirs) in into.locals.iter_mut().zip(&other.locals) {
+        let before = mine.clone();
+        if mine.join(theirs) {
+            changed = true;
+            if widen && *mine != before {
+                *mine = Value::saturated();
+            }
+        }
+    }
+    for (k, v) in &other.globals {
+        match into.globals.get_mut(k) {
+            Some(mine) => changed |= mine.join(v),
+            None => {
+                let mut v = v.clone();
+                v.unknown = true;
+                into.globals.insert(k.clone(), v);
+                changed = true;
+            }
+        }
+    }
+    for (k, t) in &other.tested {
+        changed |= into.tested.entry(*k).or_default().merge(*t);
+    }
+    for c in &other.impersonating {
+        changed |= into.impersonating.insert(*c);
+    }
+    for c in &other.acted {
+        changed |= into.acted.insert(*c);
+    }
+    changed
+}
+
+pub(super) fn reverse_postorder(func: &Function) -> Vec<BlockId> {
+    let n = func.blocks.len();
+    let mut seen = vec![false; n];
+    let mut post = Vec::with_capacity(n);
+    // Iterative DFS: (block, next successor index).
+    let mut stack: Vec<(BlockId, usize)> = vec![(BlockId(0), 0)];
+    if n > 0 {
+        seen[0] = true;
+    }
+    while let Some((bb, i)) = stack.pop() {
+        let succs = func.blocks.get(bb.index()).map(|b| b.term.successors()).unwrap_or_default();
+        if let Some(&s) = succs.get(i) {
+            stack.push((bb, i + 1));
+            if s.index() < n && !seen[s.index()] {
+                seen[s.index()] = true;
+                stack.push((s, 0));
+            }
+        } else {
+            post.push(bb);
+        }
+    }
+    post.reverse();
+    post
+}
