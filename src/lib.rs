@@ -21,5 +21,6 @@ pub mod prefilter;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod settings;
 pub mod source;
 mod suppress;

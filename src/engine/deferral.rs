@@ -1,0 +1,122 @@
+//! Deferral: a file that names only APIs whose findings need a word it
+//! lacks (`CreateFile` without a `pipe` string) waits, and is parsed only if
+//! it uses a name that the other files define next to that word.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::phase1::{Phase1, read_and_lower};
+use super::read::{Bytes, read_bytes, searchable};
+use super::{Input, Run, Timer};
+use crate::frontend::Lang;
+use crate::kb::{Kb, POINTER_PREFIXES};
+use crate::prefilter::{Needle, Visibility, WordSet, definitions_near, string_defines};
+use crate::settings::Settings;
+use crate::source::SourceFile;
+
+/// The prefilter's words, built once per knowledge base.
+pub(super) struct Gates {
+    /// Every API name: a file that names none is never parsed.
+    pub(super) all: WordSet,
+    /// The names that make a file a candidate by themselves.
+    pub(super) unconditional: WordSet,
+    /// The words the other names' findings need in a value ([`crate::kb::Api::only_with`]).
+    pub(super) needles: Vec<Needle>,
+}
+
+impl Gates {
+    pub(super) fn new(kb: &Kb) -> Gates {
+        let unconditional: Vec<&str> = kb.api_names().filter(|n| kb.only_with(n).is_none()).collect();
+        let words: BTreeSet<&str> = kb.api_names().filter_map(|n| kb.only_with(n)).collect();
+        Gates {
+            all: WordSet::with_prefixes(kb.api_names(), POINTER_PREFIXES),
+            unconditional: WordSet::with_prefixes(unconditional, POINTER_PREFIXES),
+            needles: words.into_iter().map(Needle::new).collect(),
+        }
+    }
+}
+
+/// What a file tells about where the words of [`Gates::needles`] can go:
+/// the names defined next to one in a string (`#define PIPE_NAME "\\\\.\\pipe\\x"`), and
+/// its string macros (`#define SVC PIPE_ROOT L"svc"`), so that a deferred
+/// file that uses such a name, directly or through macros, is parsed.
+#[derive(Default)]
+pub(super) struct Clues {
+    pub(super) defined_near: Vec<String>,
+    pub(super) string_defines: Vec<(String, Vec<String>)>,
+}
+
+impl Clues {
+    pub(super) fn of(text: &[u8], lang: Lang, path: &Path, needles: &[Needle]) -> Clues {
+        let header = lang == Lang::Rust || Lang::is_header(path);
+        let scope = if header { Visibility::Included } else { Visibility::Linked };
+        // A file that is all about the word (a pipe library) gives its first
+        // occurrences' names; the bound keeps a pathological file cheap.
+        const MAX_OCCURRENCES: usize = 2_000;
+        let defined_near = needles
+            .iter()
+            .flat_map(|n| n.positions_in_strings(text).take(MAX_OCCURRENCES))
+            .flat_map(|at| definitions_near(text, at, scope))
+            .collect();
+        // A source file's macros stay in it.
+        let string_defines = if header { string_defines(text) } else { Vec::new() };
+        Clues { defined_near, string_defines }
+    }
+}
+
+/// The names a deferred file must use to be parsed: those defined next to a
+/// needle word, then the string macros built on them, to a fixed point.
+pub(super) fn clue_names(clues: &[Clues]) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = clues.iter().flat_map(|c| c.defined_near.iter().cloned()).collect();
+    let defines: Vec<&(String, Vec<String>)> = clues.iter().flat_map(|c| &c.string_defines).collect();
+    for _ in 0..8 {
+        let more: Vec<String> = defines
+            .iter()
+            .filter(|(name, refs)| !names.contains(name) && refs.iter().any(|r| names.contains(r)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        names.extend(more);
+    }
+    names
+}
+
+/// The deferred files that use a name the word can reach are parsed; the
+/// others join the skipped files.
+pub(super) fn promote<'i>(
+    deferred: Vec<(&'i Input, Option<SourceFile>)>,
+    clues: &[Clues],
+    gates: &Gates,
+    kb: &Kb,
+    settings: &Settings,
+    run: &mut Run<'i>,
+    timer: &mut Timer,
+) {
+    let Run { candidates, errors, skipped, marked, .. } = run;
+    let names = clue_names(clues);
+    let words = WordSet::new(names.iter().map(String::as_str));
+    let promoted: Vec<Option<Phase1>> = deferred
+        .par_iter()
+        .map(|(input, _)| match read_bytes(input, settings.limits.max_file_size) {
+            Ok(Bytes::Read(bytes)) if !words.is_empty() && words.matches(&searchable(&bytes)) => {
+                Some(read_and_lower(input, gates, false, kb, settings).0)
+            }
+            _ => None,
+        })
+        .collect();
+    for ((input, source), outcome) in deferred.into_iter().zip(promoted) {
+        match outcome {
+            Some(Phase1::Candidate(c)) => candidates.push(*c),
+            Some(Phase1::Error(e)) => errors.push(e),
+            Some(Phase1::Skipped(_) | Phase1::Deferred(_)) | None => {
+                skipped.push(input);
+                marked.extend(source);
+            }
+        }
+    }
+    timer.lap(&format!("phase 1, deferred files: {} names, {} candidates in all", names.len(), candidates.len()));
+}

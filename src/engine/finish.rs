@@ -1,0 +1,110 @@
+//! The finish: what the findings need of their files' text, suppression
+//! comments, renumbering, severity overrides, sorting and fingerprints.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::fingerprint::sort_and_fingerprint;
+use super::{Run, Timer};
+use crate::diagnostic::Diagnostic;
+use crate::frontend::Lang;
+use crate::ir::FileIr;
+use crate::report::Report;
+use crate::rules::{self, Rule};
+use crate::settings::Settings;
+use crate::source::{FileId, SourceFile};
+use crate::suppress::{self, RuleSet, SuppressFile};
+
+/// The end of a run: text reloaded where findings point, suppressions
+/// applied, files renumbered, severities overridden, findings sorted and
+/// fingerprinted.
+pub(super) fn finish(
+    run: Run<'_>,
+    mut diagnostics: Vec<Diagnostic>,
+    rules: &[&'static Rule],
+    settings: &Settings,
+    timer: &mut Timer,
+    files_scanned: usize,
+    files_parsed: usize,
+) -> Report {
+    let Run { mut candidates, mut const_files, marked, mut errors, .. } = run;
+    let ids: Vec<FileId> = (0..candidates.len()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX))).collect();
+    // The IR has served: free it before any text is read again.
+    for c in &mut candidates {
+        c.ir = FileIr::default();
+    }
+    for (_, ir) in &mut const_files {
+        *ir = FileIr::default();
+    }
+
+    // Files findings point into get their text back (dropped after phase 1).
+    let mut wanted: BTreeSet<usize> = BTreeSet::new();
+    for d in &diagnostics {
+        wanted.insert(d.file.index());
+        wanted.extend(d.labels.iter().map(|l| l.file.index()));
+    }
+    for i in wanted {
+        let source = match i.checked_sub(candidates.len()) {
+            // A file that was not parsed (too large, binary) stays unread.
+            None => candidates.get_mut(i).filter(|c| c.parsed).map(|c| &mut c.source),
+            Some(j) => const_files.get_mut(j).map(|(s, _)| s),
+        };
+        if let Some(source) = source.filter(|s| s.is_unloaded()) {
+            source.reload();
+        }
+    }
+
+    // Suppression comments, in the checked files only.
+    let marked_base = candidates.len() + const_files.len();
+    let marked_ids: Vec<FileId> =
+        (0..marked.len()).map(|i| FileId(u32::try_from(marked_base + i).unwrap_or(u32::MAX))).collect();
+    let mut suppress_files: Vec<SuppressFile<'_>> =
+        candidates.iter().zip(&ids).map(|(c, id)| SuppressFile { id: *id, source: &c.source, lang: c.lang }).collect();
+    for (source, id) in marked.iter().zip(&marked_ids) {
+        if let Some(lang) = Lang::from_path(&source.path) {
+            suppress_files.push(SuppressFile { id: *id, source, lang });
+        }
+    }
+    let unused = rules.iter().copied().find(|r| std::ptr::eq(*r, rules::UNUSED_SUPPRESSION));
+    let warnings =
+        suppress::apply(&mut diagnostics, &suppress_files, &RuleSet { known: rules::ALL, enabled: rules, unused });
+    drop(suppress_files);
+
+    // Keep only the files findings point into, renumbered.
+    let mut all_sources: Vec<Option<SourceFile>> = candidates
+        .into_iter()
+        .map(|c| Some(c.source))
+        .chain(const_files.into_iter().map(|(s, _)| Some(s)))
+        .chain(marked.into_iter().map(Some))
+        .collect();
+    let mut remap: HashMap<FileId, FileId> = HashMap::new();
+    let mut files = Vec::new();
+    let mut take = |id: FileId| -> FileId {
+        if let Some(new) = remap.get(&id) {
+            return *new;
+        }
+        let new = FileId(u32::try_from(files.len()).unwrap_or(u32::MAX));
+        if let Some(source) = all_sources.get_mut(id.index()).and_then(Option::take) {
+            files.push(source);
+        }
+        remap.insert(id, new);
+        new
+    };
+    for d in &mut diagnostics {
+        d.file = take(d.file);
+        for l in &mut d.labels {
+            l.file = take(l.file);
+        }
+    }
+    for (rule, severity) in &settings.severity {
+        for d in diagnostics.iter_mut().filter(|d| d.rule == rule) {
+            d.severity = *severity;
+        }
+    }
+    timer.lap("phase 3: analysis and rules");
+    sort_and_fingerprint(&mut diagnostics, &files, settings.project_root.as_deref());
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    let mut warnings = warnings;
+    warnings.sort_by(|a, b| (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message)));
+    warnings.dedup();
+    Report { files, diagnostics, errors, files_scanned, files_parsed, warnings, baselined: 0 }
+}

@@ -1,0 +1,169 @@
+//! Runs the pipeline over a set of files, in three phases:
+//!
+//! 1. In parallel, read each file's bytes and look for an API name
+//!    (prefilter). Only candidates are decoded, parsed and lowered, without
+//!    the functions that name no API (a header that only declares the API
+//!    joins the other files). A file that names only APIs whose findings
+//!    need a word it lacks (`CreateFile` without a `pipe` string) is
+//!    deferred, and parsed only if it uses a name defined next to that word
+//!    elsewhere ([`Clues`]). Of the IR only the functions that call an
+//!    API (and destructors) are kept,
+//!    with every constant definition. Names those functions use but neither
+//!    their file nor the knowledge base defines are collected.
+//! 2. The other files are searched for exactly those names; the few that
+//!    hold one are lowered for their constants only (repeated while new
+//!    names appear, e.g. a `#define` that refers to another header).
+//! 3. In parallel, each candidate's functions are analysed and the rules run
+//!    with the merged constant table; then findings are sorted and
+//!    fingerprinted.
+//!
+//! No file is parsed twice; a file that panics a frontend or a rule is
+//! reported and the others lose nothing. A file that cannot be analysed (too
+//! large, binary, parsing or analysis over the time limit; see
+//! [`crate::limits`]) is kept as a candidate whose IR holds only that
+//! problem, so the `parse-error` rule reports it like a syntax error.
+//!
+//! Its parts, in the order a run meets them: [`read`] (bytes), [`phase1`]
+//! (prefilter, parse, lower), [`deferral`] (files waiting for a word),
+//! [`consts`] (the constant search), [`analysis`] (resolver and rules),
+//! [`finish`] (suppressions, renumbering, sorting) and [`fingerprint`].
+
+mod analysis;
+mod consts;
+mod deferral;
+mod fingerprint;
+mod finish;
+mod phase1;
+mod read;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use self::deferral::Gates;
+use self::phase1::Candidate;
+use crate::ir::FileIr;
+use crate::kb::Kb;
+use crate::report::{FileError, Report};
+use crate::source::SourceFile;
+
+pub use self::fingerprint::fingerprint_path;
+pub use crate::settings::{Settings, TestHooks};
+
+/// Stack for worker threads: parsers and lowering recurse (bounded, but deep).
+const WORKER_STACK: usize = 32 * 1024 * 1024;
+
+/// One file to check: on disk, or given in memory (stdin, tests).
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub path: PathBuf,
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Checks these files (already discovered) and returns the sorted report.
+pub fn check_files(files: &[PathBuf], settings: &Settings) -> Report {
+    let inputs: Vec<Input> = files.iter().map(|p| Input { path: p.clone(), bytes: None }).collect();
+    check_inputs(&inputs, settings)
+}
+
+/// Checks `inputs`; `context` files are never checked, only searched for the
+/// constant definitions the checked files use (changed-files mode, shards).
+pub fn check_with_context(inputs: &[Input], context: &[Input], settings: &Settings) -> Report {
+    let builtin;
+    let kb: &Kb = match &settings.kb {
+        Some(kb) => kb,
+        None => {
+            builtin = Kb::builtin();
+            builtin
+        }
+    };
+    let run = || run_phases(inputs, context, settings, kb);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build();
+    match pool {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+/// Checks one in-memory source (stdin, tests). `path` decides the language.
+pub fn check_source(path: &Path, text: &str, settings: &Settings) -> Report {
+    check_inputs(&[Input { path: path.to_path_buf(), bytes: Some(text.as_bytes().to_vec()) }], settings)
+}
+
+/// Checks these inputs, with no context files.
+pub fn check_inputs(inputs: &[Input], settings: &Settings) -> Report {
+    check_with_context(inputs, &[], settings)
+}
+
+/// Shared by the phases: what phase 1 found, what phase 2 adds.
+struct Run<'i> {
+    candidates: Vec<Candidate>,
+    /// Files read for their constants only (phase 2).
+    const_files: Vec<(SourceFile, FileIr)>,
+    /// Files not checked: searched for constants in phase 2.
+    skipped: Vec<&'i Input>,
+    /// Files without an API that hold a suppression comment (for unused ones).
+    marked: Vec<SourceFile>,
+    errors: Vec<FileError>,
+}
+
+fn run_phases<'i>(inputs: &'i [Input], context: &'i [Input], settings: &Settings, kb: &Kb) -> Report {
+    let mut timer = Timer::new();
+    // Building the automata costs more than checking a small file (tens of
+    // milliseconds in a debug build): the built-in knowledge base's are kept.
+    static BUILTIN_GATES: OnceLock<Gates> = OnceLock::new();
+    let own_gates;
+    let gates = if std::ptr::eq(kb, Kb::builtin()) {
+        BUILTIN_GATES.get_or_init(|| Gates::new(kb))
+    } else {
+        own_gates = Gates::new(kb);
+        &own_gates
+    };
+    let rules = settings.rules();
+
+    let mut run = phase1::run(inputs, !context.is_empty(), gates, kb, settings, &mut timer);
+    let files_parsed = run.candidates.iter().filter(|c| c.parsed).count();
+    // Context files are searched for constants like the skipped ones, never checked.
+    run.skipped.extend(context.iter());
+
+    consts::search(&mut run, kb, settings, &mut timer);
+    let (diagnostics, errors) = analysis::run(&run, kb, &rules, settings);
+    run.errors.extend(errors);
+    finish::finish(run, diagnostics, &rules, settings, &mut timer, inputs.len(), files_parsed)
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// `RPCLINT_TIMINGS=1` prints how long each phase took, on stderr (for `docs/performance.md`).
+struct Timer {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer { on: std::env::var_os("RPCLINT_TIMINGS").is_some(), last: std::time::Instant::now() }
+    }
+
+    #[allow(clippy::print_stderr)]
+    fn note(&self, what: &str) {
+        if self.on {
+            eprintln!("rpclint: timing: {what}");
+        }
+    }
+
+    #[allow(clippy::print_stderr)]
+    fn lap(&mut self, what: &str) {
+        if self.on {
+            eprintln!("rpclint: timing: {what}: {:.3} s", self.last.elapsed().as_secs_f64());
+        }
+        self.last = std::time::Instant::now();
+    }
+}

@@ -1,0 +1,242 @@
+//! Phase 1: each file is read, prefiltered, and (if it names an API)
+//! parsed and lowered, keeping only the functions that call an API and the
+//! free names they need from elsewhere.
+
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rayon::prelude::*;
+
+use super::consts::free_names;
+use super::deferral::{self, Clues, Gates};
+use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
+use super::{Input, Run, Timer, panic_message};
+use crate::frontend::{self, Focused, Lang};
+use crate::ir::{FileIr, Function, FunctionKind, Problem, Span};
+use crate::kb::Kb;
+use crate::limits;
+use crate::report::FileError;
+use crate::settings::{Settings, TestHooks};
+use crate::source::{Encoding, SourceFile};
+use crate::suppress;
+
+/// A file that made it past the prefilter, lowered; or a file that could
+/// not be analysed, with only that problem in its IR.
+pub(super) struct Candidate {
+    pub(super) source: SourceFile,
+    pub(super) lang: Lang,
+    /// `false` for a file that was not parsed (too large, binary, timed out).
+    pub(super) parsed: bool,
+    pub(super) ir: FileIr,
+    /// Free names its kept functions (and their constants) need from elsewhere.
+    pub(super) needs: BTreeSet<String>,
+}
+
+pub(super) enum Phase1 {
+    /// Not a candidate; its text when it may hold a suppression comment.
+    Skipped(Option<SourceFile>),
+    /// It names only APIs whose findings need a word it does not hold
+    /// (`CreateFile` and no `pipe`): parsed only if it uses a name whose
+    /// definition holds the word (see [`Clues`]). Its text as for `Skipped`.
+    Deferred(Option<SourceFile>),
+    Candidate(Box<Candidate>),
+    Error(FileError),
+}
+
+/// Phase 1 over every input: prefilter, parse and lower the candidates.
+/// Files that only name an API whose findings need a word they lack are
+/// deferred, unless context files (other shards) could hold the definitions
+/// that decide.
+pub(super) fn run<'i>(
+    inputs: &'i [Input],
+    has_context: bool,
+    gates: &Gates,
+    kb: &Kb,
+    settings: &Settings,
+    timer: &mut Timer,
+) -> Run<'i> {
+    let defer = !has_context && !gates.needles.is_empty();
+    let phase1: Vec<(Phase1, Clues)> =
+        inputs.par_iter().map(|input| read_and_lower(input, gates, defer, kb, settings)).collect();
+    let mut errors = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut skipped: Vec<&Input> = Vec::new();
+    let mut deferred: Vec<(&Input, Option<SourceFile>)> = Vec::new();
+    let mut clues: Vec<Clues> = Vec::new();
+    // Files without an API that hold a suppression comment (for unused ones).
+    let mut marked: Vec<SourceFile> = Vec::new();
+    for (input, (outcome, clue)) in inputs.iter().zip(phase1) {
+        match outcome {
+            Phase1::Skipped(source) => {
+                skipped.push(input);
+                marked.extend(source);
+            }
+            Phase1::Deferred(source) => deferred.push((input, source)),
+            Phase1::Candidate(c) => candidates.push(*c),
+            Phase1::Error(e) => errors.push(e),
+        }
+        if !clue.defined_near.is_empty() || !clue.string_defines.is_empty() {
+            clues.push(clue);
+        }
+    }
+    timer.lap(&format!(
+        "phase 1: {} files, {} candidates, {} deferred",
+        inputs.len(),
+        candidates.len(),
+        deferred.len()
+    ));
+
+    let mut run = Run { candidates, const_files: Vec::new(), skipped, marked, errors };
+    if !deferred.is_empty() {
+        deferral::promote(deferred, &clues, gates, kb, settings, &mut run, timer);
+    }
+    run
+}
+
+/// Phase 1 for one file, and what it tells about the needle words when
+/// `defer` is on (then a file that names only conditional APIs and lacks
+/// their word is [`Phase1::Deferred`]).
+pub(super) fn read_and_lower(
+    input: &Input,
+    gates: &Gates,
+    defer: bool,
+    kb: &Kb,
+    settings: &Settings,
+) -> (Phase1, Clues) {
+    let Some(lang) = Lang::from_path(&input.path) else { return (Phase1::Skipped(None), Clues::default()) };
+    let mut clues = Clues::default();
+    let outcome = read_and_lower_inner(input, lang, gates, defer, &mut clues, kb, settings);
+    (outcome, clues)
+}
+
+pub(super) fn read_and_lower_inner(
+    input: &Input,
+    lang: Lang,
+    gates: &Gates,
+    defer: bool,
+    clues: &mut Clues,
+    kb: &Kb,
+    settings: &Settings,
+) -> Phase1 {
+    let api_words = &gates.all;
+    let max_size = settings.limits.max_file_size;
+    let bytes = match read_bytes(input, max_size) {
+        Ok(Bytes::Read(b)) => b,
+        Ok(Bytes::TooLarge(size)) => {
+            return Phase1::Candidate(not_analysed(
+                input,
+                format!(
+                    "file not analysed: it is {}, over the {} limit (raise it with --max-file-size)",
+                    limits::format_size(size),
+                    limits::format_size(max_size)
+                ),
+            ));
+        }
+        Err(e) => return Phase1::Error(e),
+    };
+    if is_binary(&bytes) {
+        return Phase1::Candidate(not_analysed(
+            input,
+            "file not analysed: it contains NUL bytes (a binary file, or UTF-16 without a byte order mark)".into(),
+        ));
+    }
+    let text = searchable(&bytes);
+    if defer {
+        *clues = Clues::of(&text, lang, &input.path, &gates.needles);
+    }
+    let names_api = api_words.matches(&text);
+    let wait = names_api
+        && defer
+        && !gates.unconditional.matches(&text)
+        && !gates.needles.iter().any(|n| n.is_in_string(&text));
+    if !names_api || wait {
+        let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
+        return if wait { Phase1::Deferred(marked) } else { Phase1::Skipped(marked) };
+    }
+    drop(text);
+    let source = SourceFile::from_bytes(input.path.clone(), &bytes);
+    let invalid_utf8 = if lang == Lang::Rust { invalid_utf8_at(&bytes, source.encoding) } else { None };
+    drop(bytes);
+    let deadline = settings.limits.deadline();
+    let lowered = catch_unwind(AssertUnwindSafe(|| {
+        TestHooks::panic_if_marked(&settings.test_hooks.panic_while_parsing, &source.text, "parsing");
+        let own_only = |name: &str, body: &[u8]| {
+            let named = api_words.found(body);
+            !named.is_empty() && named.iter().all(|w| *w == name)
+        };
+        frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body), &own_only, deadline)
+    }));
+    let (mut ir, blanked_functions) = match lowered {
+        Ok(Focused::Lowered(ir, blanked)) => (*ir, blanked),
+        // A header that declares the API: searched for constants in phase 2
+        // like any file that names none.
+        Ok(Focused::NoCode) => {
+            let marked = suppress::may_have_directives(source.text.as_bytes()).then_some(source);
+            return Phase1::Skipped(marked);
+        }
+        Ok(Focused::TimedOut) => {
+            let limit = settings.limits.file_timeout.map(limits::format_timeout).unwrap_or_default();
+            let message =
+                format!("file not analysed: parsing took longer than the {limit} limit (raise it with --file-timeout)");
+            let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
+            return Phase1::Candidate(Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new() }));
+        }
+        Err(panic) => {
+            return Phase1::Error(FileError {
+                path: source.display_path(),
+                message: format!("internal error while parsing: {}", panic_message(&panic)),
+            });
+        }
+    };
+    if let Some(at) = invalid_utf8 {
+        let message = "invalid UTF-8: the Rust compiler rejects this file (rpclint read the bad bytes as U+FFFD)";
+        ir.problems.push(Problem { span: Span::new(at, at + '\u{fffd}'.len_utf8()), message: message.into() });
+    }
+    for p in &mut ir.problems {
+        p.span = first_line(&source.text, p.span);
+    }
+    // Names of the file's functions are not constants to look for elsewhere
+    // (a vtable initialiser lists them).
+    let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).chain(blanked_functions).collect();
+    // Keep only what rules can report on: functions that call an API, and
+    // destructors (which may revert an impersonation).
+    ir.functions.retain(|f| f.kind == FunctionKind::Destructor || calls_api(f, kb));
+    let mut needs = free_names(&ir, kb);
+    needs.retain(|n| !functions.contains(n));
+
+    // The text is read again at the end if a finding points into this file;
+    // holding every candidate's text would grow with the tree. A file given
+    // in memory, or one that may hold suppression comments, keeps it.
+    let keep_text = input.bytes.is_some()
+        || suppress::may_have_directives(source.text.as_bytes())
+        || settings.test_hooks.panic_while_analysing.is_some();
+    let source = if !keep_text { source.unloaded() } else { source };
+    Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs }))
+}
+
+pub(super) fn calls_api(f: &Function, kb: &Kb) -> bool {
+    f.calls.iter().any(|c| kb.api_for_call(&c.callee, c.receiver.is_some(), c.args.len()).is_some())
+}
+
+/// A file that is not analysed: its IR is this one problem, at its start.
+pub(super) fn not_analysed(input: &Input, message: String) -> Box<Candidate> {
+    let source = SourceFile::new(input.path.clone(), "".into(), Encoding::Utf8);
+    let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
+    let lang = Lang::from_path(&input.path).unwrap_or(Lang::C);
+    Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new() })
+}
+
+/// A problem's span cut to its first line: a region the parser gave up on
+/// can run for pages, and the finding is about where it starts.
+pub(super) fn first_line(text: &str, span: Span) -> Span {
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).clamp(start, text.len());
+    match text.as_bytes().get(start..end).and_then(|b| memchr::memchr(b'\n', b)) {
+        Some(i) => {
+            let line = &text.as_bytes()[start..start + i];
+            let i = if line.ends_with(b"\r") { i - 1 } else { i };
+            Span::new(start, start + i)
+        }
+        None => span,
+    }
+}
