@@ -1,0 +1,186 @@
+//! The `check` command: the configuration merged with the flags, the run,
+//! the baseline, the output and the exit code.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use super::args::{CheckArgs, ColorArg, ConfigArgs, FormatArg};
+use super::inputs::gather;
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Ui};
+use crate::baseline::BaselineFile;
+use crate::config::Config;
+use crate::discover::{self};
+use crate::emit::{self, Counts, EmitOptions, Format};
+use crate::engine::Settings;
+use crate::report::{FileError, Report};
+
+/// The configuration for a run: none with `--isolated`, the `--config`
+/// file, or the nearest `rpclint.toml` above `start`.
+pub(super) fn load_config(args: &ConfigArgs, start: &Path, ui: &mut Ui<'_, '_>) -> Option<Config> {
+    let found = if args.isolated {
+        None
+    } else if let Some(path) = &args.config {
+        Some(path.clone())
+    } else {
+        Config::find(start)
+    };
+    let Some(path) = found else {
+        let root = crate::config::absolute(start);
+        let root = if root.is_dir() { root } else { root.parent().map(Path::to_path_buf).unwrap_or(root) };
+        return Some(Config::defaults(&root));
+    };
+    match Config::load(&path) {
+        Ok(config) => Some(config),
+        Err(err) => {
+            ui.error(None, &err.to_string());
+            None
+        }
+    }
+}
+
+/// Checks rule names on the command line; false (after saying so) if one is unknown.
+pub(super) fn rule_names_are_known(args: &ConfigArgs, ui: &mut Ui<'_, '_>) -> bool {
+    let env = ui.env;
+    let mut ok = true;
+    for (flag, names) in [("--select", &args.select), ("--ignore", &args.ignore)] {
+        for name in names.iter().filter(|n| !env.rules.iter().any(|r| r.name == n.as_str())) {
+            ui.unknown_rule(name, &format!(" in {flag}"));
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// The configuration's settings, adjusted by the command line, which wins:
+/// `--select` runs exactly its rules even if the configuration turns them
+/// off; `--ignore` drops rules even if the configuration sets a severity.
+pub(super) fn merged_settings(config: &Config, args: &ConfigArgs) -> Settings {
+    let mut settings = config.settings();
+    settings.ignore.retain(|r| !args.select.contains(r));
+    settings.ignore.extend(args.ignore.iter().cloned());
+    settings.select.clone_from(&args.select);
+    if args.report_unused_suppressions {
+        let name = crate::rules::UNUSED_SUPPRESSION.name.to_string();
+        if !settings.select.is_empty() {
+            settings.select.push(name.clone());
+        }
+        settings.enable.push(name);
+    }
+    settings
+}
+
+pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::Result<u8> {
+    let env = ui.env;
+    if !rule_names_are_known(&args.config, ui) {
+        return Ok(EXIT_ERROR);
+    }
+    // The configuration is looked for from the first path (or the name
+    // standing for standard input).
+    let start =
+        args.stdin_filename.clone().or_else(|| args.paths.first().cloned()).unwrap_or_else(|| PathBuf::from("."));
+    let Some(config) = load_config(&args.config, &start, ui) else { return Ok(EXIT_ERROR) };
+    let mut settings = merged_settings(&config, &args.config);
+    settings.jobs = args.jobs.map(NonZeroUsize::get);
+    settings.limits = crate::limits::Limits::default().with(args.max_file_size, args.file_timeout);
+    settings.project_root = crate::git::repository_root(&start).or_else(|| env.current_dir.clone());
+    let baseline = match &args.baseline {
+        None => None,
+        Some(path) => match BaselineFile::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                ui.error(Some(&crate::source::display_path(path)), &e);
+                return Ok(EXIT_ERROR);
+            }
+        },
+    };
+
+    let Some(job) = gather(args, &config, ui) else { return Ok(EXIT_ERROR) };
+    let mut report = (env.engine)(&job.check, &job.context, &settings);
+    report.errors.extend(job.errors);
+    report.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    report.errors.dedup();
+
+    let mut failed = false;
+    if let Some(path) = &args.write_baseline {
+        let written = BaselineFile::from_report(&report, settings.project_root.as_deref());
+        match written.write(path) {
+            // The new baseline holds every current finding: report against it.
+            Ok(()) => written.apply(&mut report),
+            Err(err) => {
+                ui.error(Some(&crate::source::display_path(path)), &discover::io_message(&err));
+                failed = true;
+            }
+        }
+    } else if let Some(baseline) = &baseline {
+        baseline.apply(&mut report);
+    }
+
+    let to_terminal = args.output.is_none() && env.stdout_is_terminal;
+    let format = match args.format {
+        Some(FormatArg::Human) => Format::Human,
+        Some(FormatArg::Short) => Format::Short,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Sarif) => Format::Sarif,
+        Some(FormatArg::Github) => Format::Github,
+        None if to_terminal => Format::Human,
+        None => Format::Short,
+    };
+    let color = match (args.no_color, args.color) {
+        (true, _) | (false, ColorArg::Never) => false,
+        (false, ColorArg::Always) => true,
+        (false, ColorArg::Auto) => to_terminal && !env.no_color && !env.dumb_terminal,
+    };
+    let opts = EmitOptions {
+        color,
+        summary: !args.quiet,
+        rules: env.rules,
+        src_root: env.current_dir.as_deref(),
+        baseline: args.baseline.is_some() || args.write_baseline.is_some(),
+    };
+
+    if let Some(path) = &args.sarif_file {
+        if let Err(err) = write_file(path, Format::Sarif, &report, &EmitOptions { color: false, ..opts }) {
+            ui.error(Some(&crate::source::display_path(path)), &discover::io_message(&err));
+            failed = true;
+        }
+    }
+    match &args.output {
+        Some(path) => {
+            if let Err(err) = write_file(path, format, &report, &opts) {
+                ui.error(Some(&crate::source::display_path(path)), &discover::io_message(&err));
+                failed = true;
+            }
+        }
+        None => {
+            emit::write(format, &report, stdout, &opts)?;
+            stdout.flush()?;
+        }
+    }
+    for w in &report.warnings {
+        ui.warning(&format!("{}:{}:{}: {}", w.path, w.line, w.column, w.message));
+    }
+    report_file_errors(ui, &report.errors);
+
+    let findings = Counts::of(&report).at_least(args.fail_on.into());
+    Ok(if failed || !report.errors.is_empty() {
+        EXIT_ERROR
+    } else if findings > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+pub(super) fn write_file(path: &Path, format: Format, report: &Report, opts: &EmitOptions<'_>) -> io::Result<()> {
+    let mut out = io::BufWriter::new(File::create(path)?);
+    emit::write(format, report, &mut out, opts)?;
+    out.flush()
+}
+
+pub(super) fn report_file_errors(ui: &mut Ui<'_, '_>, errors: &[FileError]) {
+    for e in errors {
+        ui.error(Some(&e.path), &e.message);
+    }
+}

@@ -1,0 +1,117 @@
+//! Input selection: which files a run checks (paths, `--stdin-filename`,
+//! `--changed-since`, `--shard`) and which it only searches for constants.
+
+use std::path::PathBuf;
+
+use super::Ui;
+use super::args::CheckArgs;
+use crate::config::Config;
+use crate::discover::{self, DiscoverError};
+use crate::engine::Input;
+use crate::report::FileError;
+
+/// The files a run checks, and the files it only searches for constants.
+pub(super) struct Job {
+    pub(super) check: Vec<Input>,
+    pub(super) context: Vec<Input>,
+    pub(super) errors: Vec<FileError>,
+}
+
+pub(super) fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> Option<Job> {
+    if let Some(name) = &args.stdin_filename {
+        if crate::frontend::Lang::from_path(name).is_none() {
+            ui.error(None, &format!("--stdin-filename {}: not a C, C++ or Rust file name", name.display()));
+            return None;
+        }
+        return match (ui.env.read_stdin)() {
+            Ok(bytes) => Some(Job {
+                check: vec![Input { path: name.clone(), bytes: Some(bytes) }],
+                context: Vec::new(),
+                errors: Vec::new(),
+            }),
+            Err(e) => {
+                ui.error(None, &format!("cannot read standard input: {}", discover::io_message(&e)));
+                None
+            }
+        };
+    }
+    let discovered = match discover::discover(&args.paths, &args.exclude) {
+        Ok(found) => found,
+        Err(err @ DiscoverError::InvalidExclude { .. }) => {
+            ui.error(None, &err.to_string());
+            return None;
+        }
+    };
+    let files: Vec<PathBuf> = discovered.files.into_iter().filter(|f| config.keeps(f)).collect();
+    let on_disk = |p: PathBuf| Input { path: p, bytes: None };
+    let (check, context) = match &args.changed_since {
+        None => (files, Vec::new()),
+        Some(rev) => {
+            let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+            let changed = match crate::git::changed_files(&start, rev) {
+                Ok(changed) => changed,
+                Err(e) => {
+                    ui.error(None, &e);
+                    return None;
+                }
+            };
+            let canonical = |f: &PathBuf| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+            let check: Vec<PathBuf> = files.into_iter().filter(|f| changed.files.contains(&canonical(f))).collect();
+            // Constants may live anywhere in the repository, not only under
+            // the given paths: every other file of it is context.
+            let checked: std::collections::BTreeSet<PathBuf> = check.iter().map(canonical).collect();
+            let root = match (&ui.env.current_dir, changed.root.clone()) {
+                (Some(cwd), root) => match root.strip_prefix(cwd) {
+                    Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+                    Ok(rel) => rel.to_path_buf(),
+                    Err(_) => root,
+                },
+                (None, root) => root,
+            };
+            let context = match discover::discover(&[root], &args.exclude) {
+                Ok(found) => {
+                    found.files.into_iter().filter(|f| config.keeps(f) && !checked.contains(&canonical(f))).collect()
+                }
+                Err(_) => Vec::new(),
+            };
+            (check, context)
+        }
+    };
+    // A shard checks its part; the rest of the tree is context, so a constant
+    // defined in another shard's file still resolves.
+    let (check, context) = match args.shard {
+        None => (check, context),
+        Some((k, n)) => {
+            let (mine, others): (Vec<PathBuf>, Vec<PathBuf>) = check.into_iter().partition(|f| shard_of(f, n) == k - 1);
+            (mine, context.into_iter().chain(others).collect())
+        }
+    };
+    Some(Job {
+        check: check.into_iter().map(on_disk).collect(),
+        context: context.into_iter().map(on_disk).collect(),
+        errors: discovered.errors,
+    })
+}
+
+/// `K/N` with 1 <= K <= N.
+pub(super) fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let err = || format!("expected K/N with 1 <= K <= N (e.g. 2/4), got `{s}`");
+    let (k, n) = s.split_once('/').ok_or_else(err)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+    if k == 0 || n == 0 || k > n {
+        return Err(err());
+    }
+    Ok((k, n))
+}
+
+/// The shard (0-based) of a file among `n`: FNV-1a of its path with forward
+/// slashes, stable across machines and runs.
+pub(super) fn shard_of(path: &std::path::Path, n: u64) -> u64 {
+    let text = crate::source::display_path(path);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h % n.max(1)
+}
