@@ -34,9 +34,11 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diagnostic::Severity;
-use crate::engine::Settings;
 use crate::kb::{Api, ConstValue, Helper, Kb, KbFile, StructDef};
+use crate::paths::{absolute, shown_path};
 use crate::rules::{self, ImpLevel, MinimumLevel, RuleOptions};
+use crate::settings::Settings;
+use crate::spelling::did_you_mean;
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "rpclint.toml";
@@ -417,33 +419,6 @@ fn glob_message(e: &ignore::Error) -> String {
     text.rsplit(": ").next().unwrap_or(&text).to_string()
 }
 
-/// `path` made absolute against the current directory, `.` and `..` removed lexically.
-pub(crate) fn absolute(path: &Path) -> PathBuf {
-    let joined =
-        if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// A path for messages: relative to the current directory when under it.
-pub(crate) fn shown_path(path: &Path) -> String {
-    let abs = absolute(path);
-    let cwd = std::env::current_dir().unwrap_or_default();
-    match abs.strip_prefix(&cwd) {
-        Ok(rel) if !rel.as_os_str().is_empty() => crate::source::display_path(rel),
-        _ => crate::source::display_path(path),
-    }
-}
-
 /// 1-based line and column (characters) of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -493,26 +468,6 @@ fn humanize(message: &str) -> String {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// The closest known name, if it is close enough to be a typo.
-pub(crate) fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    known.iter().map(|k| (edit_distance(name, k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 4)).min().map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

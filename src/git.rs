@@ -63,7 +63,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 
 /// The nearest directory at or above `start` that holds `.git`, if any.
 pub fn repository_root(start: &Path) -> Option<PathBuf> {
-    let start = crate::config::absolute(start);
+    let start = crate::paths::absolute(start);
     let dir = if start.is_dir() { start } else { start.parent()?.to_path_buf() };
     dir.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf)
 }

@@ -452,7 +452,7 @@ pub(crate) fn apply(
         for d in &directives {
             for (name, span) in &d.names {
                 if !known.contains(&name.as_str()) {
-                    let hint = crate::config::did_you_mean(name, &known)
+                    let hint = crate::spelling::did_you_mean(name, &known)
                         .map(|k| format!("; did you mean `{k}`?"))
                         .unwrap_or_else(|| format!("; known rules: {}", known.join(", ")));
                     warn(

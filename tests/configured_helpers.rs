@@ -11,8 +11,9 @@ use std::collections::BTreeSet;
 
 use rpclint::frontend::{Depth, Lang, lower};
 use rpclint::kb::{API_TOML, Kb, KbFile};
+use rpclint::resolve::ProjectFacts;
 use rpclint::resolve::{ConstTable, FileCtx, analyze};
-use rpclint::rules::{ALL, ProjectFacts, RuleOptions, run};
+use rpclint::rules::{ALL, RuleOptions, run};
 use rpclint::source::FileId;
 
 const SOURCE: &str = r#"

@@ -27,7 +27,7 @@ pub(super) fn load_config(args: &ConfigArgs, start: &Path, ui: &mut Ui<'_, '_>) 
         Config::find(start)
     };
     let Some(path) = found else {
-        let root = crate::config::absolute(start);
+        let root = crate::paths::absolute(start);
         let root = if root.is_dir() { root } else { root.parent().map(Path::to_path_buf).unwrap_or(root) };
         return Some(Config::defaults(&root));
     };

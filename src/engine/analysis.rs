@@ -11,8 +11,9 @@ use super::{Run, panic_message};
 use crate::diagnostic::Diagnostic;
 use crate::kb::Kb;
 use crate::report::FileError;
+use crate::resolve::ProjectFacts;
 use crate::resolve::{self, ConstTable, FileCtx, FunctionFacts};
-use crate::rules::{self, ProjectFacts, Rule};
+use crate::rules::{self, Rule};
 use crate::settings::{Settings, TestHooks};
 use crate::source::FileId;
 

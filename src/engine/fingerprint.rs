@@ -36,7 +36,7 @@ pub(super) fn sort_and_fingerprint(diagnostics: &mut [Diagnostic], files: &[Sour
 /// is under it, else as displayed.
 pub fn fingerprint_path(path: &Path, root: Option<&Path>) -> String {
     if let Some(root) = root {
-        if let Ok(rel) = crate::config::absolute(path).strip_prefix(root) {
+        if let Ok(rel) = crate::paths::absolute(path).strip_prefix(root) {
             return crate::source::display_path(rel);
         }
     }

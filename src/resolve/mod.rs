@@ -7,9 +7,11 @@
 pub mod consts;
 pub mod facts;
 pub mod flow;
+pub mod project;
 pub mod value;
 
 pub use consts::ConstTable;
 pub use facts::{CallFacts, FunctionFacts, TestInfo};
 pub use flow::{FileCtx, analyze};
+pub use project::ProjectFacts;
 pub use value::{Atom, Mark, Origin, Slot, StructVal, Value};

@@ -29,12 +29,9 @@ mod unused_suppression;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-
-use crate::ir::{Call, CallId, FileIr, Function, FunctionKind};
-use crate::kb::{Api, Dir, Effect, Kb, Role};
-use crate::resolve::{CallFacts, FunctionFacts, Value};
+use crate::ir::{Call, CallId, FileIr, Function};
+use crate::kb::{Api, Dir, Kb, Role};
+use crate::resolve::{CallFacts, FunctionFacts, ProjectFacts, Value};
 use crate::source::FileId;
 
 /// Static facts about a rule. The prose lives in `rules/<name>.md`.
@@ -145,71 +142,6 @@ pub enum MinimumLevel {
 impl Default for RuleOptions {
     fn default() -> RuleOptions {
         RuleOptions { impersonation_ceiling: ImpLevel::Identify, minimum_authn_level: MinimumLevel::PktPrivacy }
-    }
-}
-
-/// What is known about the whole scanned tree (the program) before any
-/// file is analysed.
-#[derive(Debug, Default)]
-pub struct ProjectFacts {
-    /// Types whose destructor or `Drop::drop` reverts an impersonation (RAII guards).
-    pub reverting_types: BTreeSet<String>,
-    /// The APIs effects that some function of the tree calls (e.g. whether
-    /// the program registers COM class objects).
-    pub effects: BTreeSet<Effect>,
-    /// The directories of the files that call an API with each effect
-    /// (filled by [`ProjectFacts::locate`]).
-    pub effect_dirs: BTreeMap<Effect, BTreeSet<PathBuf>>,
-    /// The directory of each analysed file (filled by [`ProjectFacts::locate`]).
-    pub file_dirs: BTreeMap<FileId, PathBuf>,
-}
-
-impl ProjectFacts {
-    pub fn collect<'a>(files: impl Iterator<Item = &'a FileIr>, kb: &Kb) -> ProjectFacts {
-        let mut facts = ProjectFacts::default();
-        for ir in files {
-            for f in &ir.functions {
-                for call in &f.calls {
-                    let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else {
-                        continue;
-                    };
-                    facts.effects.insert(m.api.effect);
-                    if m.api.effect == Effect::Revert && f.kind == FunctionKind::Destructor {
-                        if let Some(owner) = &f.owner {
-                            facts.reverting_types.insert(owner.clone());
-                        }
-                    }
-                }
-            }
-        }
-        facts
-    }
-
-    /// Whether some function of the tree calls an API with this effect.
-    pub fn calls(&self, effect: Effect) -> bool {
-        self.effects.contains(&effect)
-    }
-
-    /// Records where each effect is called: the directory of every file.
-    pub fn locate<'a>(&mut self, files: impl Iterator<Item = (FileId, &'a Path, &'a FileIr)>, kb: &Kb) {
-        for (id, path, ir) in files {
-            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            for call in ir.functions.iter().flat_map(|f| &f.calls) {
-                if let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) {
-                    self.effect_dirs.entry(m.api.effect).or_default().insert(dir.clone());
-                }
-            }
-            self.file_dirs.insert(id, dir);
-        }
-    }
-
-    /// Whether a file in the directory of `file`, or below it, calls an API
-    /// with this effect: the same program, as far as a tree of several
-    /// programs (Wine's `dlls/*`, `programs/*`) tells. Without locations,
-    /// whether any file of the tree does.
-    pub fn calls_near(&self, effect: Effect, file: FileId) -> bool {
-        let Some(dir) = self.file_dirs.get(&file) else { return self.calls(effect) };
-        self.effect_dirs.get(&effect).is_some_and(|dirs| dirs.iter().any(|d| d.starts_with(dir)))
     }
 }
 
@@ -369,29 +301,4 @@ pub fn run(
         all.append(&mut cx.out);
     }
     all
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn class_registration_counts_in_the_same_directory_or_below() {
-        let mut facts = ProjectFacts::default();
-        facts.effects.insert(Effect::RegisterClassObject);
-        facts.effect_dirs.entry(Effect::RegisterClassObject).or_default().insert(PathBuf::from("dlls/qmgr"));
-        for (id, dir) in [(0, "dlls/qmgr"), (1, "dlls/qmgr/tests"), (2, "programs/wmic"), (3, "dlls")] {
-            facts.file_dirs.insert(FileId(id), PathBuf::from(dir));
-        }
-        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(0)), "same directory");
-        assert!(
-            !facts.calls_near(Effect::RegisterClassObject, FileId(1)),
-            "a test below the server is another program"
-        );
-        assert!(!facts.calls_near(Effect::RegisterClassObject, FileId(2)), "another program");
-        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(3)), "a directory above holds the server");
-        // Without locations: anywhere in the tree.
-        assert!(facts.calls_near(Effect::RegisterClassObject, FileId(9)));
-        assert!(!facts.calls_near(Effect::Impersonate, FileId(0)));
-    }
 }
