@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use super::inputs::parse_shard;
 use crate::diagnostic::Severity;
 
 #[derive(Parser, Debug)]
@@ -212,4 +211,15 @@ impl From<SeverityArg> for Severity {
             SeverityArg::Note => Severity::Note,
         }
     }
+}
+
+/// `K/N` with 1 <= K <= N.
+pub(super) fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let err = || format!("expected K/N with 1 <= K <= N (e.g. 2/4), got `{s}`");
+    let (k, n) = s.split_once('/').ok_or_else(err)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+    if k == 0 || n == 0 || k > n {
+        return Err(err());
+    }
+    Ok((k, n))
 }

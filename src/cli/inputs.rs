@@ -93,17 +93,6 @@ pub(super) fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> 
     })
 }
 
-/// `K/N` with 1 <= K <= N.
-pub(super) fn parse_shard(s: &str) -> Result<(u64, u64), String> {
-    let err = || format!("expected K/N with 1 <= K <= N (e.g. 2/4), got `{s}`");
-    let (k, n) = s.split_once('/').ok_or_else(err)?;
-    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
-    if k == 0 || n == 0 || k > n {
-        return Err(err());
-    }
-    Ok((k, n))
-}
-
 /// The shard (0-based) of a file among `n`: FNV-1a of its path with forward
 /// slashes, stable across machines and runs.
 pub(super) fn shard_of(path: &std::path::Path, n: u64) -> u64 {

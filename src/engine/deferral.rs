@@ -5,16 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use rayon::prelude::*;
-
-use super::phase1::{Phase1, read_and_lower};
-use super::read::{Bytes, read_bytes, searchable};
-use super::{Input, Run, Timer};
 use crate::frontend::Lang;
 use crate::kb::{Kb, POINTER_PREFIXES};
 use crate::prefilter::{Needle, Visibility, WordSet, definitions_near, string_defines};
-use crate::settings::Settings;
-use crate::source::SourceFile;
 
 /// The prefilter's words, built once per knowledge base.
 pub(super) struct Gates {
@@ -83,40 +76,4 @@ pub(super) fn clue_names(clues: &[Clues]) -> BTreeSet<String> {
         names.extend(more);
     }
     names
-}
-
-/// The deferred files that use a name the word can reach are parsed; the
-/// others join the skipped files.
-pub(super) fn promote<'i>(
-    deferred: Vec<(&'i Input, Option<SourceFile>)>,
-    clues: &[Clues],
-    gates: &Gates,
-    kb: &Kb,
-    settings: &Settings,
-    run: &mut Run<'i>,
-    timer: &mut Timer,
-) {
-    let Run { candidates, errors, skipped, marked, .. } = run;
-    let names = clue_names(clues);
-    let words = WordSet::new(names.iter().map(String::as_str));
-    let promoted: Vec<Option<Phase1>> = deferred
-        .par_iter()
-        .map(|(input, _)| match read_bytes(input, settings.limits.max_file_size) {
-            Ok(Bytes::Read(bytes)) if !words.is_empty() && words.matches(&searchable(&bytes)) => {
-                Some(read_and_lower(input, gates, false, kb, settings).0)
-            }
-            _ => None,
-        })
-        .collect();
-    for ((input, source), outcome) in deferred.into_iter().zip(promoted) {
-        match outcome {
-            Some(Phase1::Candidate(c)) => candidates.push(*c),
-            Some(Phase1::Error(e)) => errors.push(e),
-            Some(Phase1::Skipped(_) | Phase1::Deferred(_)) | None => {
-                skipped.push(input);
-                marked.extend(source);
-            }
-        }
-    }
-    timer.lap(&format!("phase 1, deferred files: {} names, {} candidates in all", names.len(), candidates.len()));
 }

@@ -25,7 +25,8 @@
 //!
 //! Its parts, in the order a run meets them: [`read`] (bytes), [`phase1`]
 //! (prefilter, parse, lower), [`deferral`] (files waiting for a word),
-//! [`consts`] (the constant search), [`analysis`] (resolver and rules),
+//! [`needs`] (the names a file needs from elsewhere), [`consts`] (the
+//! constant search), [`analysis`] (resolver and rules),
 //! [`finish`] (suppressions, renumbering, sorting) and [`fingerprint`].
 
 mod analysis;
@@ -33,6 +34,7 @@ mod consts;
 mod deferral;
 mod fingerprint;
 mod finish;
+mod needs;
 mod phase1;
 mod read;
 

@@ -7,14 +7,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::prelude::*;
 
-use super::consts::free_names;
-use super::deferral::{self, Clues, Gates};
+use super::deferral::{Clues, Gates, clue_names};
+use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
 use super::{Input, Run, Timer, panic_message};
 use crate::frontend::{self, Focused, Lang};
 use crate::ir::{FileIr, Function, FunctionKind, Problem, Span};
 use crate::kb::Kb;
 use crate::limits;
+use crate::prefilter::WordSet;
 use crate::report::FileError;
 use crate::settings::{Settings, TestHooks};
 use crate::source::{Encoding, SourceFile};
@@ -88,7 +89,7 @@ pub(super) fn run<'i>(
 
     let mut run = Run { candidates, const_files: Vec::new(), skipped, marked, errors };
     if !deferred.is_empty() {
-        deferral::promote(deferred, &clues, gates, kb, settings, &mut run, timer);
+        promote(deferred, &clues, gates, kb, settings, &mut run, timer);
     }
     run
 }
@@ -239,4 +240,40 @@ pub(super) fn first_line(text: &str, span: Span) -> Span {
         }
         None => span,
     }
+}
+
+/// The deferred files that use a name the word can reach are parsed; the
+/// others join the skipped files.
+fn promote<'i>(
+    deferred: Vec<(&'i Input, Option<SourceFile>)>,
+    clues: &[Clues],
+    gates: &Gates,
+    kb: &Kb,
+    settings: &Settings,
+    run: &mut Run<'i>,
+    timer: &mut Timer,
+) {
+    let Run { candidates, errors, skipped, marked, .. } = run;
+    let names = clue_names(clues);
+    let words = WordSet::new(names.iter().map(String::as_str));
+    let promoted: Vec<Option<Phase1>> = deferred
+        .par_iter()
+        .map(|(input, _)| match read_bytes(input, settings.limits.max_file_size) {
+            Ok(Bytes::Read(bytes)) if !words.is_empty() && words.matches(&searchable(&bytes)) => {
+                Some(read_and_lower(input, gates, false, kb, settings).0)
+            }
+            _ => None,
+        })
+        .collect();
+    for ((input, source), outcome) in deferred.into_iter().zip(promoted) {
+        match outcome {
+            Some(Phase1::Candidate(c)) => candidates.push(*c),
+            Some(Phase1::Error(e)) => errors.push(e),
+            Some(Phase1::Skipped(_) | Phase1::Deferred(_)) | None => {
+                skipped.push(input);
+                marked.extend(source);
+            }
+        }
+    }
+    timer.lap(&format!("phase 1, deferred files: {} names, {} candidates in all", names.len(), candidates.len()));
 }

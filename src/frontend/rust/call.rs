@@ -16,7 +16,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Member};
 
 use super::expr::is_screaming;
-use super::stmt::{Lower, ident_name, peel_expr};
+use super::lower::{Lower, ident_name, peel_expr};
 use crate::ir::{ExprId, ExprKind, Span};
 
 impl Lower<'_> {
@@ -87,7 +87,7 @@ impl Lower<'_> {
         if self.ncalls > before {
             let span = self.b.expr_span(v);
             let t = self.b.temp(span);
-            self.b.assign(super::stmt::local_place(t), v, span);
+            self.b.assign(super::lower::local_place(t), v, span);
         }
         v
     }

@@ -9,7 +9,7 @@ use proc_macro2::Span as PmSpan;
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, Member};
 
-use super::stmt::{Lower, Out, ident_name, local_place, peel_expr};
+use super::lower::{Lower, Out, ident_name, local_place, peel_expr};
 use crate::ir::{Aggregate, BinOp, ExprId, ExprKind, Field, FieldKey, Place, PlaceRoot, Rest, Span, StrLit, UnOp};
 
 impl Lower<'_> {

@@ -5,7 +5,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 use super::expr::is_screaming;
-use super::stmt::{Bind, Lower, Out, ident_name, local_place, peel_expr};
+use super::lower::{Bind, Lower, Out, ident_name, local_place, peel_expr};
 use crate::ir::{BinOp, BlockId, ExprId, ExprKind, Terminator};
 
 impl Lower<'_> {

@@ -9,7 +9,7 @@
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, Item, TraitItem};
 
-use super::stmt::{Bind, Lower, Out, ident_name, type_name};
+use super::lower::{Bind, Lower, Out, ident_name, type_name};
 use super::{FileOut, compact_blocks};
 use crate::frontend::Depth;
 use crate::frontend::builder::FnBuilder;

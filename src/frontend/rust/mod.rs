@@ -22,6 +22,7 @@ mod call;
 mod expr;
 mod flow;
 mod items;
+mod lower;
 mod scan;
 mod stmt;
 #[cfg(test)]
