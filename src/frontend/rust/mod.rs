@@ -12,7 +12,8 @@
 //!    does not hide the others.
 //! 4. Items become functions and constants (`items.rs`), statements and
 //!    control flow become CFG blocks (`stmt.rs`, `flow.rs`), expressions and
-//!    calls become IR expressions (`expr.rs`, `call.rs`).
+//!    calls become IR expressions (`expr.rs`, `call.rs`), all as parts of one
+//!    lowering context (`lower.rs`).
 //!
 //! Spans are byte offsets into the text given to [`lower`]: proc-macro2's
 //! `span-locations` reports offsets into the string syn parsed, and each
