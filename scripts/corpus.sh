@@ -23,6 +23,8 @@
 # trees under trees/<name>, with trees/<name>.version saying which version
 # each holds. Files already there are reused, so point RPCLINT_CORPUS_DIR at
 # a folder that holds the .dsc and tarballs to avoid downloading them again.
+# Each run writes its findings to a folder of its own there (.run.*, removed
+# at exit), so runs that share the corpus folder do not disturb each other.
 #
 # rpclint runs from each tree's top directory, with
 #   --format json --isolated --ignore parse-error
@@ -214,8 +216,8 @@ run_all() {
         (cd "$repo" && cargo build --release --quiet) || die "cargo build failed"
         bin="$repo/target/release/rpclint"
     fi
-    local parts="$corpus/.findings"
-    rm -rf "$parts" && mkdir -p "$parts"
+    local parts="$scratch/parts"
+    mkdir -p "$parts"
     while read -r kind name version features; do
         got="$(unpacked_version "$name")"
         [ -n "$got" ] || die "$name: not unpacked"
@@ -249,7 +251,10 @@ lines() { awk 'NR > 1 { print prev "," } { prev = "    " $0 } END { if (NR) prin
 fetch_all
 [ "$mode" = --fetch ] && exit 0
 
-fresh="$corpus/findings.json"
+# Private to this run: several runs may share one corpus folder.
+scratch="$(mktemp -d "$corpus/.run.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+fresh="$scratch/findings.json"
 run_all >"$fresh"
 case "$mode" in
     --update)
