@@ -27,10 +27,12 @@
 # at exit), so runs that share the corpus folder do not disturb each other.
 #
 # rpclint runs from each tree's top directory, with
-#   --format json --isolated --ignore parse-error
+#   --format json --isolated --ignore parse-error [--include-tests --select all]
 # (`parse-error` notes say where rpclint's own parsers fell short; they are
-# not security findings). The binary is target/release/rpclint, built here,
-# unless $RPCLINT names another. Needs the network for what is not there yet,
+# not security findings; the bracketed options, when the binary has them,
+# keep test code and the audit group in the measure, and each finding
+# records whether rpclint took it for test code). The binary is
+# target/release/rpclint, built here, unless $RPCLINT names another. Needs the network for what is not there yet,
 # so it is not part of .ci/run; tests/realworld.rs checks the stored list
 # against the triage offline, in `cargo test`.
 set -euo pipefail
@@ -46,7 +48,7 @@ say() { echo "corpus: $*" >&2; }
 
 case "$mode" in
     --check | --update | --fetch) ;;
-    -h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $mode (expected --check, --update or --fetch)" ;;
 esac
 
@@ -218,13 +220,17 @@ run_all() {
     fi
     local parts="$scratch/parts"
     mkdir -p "$parts"
+    # Every rule and test code too, where the binary knows them: the corpus
+    # measures the audit group as well, and whether test code is told apart.
+    local every=()
+    if "$bin" check --help 2>/dev/null | grep -q -- '--include-tests'; then every=(--include-tests --select all); fi
     while read -r kind name version features; do
         got="$(unpacked_version "$name")"
         [ -n "$got" ] || die "$name: not unpacked"
         [ "$got" = "$version" ] || say "WARNING: $name: checking version $got, not the pinned $version"
         out="$parts/$name.json"
         status=0
-        (cd "$corpus/trees/$name" && "$bin" check --format json --isolated --ignore parse-error --quiet . >"$out") \
+        (cd "$corpus/trees/$name" && "$bin" check --format json --isolated --ignore parse-error --quiet "${every[@]}" . >"$out") \
             || status=$?
         # 1 only means "there are findings".
         if [ "$status" -gt 1 ]; then
@@ -234,7 +240,8 @@ run_all() {
         jq -c --arg p "$name" --arg v "$got" \
             '{package: $p, version: $v, count: (.diagnostics | length)}' "$out" >"$parts/$name.package"
         jq -c --arg p "$name" --arg v "$got" '.diagnostics[]
-            | {package: $p, version: $v, path, line: .span.start.line, rule, message}' "$out" >"$parts/$name.findings"
+            | {package: $p, version: $v, path, line: .span.start.line, rule, message}
+              + (if has("test_code") then {test_code} else {} end)' "$out" >"$parts/$name.findings"
         say "$name $got: $(jq '.diagnostics | length' "$out") findings"
     done < <(entries)
     # One object a line, so that a diff shows one finding a line.

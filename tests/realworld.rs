@@ -83,6 +83,9 @@ struct Finding {
     line: u32,
     rule: String,
     message: String,
+    /// Whether rpclint took it for test code (binaries that tell test code apart).
+    #[serde(default)]
+    test_code: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -405,15 +408,34 @@ fn found_keys(f: &Findings) -> BTreeSet<Key> {
     f.findings.iter().map(|x| (x.package.clone(), x.path.clone(), x.line, x.rule.clone())).collect()
 }
 
+/// Every verdict with its tree and whether it is left out as test code: as
+/// rpclint classified it where the stored findings say (`test_code`), else
+/// as the reviewer judged it.
+fn judged<'a>(t: &'a Triage, f: &Findings) -> Vec<(&'a str, &'a Verdict, bool)> {
+    let tool: BTreeMap<Key, bool> = f
+        .findings
+        .iter()
+        .filter_map(|x| Some(((x.package.clone(), x.path.clone(), x.line, x.rule.clone()), x.test_code?)))
+        .collect();
+    t.package
+        .iter()
+        .flat_map(|p| p.findings.iter().map(move |v| (p.name.as_str(), v)))
+        .map(|(p, v)| {
+            let key = (p.to_string(), v.path.clone(), v.line, v.rule.clone());
+            (p, v, tool.get(&key).copied().unwrap_or_else(|| v.in_test_code()))
+        })
+        .collect()
+}
+
 /// Per rule: the measures, from the triage and the labels.
 fn measures_per_rule(t: &Triage, l: &Labels, f: &Findings) -> BTreeMap<String, Measures> {
     let mut out: BTreeMap<String, Measures> = BTreeMap::new();
-    for v in t.package.iter().flat_map(|p| &p.findings) {
+    for (_, v, in_tests) in judged(t, f) {
         let e = out.entry(v.rule.clone()).or_default();
         e.findings += 1;
         e.true_ += usize::from(v.verdict);
-        e.in_tests += usize::from(v.in_test_code());
-        e.wanted += usize::from(v.wanted);
+        e.in_tests += usize::from(in_tests);
+        e.wanted += usize::from(v.wanted && !in_tests);
     }
     let found = found_keys(f);
     for file in &l.file {
@@ -430,10 +452,35 @@ fn measures_per_rule(t: &Triage, l: &Labels, f: &Findings) -> BTreeMap<String, M
 }
 
 /// Per tree: (findings, reported by default, wanted among those).
-fn counts_per_tree(t: &Triage, name: &str) -> (usize, usize, usize) {
-    let judged: Vec<&Verdict> = t.package.iter().filter(|p| p.name == name).flat_map(|p| &p.findings).collect();
-    let by_default: Vec<&&Verdict> = judged.iter().filter(|v| !v.in_test_code() && in_default_set(&v.rule)).collect();
-    (judged.len(), by_default.len(), by_default.iter().filter(|v| v.wanted).count())
+fn counts_per_tree(t: &Triage, f: &Findings, name: &str) -> (usize, usize, usize) {
+    let all = judged(t, f);
+    let of_tree: Vec<_> = all.iter().filter(|(p, _, _)| *p == name).collect();
+    let by_default: Vec<_> = of_tree.iter().filter(|(_, v, in_tests)| !in_tests && in_default_set(&v.rule)).collect();
+    (of_tree.len(), by_default.len(), by_default.iter().filter(|(_, v, _)| v.wanted).count())
+}
+
+#[test]
+fn test_code_classification_never_hides_a_wanted_finding() {
+    let f = findings();
+    let t = triage();
+    let wanted: BTreeSet<Key> = t
+        .package
+        .iter()
+        .flat_map(|p| {
+            p.findings
+                .iter()
+                .filter(|v| v.wanted)
+                .map(move |v| (p.name.clone(), v.path.clone(), v.line, v.rule.clone()))
+        })
+        .collect();
+    let hidden: Vec<String> = f
+        .findings
+        .iter()
+        .filter(|x| x.test_code == Some(true))
+        .filter(|x| wanted.contains(&(x.package.clone(), x.path.clone(), x.line, x.rule.clone())))
+        .map(|x| format!("{} {}:{}: {}", x.package, x.path, x.line, x.rule))
+        .collect();
+    assert!(hidden.is_empty(), "wanted findings that rpclint leaves out as test code:\n{}", hidden.join("\n"));
 }
 
 #[test]
@@ -478,8 +525,9 @@ fn every_rule_that_fires_on_the_corpus_keeps_its_letter_precision() {
 #[test]
 fn no_tree_holds_more_than_its_share_of_the_findings() {
     let t = triage();
+    let f = findings();
     let shares: Vec<(String, usize)> =
-        manifest().into_iter().map(|p| (p.name.clone(), counts_per_tree(&t, &p.name).1)).collect();
+        manifest().into_iter().map(|p| (p.name.clone(), counts_per_tree(&t, &f, &p.name).1)).collect();
     let all: usize = shares.iter().map(|(_, n)| n).sum();
     let over: Vec<String> = shares
         .iter()
@@ -614,7 +662,8 @@ fn the_labelled_files_agree_with_the_findings_and_the_triage() {
 /// The tables docs/realworld.md holds between its markers, from the data.
 fn tables(t: &Triage, l: &Labels, f: &Findings) -> String {
     let m = manifest();
-    let per_tree: Vec<(&Pinned, (usize, usize, usize))> = m.iter().map(|p| (p, counts_per_tree(t, &p.name))).collect();
+    let per_tree: Vec<(&Pinned, (usize, usize, usize))> =
+        m.iter().map(|p| (p, counts_per_tree(t, f, &p.name))).collect();
     let all_by_default: usize = per_tree.iter().map(|(_, c)| c.1).sum();
     let labelled: BTreeMap<&str, usize> = l.file.iter().fold(BTreeMap::new(), |mut acc, file| {
         *acc.entry(file.package.as_str()).or_default() += 1;
@@ -651,6 +700,28 @@ fn tables(t: &Triage, l: &Labels, f: &Findings) -> String {
     for because in NOT_WANTED.iter().map(|(b, _)| *b).chain([FALSE_ALARM]) {
         let n = judged.iter().filter(|v| v.because.as_deref() == Some(because)).count();
         s += &format!("| {because} | {n} |\n");
+    }
+    // Once rpclint tells test code apart: how its classification meets the reviewer's.
+    let judged_test: BTreeMap<Key, bool> = t
+        .package
+        .iter()
+        .flat_map(|p| {
+            p.findings.iter().map(move |v| ((p.name.clone(), v.path.clone(), v.line, v.rule.clone()), v.in_test_code()))
+        })
+        .collect();
+    let mut grid = [[0usize; 2]; 2];
+    for x in &f.findings {
+        let (Some(tool), Some(reviewer)) =
+            (x.test_code, judged_test.get(&(x.package.clone(), x.path.clone(), x.line, x.rule.clone())))
+        else {
+            continue;
+        };
+        grid[usize::from(!tool)][usize::from(!reviewer)] += 1;
+    }
+    if grid.iter().flatten().any(|n| *n > 0) {
+        s += "\n| test code | reviewer: yes | reviewer: no |\n|---|---:|---:|\n";
+        s += &format!("| rpclint: yes | {} | {} |\n", grid[0][0], grid[0][1]);
+        s += &format!("| rpclint: no | {} | {} |\n", grid[1][0], grid[1][1]);
     }
     s
 }
