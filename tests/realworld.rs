@@ -600,6 +600,16 @@ fn the_labelled_files_agree_with_the_findings_and_the_triage() {
             p.findings.iter().map(move |v| ((p.name.clone(), v.path.clone(), v.line, v.rule.clone()), v.verdict))
         })
         .collect();
+    let duplicates: BTreeSet<Key> = t
+        .package
+        .iter()
+        .flat_map(|p| {
+            p.findings
+                .iter()
+                .filter(|v| v.because.as_deref() == Some("duplicate"))
+                .map(move |v| (p.name.clone(), v.path.clone(), v.line, v.rule.clone()))
+        })
+        .collect();
     let mut problems = Vec::new();
     let mut files = BTreeSet::new();
     for file in &l.file {
