@@ -24,15 +24,17 @@
 //! would quietly turn unknown keys off), so every unknown key, wrong type and
 //! unknown rule name is an error that names the file, line and column.
 
+mod filter;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use self::filter::{BuiltFilter, PathFilter};
 use crate::diagnostic::Severity;
 use crate::kb::{Api, ConstValue, Helper, Kb, KbFile, StructDef};
 use crate::paths::{absolute, shown_path};
@@ -338,85 +340,6 @@ impl Config {
 fn toml_strings(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
     format!("[{}]", quoted.join(", "))
-}
-
-/// `include` and `exclude` globs, gitignore-style, relative to the config's directory.
-#[derive(Debug)]
-struct PathFilter {
-    root: PathBuf,
-    include: GitignoreBuilder,
-    exclude: GitignoreBuilder,
-    has_include: bool,
-    has_exclude: bool,
-}
-
-/// The built matchers.
-#[derive(Debug)]
-struct BuiltFilter {
-    root: PathBuf,
-    include: Option<Gitignore>,
-    exclude: Option<Gitignore>,
-}
-
-impl PathFilter {
-    fn new(root: &Path) -> PathFilter {
-        PathFilter {
-            root: root.to_path_buf(),
-            include: GitignoreBuilder::new(root),
-            exclude: GitignoreBuilder::new(root),
-            has_include: false,
-            has_exclude: false,
-        }
-    }
-
-    fn add(&mut self, glob: &str, include: bool) -> Result<(), String> {
-        // Each glob is built alone first, so that an error points at it.
-        let invalid = |e: ignore::Error| format!("invalid glob \"{glob}\": {}", glob_message(&e));
-        let mut alone = GitignoreBuilder::new(&self.root);
-        alone.add_line(None, glob).map_err(invalid)?;
-        alone.build().map_err(invalid)?;
-        let builder = if include { &mut self.include } else { &mut self.exclude };
-        builder.add_line(None, glob).map_err(invalid)?;
-        if include {
-            self.has_include = true;
-        } else {
-            self.has_exclude = true;
-        }
-        Ok(())
-    }
-
-    fn build(self) -> Result<Option<BuiltFilter>, String> {
-        if !self.has_include && !self.has_exclude {
-            return Ok(None);
-        }
-        let include = if self.has_include { Some(self.include.build().map_err(|e| e.to_string())?) } else { None };
-        let exclude = if self.has_exclude { Some(self.exclude.build().map_err(|e| e.to_string())?) } else { None };
-        Ok(Some(BuiltFilter { root: self.root, include, exclude }))
-    }
-}
-
-impl BuiltFilter {
-    fn keeps(&self, path: &Path) -> bool {
-        let abs = absolute(path);
-        let Ok(rel) = abs.strip_prefix(&self.root) else {
-            // Outside the configuration's directory: its globs say nothing.
-            return true;
-        };
-        if let Some(ex) = &self.exclude {
-            if ex.matched_path_or_any_parents(rel, false).is_ignore() {
-                return false;
-            }
-        }
-        match &self.include {
-            Some(inc) => inc.matched_path_or_any_parents(rel, false).is_ignore(),
-            None => true,
-        }
-    }
-}
-
-fn glob_message(e: &ignore::Error) -> String {
-    let text = e.to_string();
-    text.rsplit(": ").next().unwrap_or(&text).to_string()
 }
 
 /// 1-based line and column (characters) of a byte offset.
