@@ -10,7 +10,7 @@
 //! Silent on unknown values and on paths that are not known to be pipes.
 //! Docs: `rules/excessive-impersonation.md`.
 
-use super::{ApiCall, ImpLevel, Rule, RuleCx, query};
+use super::{ApiCall, ImpLevel, OriginLabels, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Kb, Role};
 use crate::resolve::Origin;
@@ -101,9 +101,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, describe: &str, grant: &Grant
         ceiling.as_str()
     );
     let mut d = cx.diagnostic(call, severity, message).with_help(help);
-    if let Some(o) = grant.origin {
-        d = d.with_label(o.file, o.span, format!("`{}` set here", grant.spelled));
-    }
+    d = d.set_here(grant.origin, &grant.spelled);
     cx.push(d);
 }
 

@@ -6,7 +6,7 @@
 //! for `DEFAULT`. Silent on unknown values and when the binding is known to
 //! use `ncalrpc`, which always runs at privacy. Docs: `rules/missing-integrity.md`.
 
-use super::{RoleValue, Rule, RuleCx, query};
+use super::{OriginLabels, RoleValue, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::Role;
 
@@ -49,9 +49,7 @@ fn check(cx: &mut RuleCx<'_>) {
             let mut d = cx
                 .diagnostic(&call, severity, message)
                 .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`, so that every message is signed and encrypted");
-            if let Some(o) = origin {
-                d = d.with_label(o.file, o.span, format!("`{name}` set here"));
-            }
+            d = d.set_here(origin, &name);
             cx.push(d);
             break;
         }

@@ -5,7 +5,7 @@
 //! `minimum-authn-level = "pkt-integrity"` (integrity-only as an explicit
 //! choice), on unknown values, and on `ncalrpc` bindings. Docs: `rules/missing-privacy.md`.
 
-use super::{MinimumLevel, Rule, RuleCx, query};
+use super::{MinimumLevel, OriginLabels, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::Role;
 
@@ -38,9 +38,7 @@ fn check(cx: &mut RuleCx<'_>) {
             let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(
                 "pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`; if integrity without privacy is a deliberate choice, set `minimum-authn-level = \"pkt-integrity\"` in rpclint.toml",
             );
-            if let Some(o) = origin {
-                d = d.with_label(o.file, o.span, "`RPC_C_AUTHN_LEVEL_PKT_INTEGRITY` set here");
-            }
+            d = d.set_here(origin, "RPC_C_AUTHN_LEVEL_PKT_INTEGRITY");
             cx.push(d);
             break;
         }

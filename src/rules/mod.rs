@@ -31,7 +31,7 @@ mod unverified_server_principal;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Call, CallId, FileIr, Function};
 use crate::kb::{Api, Dir, Kb, Role};
-use crate::resolve::{CallFacts, FunctionFacts, ProjectFacts, Value};
+use crate::resolve::{CallFacts, FunctionFacts, Origin, ProjectFacts, Value};
 use crate::source::FileId;
 
 /// Static facts about a rule. The prose lives in `rules/<name>.md`.
@@ -142,6 +142,27 @@ pub enum MinimumLevel {
 impl Default for RuleOptions {
     fn default() -> RuleOptions {
         RuleOptions { impersonation_ceiling: ImpLevel::Identify, minimum_authn_level: MinimumLevel::PktPrivacy }
+    }
+}
+
+/// Labels at the places the resolver saw a value set ([`Origin`]); none
+/// where that place is unknown. The rules' one way to say "set here".
+pub(crate) trait OriginLabels: Sized {
+    /// `message` at `origin`, if it is known.
+    fn label_at(self, origin: Option<Origin>, message: impl Into<String>) -> Self;
+
+    /// "`name` set here" at `origin`, if it is known.
+    fn set_here(self, origin: Option<Origin>, name: &str) -> Self {
+        self.label_at(origin, format!("`{name}` set here"))
+    }
+}
+
+impl OriginLabels for Diagnostic {
+    fn label_at(self, origin: Option<Origin>, message: impl Into<String>) -> Diagnostic {
+        match origin {
+            Some(o) => self.with_label(o.file, o.span, message),
+            None => self,
+        }
     }
 }
 

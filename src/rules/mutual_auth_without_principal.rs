@@ -12,7 +12,7 @@
 //! (service `RPC_C_AUTHN_NONE` or level `RPC_C_AUTHN_LEVEL_NONE`). Docs: `rules/mutual-auth-without-principal.md`.
 
 use super::mutual::{self, Setting};
-use super::{ApiCall, Rule, RuleCx};
+use super::{ApiCall, OriginLabels, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::Role;
 use crate::resolve::Origin;
@@ -109,9 +109,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, request: &Request, missing: &
         ),
     };
     let mut d = cx.diagnostic(call, Severity::Error, message).with_help(help);
-    if let Some(o) = missing.origin {
-        d = d.with_label(o.file, o.span, "no server principal name set here");
-    }
+    d = d.label_at(missing.origin, "no server principal name set here");
     if let Some(o) = asked.origin {
         let what = match request {
             Request::Kerberos(_) => "Kerberos chosen here",

@@ -10,7 +10,7 @@
 //! on unknown values, and when the binding is known to use `ncalrpc`, which
 //! supports only NTLM and authenticates the server with it. Docs: `rules/ntlm-authentication.md`.
 
-use super::{Rule, RuleCx, mutual, query};
+use super::{OriginLabels, Rule, RuleCx, mutual, query};
 use crate::diagnostic::Severity;
 
 pub(crate) static RULE: Rule = Rule {
@@ -36,9 +36,7 @@ fn check(cx: &mut RuleCx<'_>) {
         let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(
             "choose `RPC_C_AUTHN_GSS_NEGOTIATE` or `RPC_C_AUTHN_GSS_KERBEROS`; a client also passes the principal name it expects of the server",
         );
-        if let Some(o) = s.origin {
-            d = d.with_label(o.file, o.span, format!("`{}` set here", s.spelled));
-        }
+        d = d.set_here(s.origin, &s.spelled);
         cx.push(d);
     }
 }

@@ -12,7 +12,7 @@
 //! where NTLM does authenticate the server given an SPN. Docs: `rules/ntlm-mutual-auth.md`.
 
 use super::mutual::{self, NtlmMutual};
-use super::{ApiCall, Rule, RuleCx};
+use super::{ApiCall, OriginLabels, Rule, RuleCx};
 use crate::diagnostic::Severity;
 
 pub(crate) static RULE: Rule = Rule {
@@ -52,12 +52,8 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, found: &NtlmMutual) {
             let mut d = cx.diagnostic(call, Severity::Error, message).with_help(
                 "choose `RPC_C_AUTHN_GSS_KERBEROS` or `RPC_C_AUTHN_GSS_NEGOTIATE` and pass the principal name this client expects of the server",
             );
-            if let Some(o) = service.origin {
-                d = d.with_label(o.file, o.span, format!("`{}` set here", service.spelled));
-            }
-            if let Some(o) = request.origin {
-                d = d.with_label(o.file, o.span, "mutual authentication requested here");
-            }
+            d = d.set_here(service.origin, &service.spelled);
+            d = d.label_at(request.origin, "mutual authentication requested here");
             d
         }
         NtlmMutual::Sspi { request, acquired_by } => {
@@ -73,9 +69,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, found: &NtlmMutual) {
             if let Some(c) = source {
                 d = d.with_label(cx.file, c.span, "NTLM credentials acquired here");
             }
-            if let Some(o) = request.origin {
-                d = d.with_label(o.file, o.span, "mutual authentication requested here");
-            }
+            d = d.label_at(request.origin, "mutual authentication requested here");
             d
         }
     };

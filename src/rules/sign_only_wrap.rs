@@ -8,7 +8,7 @@
 //! the payload in clear text. Silent on unknown values.
 //! Docs: `rules/sign-only-wrap.md`.
 
-use super::{Rule, RuleCx};
+use super::{OriginLabels, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::{Effect, Role};
 
@@ -40,9 +40,7 @@ fn check(cx: &mut RuleCx<'_>) {
         let mut d = cx
             .diagnostic(&call, Severity::Warning, message)
             .with_help(format!("pass 0 as `{param}` so that the message is encrypted"));
-        if let Some(o) = origin {
-            d = d.with_label(o.file, o.span, "`SECQOP_WRAP_NO_ENCRYPT` set here");
-        }
+        d = d.set_here(origin, "SECQOP_WRAP_NO_ENCRYPT");
         cx.push(d);
     }
 }

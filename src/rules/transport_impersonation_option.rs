@@ -15,7 +15,7 @@
 //! Docs: `rules/transport-impersonation-option.md`.
 
 use super::query::{self, TransportLevel, TransportSecurity};
-use super::{ApiCall, Rule, RuleCx};
+use super::{ApiCall, OriginLabels, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Role};
 use crate::resolve::{Origin, Value};
@@ -120,8 +120,6 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, f: &Finding) {
         f.security.tracking, f.security.effective_only
     );
     let mut d = cx.diagnostic(call, severity, message).with_help(help);
-    if let Some(o) = f.origin {
-        d = d.with_label(o.file, o.span, format!("`{}` set here", f.written));
-    }
+    d = d.set_here(f.origin, &f.written);
     cx.push(d);
 }

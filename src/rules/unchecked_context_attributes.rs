@@ -29,7 +29,7 @@
 //! counts as testing all of them), returned, stored for the caller, or
 //! passed to any other function. Docs: `rules/unchecked-context-attributes.md`.
 
-use super::{ApiCall, Rule, RuleCx, query};
+use super::{ApiCall, OriginLabels, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::ir::LocalId;
 use crate::kb::{Effect, Role};
@@ -96,9 +96,7 @@ fn check(cx: &mut RuleCx<'_>) {
             "once the handshake completes, test `{param}` for {} and fail when one is missing",
             untested.join(", ")
         ));
-        if let Some(o) = origin {
-            d = d.with_label(o.file, o.span, "request flags set here");
-        }
+        d = d.label_at(origin, "request flags set here");
         cx.push(d);
     }
 }

@@ -17,7 +17,7 @@
 //! (`ISC_REQ_STREAM` / `ASC_REQ_STREAM`) or queries `SECPKG_ATTR_STREAM_SIZES`.
 //! Docs: `rules/unchecked-decrypt-qop.md`.
 
-use super::{Rule, RuleCx};
+use super::{OriginLabels, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::{Effect, Role};
 use crate::resolve::{Mark, Slot, TestInfo};
@@ -68,9 +68,7 @@ fn check(cx: &mut RuleCx<'_>) {
             "pass the address of a `ULONG` as `{param}` and reject the message when `qop & SECQOP_WRAP_NO_ENCRYPT` is set"
         ));
         if null {
-            if let Some(o) = arg.atoms.first().and_then(|(_, o)| *o) {
-                d = d.with_label(o.file, o.span, format!("null `{param}` set here"));
-            }
+            d = d.label_at(arg.atoms.first().and_then(|(_, o)| *o), format!("null `{param}` set here"));
         }
         cx.push(d);
     }

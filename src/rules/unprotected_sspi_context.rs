@@ -11,7 +11,7 @@
 //! other path unprotected). Silent on unknown flags and in any file that
 //! signs or encrypts. Docs: `rules/unprotected-sspi-context.md`.
 
-use super::{Rule, RuleCx, query};
+use super::{OriginLabels, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Effect, Role};
 
@@ -45,9 +45,7 @@ fn check(cx: &mut RuleCx<'_>) {
         let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(format!(
             "add `{prefix}_REQ_CONFIDENTIALITY | {prefix}_REQ_INTEGRITY` to `{param}` and protect every message with `EncryptMessage` (or at least `MakeSignature`)"
         ));
-        if let Some(o) = origin {
-            d = d.with_label(o.file, o.span, "request flags set here");
-        }
+        d = d.label_at(origin, "request flags set here");
         cx.push(d);
     }
 }

@@ -10,7 +10,7 @@
 //! `RpcBindingSetAuthInfo[Ex]`, `CoSetProxyBlanket`, `IClientSecurity::SetBlanket`).
 //! Docs: `rules/unverified-server-principal.md`.
 
-use super::{Rule, RuleCx, query};
+use super::{OriginLabels, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Effect, Role};
 
@@ -44,9 +44,7 @@ fn check(cx: &mut RuleCx<'_>) {
         let mut d = cx.diagnostic(&call, Severity::Error, message).with_help(
             "pass the server principal name this client expects (e.g. `L\"host/server.example.com\"`), or compare the reported name with it (`wcscmp`, `CompareStringOrdinal`, `==`) before using it",
         );
-        if let Some(o) = origin {
-            d = d.with_label(o.file, o.span, "server principal name obtained from the server here");
-        }
+        d = d.label_at(origin, "server principal name obtained from the server here");
         cx.push(d);
     }
 }
