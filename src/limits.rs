@@ -3,7 +3,7 @@
 //! bytes rpclint reads of one file, and how long it may spend on it.
 //!
 //! The defaults live here and nowhere else; the command line (and, later,
-//! the configuration) override them through [`crate::engine::Settings`].
+//! the configuration) override them through [`crate::settings::Settings`].
 //! A file over a limit is never dropped silently: it becomes a `parse-error`
 //! finding that names the file and the limit.
 
