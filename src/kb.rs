@@ -348,6 +348,52 @@ pub enum Outcome {
     Failure,
 }
 
+/// What a group of APIs (`[[api-set]]`) means to the v2 rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetKind {
+    /// Calls whose status says whether security settings took effect
+    /// (`CoInitializeSecurity`, `RpcBindingSetAuthInfo`, ...).
+    SecuritySetup,
+    /// Calls that set a client's authentication on a binding handle or a COM proxy.
+    ArmsBinding,
+    /// Calls that only manage a binding handle (free, copy, inquire, set an
+    /// option or a timeout): handing the handle to them is not using it.
+    BindingManagement,
+    /// Calls by which a server asks who its caller is or how it authenticated.
+    CallerIdentity,
+    /// Calls that turn a string security descriptor (SDDL) into a binary one.
+    SddlToDescriptor,
+}
+
+/// A group of callee names the v2 rules ask about (`[[api-set]]`). A member
+/// is a knowledge-base API's display name (`IClientSecurity::SetBlanket`)
+/// or a C function name; `A`/`W` variants of a name match it too.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSet {
+    pub set: SetKind,
+    pub members: Vec<String>,
+}
+
+/// The flags a parameter accepts (`[[accepted-flags]]`): any other bit makes
+/// the call fail (`CoSetProxyBlanket`'s capabilities).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AcceptedFlags {
+    /// Display names of the APIs.
+    pub apis: Vec<String>,
+    pub role: Role,
+    /// Constant names of the flags accepted.
+    pub accepts: Vec<String>,
+    /// Of these, at most one may be set.
+    #[serde(default)]
+    pub exclusive: Vec<String>,
+    /// A flag of `exclusive` needs the argument of this role to be null.
+    #[serde(default)]
+    pub exclusive_needs_null: Option<Role>,
+}
+
 /// One file in the knowledge-base schema (the shipped one, or a config extension).
 #[derive(Clone, Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -363,6 +409,10 @@ pub struct KbFile {
     /// Header (or `windows-sys:<module>`) → constant name → value.
     #[serde(default)]
     pub constants: BTreeMap<String, BTreeMap<String, ConstValue>>,
+    #[serde(default, rename = "api-set")]
+    pub api_sets: Vec<ApiSet>,
+    #[serde(default, rename = "accepted-flags")]
+    pub accepted_flags: Vec<AcceptedFlags>,
 }
 
 impl KbFile {
@@ -373,6 +423,8 @@ impl KbFile {
             && self.structs.is_empty()
             && self.helper.is_empty()
             && self.constants.values().all(BTreeMap::is_empty)
+            && self.api_sets.is_empty()
+            && self.accepted_flags.is_empty()
     }
 
     /// Functions, methods and structs that do not say where their facts were
@@ -431,6 +483,9 @@ pub struct Kb {
     pub helpers: Vec<Helper>,
     /// Name → value, with the header it was checked against.
     pub constants: BTreeMap<String, (ConstValue, String)>,
+    /// `[[api-set]]` members by set.
+    pub sets: BTreeMap<SetKind, Vec<String>>,
+    pub accepted_flags: Vec<AcceptedFlags>,
     by_callee: BTreeMap<String, Vec<(usize, bool)>>,
     struct_by_name: BTreeMap<String, usize>,
     helper_by_name: BTreeMap<String, usize>,
@@ -501,6 +556,29 @@ impl Kb {
                 self.constants.insert(name, (value, header.clone()));
             }
         }
+        for set in file.api_sets {
+            self.sets.entry(set.set).or_default().extend(set.members);
+        }
+        self.accepted_flags.extend(file.accepted_flags);
+    }
+
+    /// Whether a callee name (as written at a call) is a member of `set`:
+    /// the name itself or its `A`/`W` variant.
+    pub fn callee_in_set(&self, set: SetKind, callee: &str) -> bool {
+        let base = callee.strip_suffix(['A', 'W']);
+        self.sets.get(&set).is_some_and(|m| m.iter().any(|n| n == callee || Some(n.as_str()) == base))
+    }
+
+    /// Whether a knowledge-base API is a member of `set` (by its display name).
+    pub fn api_in_set(&self, set: SetKind, api: &Api) -> bool {
+        let name = api.display();
+        self.sets.get(&set).is_some_and(|m| m.contains(&name))
+    }
+
+    /// The accepted flags of an API's parameter of `role`, if the knowledge base lists them.
+    pub fn accepted_flags_of(&self, api: &Api, role: Role) -> Option<&AcceptedFlags> {
+        let name = api.display();
+        self.accepted_flags.iter().find(|a| a.role == role && a.apis.contains(&name))
     }
 
     /// The API a call refers to. `has_receiver` tells a method call (`p->M()`)

@@ -554,6 +554,30 @@ fn check_structs(src: &Sources, kb: &KbFile, ws_modules: &BTreeSet<String>, r: &
     }
 }
 
+/// v2 `[[api-set]]` members that are not knowledge-base APIs must be
+/// functions the headers declare (the name or its `A`/`W` variant).
+fn check_api_sets(src: &Sources, kb: &KbFile, r: &mut Report) {
+    let apis: HashSet<String> = kb.function.iter().chain(&kb.method).map(Api::display).collect();
+    for set in &kb.api_sets {
+        for m in &set.members {
+            if apis.contains(m) {
+                r.ok("api-set members (knowledge-base APIs)");
+                continue;
+            }
+            let declared =
+                [m.clone(), format!("{m}A"), format!("{m}W")].iter().any(|v| !src.mingw_proto_headers(v).is_empty());
+            if declared {
+                r.ok("api-set members (mingw-w64 prototypes)");
+            } else {
+                r.problem(format!(
+                    "api-set {:?}: {m} is neither an API of rules/api.toml nor declared by mingw-w64",
+                    set.set
+                ));
+            }
+        }
+    }
+}
+
 #[test]
 fn kb_matches_headers() {
     let dir = cheaders::mingw_dir();
@@ -598,6 +622,7 @@ fn kb_matches_headers() {
     cross_check_constants(&src, &kb, &mut r);
     check_functions(&src, &kb, &mut r);
     check_methods(&src, &kb, &mut r);
+    check_api_sets(&src, &kb, &mut r);
     check_structs(&src, &kb, &ws_modules, &mut r);
 
     let total: usize = r.verified.values().sum();
@@ -732,6 +757,9 @@ const RULE_APIS: &[Need] = &[
     need("permissive-security-callback", "RpcServerRegisterIf2", &["if-callback", "if-flags"]),
     need("permissive-security-callback", "RpcServerRegisterIf3", &["if-callback", "if-flags"]),
     need("pipe-server-squatting", "CreateNamedPipe", &["file-name", "pipe-open-mode", "pipe-mode"]),
+    need_effect("unchecked-security-setup", "RpcServerRegisterAuthInfo", Effect::None, true),
+    need("invalid-blanket-capabilities", "CoSetProxyBlanket", &["auth-identity"]),
+    need("invalid-blanket-capabilities", "IClientSecurity::SetBlanket", &["auth-identity"]),
 ];
 
 /// The constants the rules name (shared/RULES.md, v1 and next).
@@ -790,6 +818,13 @@ const RULE_CONSTANTS: &[&str] = &[
     "NEGOSSP_NAME",
     "MICROSOFT_KERBEROS_NAME",
     "RPC_S_OK",
+    "RPC_E_TOO_LATE",
+    "EOAC_AUTO_IMPERSONATE",
+    "EOAC_RESERVED1",
+    "EOAC_ANY_AUTHORITY",
+    "EOAC_MAKE_FULLSIC",
+    "EOAC_DEFAULT",
+    "ERROR_SUCCESS",
     "S_OK",
     "SEC_E_OK",
     "FILE_FLAG_FIRST_PIPE_INSTANCE",
@@ -948,6 +983,23 @@ fn kb_is_well_formed() {
         }
         if n.status && !a.returns.is_status() {
             problems.push(format!("{}: {} should return a status", n.rule, n.api));
+        }
+    }
+    // v2: accepted flags name APIs and constants that exist.
+    for a in &file.accepted_flags {
+        for api in &a.apis {
+            match find(api) {
+                Some(x) if x.params.iter().any(|p| p.role == Some(a.role)) => {}
+                _ => problems.push(format!("accepted-flags: {api} is missing or has no {} parameter", a.role.name())),
+            }
+        }
+        for c in a.accepts.iter().chain(&a.exclusive) {
+            if kb.int(c).is_none() {
+                problems.push(format!("accepted-flags: constant {c} is missing"));
+            }
+        }
+        if !a.exclusive.iter().all(|e| a.accepts.contains(e)) {
+            problems.push(format!("accepted-flags of {:?}: every exclusive flag must be accepted", a.apis));
         }
     }
     for c in RULE_CONSTANTS {

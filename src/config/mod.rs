@@ -223,6 +223,7 @@ impl Config {
             structs: raw.structs,
             helper: raw.helper,
             constants: raw.constants,
+            ..KbFile::default()
         };
         let own_name = Path::new(shown).file_name().and_then(|n| n.to_str()).unwrap_or(FILE_NAME).to_string();
         for api in kb.function.iter_mut().chain(kb.method.iter_mut()) {

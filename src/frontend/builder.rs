@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use crate::ir::{
-    Block, BlockId, Call, CallId, Expr, ExprId, ExprKind, Function, FunctionKind, Local, LocalId, Place, Span, Stmt,
-    Terminator,
+    Block, BlockId, Call, CallId, Expr, ExprId, ExprKind, Function, FunctionKind, Local, LocalId, Place, PlaceRoot,
+    Span, Stmt, Terminator,
 };
 
 pub(crate) struct FnBuilder {
@@ -268,8 +268,11 @@ impl FnBuilder {
     pub(crate) fn ret(&mut self, value: Option<ExprId>) {
         match self.return_targets.last().copied().flatten() {
             Some(bb) => {
+                // A closure's result (or a return through `__finally`) goes
+                // where this function cannot follow it: handed on, not discarded.
                 if let Some(v) = value {
-                    self.eval(v);
+                    let span = self.func.exprs.get(v.index()).map(|e| e.span).unwrap_or_default();
+                    self.assign(Place { root: PlaceRoot::Unknown, path: Vec::new() }, v, span);
                 }
                 self.goto(bb);
             }

@@ -8,6 +8,7 @@
 mod com_no_access_check;
 mod excessive_impersonation;
 mod impersonation_not_reverted;
+mod invalid_blanket_capabilities;
 mod missing_integrity;
 mod missing_privacy;
 mod mutual;
@@ -24,6 +25,7 @@ mod unchecked_context_attributes;
 mod unchecked_decrypt_qop;
 mod unchecked_impersonation;
 mod unchecked_message_verification;
+mod unchecked_security_setup;
 mod unprotected_sspi_context;
 mod unused_suppression;
 mod unverified_server_principal;
@@ -60,6 +62,7 @@ pub static ALL: &[&Rule] = &[
     &com_no_access_check::RULE,
     &excessive_impersonation::RULE,
     &impersonation_not_reverted::RULE,
+    &invalid_blanket_capabilities::RULE,
     &missing_integrity::RULE,
     &missing_privacy::RULE,
     &mutual_auth_not_requested::RULE,
@@ -74,6 +77,7 @@ pub static ALL: &[&Rule] = &[
     &unchecked_decrypt_qop::RULE,
     &unchecked_impersonation::RULE,
     &unchecked_message_verification::RULE,
+    &unchecked_security_setup::RULE,
     &unprotected_sspi_context::RULE,
     &unused_suppression::RULE,
     &unverified_server_principal::RULE,

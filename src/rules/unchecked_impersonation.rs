@@ -58,7 +58,7 @@ fn help(call: &ApiCall<'_>) -> String {
 /// Whether the call's result is thrown away where it is made: an expression
 /// statement (`(void)f();`, `let _ = f();`), possibly through a helper that
 /// only hands the status on (`f().ok();`).
-fn is_discarded(kb: &Kb, call: &ApiCall<'_>) -> bool {
+pub(super) fn is_discarded(kb: &Kb, call: &ApiCall<'_>) -> bool {
     let func = call.func;
     func.blocks.iter().flat_map(|b| &b.stmts).any(|s| match s {
         Stmt::Eval(e) => reaches_unchanged(kb, call, *e),
