@@ -20,6 +20,8 @@ pub const API_TOML: &str = include_str!("../rules/api.toml");
 pub enum Role {
     /// An RPC binding handle (in) or, with `dir = "out"`, the handle created.
     Binding,
+    /// The COM proxy whose blanket a call sets (`pProxy`).
+    Proxy,
     /// The server principal name the client expects.
     ServerPrincipal,
     AuthnLevel,
@@ -89,6 +91,7 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Binding => "binding",
+            Role::Proxy => "proxy",
             Role::ServerPrincipal => "server-principal",
             Role::AuthnLevel => "authn-level",
             Role::AuthnService => "authn-service",

@@ -7,6 +7,7 @@
 pub mod consts;
 pub mod facts;
 pub mod flow;
+pub mod order;
 pub mod project;
 pub mod value;
 

@@ -5,6 +5,7 @@
 //! never see syntax, never name an API or a constant value (they ask the
 //! knowledge base by role and by constant name), and stay silent on unknown values.
 
+mod auth_level_downgrade;
 mod com_no_access_check;
 mod excessive_impersonation;
 mod impersonation_not_reverted;
@@ -59,6 +60,7 @@ impl Rule {
 
 /// Sorted by name; `tests/meta.rs` checks order, uniqueness, docs and fixtures.
 pub static ALL: &[&Rule] = &[
+    &auth_level_downgrade::RULE,
     &com_no_access_check::RULE,
     &excessive_impersonation::RULE,
     &impersonation_not_reverted::RULE,

@@ -70,6 +70,9 @@ const WORDS: &[&str] = &[
     "THIS_",
     "__BEGIN_DECLS",
     "__END_DECLS",
+    // Wine's test prefix: `todo_wine ok(hr == S_OK, ...);` runs the check
+    // as a known failure; as two words it does not parse.
+    "todo_wine",
 ];
 
 /// RPC's exception macros, rewritten to the SEH keywords they expand to
@@ -86,7 +89,9 @@ const REWRITES: &[(&str, &str)] = &[
 
 /// Macros that take one parenthesised argument and only annotate:
 /// `STDMETHODIMP_(ULONG)` is a return type the lowering does not need.
-const WRAPPERS: &[&str] = &["STDMETHODIMP_", "STDAPI_", "IFACEMETHODIMP_", "DECLSPEC_ALIGN", "DECLSPEC_UUID"];
+/// Wine's `todo_wine_if(cond) ok(...)` is the conditional form of `todo_wine`.
+const WRAPPERS: &[&str] =
+    &["STDMETHODIMP_", "STDAPI_", "IFACEMETHODIMP_", "DECLSPEC_ALIGN", "DECLSPEC_UUID", "todo_wine_if"];
 
 /// A SAL annotation: `_In_`, `_Out_writes_(n)`, `_COM_Outptr_`, or an old
 /// `__in`, `__out_ecount(n)`.
@@ -352,6 +357,13 @@ mod tests {
         assert_eq!(s("STDMETHOD(Run)(BSTR n)"), "HRESULT   Run (BSTR n)");
         assert_eq!(s("STDMETHOD_(ULONG, AddRef)()"), "           ULONG  AddRef ()");
         assert_eq!(s("STDMETHOD(Run)(THIS_ DWORD f) PURE;"), "HRESULT   Run (      DWORD f)     ;");
+    }
+
+    #[test]
+    fn wine_todo_prefixes() {
+        assert_eq!(s("todo_wine ok(hr == S_OK, \"x\");"), "          ok(hr == S_OK, \"x\");");
+        let t = "todo_wine_if(a > 1) ok(hr, \"x\");";
+        assert_eq!(s(t), format!("{}ok(hr, \"x\");", " ".repeat(20)));
     }
 
     #[test]
