@@ -365,8 +365,16 @@ pub enum SetKind {
     BindingManagement,
     /// Calls by which a server asks who its caller is or how it authenticated.
     CallerIdentity,
-    /// Calls that turn a string security descriptor (SDDL) into a binary one.
-    SddlToDescriptor,
+    /// Status tests by sign (`SUCCEEDED`, `FAILED`, `NT_SUCCESS`): true when
+    /// the value read as a 32-bit signed number is `>= 0` (a test-status
+    /// helper that `means` success) or `< 0` (one that means failure).
+    SignTest,
+    /// Constants that spell success of a status (`ERROR_SUCCESS`, `RPC_S_OK`,
+    /// `S_OK`, `SEC_E_OK`): compared with a `BOOL`, they test for failure.
+    SuccessCode,
+    /// Constants that spell a `BOOL` (`FALSE`, `TRUE`): compared with a
+    /// status, they test it as a boolean.
+    BoolConstant,
 }
 
 /// A group of callee names the v2 rules ask about (`[[api-set]]`). A member

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use cheaders::{Index, Mode, Tok, Val, World};
-use rpclint::kb::{API_TOML, Api, ConstValue, Effect, HelperKind, Kb, KbFile, Returns};
+use rpclint::kb::{API_TOML, Api, ConstValue, Effect, HelperKind, Kb, KbFile, Returns, SetKind};
 use winsys::WsModule;
 
 const WS_PREFIX: &str = "windows-sys:";
@@ -558,8 +558,28 @@ fn check_structs(src: &Sources, kb: &KbFile, ws_modules: &BTreeSet<String>, r: &
 /// functions the headers declare (the name or its `A`/`W` variant).
 fn check_api_sets(src: &Sources, kb: &KbFile, r: &mut Report) {
     let apis: HashSet<String> = kb.function.iter().chain(&kb.method).map(Api::display).collect();
+    let constants: HashSet<&String> = kb.constants.values().flat_map(BTreeMap::keys).collect();
     for set in &kb.api_sets {
         for m in &set.members {
+            match set.set {
+                SetKind::SuccessCode | SetKind::BoolConstant => {
+                    if constants.contains(m) {
+                        r.ok("api-set members (knowledge-base constants)");
+                    } else {
+                        r.problem(format!("api-set {:?}: {m} is not a constant of rules/api.toml", set.set));
+                    }
+                    continue;
+                }
+                SetKind::SignTest => {
+                    if src.mingw_value_headers(m).is_empty() {
+                        r.problem(format!("api-set {:?}: mingw-w64 does not #define {m}", set.set));
+                    } else {
+                        r.ok("api-set members (mingw-w64 macros)");
+                    }
+                    continue;
+                }
+                _ => {}
+            }
             if apis.contains(m) {
                 r.ok("api-set members (knowledge-base APIs)");
                 continue;

@@ -9,6 +9,7 @@ pub mod facts;
 pub mod flow;
 pub mod order;
 pub mod project;
+pub mod status;
 pub mod value;
 
 pub use consts::ConstTable;

@@ -10,6 +10,7 @@ mod com_no_access_check;
 mod excessive_impersonation;
 mod impersonation_not_reverted;
 mod invalid_blanket_capabilities;
+mod inverted_status_test;
 mod missing_integrity;
 mod missing_privacy;
 mod mutual;
@@ -65,6 +66,7 @@ pub static ALL: &[&Rule] = &[
     &excessive_impersonation::RULE,
     &impersonation_not_reverted::RULE,
     &invalid_blanket_capabilities::RULE,
+    &inverted_status_test::RULE,
     &missing_integrity::RULE,
     &missing_privacy::RULE,
     &mutual_auth_not_requested::RULE,

@@ -1,0 +1,320 @@
+//! `inverted-status-test`: a status tested with the convention of another
+//! type, so that the failure path runs as success.
+//!
+//! Looks at the conditions that test the status of an impersonation call,
+//! `VerifySignature` or `DecryptMessage` ([`crate::resolve::status`] tells
+//! which call's status a condition holds, directly or through a local).
+//! Three spellings use the wrong convention:
+//! - a sign test (`SUCCEEDED`, `FAILED`: the `sign-test` set) of a `BOOL` or
+//!   an `RPC_STATUS`: evaluated with a success and a failure value, it gives
+//!   the same answer, so it cannot see the failure: always reported;
+//! - a `BOOL` compared with a success code (`ERROR_SUCCESS`, `RPC_S_OK`, ...);
+//! - an `RPC_STATUS` / `HRESULT` / `SECURITY_STATUS` used as a boolean
+//!   (`if (status)`, `!status`, `== FALSE`).
+//! The last two are judged by what the branch does, since they can be right
+//! (`if (RpcImpersonateClient(h)) return ERROR_ACCESS_DENIED;`): reported
+//! when the edge taken on success leaves the function at once while the
+//! edge taken on failure goes on, or when only the failure edge reverts an
+//! impersonation (it believes it is impersonating). Docs: `rules/inverted-status-test.md`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{ApiCall, Rule, RuleCx};
+use crate::diagnostic::Severity;
+use crate::ir::{BinOp, BlockId, CallId, ExprId, ExprKind, Function, Span, Terminator, UnOp};
+use crate::kb::{Effect, Kb, Returns, SetKind};
+use crate::resolve::order::CallOrder;
+use crate::resolve::status::StatusView;
+
+pub(crate) static RULE: Rule = Rule {
+    name: "inverted-status-test",
+    default_severity: Severity::Error,
+    doc: include_str!("../../rules/inverted-status-test.md"),
+    check,
+};
+
+/// How a condition spells its test of a status.
+#[derive(Clone, Debug)]
+enum Form {
+    /// `SUCCEEDED(s)` / `FAILED(s)`: the macro's name.
+    SignTest(String),
+    /// `s == ERROR_SUCCESS` on a `BOOL`: the constant's name.
+    SuccessCode(String),
+    /// `if (s)`, `!s`, `s != FALSE` on a status whose success is 0.
+    Truthy,
+}
+
+fn check(cx: &mut RuleCx<'_>) {
+    let calls = cx.api_calls();
+    for func in &cx.ir.functions {
+        let relevant: BTreeMap<CallId, ApiCall<'_>> =
+            calls.iter().filter(|c| std::ptr::eq(c.func, func) && is_relevant(c)).map(|c| (c.id, *c)).collect();
+        if relevant.is_empty() {
+            continue;
+        }
+        let view = StatusView::new(cx.kb, func);
+        let shape = Shape::new(cx.kb, func);
+        let mut reported: BTreeSet<CallId> = BTreeSet::new();
+        for (b, block) in func.blocks.iter().enumerate() {
+            let Terminator::Branch { cond, then_, else_ } = &block.term else { continue };
+            let at = BlockId::from_index(b);
+            let mut tests = Vec::new();
+            find_tests(cx.kb, func, &view, &relevant, *cond, at, None, &mut tests, 0);
+            for (id, form, span) in tests {
+                let Some(call) = relevant.get(&id) else { continue };
+                if reported.contains(&id) {
+                    continue;
+                }
+                if let Some(why) = judge(&view, &shape, call, &form, *cond, at, *then_, *else_) {
+                    reported.insert(id);
+                    report(cx, call, &form, span, why);
+                }
+            }
+        }
+    }
+}
+
+/// An impersonation call, `VerifySignature` or `DecryptMessage` that returns a status.
+fn is_relevant(call: &ApiCall<'_>) -> bool {
+    call.api.returns.is_status()
+        && (super::query::starts_impersonation(call) || matches!(call.api.effect, Effect::Verify | Effect::Decrypt))
+}
+
+/// The statuses of relevant calls that `e` tests, with the spelling of each test.
+#[allow(clippy::too_many_arguments)]
+fn find_tests(
+    kb: &Kb,
+    func: &Function,
+    view: &StatusView<'_>,
+    relevant: &BTreeMap<CallId, ApiCall<'_>>,
+    e: ExprId,
+    at: BlockId,
+    parent: Option<ExprId>,
+    out: &mut Vec<(CallId, Form, Span)>,
+    depth: u32,
+) {
+    if depth > 24 {
+        return;
+    }
+    let Some(expr) = func.exprs.get(e.index()) else { return };
+    if let Some(id) = view.status_of(e, at).filter(|id| relevant.contains_key(id)) {
+        if let Some(form) = form_of(kb, func, relevant, id, e, parent) {
+            let span = parent.and_then(|p| func.exprs.get(p.index())).map_or(expr.span, |p| p.span);
+            out.push((id, form, span));
+        }
+        return;
+    }
+    crate::ir::for_each_child(&expr.kind, &func.calls, |c| {
+        find_tests(kb, func, view, relevant, c, at, Some(e), out, depth + 1);
+    });
+}
+
+/// The spelling of the test `parent` makes of the status `e` holds, if it
+/// uses the wrong convention for the call's status type.
+fn form_of(
+    kb: &Kb,
+    func: &Function,
+    relevant: &BTreeMap<CallId, ApiCall<'_>>,
+    id: CallId,
+    e: ExprId,
+    parent: Option<ExprId>,
+) -> Option<Form> {
+    let returns = relevant.get(&id)?.api.returns;
+    let zero_is_success = matches!(returns, Returns::RpcStatus | Returns::Hresult);
+    let Some(p) = parent else {
+        // The status is the whole condition.
+        return zero_is_success.then_some(Form::Truthy);
+    };
+    match &func.exprs.get(p.index())?.kind {
+        ExprKind::Unary(UnOp::Not, _) | ExprKind::Binary(BinOp::And | BinOp::Or, _, _) => {
+            zero_is_success.then_some(Form::Truthy)
+        }
+        ExprKind::Binary(BinOp::Eq | BinOp::Ne, a, b) => {
+            let other = if *a == e { *b } else { *a };
+            let n = match &func.exprs.get(other.index())?.kind {
+                ExprKind::Name(n) => n,
+                // `FALSE` / `TRUE` as the frontend spells them.
+                ExprKind::Bool(_) => return zero_is_success.then_some(Form::Truthy),
+                _ => return None,
+            };
+            if returns == Returns::Bool
+                && kb.callee_in_set(SetKind::SuccessCode, n)
+                && is_exact(kb, SetKind::SuccessCode, n)
+            {
+                return Some(Form::SuccessCode(n.clone()));
+            }
+            (zero_is_success && is_exact(kb, SetKind::BoolConstant, n)).then_some(Form::Truthy)
+        }
+        ExprKind::Call(c) => {
+            let call = func.calls.get(c.index())?;
+            let sign =
+                kb.callee_in_set(SetKind::SignTest, &call.callee) && is_exact(kb, SetKind::SignTest, &call.callee);
+            (sign && matches!(returns, Returns::Bool | Returns::RpcStatus)).then(|| Form::SignTest(call.callee.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `name` itself (not an `A`/`W` variant) is in the set.
+fn is_exact(kb: &Kb, set: SetKind, name: &str) -> bool {
+    kb.sets.get(&set).is_some_and(|m| m.iter().any(|n| n == name))
+}
+
+/// Why the test inverts the status, if it does.
+enum Why {
+    /// The condition is the same whether the call worked or not.
+    CannotTell(bool),
+    /// The success edge leaves the function; the failure edge goes on.
+    FailureGoesOn,
+    /// Only the failure edge reverts the impersonation.
+    RevertsOnFailure,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    view: &StatusView<'_>,
+    shape: &Shape,
+    call: &ApiCall<'_>,
+    form: &Form,
+    cond: ExprId,
+    at: BlockId,
+    then_: BlockId,
+    else_: BlockId,
+) -> Option<Why> {
+    let ok = view.eval(cond, at, call.id, call.api.returns.sample(true)?)? != 0;
+    let failed = view.eval(cond, at, call.id, call.api.returns.sample(false)?)? != 0;
+    if ok == failed {
+        return matches!(form, Form::SignTest(_)).then_some(Why::CannotTell(ok));
+    }
+    let (on_success, on_failure) = if ok { (then_, else_) } else { (else_, then_) };
+    if shape.leaves_at_once(on_success) && !shape.leaves_at_once(on_failure) {
+        return Some(Why::FailureGoesOn);
+    }
+    let impersonates = call.api.effect == Effect::Impersonate;
+    if impersonates && shape.reverts_in(on_failure, Some(on_success)) && !shape.reverts_in(on_success, None) {
+        return Some(Why::RevertsOnFailure);
+    }
+    None
+}
+
+/// What the rule needs of a function's CFG: which blocks call what.
+struct Shape {
+    succ: Vec<Vec<BlockId>>,
+    returns: Vec<bool>,
+    /// Calls per block, and whether one of them reverts an impersonation.
+    calls: Vec<usize>,
+    reverts: Vec<bool>,
+}
+
+impl Shape {
+    fn new(kb: &Kb, func: &Function) -> Shape {
+        let n = func.blocks.len();
+        let order = CallOrder::new(func);
+        let (mut calls, mut reverts) = (vec![0usize; n], vec![false; n]);
+        for (id, call) in func.call_ids().zip(&func.calls) {
+            let Some(b) = order.block_of(id) else { continue };
+            if let Some(c) = calls.get_mut(b.index()) {
+                *c += 1;
+            }
+            let revert = kb
+                .api_for_call(&call.callee, call.receiver.is_some(), call.args.len())
+                .is_some_and(|m| m.api.effect == Effect::Revert);
+            if revert {
+                if let Some(r) = reverts.get_mut(b.index()) {
+                    *r = true;
+                }
+            }
+        }
+        Shape {
+            succ: func.blocks.iter().map(|b| b.term.successors()).collect(),
+            returns: func.blocks.iter().map(|b| matches!(b.term, Terminator::Return(_))).collect(),
+            calls,
+            reverts,
+        }
+    }
+
+    /// Whether every path from `b` returns within a few blocks, calling at
+    /// most two functions and reverting nothing: an early exit.
+    fn leaves_at_once(&self, b: BlockId) -> bool {
+        let mut stack = vec![(b, 0u32)];
+        let mut calls = 0usize;
+        let mut seen = BTreeSet::new();
+        while let Some((x, depth)) = stack.pop() {
+            if depth > 3 || !seen.insert(x) {
+                return false;
+            }
+            calls += self.calls.get(x.index()).copied().unwrap_or(0);
+            if calls > 2 || self.reverts.get(x.index()).copied().unwrap_or(false) {
+                return false;
+            }
+            if self.returns.get(x.index()).copied().unwrap_or(false) {
+                continue;
+            }
+            let next = self.succ.get(x.index()).cloned().unwrap_or_default();
+            if next.is_empty() {
+                return false;
+            }
+            stack.extend(next.into_iter().map(|n| (n, depth + 1)));
+        }
+        true
+    }
+
+    /// The blocks reachable from `b`, `b` included.
+    fn reach(&self, b: BlockId) -> BTreeSet<BlockId> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![b];
+        while let Some(x) = stack.pop() {
+            if seen.insert(x) {
+                stack.extend(self.succ.get(x.index()).into_iter().flatten().copied());
+            }
+        }
+        seen
+    }
+
+    /// Whether a block reachable from `b` (and, with `except`, not from
+    /// `except`) reverts an impersonation.
+    fn reverts_in(&self, b: BlockId, except: Option<BlockId>) -> bool {
+        let other = except.map(|e| self.reach(e)).unwrap_or_default();
+        self.reach(b)
+            .into_iter()
+            .filter(|x| !other.contains(x))
+            .any(|x| self.reverts.get(x.index()).copied().unwrap_or(false))
+    }
+}
+
+fn convention(returns: Returns) -> &'static str {
+    match returns {
+        Returns::Bool => "a `BOOL` (nonzero on success)",
+        Returns::RpcStatus => "an `RPC_STATUS` (`RPC_S_OK`, 0, on success; errors are positive)",
+        Returns::Hresult => "a status that is 0 on success (`HRESULT`, `SECURITY_STATUS`)",
+        Returns::Other => "a value",
+    }
+}
+
+fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, form: &Form, test: Span, why: Why) {
+    let api = call.name();
+    let conv = convention(call.api.returns);
+    let message = match (&why, form) {
+        (Why::CannotTell(always), Form::SignTest(m)) => format!(
+            "`{m}` tests the status of `{api}` as an `HRESULT`, but `{api}` returns {conv}: the test is always {}, so a failure is never seen",
+            if *always { "true" } else { "false" }
+        ),
+        (_, Form::SuccessCode(name)) => format!(
+            "`{api}` returns {conv}, but it is compared with `{name}` (0): the code meant for success runs when the call failed"
+        ),
+        _ => format!(
+            "`{api}` returns {conv}, but the condition treats a nonzero status as success: the code meant for success runs when the call failed"
+        ),
+    };
+    let help = match call.api.returns {
+        Returns::Bool => format!("test the `BOOL` itself: `if (!{api}(...)) return GetLastError();`"),
+        Returns::RpcStatus => format!("compare with `RPC_S_OK`: `if ({api}(...) != RPC_S_OK) return ...;`"),
+        _ => format!("test with `FAILED()` / `SUCCEEDED()` or compare with 0: `if (FAILED({api}(...))) return ...;`"),
+    };
+    let label = match why {
+        Why::CannotTell(_) | Why::FailureGoesOn => "tested here",
+        Why::RevertsOnFailure => "tested here; the branch taken on failure reverts as if impersonating",
+    };
+    let d = cx.diagnostic(call, Severity::Error, message).with_help(help).with_label(cx.file, test, label);
+    cx.push(d);
+}
