@@ -11,6 +11,7 @@
 //! - a `BOOL` compared with a success code (`ERROR_SUCCESS`, `RPC_S_OK`, ...);
 //! - an `RPC_STATUS` / `HRESULT` / `SECURITY_STATUS` used as a boolean
 //!   (`if (status)`, `!status`, `== FALSE`).
+//!
 //! The last two are judged by what the branch does, since they can be right
 //! (`if (RpcImpersonateClient(h)) return ERROR_ACCESS_DENIED;`): reported
 //! when the edge taken on success leaves the function at once while the
