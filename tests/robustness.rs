@@ -271,7 +271,7 @@ fn file_over_the_size_limit_is_reported_not_read() {
     // nothing knows, so no finding).
     let mut big = Vec::with_capacity(50 << 20);
     let line = b"static int table_entry_0000 = 0; /* padding padding padding padding */\n";
-    let tail = b"void f(void) { RpcBindingSetAuthInfoW(h, p, level, svc, id, authz); }\n";
+    let tail = b"long f(void) { return RpcBindingSetAuthInfoW(h, p, level, svc, id, authz); }\n";
     while big.len() + line.len() + tail.len() <= 50 << 20 {
         big.extend_from_slice(line);
     }
@@ -561,7 +561,9 @@ fn analysis_over_the_time_limit_is_reported() {
     // Rust (its parser cannot be stopped) with many functions to analyse:
     // at a millisecond, the analysis stops before the last of them.
     let many: String = (0..3000)
-        .map(|i| format!("unsafe fn f{i}(h: *mut c_void) {{ RpcBindingSetAuthInfoW(h, null(), x, y, null(), 0); }}\n"))
+        .map(|i| {
+            format!("unsafe fn f{i}(h: *mut c_void) -> i32 {{ RpcBindingSetAuthInfoW(h, null(), x, y, null(), 0) }}\n")
+        })
         .collect();
     let tree = Tree::new(&[("many.rs", many.as_bytes()), ("good.c", GOOD_C.as_bytes())]);
     let r = rpclint(tree.root(), &[".", "--file-timeout", "0.001"]);

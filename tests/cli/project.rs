@@ -102,7 +102,7 @@ fn config_errors_name_file_line_and_what_was_expected() {
     // An unknown rule name lists the known ones.
     let tree = Tree::new(&[("rpclint.toml", "[rules]\nmissing-integrty = \"off\"\n"), ("a.c", CLIENT)]);
     rpclint(tree.root()).assert().code(2).stderr(predicate::str::starts_with(
-        "rpclint: error: rpclint.toml:2:1: unknown rule \"missing-integrty\"; did you mean \"missing-integrity\"? expected one of com-no-access-check, excessive-impersonation,",
+        "rpclint: error: rpclint.toml:2:1: unknown rule \"missing-integrty\"; did you mean \"missing-integrity\"? expected one of auth-level-downgrade, com-no-access-check, excessive-impersonation,",
     ));
     // Knowledge-base entries are checked as strictly.
     let tree = Tree::new(&[("rpclint.toml", "[[function]]\nname = \"F\"\nparms = []\n"), ("a.c", CLIENT)]);
@@ -304,7 +304,7 @@ fn suppressions_silence_their_line_and_are_kept_in_json_and_sarif() {
         .code(1)
         .stdout("a.c:17:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity\n")
         .stderr(predicate::str::starts_with(
-            "rpclint: warning: a.c:11:101: unknown rule `no-such-rule` in suppression comment; known rules: com-no-access-check, excessive-impersonation,",
+            "rpclint: warning: a.c:11:101: unknown rule `no-such-rule` in suppression comment; known rules: auth-level-downgrade, com-no-access-check, excessive-impersonation,",
         ));
     let out = rpclint(tree.root()).args(["--format", "sarif"]).output().unwrap();
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -464,7 +464,7 @@ fn git(dir: &Path, args: &[&str]) {
 #[test]
 fn changed_since_checks_changed_and_untracked_files_with_constants_from_the_whole_tree() {
     let levels = "#define APP_LEVEL RPC_C_AUTHN_LEVEL_CONNECT\n";
-    let uses = "#include \"levels.h\"\nvoid f(RPC_BINDING_HANDLE h, RPC_SECURITY_QOS *q) { RpcBindingSetAuthInfoExW(h, NULL, APP_LEVEL, 9, NULL, 0, q); }\n";
+    let uses = "#include \"levels.h\"\nRPC_STATUS f(RPC_BINDING_HANDLE h, RPC_SECURITY_QOS *q) { return RpcBindingSetAuthInfoExW(h, NULL, APP_LEVEL, 9, NULL, 0, q); }\n";
     let tree = Tree::new(&[("include/levels.h", levels), ("src/old.c", uses), ("src/changed.c", "int x;\n")]);
     git(tree.root(), &["init", "-q"]);
     git(tree.root(), &["add", "."]);
