@@ -26,30 +26,30 @@ use crate::engine::fingerprint_path;
 use crate::report::Report;
 
 /// The format version written to `version`.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// A baseline file's contents.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BaselineFile {
-    pub version: u32,
-    pub findings: Vec<Entry>,
+pub(crate) struct BaselineFile {
+    pub(crate) version: u32,
+    pub(crate) findings: Vec<Entry>,
 }
 
 /// One recorded finding. Only `fingerprint` is used for matching; the rest
 /// is for people reading the file.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Entry {
-    pub fingerprint: String,
-    pub rule: String,
-    pub path: String,
-    pub message: String,
+pub(crate) struct Entry {
+    pub(crate) fingerprint: String,
+    pub(crate) rule: String,
+    pub(crate) path: String,
+    pub(crate) message: String,
 }
 
 impl BaselineFile {
     /// The unsuppressed findings of `report`, sorted by path, rule, message, fingerprint.
-    pub fn from_report(report: &Report, root: Option<&Path>) -> BaselineFile {
+    pub(crate) fn from_report(report: &Report, root: Option<&Path>) -> BaselineFile {
         let mut findings: Vec<Entry> = report
             .diagnostics
             .iter()
@@ -93,7 +93,7 @@ impl BaselineFile {
     /// Removes from `report` the unsuppressed findings this baseline holds
     /// (each entry matches at most one finding) and counts them in
     /// `report.baselined`.
-    pub fn apply(&self, report: &mut Report) {
+    pub(crate) fn apply(&self, report: &mut Report) {
         let mut left: HashMap<&str, usize> = HashMap::new();
         for e in &self.findings {
             *left.entry(e.fingerprint.as_str()).or_default() += 1;

@@ -24,15 +24,6 @@ impl Severity {
             Severity::Note => "note",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            "note" => Some(Severity::Note),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for Severity {
@@ -43,10 +34,10 @@ impl fmt::Display for Severity {
 
 /// A secondary location: where an offending value was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Label {
-    pub file: FileId,
-    pub span: Span,
-    pub message: String,
+pub(crate) struct Label {
+    pub(crate) file: FileId,
+    pub(crate) span: Span,
+    pub(crate) message: String,
 }
 
 /// Why a finding is not counted (it is still reported in SARIF).
@@ -66,9 +57,9 @@ pub struct Diagnostic {
     pub span: Span,
     /// Lowercase, no trailing period, code in backticks.
     pub message: String,
-    pub labels: Vec<Label>,
+    pub(crate) labels: Vec<Label>,
     /// What to write instead, imperative.
-    pub help: Option<String>,
+    pub(crate) help: Option<String>,
     /// Stable across edits that move code: rule, path, normalised call text,
     /// occurrence index. Filled in by the engine.
     pub fingerprint: String,

@@ -26,20 +26,20 @@ use crate::report::FileError;
 use crate::source::display_path;
 
 /// File extensions rpclint reads, compared case-insensitively.
-pub const EXTENSIONS: &[&str] = &["c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "inl", "rs"];
+pub(crate) const EXTENSIONS: &[&str] = &["c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "inl", "rs"];
 
 /// The outcome of discovery: files to check, and entries that could not be walked.
 #[derive(Debug, Default)]
-pub struct Discovered {
+pub(crate) struct Discovered {
     /// Sorted and deduplicated; relative paths have no leading `./`.
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Sorted by path, then message.
-    pub errors: Vec<FileError>,
+    pub(crate) errors: Vec<FileError>,
 }
 
 /// A problem that makes the whole run meaningless (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DiscoverError {
+pub(crate) enum DiscoverError {
     /// An `--exclude` glob that does not parse.
     InvalidExclude { glob: String, message: String },
 }
@@ -57,14 +57,14 @@ impl fmt::Display for DiscoverError {
 impl std::error::Error for DiscoverError {}
 
 /// Whether discovery would pick this file by its extension.
-pub fn has_known_extension(path: &Path) -> bool {
+pub(crate) fn has_known_extension(path: &Path) -> bool {
     path.extension()
         .and_then(OsStr::to_str)
         .is_some_and(|ext| EXTENSIONS.iter().any(|known| known.eq_ignore_ascii_case(ext)))
 }
 
 /// Finds the files to check under `paths` (the current directory when empty).
-pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovered, DiscoverError> {
+pub(crate) fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovered, DiscoverError> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() { &default[..] } else { paths };
 

@@ -11,15 +11,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The changed files of the repository that holds `start`.
-pub struct Changed {
+pub(crate) struct Changed {
     /// The repository's top directory, as git reports it.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// Canonicalised paths.
-    pub files: BTreeSet<PathBuf>,
+    pub(crate) files: BTreeSet<PathBuf>,
 }
 
 /// The changed files, canonicalised, of the repository that holds `start`.
-pub fn changed_files(start: &Path, rev: &str) -> Result<Changed, String> {
+pub(crate) fn changed_files(start: &Path, rev: &str) -> Result<Changed, String> {
     if rev.is_empty() || rev.starts_with('-') {
         return Err(format!("--changed-since {rev}: not a git revision"));
     }
@@ -62,7 +62,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// The nearest directory at or above `start` that holds `.git`, if any.
-pub fn repository_root(start: &Path) -> Option<PathBuf> {
+pub(crate) fn repository_root(start: &Path) -> Option<PathBuf> {
     let start = crate::paths::absolute(start);
     let dir = if start.is_dir() { start } else { start.parent()?.to_path_buf() };
     dir.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf)

@@ -24,7 +24,7 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
     pub start: u32,
-    pub end: u32,
+    pub(crate) end: u32,
 }
 
 impl Span {
@@ -33,12 +33,12 @@ impl Span {
         Span { start: clamp(start), end: clamp(end.max(start)) }
     }
 
-    pub fn range(self) -> std::ops::Range<usize> {
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
 
     /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
+    pub(crate) fn to(self, other: Span) -> Span {
         Span { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
@@ -47,13 +47,13 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u32);
+        pub(crate) struct $name(pub u32);
 
         impl $name {
             pub fn index(self) -> usize {
                 self.0 as usize
             }
-            pub fn from_index(i: usize) -> Self {
+            pub(crate) fn from_index(i: usize) -> Self {
                 $name(u32::try_from(i).unwrap_or(u32::MAX))
             }
         }
@@ -82,27 +82,27 @@ id_type!(
 pub struct FileIr {
     pub functions: Vec<Function>,
     /// File-level constant definitions, in source order.
-    pub consts: Vec<ConstDef>,
+    pub(crate) consts: Vec<ConstDef>,
     /// Holds the expressions (and calls, as in `TEXT("x")`) of `consts`;
     /// it has no blocks.
-    pub const_scope: Function,
+    pub(crate) const_scope: Function,
     /// Regions the frontend could not analyse (syntax errors, too deep nesting).
-    pub problems: Vec<Problem>,
+    pub(crate) problems: Vec<Problem>,
 }
 
 /// A named value defined at file level.
 #[derive(Debug, Clone)]
-pub struct ConstDef {
-    pub name: String,
+pub(crate) struct ConstDef {
+    pub(crate) name: String,
     /// Into [`FileIr::const_scope`]'s arena.
-    pub value: ExprId,
+    pub(crate) value: ExprId,
     /// The whole definition (for the secondary label "value set here").
-    pub span: Span,
-    pub kind: ConstKind,
+    pub(crate) span: Span,
+    pub(crate) kind: ConstKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConstKind {
+pub(crate) enum ConstKind {
     /// `#define NAME value`
     Define,
     /// `const`, `constexpr`, `static const`, Rust `const` / `static`.
@@ -116,9 +116,9 @@ pub enum ConstKind {
 
 /// Something the frontend could not analyse; becomes a `parse-error` finding.
 #[derive(Debug, Clone)]
-pub struct Problem {
-    pub span: Span,
-    pub message: String,
+pub(crate) struct Problem {
+    pub(crate) span: Span,
+    pub(crate) message: String,
 }
 
 /// One function, method, closure-free body or lambda-free body, as a CFG.
@@ -129,19 +129,19 @@ pub struct Problem {
 #[derive(Debug, Default, Clone)]
 pub struct Function {
     /// The function's own name (`Foo::bar` is `bar`); empty for top-level code.
-    pub name: String,
+    pub(crate) name: String,
     /// For methods, destructors and `Drop::drop`: the type they belong to.
-    pub owner: Option<String>,
-    pub kind: FunctionKind,
-    pub span: Span,
-    pub locals: Vec<Local>,
-    pub exprs: Vec<Expr>,
-    pub calls: Vec<Call>,
-    pub blocks: Vec<Block>,
+    pub(crate) owner: Option<String>,
+    pub(crate) kind: FunctionKind,
+    pub(crate) span: Span,
+    pub(crate) locals: Vec<Local>,
+    pub(crate) exprs: Vec<Expr>,
+    pub(crate) calls: Vec<Call>,
+    pub(crate) blocks: Vec<Block>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub enum FunctionKind {
+pub(crate) enum FunctionKind {
     #[default]
     Plain,
     /// A C++ destructor or a Rust `Drop::drop` implementation.
@@ -150,21 +150,21 @@ pub enum FunctionKind {
 
 #[derive(Debug, Clone)]
 pub struct Local {
-    pub name: String,
+    pub(crate) name: String,
     /// The declared type's last identifier (`CComPtr<IFoo>` is `CComPtr`), when written.
-    pub ty: Option<String>,
+    pub(crate) ty: Option<String>,
     pub span: Span,
-    pub is_param: bool,
+    pub(crate) is_param: bool,
 }
 
 #[derive(Debug, Clone)]
-pub struct Block {
-    pub stmts: Vec<Stmt>,
-    pub term: Terminator,
+pub(crate) struct Block {
+    pub(crate) stmts: Vec<Stmt>,
+    pub(crate) term: Terminator,
 }
 
 #[derive(Debug, Clone)]
-pub enum Stmt {
+pub(crate) enum Stmt {
     /// `place = value` (also declarations with an initialiser and compound
     /// assignments, which the frontend spells out: `x |= y` is `x = x | y`).
     Assign { place: Place, value: ExprId, span: Span },
@@ -176,7 +176,7 @@ pub enum Stmt {
 }
 
 #[derive(Debug, Clone)]
-pub enum Terminator {
+pub(crate) enum Terminator {
     Goto(BlockId),
     /// Two-way branch on a condition; `cond` is "tested".
     Branch {
@@ -198,7 +198,7 @@ pub enum Terminator {
 }
 
 impl Terminator {
-    pub fn successors(&self) -> Vec<BlockId> {
+    pub(crate) fn successors(&self) -> Vec<BlockId> {
         match self {
             Terminator::Goto(b) => vec![*b],
             Terminator::Branch { then_, else_, .. } => vec![*then_, *else_],
@@ -210,14 +210,14 @@ impl Terminator {
 
 /// Where an assignment writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
-    pub root: PlaceRoot,
+pub(crate) struct Place {
+    pub(crate) root: PlaceRoot,
     /// Field accesses from the root outwards: `a.b.c` is root `a`, path `[b, c]`.
-    pub path: Vec<Field>,
+    pub(crate) path: Vec<Field>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlaceRoot {
+pub(crate) enum PlaceRoot {
     Local(LocalId),
     /// Through a pointer: `*p`, `p->f`, `p[i]` when `p` is not an array local.
     Deref(ExprId),
@@ -228,7 +228,7 @@ pub enum PlaceRoot {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Field {
+pub(crate) enum Field {
     Named(String),
     /// Any element of an array (all indices are one place).
     Index,
@@ -244,13 +244,13 @@ impl fmt::Display for Field {
 }
 
 #[derive(Debug, Clone)]
-pub struct Expr {
-    pub kind: ExprKind,
-    pub span: Span,
+pub(crate) struct Expr {
+    pub(crate) kind: ExprKind,
+    pub(crate) span: Span,
 }
 
 #[derive(Debug, Clone)]
-pub enum ExprKind {
+pub(crate) enum ExprKind {
     /// An integer literal, or a character literal, as a 64-bit pattern
     /// (negative numbers are two's complement).
     Int(u64),
@@ -285,13 +285,13 @@ pub enum ExprKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StrLit {
-    pub value: String,
-    pub wide: bool,
+pub(crate) struct StrLit {
+    pub(crate) value: String,
+    pub(crate) wide: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnOp {
+pub(crate) enum UnOp {
     /// `-x`
     Neg,
     /// `~x` (C) or `!x` on integers (Rust)
@@ -301,7 +301,7 @@ pub enum UnOp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BinOp {
+pub(crate) enum BinOp {
     BitOr,
     BitAnd,
     BitXor,
@@ -323,22 +323,22 @@ pub enum BinOp {
 }
 
 impl BinOp {
-    pub fn is_comparison(self) -> bool {
+    pub(crate) fn is_comparison(self) -> bool {
         matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
     }
 }
 
 /// `{ .a = 1, 2 }`, `T { a: 1, ..Default::default() }`.
 #[derive(Debug, Clone)]
-pub struct Aggregate {
+pub(crate) struct Aggregate {
     /// The struct type, when written (`RPC_SECURITY_QOS qos = {..}` gives it).
-    pub ty: Option<String>,
-    pub fields: Vec<(FieldKey, ExprId)>,
-    pub rest: Rest,
+    pub(crate) ty: Option<String>,
+    pub(crate) fields: Vec<(FieldKey, ExprId)>,
+    pub(crate) rest: Rest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldKey {
+pub(crate) enum FieldKey {
     Named(String),
     /// Positional initialiser: the n-th field of the struct.
     Pos(u32),
@@ -346,7 +346,7 @@ pub enum FieldKey {
 
 /// What the fields not written in an aggregate hold.
 #[derive(Debug, Clone)]
-pub enum Rest {
+pub(crate) enum Rest {
     /// C aggregate initialisation: zero.
     Zero,
     /// Rust `..base`.
@@ -356,42 +356,30 @@ pub enum Rest {
 /// A call site. `callee` is the name as written at the call (the last path
 /// segment, the method name); A/W variants are matched by the knowledge base.
 #[derive(Debug, Clone)]
-pub struct Call {
-    pub callee: String,
+pub(crate) struct Call {
+    pub(crate) callee: String,
     /// The object of a method call (`p->M()`, `p.M()`, `p->lpVtbl->M(p, ..)`).
     /// For C's `lpVtbl` form the explicit `This` argument is removed from `args`.
-    pub receiver: Option<ExprId>,
-    pub args: Vec<ExprId>,
+    pub(crate) receiver: Option<ExprId>,
+    pub(crate) args: Vec<ExprId>,
     /// From the callee's first character through the closing parenthesis.
-    pub span: Span,
+    pub(crate) span: Span,
     /// The [`ExprKind::Call`] expression of this call.
-    pub expr: ExprId,
+    pub(crate) expr: ExprId,
 }
 
 impl Function {
-    pub fn expr(&self, id: ExprId) -> &Expr {
+    pub(crate) fn expr(&self, id: ExprId) -> &Expr {
         &self.exprs[id.index()]
     }
 
-    pub fn call(&self, id: CallId) -> &Call {
-        &self.calls[id.index()]
-    }
-
-    pub fn local(&self, id: LocalId) -> &Local {
-        &self.locals[id.index()]
-    }
-
-    pub fn block(&self, id: BlockId) -> &Block {
-        &self.blocks[id.index()]
-    }
-
-    pub fn call_ids(&self) -> impl Iterator<Item = CallId> + '_ {
+    pub(crate) fn call_ids(&self) -> impl Iterator<Item = CallId> + '_ {
         (0..self.calls.len()).map(CallId::from_index)
     }
 }
 
 /// Calls `f` on every direct sub-expression of `kind`.
-pub fn for_each_child(kind: &ExprKind, calls: &[Call], mut f: impl FnMut(ExprId)) {
+pub(crate) fn for_each_child(kind: &ExprKind, calls: &[Call], mut f: impl FnMut(ExprId)) {
     match kind {
         ExprKind::Field(e, _)
         | ExprKind::Index(e)

@@ -13,7 +13,7 @@ use std::fmt::Write;
 use crate::ir::{ConstKind, ExprId, ExprKind, FieldKey, FileIr, Function, Place, PlaceRoot, Rest, Stmt, Terminator};
 
 impl FileIr {
-    pub fn dump(&self) -> String {
+    pub(crate) fn dump(&self) -> String {
         let mut out = String::new();
         for c in &self.consts {
             let kind = match c.kind {
@@ -36,7 +36,7 @@ impl FileIr {
 }
 
 impl Function {
-    pub fn dump(&self) -> String {
+    pub(crate) fn dump(&self) -> String {
         let mut out = String::new();
         let params: Vec<&str> = self.locals.iter().filter(|l| l.is_param).map(|l| l.name.as_str()).collect();
         let owner = self.owner.as_deref().map(|o| format!("{o}::")).unwrap_or_default();

@@ -136,7 +136,7 @@ impl Role {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
-pub enum Dir {
+pub(crate) enum Dir {
     #[default]
     In,
     Out,
@@ -190,7 +190,7 @@ impl Returns {
 
     /// A value the call returns when it worked, and one when it failed
     /// (as the resolver's 64-bit patterns), to tell which way a test goes.
-    pub fn sample(self, success: bool) -> Option<u64> {
+    pub(crate) fn sample(self, success: bool) -> Option<u64> {
         match (self, success) {
             (Returns::Other, _) => None,
             (Returns::RpcStatus, true) | (Returns::Hresult, true) | (Returns::Bool, false) => Some(0),
@@ -209,10 +209,10 @@ pub struct Param {
     #[serde(default)]
     pub role: Option<Role>,
     #[serde(default)]
-    pub dir: Dir,
+    pub(crate) dir: Dir,
     /// For a pointer to a struct: the struct's type, whose fields carry roles.
     #[serde(default, rename = "struct")]
-    pub struct_type: Option<String>,
+    pub(crate) struct_type: Option<String>,
 }
 
 /// A function or COM method of the Windows API.
@@ -249,13 +249,13 @@ pub struct Api {
     /// pipe. A file that names only such APIs is parsed only when it, or a
     /// definition it uses, holds the word (the engine's deferred files).
     #[serde(default)]
-    pub only_with: Option<String>,
+    pub(crate) only_with: Option<String>,
     #[serde(default)]
     pub params: Vec<Param>,
 }
 
 impl Api {
-    pub fn is_method(&self) -> bool {
+    pub(crate) fn is_method(&self) -> bool {
         self.interface.is_some()
     }
 
@@ -278,10 +278,10 @@ impl Api {
 pub struct StructField {
     pub name: String,
     #[serde(default)]
-    pub role: Option<Role>,
+    pub(crate) role: Option<Role>,
     /// For a pointer to another struct (`SecurityQos` of a binding's security).
     #[serde(default, rename = "struct")]
-    pub struct_type: Option<String>,
+    pub(crate) struct_type: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -297,12 +297,8 @@ pub struct StructDef {
 }
 
 impl StructDef {
-    pub fn field_at(&self, pos: usize) -> Option<&str> {
+    pub(crate) fn field_at(&self, pos: usize) -> Option<&str> {
         self.fields.get(pos).map(|f| f.name.as_str())
-    }
-
-    pub fn role_of(&self, field: &str) -> Option<Role> {
-        self.fields.iter().find(|f| f.name == field).and_then(|f| f.role)
     }
 }
 
@@ -340,13 +336,13 @@ pub struct Helper {
     pub to: Option<i32>,
     /// For `test-status`: what a true result says about the status tested.
     #[serde(default)]
-    pub means: Option<Outcome>,
+    pub(crate) means: Option<Outcome>,
 }
 
 /// Whether a call worked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Success,
     Failure,
 }
@@ -428,7 +424,7 @@ pub struct KbFile {
 
 impl KbFile {
     /// Whether the file adds nothing.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.function.is_empty()
             && self.method.is_empty()
             && self.structs.is_empty()
@@ -440,7 +436,8 @@ impl KbFile {
 
     /// Functions, methods and structs that do not say where their facts were
     /// checked: none is allowed in the shipped file.
-    pub fn entries_without_header(&self) -> Vec<String> {
+    #[cfg(test)]
+    fn entries_without_header(&self) -> Vec<String> {
         let apis = self.function.iter().chain(&self.method).filter(|a| a.header.is_empty()).map(Api::display);
         let structs = self.structs.iter().filter(|s| s.header.is_empty()).map(|s| s.name.clone());
         apis.chain(structs).collect()
@@ -456,7 +453,7 @@ pub enum ConstValue {
 
 impl ConstValue {
     /// The value as the 64-bit pattern the resolver uses.
-    pub fn as_u64(&self) -> Option<u64> {
+    pub(crate) fn as_u64(&self) -> Option<u64> {
         match self {
             // Two's complement: -1 is 0xFFFF_FFFF_FFFF_FFFF.
             ConstValue::Int(v) => Some(*v as u64),
@@ -477,7 +474,7 @@ pub struct ApiMatch<'kb> {
 /// point to, by the usual convention for `GetProcAddress` results:
 /// `pRpcBindingSetAuthInfoExA`, `pfnCoSetProxyBlanket`, `fnEncryptMessage`,
 /// `p_InitializeSecurityContextW`. Longer prefixes first.
-pub const POINTER_PREFIXES: &[&str] = &["pfn_", "pfn", "p_", "fn_", "fn", "p"];
+pub(crate) const POINTER_PREFIXES: &[&str] = &["pfn_", "pfn", "p_", "fn_", "fn", "p"];
 
 /// The API a function-pointer variable is named after (see [`POINTER_PREFIXES`]).
 fn pointer_target(callee: &str) -> Option<&str> {
@@ -489,11 +486,11 @@ fn pointer_target(callee: &str) -> Option<&str> {
 /// configuration's entries, see [`Kb::extended`]).
 #[derive(Clone, Debug, Default)]
 pub struct Kb {
-    pub apis: Vec<Api>,
-    pub structs: Vec<StructDef>,
-    pub helpers: Vec<Helper>,
+    pub(crate) apis: Vec<Api>,
+    pub(crate) structs: Vec<StructDef>,
+    pub(crate) helpers: Vec<Helper>,
     /// Name → value, with the header it was checked against.
-    pub constants: BTreeMap<String, (ConstValue, String)>,
+    pub(crate) constants: BTreeMap<String, (ConstValue, String)>,
     /// `[[api-set]]` members by set.
     pub sets: BTreeMap<SetKind, Vec<String>>,
     pub accepted_flags: Vec<AcceptedFlags>,
@@ -504,7 +501,7 @@ pub struct Kb {
 
 impl Kb {
     /// The shipped knowledge base, parsed once.
-    pub fn builtin() -> &'static Kb {
+    pub(crate) fn builtin() -> &'static Kb {
         static KB: OnceLock<Kb> = OnceLock::new();
         KB.get_or_init(|| {
             // The embedded file is checked by tests; failing here is a build defect.
@@ -516,7 +513,7 @@ impl Kb {
     }
 
     /// The shipped knowledge base plus a configuration's entries.
-    pub fn extended(extension: &KbFile) -> Kb {
+    pub(crate) fn extended(extension: &KbFile) -> Kb {
         let mut kb = Kb::builtin().clone();
         kb.extend(extension.clone());
         kb
@@ -612,12 +609,12 @@ impl Kb {
     }
 
     /// Every name the prefilter must look for: API functions and methods.
-    pub fn api_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn api_names(&self) -> impl Iterator<Item = &str> {
         self.by_callee.keys().map(String::as_str)
     }
 
     /// The word a name's every API needs in a value ([`Api::only_with`]), if all have one.
-    pub fn only_with(&self, callee: &str) -> Option<&str> {
+    pub(crate) fn only_with(&self, callee: &str) -> Option<&str> {
         let entries = self.by_callee.get(callee)?;
         let mut words = entries.iter().map(|&(i, _)| self.apis.get(i).and_then(|a| a.only_with.as_deref()));
         let first = words.next()??;
@@ -633,7 +630,7 @@ impl Kb {
         self.constant(name).and_then(ConstValue::as_u64)
     }
 
-    pub fn struct_def(&self, name: &str) -> Option<&StructDef> {
+    pub(crate) fn struct_def(&self, name: &str) -> Option<&StructDef> {
         self.struct_by_name.get(name).map(|&i| &self.structs[i])
     }
 
@@ -644,13 +641,13 @@ impl Kb {
     /// The helper a call refers to: one that works on the receiver
     /// (`from = -1`, `.ok()`) is a method and needs one; Wine's test macro
     /// `ok(ret, "...")` is not Rust's `.ok()`.
-    pub fn helper_for_call(&self, name: &str, has_receiver: bool) -> Option<&Helper> {
+    pub(crate) fn helper_for_call(&self, name: &str, has_receiver: bool) -> Option<&Helper> {
         self.helper(name).filter(|h| has_receiver || h.from != Some(-1))
     }
 
     /// The constant names whose value is `value` and start with `prefix`
     /// (to print `RPC_C_AUTHN_LEVEL_CONNECT` for 2).
-    pub fn name_of(&self, prefix: &str, value: u64) -> Option<&str> {
+    pub(crate) fn name_of(&self, prefix: &str, value: u64) -> Option<&str> {
         let mut names: Vec<&str> = self
             .constants
             .iter()

@@ -11,22 +11,22 @@ use std::time::{Duration, Instant};
 
 /// Files larger than this are not read: 10 MiB. The largest single C files in
 /// common use (SQLite's amalgamation, about 9 MiB) still fit.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 /// How long parsing one file, and then analysing it, may each take: 30 seconds.
 /// A 10 MiB C file of ordinary functions takes about 10 seconds from reading
 /// to report in a debug build (measured: 9 s of CPU), far less in a release
 /// build, so only a pathological input reaches it.
-pub const DEFAULT_FILE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_FILE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Files with more bytes than this are not analysed.
-    pub max_file_size: u64,
+    pub(crate) max_file_size: u64,
     /// Parsing a file, and analysing it, each stop after this long; `None`: no limit.
     /// The C and C++ parser and the data-flow analysis can be stopped; the Rust
     /// parser cannot, so Rust files are bounded by their size only while parsing.
-    pub file_timeout: Option<Duration>,
+    pub(crate) file_timeout: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -38,7 +38,7 @@ impl Default for Limits {
 impl Limits {
     /// These limits with the ones given (on the command line) put in their
     /// place; a zero timeout means no time limit.
-    pub fn with(self, max_file_size: Option<u64>, file_timeout: Option<Duration>) -> Limits {
+    pub(crate) fn with(self, max_file_size: Option<u64>, file_timeout: Option<Duration>) -> Limits {
         Limits {
             max_file_size: max_file_size.unwrap_or(self.max_file_size),
             file_timeout: file_timeout.map_or(self.file_timeout, |t| (!t.is_zero()).then_some(t)),
@@ -53,7 +53,7 @@ impl Limits {
 
 /// Parses a size for `--max-file-size`: bytes, or a number with a binary
 /// suffix `K`, `M`, `G` (also `KiB`, `MiB`, `GiB`, `KB`, `MB`, `GB`, any case).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, suffix) = t.split_at(split);
@@ -70,7 +70,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 
 /// Parses a duration for `--file-timeout`: seconds, fractions allowed; `0`
 /// (no limit, see [`Limits::with`]) too.
-pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(s: &str) -> Result<Duration, String> {
     let secs: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if !secs.is_finite() || secs < 0.0 {
         return Err(format!("`{s}` is not a number of seconds"));
@@ -79,7 +79,7 @@ pub fn parse_timeout(s: &str) -> Result<Duration, String> {
 }
 
 /// A size for messages: `10 MiB`, `1.5 KiB`, `300 bytes`.
-pub fn format_size(bytes: u64) -> String {
+pub(crate) fn format_size(bytes: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (unit, name) in UNITS {
         if bytes >= unit {
@@ -92,7 +92,7 @@ pub fn format_size(bytes: u64) -> String {
 }
 
 /// A duration for messages: `30 s`, `0.5 s`.
-pub fn format_timeout(t: Duration) -> String {
+pub(crate) fn format_timeout(t: Duration) -> String {
     format!("{} s", t.as_secs_f64())
 }
 

@@ -79,7 +79,7 @@ impl Settings {
     }
 
     /// The severity a configuration gives `rule`, else its default.
-    pub fn severity_of(&self, rule: &Rule) -> Severity {
+    pub(crate) fn severity_of(&self, rule: &Rule) -> Severity {
         self.severity.iter().rev().find(|(n, _)| n == rule.name).map_or(rule.default_severity, |(_, s)| *s)
     }
 }

@@ -31,9 +31,9 @@ pub enum Encoding {
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as the user named it (or as discovery found it).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     pub text: Arc<str>,
-    pub encoding: Encoding,
+    pub(crate) encoding: Encoding,
     line_starts: Vec<u32>,
 }
 
@@ -45,18 +45,18 @@ impl SourceFile {
 
     /// The same file without its text, to hold while the run does not need
     /// it (memory stays bounded on large trees); see [`SourceFile::reload`].
-    pub fn unloaded(&self) -> SourceFile {
+    pub(crate) fn unloaded(&self) -> SourceFile {
         SourceFile { path: self.path.clone(), text: Arc::from(""), encoding: self.encoding, line_starts: vec![0] }
     }
 
     /// Whether the text was dropped by [`SourceFile::unloaded`] (or the file is empty).
-    pub fn is_unloaded(&self) -> bool {
+    pub(crate) fn is_unloaded(&self) -> bool {
         self.text.is_empty()
     }
 
     /// Reads and decodes the file again; `false` (and the file unchanged) if
     /// it cannot be read any more.
-    pub fn reload(&mut self) -> bool {
+    pub(crate) fn reload(&mut self) -> bool {
         match std::fs::read(&self.path) {
             Ok(bytes) => {
                 *self = SourceFile::from_bytes(self.path.clone(), &bytes);
@@ -78,18 +78,18 @@ impl SourceFile {
     }
 
     /// 0-based line index of a byte offset.
-    pub fn line_index(&self, offset: u32) -> usize {
+    pub(crate) fn line_index(&self, offset: u32) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         }
     }
 
-    pub fn line_start(&self, line_index: usize) -> Option<usize> {
+    pub(crate) fn line_start(&self, line_index: usize) -> Option<usize> {
         self.line_starts.get(line_index).map(|&s| s as usize)
     }
 
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.line_starts.len()
     }
 
@@ -103,7 +103,7 @@ impl SourceFile {
     }
 
     /// The text of a span, if the span is valid for this file.
-    pub fn slice(&self, span: Span) -> &str {
+    pub(crate) fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
     }
 }
@@ -120,7 +120,7 @@ fn line_starts(text: &str) -> Vec<u32> {
 }
 
 /// Decodes source bytes: BOM-marked UTF-16 and UTF-8, else lossy UTF-8.
-pub fn decode(bytes: &[u8]) -> (String, Encoding) {
+pub(crate) fn decode(bytes: &[u8]) -> (String, Encoding) {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return decode_utf8(rest);
     }

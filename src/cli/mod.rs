@@ -38,11 +38,11 @@ use crate::report::Report;
 use crate::rules::Rule;
 
 /// Exit code: nothing at or above `--fail-on`.
-pub const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_OK: u8 = 0;
 /// Exit code: findings at or above `--fail-on`.
-pub const EXIT_FINDINGS: u8 = 1;
+pub(crate) const EXIT_FINDINGS: u8 = 1;
 /// Exit code: usage, configuration or I/O error.
-pub const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// What [`run`] would otherwise take from the process and the crate.
 #[derive(Clone)]

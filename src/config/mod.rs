@@ -49,11 +49,11 @@ pub const FILE_NAME: &str = "rpclint.toml";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
     /// The file as shown to the user.
-    pub path: String,
+    pub(crate) path: String,
     /// 1-based line and column (in characters), when the problem has a place.
-    pub position: Option<(usize, usize)>,
+    pub(crate) position: Option<(usize, usize)>,
     /// Lowercase, no trailing period.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for ConfigError {
@@ -70,7 +70,7 @@ impl std::error::Error for ConfigError {}
 /// What `[rules]` says about one rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum RuleLevel {
+pub(crate) enum RuleLevel {
     Off,
     Error,
     Warning,
@@ -85,15 +85,6 @@ impl RuleLevel {
             RuleLevel::Error => Some(Severity::Error),
             RuleLevel::Warning => Some(Severity::Warning),
             RuleLevel::Note => Some(Severity::Note),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleLevel::Off => "off",
-            RuleLevel::Error => "error",
-            RuleLevel::Warning => "warning",
-            RuleLevel::Note => "note",
         }
     }
 }
@@ -144,28 +135,28 @@ struct RawConfig {
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     /// The file it came from; `None` for the built-in defaults.
-    pub path: Option<PathBuf>,
+    pub(crate) path: Option<PathBuf>,
     /// Where `include` and `exclude` globs start: the file's directory.
     pub root: PathBuf,
-    pub impersonation_ceiling: Option<ImpLevel>,
-    pub minimum_authn_level: Option<MinimumLevel>,
-    pub include: Vec<String>,
-    pub exclude: Vec<String>,
+    pub(crate) impersonation_ceiling: Option<ImpLevel>,
+    pub(crate) minimum_authn_level: Option<MinimumLevel>,
+    pub(crate) include: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// Sorted by rule name.
-    pub rules: Vec<(String, RuleLevel)>,
+    pub(crate) rules: Vec<(String, RuleLevel)>,
     /// Knowledge-base entries (wrappers, verifiers, constants); `header` is filled in.
-    pub kb: KbFile,
+    pub(crate) kb: KbFile,
     filter: Option<Arc<BuiltFilter>>,
 }
 
 impl Config {
     /// The built-in defaults, for a run without a file; globs would start at `root`.
-    pub fn defaults(root: &Path) -> Config {
+    pub(crate) fn defaults(root: &Path) -> Config {
         Config { root: root.to_path_buf(), ..Config::default() }
     }
 
     /// The `rpclint.toml` nearest above `start` (a file or directory), if any.
-    pub fn find(start: &Path) -> Option<PathBuf> {
+    pub(crate) fn find(start: &Path) -> Option<PathBuf> {
         let start = absolute(start);
         let dir = if start.is_dir() { start.as_path() } else { start.parent()? };
         dir.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
@@ -187,7 +178,7 @@ impl Config {
 
     /// Parses a configuration's text. `shown` names it in errors; `root` is
     /// where its globs start.
-    pub fn parse(text: &str, shown: &str, root: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn parse(text: &str, shown: &str, root: &Path) -> Result<Config, ConfigError> {
         let err = |span: Option<std::ops::Range<usize>>, message: String| ConfigError {
             path: shown.to_string(),
             position: span.map(|s| line_col(text, s.start)),
@@ -261,11 +252,6 @@ impl Config {
         })
     }
 
-    /// What `[rules]` says about `rule`.
-    pub fn rule_level(&self, rule: &str) -> Option<RuleLevel> {
-        self.rules.iter().find(|(n, _)| n == rule).map(|(_, l)| *l)
-    }
-
     /// The engine settings this configuration asks for (the command line
     /// then adjusts them): rule options, severities, rules turned off or on,
     /// and the run's knowledge base.
@@ -276,7 +262,7 @@ impl Config {
     }
 
     /// Writes this configuration into `settings`.
-    pub fn apply(&self, settings: &mut Settings) {
+    pub(crate) fn apply(&self, settings: &mut Settings) {
         let defaults = RuleOptions::default();
         settings.rule_options = RuleOptions {
             impersonation_ceiling: self.impersonation_ceiling.unwrap_or(defaults.impersonation_ceiling),
@@ -298,12 +284,12 @@ impl Config {
 
     /// Whether `include` / `exclude` keep this file (a path as discovery
     /// gives it: relative to the current directory, or absolute).
-    pub fn keeps(&self, path: &Path) -> bool {
+    pub(crate) fn keeps(&self, path: &Path) -> bool {
         self.filter.as_ref().is_none_or(|f| f.keeps(path))
     }
 
     /// `rpclint config --show`: the effective configuration as TOML.
-    pub fn show(&self, settings: &Settings) -> String {
+    pub(crate) fn show(&self, settings: &Settings) -> String {
         let mut out = String::new();
         match &self.path {
             Some(p) => out.push_str(&format!("# configuration file: {}\n", shown_path(p))),

@@ -15,7 +15,7 @@ use crate::report::Report;
 use crate::source::FileId;
 
 /// The schema version written to `version`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {

@@ -69,20 +69,20 @@ pub fn write(format: Format, report: &Report, out: &mut dyn io::Write, opts: &Em
 }
 
 /// The tool's version, as in `Cargo.toml`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Unsuppressed findings by severity: the numbers the exit code and the
 /// summary line are made of.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub errors: usize,
-    pub warnings: usize,
-    pub notes: usize,
-    pub suppressed: usize,
+pub(crate) struct Counts {
+    pub(crate) errors: usize,
+    pub(crate) warnings: usize,
+    pub(crate) notes: usize,
+    pub(crate) suppressed: usize,
 }
 
 impl Counts {
-    pub fn of(report: &Report) -> Counts {
+    pub(crate) fn of(report: &Report) -> Counts {
         let mut counts = Counts::default();
         for d in &report.diagnostics {
             if d.suppression.is_some() {
@@ -98,12 +98,12 @@ impl Counts {
         counts
     }
 
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.errors + self.warnings + self.notes
     }
 
     /// Unsuppressed findings at least as severe as `level`.
-    pub fn at_least(&self, level: Severity) -> usize {
+    pub(crate) fn at_least(&self, level: Severity) -> usize {
         match level {
             Severity::Error => self.errors,
             Severity::Warning => self.errors + self.warnings,
@@ -117,9 +117,9 @@ impl Counts {
 /// just after the last character, as SARIF's `endColumn`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Position {
-    pub line: usize,
-    pub column: usize,
-    pub offset: usize,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) offset: usize,
 }
 
 pub(crate) fn position(file: &SourceFile, offset: usize) -> Position {
@@ -172,22 +172,22 @@ pub(crate) mod test_report {
     use crate::rules::Rule;
     use crate::source::{Encoding, FileId, SourceFile};
 
-    pub const MAIN_C: &str = "#include \"sec.h\"\n\nvoid bind(RPC_BINDING_HANDLE h)\n{\n    /* é */ RpcBindingSetAuthInfoW(h, L\"spn\", LEVEL,\n        RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0);\n    CoSetProxyBlanket(p, 10, 0, NULL, 2, 3, NULL, 0);\n}\n";
-    pub const SEC_H: &str = "#pragma once\n#define LEVEL RPC_C_AUTHN_LEVEL_CONNECT\n";
+    pub(crate) const MAIN_C: &str = "#include \"sec.h\"\n\nvoid bind(RPC_BINDING_HANDLE h)\n{\n    /* é */ RpcBindingSetAuthInfoW(h, L\"spn\", LEVEL,\n        RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0);\n    CoSetProxyBlanket(p, 10, 0, NULL, 2, 3, NULL, 0);\n}\n";
+    pub(crate) const SEC_H: &str = "#pragma once\n#define LEVEL RPC_C_AUTHN_LEVEL_CONNECT\n";
 
-    pub static MISSING_INTEGRITY: Rule = Rule {
+    pub(crate) static MISSING_INTEGRITY: Rule = Rule {
         name: "missing-integrity",
         default_severity: Severity::Error,
         doc: "# missing-integrity\n\nThe authentication level does not protect integrity.\n\n## Why is this bad?\nTampering.\n",
         check: |_| {},
     };
-    pub static NTLM: Rule = Rule {
+    pub(crate) static NTLM: Rule = Rule {
         name: "ntlm-authentication",
         default_severity: Severity::Warning,
         doc: "# ntlm-authentication\n\nNTLM is chosen as the authentication service.\n",
         check: |_| {},
     };
-    pub static RULES: [&Rule; 2] = [&MISSING_INTEGRITY, &NTLM];
+    pub(crate) static RULES: [&Rule; 2] = [&MISSING_INTEGRITY, &NTLM];
 
     fn span_of(text: &str, needle: &str, len_to: &str) -> Span {
         let start = text.find(needle).unwrap();
@@ -195,7 +195,7 @@ pub(crate) mod test_report {
         Span::new(start, end)
     }
 
-    pub fn report() -> Report {
+    pub(crate) fn report() -> Report {
         let main = SourceFile::new("src/main.c".into(), Arc::from(MAIN_C), Encoding::Utf8);
         let header = SourceFile::new("src/sec.h".into(), Arc::from(SEC_H), Encoding::Utf8);
         let call = span_of(MAIN_C, "RpcBindingSetAuthInfoW", "0);");

@@ -118,7 +118,6 @@ impl FnBuilder {
     }
 
     /// A compiler-made local (the value of an `if` used as an expression).
-    #[allow(dead_code)] // not every frontend needs every primitive
     pub(crate) fn temp(&mut self, span: Span) -> LocalId {
         let id = LocalId::from_index(self.func.locals.len());
         self.func.locals.push(Local { name: String::new(), ty: None, span, is_param: false });
@@ -153,7 +152,6 @@ impl FnBuilder {
         self.func.exprs.get(id.index()).map(|e| &e.kind)
     }
 
-    #[allow(dead_code)] // not every frontend needs every primitive
     pub(crate) fn expr_span(&self, id: ExprId) -> Span {
         self.func.exprs.get(id.index()).map(|e| e.span).unwrap_or_default()
     }
@@ -188,11 +186,6 @@ impl FnBuilder {
         let id = BlockId::from_index(self.blocks.len());
         self.blocks.push((Vec::new(), None));
         id
-    }
-
-    #[allow(dead_code)] // not every frontend needs every primitive
-    pub(crate) fn current(&self) -> BlockId {
-        self.cur
     }
 
     /// Ends the current block with `term` and continues in a fresh,
@@ -232,7 +225,6 @@ impl FnBuilder {
     }
 
     /// Branches on `cond`; returns the (then, else) blocks, current is neither.
-    #[allow(dead_code)] // not every frontend needs every primitive
     pub(crate) fn branch(&mut self, cond: ExprId) -> (BlockId, BlockId) {
         let then_ = self.new_block();
         let else_ = self.new_block();

@@ -34,7 +34,7 @@ impl Lang {
 
     /// Whether a file is a C or C++ header, which other files include (so
     /// its `#define`s and `static`s reach them).
-    pub fn is_header(path: &Path) -> bool {
+    pub(crate) fn is_header(path: &Path) -> bool {
         path.extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "h" | "hh" | "hpp" | "hxx" | "inl"))
@@ -59,7 +59,7 @@ pub fn lower(lang: Lang, text: &str, depth: Depth) -> FileIr {
 /// [`lower`], or `None` when parsing had not finished by `deadline`. The C
 /// and C++ parser is stopped at the deadline; syn cannot be interrupted, so a
 /// Rust file is always lowered whole (its size bounds the time instead).
-pub fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Option<Instant>) -> Option<FileIr> {
+pub(crate) fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Option<Instant>) -> Option<FileIr> {
     match lang {
         Lang::C => c::lower_within(text, false, depth, deadline),
         Lang::Cpp => c::lower_within(text, true, depth, deadline),
@@ -68,7 +68,7 @@ pub fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Option<Insta
 }
 
 /// What [`lower_focused`] made of a file.
-pub enum Focused {
+pub(crate) enum Focused {
     /// The IR, and the names of the functions blanked before parsing.
     Lowered(Box<FileIr>, Vec<String>),
     /// No function (nor lambda, nor table) in the file names an API: a
@@ -87,7 +87,7 @@ pub enum Focused {
 /// `own_only(name, body)`: whether a function's body names no API but the
 /// function's own name; such a function is the API's own definition (see
 /// [`focus::blank_declarations_but`]) and is blanked too.
-pub fn lower_focused(
+pub(crate) fn lower_focused(
     lang: Lang,
     text: &str,
     keep: &dyn Fn(&[u8]) -> bool,
@@ -109,7 +109,7 @@ pub fn lower_focused(
 /// names: every top-level declaration `keep` rejects (one that does not name
 /// them) is blanked first, so a large header costs what its few relevant
 /// definitions cost (see [`focus`]).
-pub fn lower_consts_focused(
+pub(crate) fn lower_consts_focused(
     lang: Lang,
     text: &str,
     keep: &dyn Fn(&[u8]) -> bool,

@@ -14,9 +14,9 @@ use crate::source::FileId;
 
 /// One definition: which file, which entry of its `consts`.
 #[derive(Clone, Copy, Debug)]
-pub struct DefRef {
-    pub file: FileId,
-    pub index: usize,
+pub(crate) struct DefRef {
+    pub(crate) file: FileId,
+    pub(crate) index: usize,
 }
 
 /// All definitions of a run, shared (read-only) by every worker thread.
@@ -42,14 +42,10 @@ impl<'a> ConstTable<'a> {
         self.files.get(&id).copied()
     }
 
-    pub fn defines(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
-    }
-
     /// The definitions to use for `name` as seen from `from`: the ones in
     /// that file if it has any, else every one in the tree. Mutable globals
     /// count only when nothing else defines the name.
-    pub fn lookup(&self, name: &str, from: FileId) -> Vec<DefRef> {
+    pub(crate) fn lookup(&self, name: &str, from: FileId) -> Vec<DefRef> {
         let Some(all) = self.by_name.get(name) else { return Vec::new() };
         let kind = |d: &DefRef| self.files.get(&d.file).and_then(|f| f.consts.get(d.index)).map(|c| c.kind);
         let stable: Vec<DefRef> = all.iter().copied().filter(|d| kind(d) != Some(ConstKind::Global)).collect();

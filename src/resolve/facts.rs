@@ -10,17 +10,17 @@ use crate::kb::{Api, Kb, Role};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TestInfo {
     /// Used as a condition, compared, switched on, `?`, `FAILED()`, `.is_err()`.
-    pub checked: bool,
+    pub(crate) checked: bool,
     /// Compared with something that is not null (a verifier: `wcscmp`, `==`).
-    pub compared: bool,
+    pub(crate) compared: bool,
     /// Returned to the caller or handed to another function.
-    pub passed: bool,
+    pub(crate) passed: bool,
     /// The bits it was tested against with `&`.
-    pub flags: u64,
+    pub(crate) flags: u64,
 }
 
 impl TestInfo {
-    pub fn merge(&mut self, other: TestInfo) -> bool {
+    pub(crate) fn merge(&mut self, other: TestInfo) -> bool {
         let before = *self;
         self.checked |= other.checked;
         self.compared |= other.compared;
@@ -34,44 +34,44 @@ impl TestInfo {
 #[derive(Clone, Debug)]
 pub struct CallFacts {
     /// Index into [`Kb::apis`].
-    pub api: usize,
+    pub(crate) api: usize,
     /// Argument values aligned with the API's parameters (C's explicit `This`
     /// removed); pointers are replaced by what they pointed to at the call.
-    pub args: Vec<Value>,
+    pub(crate) args: Vec<Value>,
     pub receiver: Option<Value>,
     /// How each call output had been tested by the time of this call.
-    pub tested: BTreeMap<Mark, TestInfo>,
+    pub(crate) tested: BTreeMap<Mark, TestInfo>,
     /// The out-parameters (by position) whose output this analysis keeps,
     /// with the local that receives it: written through the address of a
     /// local of this function (`&attrs`, `&mut qop`, `&s.field`). An output
     /// written through a pointer it cannot follow (a parameter, `p->field`)
     /// or into a global is read elsewhere, so whether it is tested cannot be
     /// told from this function.
-    pub followed_outputs: BTreeMap<u16, LocalId>,
+    pub(crate) followed_outputs: BTreeMap<u16, LocalId>,
 }
 
 impl CallFacts {
-    pub fn api<'kb>(&self, kb: &'kb Kb) -> Option<&'kb Api> {
+    pub(crate) fn api<'kb>(&self, kb: &'kb Kb) -> Option<&'kb Api> {
         kb.apis.get(self.api)
     }
 
     /// The argument passed for the first parameter with `role`.
-    pub fn arg(&self, kb: &Kb, role: Role) -> Option<&Value> {
+    pub(crate) fn arg(&self, kb: &Kb, role: Role) -> Option<&Value> {
         let i = self.api(kb)?.param_with(role)?;
         self.args.get(i)
     }
 
-    pub fn tested(&self, mark: Mark) -> TestInfo {
+    pub(crate) fn tested(&self, mark: Mark) -> TestInfo {
         self.tested.get(&mark).copied().unwrap_or_default()
     }
 
     /// Whether the output of parameter `index` was written where this analysis follows it.
-    pub fn output_followed(&self, index: usize) -> bool {
+    pub(crate) fn output_followed(&self, index: usize) -> bool {
         self.output_local(index).is_some()
     }
 
     /// The local that receives the output of parameter `index`, if followed.
-    pub fn output_local(&self, index: usize) -> Option<LocalId> {
+    pub(crate) fn output_local(&self, index: usize) -> Option<LocalId> {
         u16::try_from(index).ok().and_then(|i| self.followed_outputs.get(&i).copied())
     }
 }
@@ -80,24 +80,24 @@ impl CallFacts {
 #[derive(Clone, Debug, Default)]
 pub struct FunctionFacts {
     /// Indexed by `CallId`: facts for each reached call of a known API.
-    pub calls: Vec<Option<CallFacts>>,
+    pub(crate) calls: Vec<Option<CallFacts>>,
     /// How each output was tested anywhere in the function.
-    pub ever_tested: BTreeMap<Mark, TestInfo>,
+    pub(crate) ever_tested: BTreeMap<Mark, TestInfo>,
     /// The analysis gave up (too large a function); the API rules stay
     /// silent, `parse-error` reports it.
-    pub gave_up: bool,
+    pub(crate) gave_up: bool,
     /// Impersonations still in effect when the function returns, with the
     /// `return` value's span where there is one.
-    pub unreverted: BTreeMap<crate::ir::CallId, Option<crate::ir::Span>>,
+    pub(crate) unreverted: BTreeMap<crate::ir::CallId, Option<crate::ir::Span>>,
     /// Of `unreverted`, those still in effect at a return on a path where
     /// another function was called after them (work done as the client).
-    pub unreverted_after_work: std::collections::BTreeSet<crate::ir::CallId>,
+    pub(crate) unreverted_after_work: std::collections::BTreeSet<crate::ir::CallId>,
     /// It gave up because the file's time limit passed (`--file-timeout`).
-    pub timed_out: bool,
+    pub(crate) timed_out: bool,
 }
 
 impl FunctionFacts {
-    pub fn call(&self, id: crate::ir::CallId) -> Option<&CallFacts> {
+    pub(crate) fn call(&self, id: crate::ir::CallId) -> Option<&CallFacts> {
         self.calls.get(id.index()).and_then(Option::as_ref)
     }
 }

@@ -5,12 +5,12 @@
 //! the knowledge base's helpers, and records [`facts::CallFacts`] for the rules.
 
 pub mod consts;
-pub mod facts;
-pub mod flow;
-pub mod order;
-pub mod project;
-pub mod status;
-pub mod value;
+pub(crate) mod facts;
+pub(crate) mod flow;
+pub(crate) mod order;
+pub(crate) mod project;
+pub(crate) mod status;
+pub(crate) mod value;
 
 pub use consts::ConstTable;
 pub use facts::{CallFacts, FunctionFacts, TestInfo};

@@ -89,32 +89,6 @@ impl CallOrder {
         }
         false
     }
-
-    /// Whether every path from the entry to `to` passes through one of
-    /// `through` first (a call in the same block before `to` counts).
-    pub fn always_after_one_of(&self, through: &[CallId], to: CallId) -> bool {
-        let Some((bt, rt)) = self.at.get(to.index()).copied().flatten() else { return false };
-        let spots: Vec<(BlockId, u32)> =
-            through.iter().filter_map(|c| self.at.get(c.index()).copied().flatten()).collect();
-        if spots.iter().any(|&(b, r)| b == bt && r < rt) {
-            return true;
-        }
-        // Blocks that hold an arming call (anywhere in them) cut the path when
-        // entered: the call runs before control leaves the block.
-        let cuts: BTreeSet<BlockId> = spots.iter().map(|&(b, _)| b).collect();
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![BlockId(0)];
-        while let Some(b) = stack.pop() {
-            if b == bt {
-                return false;
-            }
-            if cuts.contains(&b) || !seen.insert(b) {
-                continue;
-            }
-            stack.extend(self.succ.get(b.index()).into_iter().flatten().copied());
-        }
-        true
-    }
 }
 
 /// The calls inside `e`, innermost (evaluated first) first.

@@ -13,15 +13,15 @@ use crate::source::FileId;
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     /// Types whose destructor or `Drop::drop` reverts an impersonation (RAII guards).
-    pub reverting_types: BTreeSet<String>,
+    pub(crate) reverting_types: BTreeSet<String>,
     /// The APIs effects that some function of the tree calls (e.g. whether
     /// the program registers COM class objects).
-    pub effects: BTreeSet<Effect>,
+    pub(crate) effects: BTreeSet<Effect>,
     /// The directories of the files that call an API with each effect
     /// (filled by [`ProjectFacts::locate`]).
-    pub effect_dirs: BTreeMap<Effect, BTreeSet<PathBuf>>,
+    pub(crate) effect_dirs: BTreeMap<Effect, BTreeSet<PathBuf>>,
     /// The directory of each analysed file (filled by [`ProjectFacts::locate`]).
-    pub file_dirs: BTreeMap<FileId, PathBuf>,
+    pub(crate) file_dirs: BTreeMap<FileId, PathBuf>,
 }
 
 impl ProjectFacts {
@@ -46,12 +46,12 @@ impl ProjectFacts {
     }
 
     /// Whether some function of the tree calls an API with this effect.
-    pub fn calls(&self, effect: Effect) -> bool {
+    pub(crate) fn calls(&self, effect: Effect) -> bool {
         self.effects.contains(&effect)
     }
 
     /// Records where each effect is called: the directory of every file.
-    pub fn locate<'a>(&mut self, files: impl Iterator<Item = (FileId, &'a Path, &'a FileIr)>, kb: &Kb) {
+    pub(crate) fn locate<'a>(&mut self, files: impl Iterator<Item = (FileId, &'a Path, &'a FileIr)>, kb: &Kb) {
         for (id, path, ir) in files {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             for call in ir.functions.iter().flat_map(|f| &f.calls) {
@@ -67,7 +67,7 @@ impl ProjectFacts {
     /// with this effect: the same program, as far as a tree of several
     /// programs (Wine's `dlls/*`, `programs/*`) tells. Without locations,
     /// whether any file of the tree does.
-    pub fn calls_near(&self, effect: Effect, file: FileId) -> bool {
+    pub(crate) fn calls_near(&self, effect: Effect, file: FileId) -> bool {
         let Some(dir) = self.file_dirs.get(&file) else { return self.calls(effect) };
         self.effect_dirs.get(&effect).is_some_and(|dirs| dirs.iter().any(|d| d.starts_with(dir)))
     }

@@ -12,15 +12,15 @@ use crate::ir::{CallId, Field, LocalId, Span};
 use crate::source::FileId;
 
 /// More possible values than this and a value is simply unknown.
-pub const MAX_ATOMS: usize = 16;
+pub(crate) const MAX_ATOMS: usize = 16;
 /// Structs inside structs inside pointers deeper than this are unknown.
 const MAX_DEPTH: usize = 4;
 
 /// Where a value was written: a `#define`, an assignment, a struct field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Origin {
-    pub file: FileId,
-    pub span: Span,
+    pub(crate) file: FileId,
+    pub(crate) span: Span,
 }
 
 /// Which output of a call a [`Mark`] stands for.
@@ -35,36 +35,36 @@ pub enum Slot {
 /// principal name to be verified, a handle whose creation we can look up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Mark {
-    pub call: CallId,
-    pub slot: Slot,
+    pub(crate) call: CallId,
+    pub(crate) slot: Slot,
 }
 
 /// The root of a place a pointer points to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RefRoot {
+pub(crate) enum RefRoot {
     Local(LocalId),
     Global(Rc<str>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PlaceRef {
-    pub root: RefRoot,
-    pub path: Vec<Field>,
+    pub(crate) root: RefRoot,
+    pub(crate) path: Vec<Field>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct StructVal {
     /// The struct's type when known (from a declaration or an initialiser).
-    pub ty: Option<Rc<str>>,
-    pub fields: BTreeMap<Field, Value>,
+    pub(crate) ty: Option<Rc<str>>,
+    pub(crate) fields: BTreeMap<Field, Value>,
     /// What the fields not in `fields` hold.
-    pub rest: RestVal,
+    pub(crate) rest: RestVal,
     /// Where the struct as a whole was written (zeroed, initialised).
-    pub origin: Option<Origin>,
+    pub(crate) origin: Option<Origin>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RestVal {
+pub(crate) enum RestVal {
     Zero,
     Unknown,
 }
@@ -92,25 +92,25 @@ impl Atom {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Value {
     /// Each possible value with where it was written, when known.
-    pub atoms: Vec<(Atom, Option<Origin>)>,
+    pub(crate) atoms: Vec<(Atom, Option<Origin>)>,
     /// Some path yields a value we cannot tell.
-    pub unknown: bool,
+    pub(crate) unknown: bool,
     /// Too many possible values to track: unknown for good (joins keep it so,
     /// which is what makes loops terminate).
-    pub saturated: bool,
+    pub(crate) saturated: bool,
 }
 
 impl Value {
-    pub fn unknown() -> Value {
+    pub(crate) fn unknown() -> Value {
         Value { atoms: Vec::new(), unknown: true, saturated: false }
     }
 
     /// Unknown, and absorbing: nothing joined into it is kept.
-    pub fn saturated() -> Value {
+    pub(crate) fn saturated() -> Value {
         Value { atoms: Vec::new(), unknown: true, saturated: true }
     }
 
-    pub fn atom(atom: Atom, origin: Option<Origin>) -> Value {
+    pub(crate) fn atom(atom: Atom, origin: Option<Origin>) -> Value {
         Value { atoms: vec![(atom, origin)], unknown: false, saturated: false }
     }
 
@@ -118,36 +118,32 @@ impl Value {
         Value::atom(Atom::Int(v), origin)
     }
 
-    pub fn str(s: &str, origin: Option<Origin>) -> Value {
+    pub(crate) fn str(s: &str, origin: Option<Origin>) -> Value {
         Value::atom(Atom::Str(Rc::from(s)), origin)
     }
 
-    pub fn null(origin: Option<Origin>) -> Value {
+    pub(crate) fn null(origin: Option<Origin>) -> Value {
         Value::atom(Atom::Null, origin)
     }
 
-    pub fn mark(mark: Mark, origin: Option<Origin>) -> Value {
+    pub(crate) fn mark(mark: Mark, origin: Option<Origin>) -> Value {
         Value::atom(Atom::Mark(mark), origin)
     }
 
-    pub fn zero_struct(ty: Option<Rc<str>>, origin: Option<Origin>) -> Value {
+    pub(crate) fn zero_struct(ty: Option<Rc<str>>, origin: Option<Origin>) -> Value {
         Value::atom(
             Atom::Struct(Box::new(StructVal { ty, fields: BTreeMap::new(), rest: RestVal::Zero, origin })),
             origin,
         )
     }
 
-    pub fn is_unknown_only(&self) -> bool {
-        self.atoms.is_empty()
-    }
-
     /// Every possible value is known (no path gives an unknown one).
-    pub fn is_known(&self) -> bool {
+    pub(crate) fn is_known(&self) -> bool {
         !self.unknown && !self.atoms.is_empty()
     }
 
     /// Union with `other`. Returns whether `self` changed.
-    pub fn join(&mut self, other: &Value) -> bool {
+    pub(crate) fn join(&mut self, other: &Value) -> bool {
         if self.saturated {
             return false;
         }
@@ -205,7 +201,7 @@ impl Value {
     }
 
     /// The join of many values (unknown if there are none).
-    pub fn join_all(values: impl IntoIterator<Item = Value>) -> Value {
+    pub(crate) fn join_all(values: impl IntoIterator<Item = Value>) -> Value {
         let mut iter = values.into_iter();
         let Some(mut acc) = iter.next() else { return Value::unknown() };
         for v in iter {
@@ -216,7 +212,7 @@ impl Value {
 
     /// Sets the origin of atoms that have none (a value gets the place it
     /// was first written; a project constant keeps its `#define`).
-    pub fn with_default_origin(mut self, origin: Origin) -> Value {
+    pub(crate) fn with_default_origin(mut self, origin: Origin) -> Value {
         for (_, o) in &mut self.atoms {
             if o.is_none() {
                 *o = Some(origin);
@@ -226,7 +222,7 @@ impl Value {
     }
 
     /// The integers, if every possible value is a known integer.
-    pub fn known_ints(&self) -> Option<Vec<(u64, Option<Origin>)>> {
+    pub(crate) fn known_ints(&self) -> Option<Vec<(u64, Option<Origin>)>> {
         if !self.is_known() {
             return None;
         }
@@ -240,7 +236,7 @@ impl Value {
     }
 
     /// The strings, if every possible value is a known string.
-    pub fn known_strs(&self) -> Option<Vec<(Rc<str>, Option<Origin>)>> {
+    pub(crate) fn known_strs(&self) -> Option<Vec<(Rc<str>, Option<Origin>)>> {
         if !self.is_known() {
             return None;
         }
@@ -254,7 +250,7 @@ impl Value {
     }
 
     /// Every value is a null pointer or an empty string (`NULL`, `0`, `None`, `L""`).
-    pub fn is_null_or_empty(&self) -> bool {
+    pub(crate) fn is_null_or_empty(&self) -> bool {
         self.is_known()
             && self.atoms.iter().all(|(a, _)| match a {
                 Atom::Null | Atom::Int(0) => true,
@@ -263,7 +259,7 @@ impl Value {
             })
     }
 
-    pub fn marks(&self) -> impl Iterator<Item = (Mark, Option<Origin>)> + '_ {
+    pub(crate) fn marks(&self) -> impl Iterator<Item = (Mark, Option<Origin>)> + '_ {
         self.atoms.iter().filter_map(|(a, o)| match a {
             Atom::Mark(m) => Some((*m, *o)),
             _ => None,
@@ -272,7 +268,7 @@ impl Value {
 
     /// What this pointer-like value points to, following recorded pointees
     /// (`&qos` passed to a call). A value that is itself a struct is returned as is.
-    pub fn pointee(&self) -> Option<&Value> {
+    pub(crate) fn pointee(&self) -> Option<&Value> {
         match self.atoms.as_slice() {
             [(Atom::Pointee(v), _)] if !self.unknown => Some(v),
             _ => None,
@@ -280,7 +276,7 @@ impl Value {
     }
 
     /// The struct this value is, or points to.
-    pub fn as_struct(&self) -> Option<&StructVal> {
+    pub(crate) fn as_struct(&self) -> Option<&StructVal> {
         let v = self.pointee().unwrap_or(self);
         if v.unknown {
             return None;
@@ -292,7 +288,7 @@ impl Value {
     }
 
     /// Maps integers through `f` (unknown for anything else).
-    pub fn map_ints(&self, f: impl Fn(u64) -> Option<u64>) -> Value {
+    pub(crate) fn map_ints(&self, f: impl Fn(u64) -> Option<u64>) -> Value {
         let mut out = Value { atoms: Vec::new(), unknown: self.unknown, saturated: self.saturated };
         for (a, o) in &self.atoms {
             match a {
@@ -312,7 +308,7 @@ impl Value {
 
 impl StructVal {
     /// The value of a field: written, or what the rest holds.
-    pub fn field(&self, name: &Field) -> Value {
+    pub(crate) fn field(&self, name: &Field) -> Value {
         match self.fields.get(name) {
             Some(v) => v.clone(),
             None => match self.rest {
@@ -322,7 +318,7 @@ impl StructVal {
         }
     }
 
-    pub fn field_named(&self, name: &str) -> Value {
+    pub(crate) fn field_named(&self, name: &str) -> Value {
         self.field(&Field::Named(name.to_string()))
     }
 }

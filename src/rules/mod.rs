@@ -92,7 +92,7 @@ pub(crate) static UNUSED_SUPPRESSION: &Rule = &unused_suppression::RULE;
 
 /// Whether a rule runs without being asked for (`--select`, configuration,
 /// `--report-unused-suppressions`). Only `unused-suppression` does not.
-pub fn on_by_default(rule: &Rule) -> bool {
+pub(crate) fn on_by_default(rule: &Rule) -> bool {
     !std::ptr::eq(rule, UNUSED_SUPPRESSION)
 }
 
@@ -103,7 +103,7 @@ pub fn by_name(name: &str) -> Option<&'static Rule> {
 /// An impersonation level on one common scale (the three Windows scales
 /// are translated into it by the rules that read them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ImpLevel {
+pub(crate) enum ImpLevel {
     Anonymous,
     Identify,
     Impersonate,
@@ -111,16 +111,6 @@ pub enum ImpLevel {
 }
 
 impl ImpLevel {
-    pub fn parse(s: &str) -> Option<ImpLevel> {
-        match s {
-            "anonymous" => Some(ImpLevel::Anonymous),
-            "identify" => Some(ImpLevel::Identify),
-            "impersonate" => Some(ImpLevel::Impersonate),
-            "delegate" => Some(ImpLevel::Delegate),
-            _ => None,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             ImpLevel::Anonymous => "anonymous",
@@ -135,14 +125,14 @@ impl ImpLevel {
 #[derive(Clone, Debug)]
 pub struct RuleOptions {
     /// The highest impersonation level a client may grant without a finding.
-    pub impersonation_ceiling: ImpLevel,
+    pub(crate) impersonation_ceiling: ImpLevel,
     /// `RPC_C_AUTHN_LEVEL_PKT_PRIVACY` by default; `PKT_INTEGRITY` makes
     /// integrity-only an accepted choice (silences `missing-privacy`).
-    pub minimum_authn_level: MinimumLevel,
+    pub(crate) minimum_authn_level: MinimumLevel,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MinimumLevel {
+pub(crate) enum MinimumLevel {
     PktIntegrity,
     PktPrivacy,
 }
@@ -176,41 +166,41 @@ impl OriginLabels for Diagnostic {
 
 /// What a rule sees of one file.
 pub struct RuleCx<'a> {
-    pub kb: &'a Kb,
-    pub options: &'a RuleOptions,
-    pub project: &'a ProjectFacts,
-    pub file: FileId,
-    pub ir: &'a FileIr,
+    pub(crate) kb: &'a Kb,
+    pub(crate) options: &'a RuleOptions,
+    pub(crate) project: &'a ProjectFacts,
+    pub(crate) file: FileId,
+    pub(crate) ir: &'a FileIr,
     /// Parallel to `ir.functions`.
-    pub facts: &'a [FunctionFacts],
+    pub(crate) facts: &'a [FunctionFacts],
     pub(crate) rule: &'static Rule,
     pub(crate) out: Vec<Diagnostic>,
 }
 
 /// One reached call of a knowledge-base API, with what was known there.
 #[derive(Clone, Copy)]
-pub struct ApiCall<'a> {
-    pub func: &'a Function,
+pub(crate) struct ApiCall<'a> {
+    pub(crate) func: &'a Function,
     /// The call's id in `func` (what its [`crate::resolve::Mark`]s name).
-    pub id: CallId,
-    pub fn_facts: &'a FunctionFacts,
-    pub call: &'a Call,
-    pub api: &'a Api,
-    pub facts: &'a CallFacts,
+    pub(crate) id: CallId,
+    pub(crate) fn_facts: &'a FunctionFacts,
+    pub(crate) call: &'a Call,
+    pub(crate) api: &'a Api,
+    pub(crate) facts: &'a CallFacts,
 }
 
 /// A value found for a role: a parameter's argument or a field of a struct
 /// argument (`ImpersonationType` of the QOS).
-pub struct RoleValue<'a> {
-    pub value: Value,
-    pub param: &'a str,
-    pub field: Option<&'a str>,
+pub(crate) struct RoleValue<'a> {
+    pub(crate) value: Value,
+    pub(crate) param: &'a str,
+    pub(crate) field: Option<&'a str>,
 }
 
 impl RoleValue<'_> {
     /// How a message names where the value was passed: `` `AuthnLevel` `` or
     /// `` `ImpersonationType` of `SecurityQos` ``.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self.field {
             Some(f) => format!("`{f}` of `{}`", self.param),
             None => format!("`{}`", self.param),
@@ -220,7 +210,7 @@ impl RoleValue<'_> {
 
 impl<'a> RuleCx<'a> {
     /// Every analysed call of a knowledge-base API in this file, in source order.
-    pub fn api_calls(&self) -> Vec<ApiCall<'a>> {
+    pub(crate) fn api_calls(&self) -> Vec<ApiCall<'a>> {
         let mut calls = Vec::new();
         for (func, fn_facts) in self.ir.functions.iter().zip(self.facts) {
             for (id, call) in func.call_ids().zip(&func.calls) {
@@ -234,17 +224,17 @@ impl<'a> RuleCx<'a> {
     }
 
     /// Starts a finding of the running rule on `call`.
-    pub fn diagnostic(&self, call: &ApiCall<'_>, severity: Severity, message: String) -> Diagnostic {
+    pub(crate) fn diagnostic(&self, call: &ApiCall<'_>, severity: Severity, message: String) -> Diagnostic {
         Diagnostic::new(self.rule.name, severity, self.file, call.call.span, message)
     }
 
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.out.push(d);
     }
 
     /// The constant's name for a value, for messages (`RPC_C_AUTHN_LEVEL_CONNECT`),
     /// or the number itself.
-    pub fn const_name(&self, prefix: &str, value: u64) -> String {
+    pub(crate) fn const_name(&self, prefix: &str, value: u64) -> String {
         match self.kb.name_of(prefix, value) {
             Some(n) => n.to_string(),
             None => (value as u32).to_string(),
@@ -259,20 +249,20 @@ impl<'a> ApiCall<'a> {
     }
 
     /// This call's id in its function: the `call` of the marks of its outputs.
-    pub fn id(&self) -> CallId {
+    pub(crate) fn id(&self) -> CallId {
         let index = self.func.calls.iter().position(|c| std::ptr::eq(c, self.call)).unwrap_or(usize::MAX);
         CallId::from_index(index)
     }
 
     /// The argument for the first parameter with `role` (not looking into structs).
-    pub fn arg(&self, role: Role) -> Option<&'a Value> {
+    pub(crate) fn arg(&self, role: Role) -> Option<&'a Value> {
         let i = self.api.param_with(role)?;
         self.facts.args.get(i)
     }
 
     /// Every value this call receives for `role`: arguments of parameters with
     /// that role, and fields with that role of structs passed by pointer.
-    pub fn role_values(&self, kb: &'a Kb, role: Role) -> Vec<RoleValue<'a>> {
+    pub(crate) fn role_values(&self, kb: &'a Kb, role: Role) -> Vec<RoleValue<'a>> {
         let mut out = Vec::new();
         for (param, value) in self.api.params.iter().zip(&self.facts.args) {
             // Outputs (a query's `pImpLevel`) are not settings the code chose.

@@ -19,10 +19,10 @@ use crate::resolve::{Atom, Origin, Slot, Value};
 #[derive(Clone, Debug)]
 pub(crate) struct Setting {
     /// The constant's name (`RPC_C_AUTHN_WINNT`) or the number.
-    pub spelled: String,
+    pub(crate) spelled: String,
     /// How a message names the argument: `` `AuthnSvc` `` or `` `Capabilities` of `SecurityQos` ``.
-    pub describe: String,
-    pub origin: Option<Origin>,
+    pub(crate) describe: String,
+    pub(crate) origin: Option<Origin>,
 }
 
 /// The 32 bits an API sees of a value.
@@ -85,9 +85,9 @@ pub(crate) fn default_is_ntlm(call: &ApiCall<'_>) -> bool {
 /// An NTLM authentication service chosen at a call.
 #[derive(Clone, Debug)]
 pub(crate) struct NtlmService {
-    pub setting: Setting,
+    pub(crate) setting: Setting,
     /// The value is `RPC_C_AUTHN_DEFAULT`, which means NTLM at this call.
-    pub via_default: bool,
+    pub(crate) via_default: bool,
 }
 
 /// The NTLM authentication service the call chooses: `RPC_C_AUTHN_WINNT`,

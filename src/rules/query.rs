@@ -8,16 +8,16 @@ use crate::resolve::{Atom, FunctionFacts, Mark, Slot, Value};
 
 /// The parts of a string binding: `[uuid@]protseq:[address][endpoint,options]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StringBinding {
-    pub protseq: String,
-    pub network_address: String,
-    pub endpoint: String,
+pub(crate) struct StringBinding {
+    pub(crate) protseq: String,
+    pub(crate) network_address: String,
+    pub(crate) endpoint: String,
     /// `name=value` pairs after the endpoint, as written.
-    pub options: Vec<(String, String)>,
+    pub(crate) options: Vec<(String, String)>,
 }
 
 /// Parses a string binding; `None` if it has no `protseq:`.
-pub fn parse_string_binding(s: &str) -> Option<StringBinding> {
+pub(crate) fn parse_string_binding(s: &str) -> Option<StringBinding> {
     let s = s.trim();
     let rest = match s.split_once('@') {
         // An '@' before the ':' separates the object UUID.
@@ -50,7 +50,7 @@ pub fn parse_string_binding(s: &str) -> Option<StringBinding> {
 }
 
 /// Parses network options: `Security=Impersonation Dynamic False,Other=x`.
-pub fn parse_options(s: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_options(s: &str) -> Vec<(String, String)> {
     s.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|p| match p.split_once('=') {
@@ -62,13 +62,13 @@ pub fn parse_options(s: &str) -> Vec<(String, String)> {
 
 /// The option `name` among parsed options, matched case-insensitively:
 /// its name as written, and its value.
-pub fn find_option<'a>(options: &'a [(String, String)], name: &str) -> Option<(&'a str, &'a str)> {
+pub(crate) fn find_option<'a>(options: &'a [(String, String)], name: &str) -> Option<(&'a str, &'a str)> {
     options.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// The level of a `Security=` network option.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransportLevel {
+pub(crate) enum TransportLevel {
     Anonymous,
     Identification,
     Impersonation,
@@ -79,19 +79,19 @@ pub enum TransportLevel {
 /// A `Security=` network option of `ncacn_np` / `ncalrpc`: a level, an
 /// identity tracking mode and the effective-only switch, as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TransportSecurity {
-    pub level: TransportLevel,
+pub(crate) struct TransportSecurity {
+    pub(crate) level: TransportLevel,
     /// `Dynamic` or `Static`, as written.
-    pub tracking: String,
+    pub(crate) tracking: String,
     /// `True` or `False`, as written.
-    pub effective_only: String,
+    pub(crate) effective_only: String,
 }
 
 /// Parses the value of a `Security=` option: three space-separated tokens,
 /// one from each of {identification, anonymous, impersonation} (delegation is
 /// accepted too, to report it), {dynamic, static}, {true, false}, in any
 /// case. `None` when the value does not follow that grammar.
-pub fn parse_transport_security(value: &str) -> Option<TransportSecurity> {
+pub(crate) fn parse_transport_security(value: &str) -> Option<TransportSecurity> {
     let tokens: Vec<&str> = value.split_whitespace().collect();
     let [level, tracking, effective_only] = tokens.as_slice() else { return None };
     let level = match level.to_ascii_lowercase().as_str() {
@@ -111,7 +111,7 @@ pub fn parse_transport_security(value: &str) -> Option<TransportSecurity> {
 }
 
 /// Whether a string names a named pipe: `\\.\pipe\x` or `\\server\pipe\x`.
-pub fn is_pipe_path(s: &str) -> bool {
+pub(crate) fn is_pipe_path(s: &str) -> bool {
     let Some(rest) = s.strip_prefix(r"\\") else { return false };
     let mut parts = rest.splitn(3, '\\');
     let (_server, pipe, name) = (parts.next(), parts.next(), parts.next());
@@ -141,7 +141,7 @@ fn source_of<'k>(kb: &'k Kb, fn_facts: &FunctionFacts, mark: Mark) -> Option<(Ro
 
 /// The protocol sequence of a string binding value: a literal, or the
 /// output of `RpcStringBindingCompose` in the same function.
-pub fn protseq_of_string_binding(kb: &Kb, fn_facts: &FunctionFacts, v: &Value) -> Option<String> {
+pub(crate) fn protseq_of_string_binding(kb: &Kb, fn_facts: &FunctionFacts, v: &Value) -> Option<String> {
     if let Some(s) = single_str(v) {
         return parse_string_binding(&s).map(|b| b.protseq);
     }
@@ -167,7 +167,7 @@ pub fn protseq_of_string_binding(kb: &Kb, fn_facts: &FunctionFacts, v: &Value) -
 
 /// The protocol sequence the binding handle passed to `call` was created
 /// with, when that happened in the same function.
-pub fn binding_protseq(kb: &Kb, call: &ApiCall<'_>) -> Option<String> {
+pub(crate) fn binding_protseq(kb: &Kb, call: &ApiCall<'_>) -> Option<String> {
     let binding = call.arg(Role::Binding)?;
     if !binding.is_known() {
         return None;
@@ -190,14 +190,14 @@ pub fn binding_protseq(kb: &Kb, call: &ApiCall<'_>) -> Option<String> {
 }
 
 /// Whether the binding of `call` is known to use the local RPC transport.
-pub fn binding_is_ncalrpc(kb: &Kb, call: &ApiCall<'_>) -> bool {
+pub(crate) fn binding_is_ncalrpc(kb: &Kb, call: &ApiCall<'_>) -> bool {
     binding_protseq(kb, call).is_some_and(|p| p.eq_ignore_ascii_case("ncalrpc"))
 }
 
 /// Whether some function of the file calls (on a path the analysis reached
 /// or not) an API with one of these effects, directly or through a function
 /// table (`table->EncryptMessage(..)`).
-pub fn file_calls(kb: &Kb, ir: &FileIr, effects: &[Effect]) -> bool {
+pub(crate) fn file_calls(kb: &Kb, ir: &FileIr, effects: &[Effect]) -> bool {
     ir.functions.iter().flat_map(|f| &f.calls).any(|call| {
         kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len())
             .is_some_and(|m| effects.contains(&m.api.effect))
@@ -206,14 +206,14 @@ pub fn file_calls(kb: &Kb, ir: &FileIr, effects: &[Effect]) -> bool {
 
 /// For a mark: the API call that produced it, if it came out of a parameter
 /// of `role` of an API with `effect`.
-pub fn mark_source<'k>(kb: &'k Kb, fn_facts: &FunctionFacts, mark: Mark) -> Option<(Role, &'k crate::kb::Api)> {
+pub(crate) fn mark_source<'k>(kb: &'k Kb, fn_facts: &FunctionFacts, mark: Mark) -> Option<(Role, &'k crate::kb::Api)> {
     source_of(kb, fn_facts, mark).map(|(role, api, _)| (role, api))
 }
 
 /// A flags value spelled with the knowledge base's constant names for its
 /// bits (`RPC_IF_AUTOLISTEN | RPC_IF_ALLOW_LOCAL_ONLY`); bits without a name
 /// are written in hex, and zero is `0`.
-pub fn flag_names(kb: &Kb, prefix: &str, value: u64) -> String {
+pub(crate) fn flag_names(kb: &Kb, prefix: &str, value: u64) -> String {
     let mut parts = Vec::new();
     let mut unnamed = 0u64;
     for bit in (0..64).map(|i| 1u64 << i).filter(|b| value & b != 0) {
@@ -232,7 +232,7 @@ pub fn flag_names(kb: &Kb, prefix: &str, value: u64) -> String {
 /// API with the same effect: Wine's `RpcServerRegisterIf` calling
 /// `RpcServerRegisterIf3`, a binding crate's `pub unsafe fn CoImpersonateClient`
 /// calling the import. That is the implementation of the API, not a use of it.
-pub fn in_api_definition(kb: &Kb, call: &ApiCall<'_>) -> bool {
+pub(crate) fn in_api_definition(kb: &Kb, call: &ApiCall<'_>) -> bool {
     let f = call.func.name.as_str();
     if f.is_empty() {
         return false;
@@ -248,7 +248,7 @@ pub fn in_api_definition(kb: &Kb, call: &ApiCall<'_>) -> bool {
 /// Whether `call` starts an impersonation: an API with the `impersonate`
 /// effect, unless its token is known to be null (`SetThreadToken(NULL, NULL)`
 /// ends the thread's impersonation, as the resolver also treats it).
-pub fn starts_impersonation(call: &ApiCall<'_>) -> bool {
+pub(crate) fn starts_impersonation(call: &ApiCall<'_>) -> bool {
     call.api.effect == Effect::Impersonate && !call.arg(Role::Token).is_some_and(Value::is_null_or_empty)
 }
 

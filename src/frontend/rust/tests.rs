@@ -242,7 +242,7 @@ fn consts_statics_and_enums() {
     assert_ir!(
         r#"
 const LEVEL: u32 = 2;
-pub const PRIVACY: RPC_C_AUTHN_LEVEL = RPC_C_AUTHN_LEVEL(6u32);
+pub(crate) const PRIVACY: RPC_C_AUTHN_LEVEL = RPC_C_AUTHN_LEVEL(6u32);
 static PROTSEQ: PCWSTR = w!("ncacn_ip_tcp");
 static mut CURRENT: u32 = LEVEL | 0x10;
 const DEFAULT: i32 = -1i32;
@@ -442,8 +442,8 @@ fn items_in_modules_traits_impls_and_blocks() {
     assert_ir!(
         r#"
 mod server {
-    pub mod inner {
-        pub fn register() { RpcServerRegisterIf2(spec, None, None, RPC_IF_AUTOLISTEN, 10, 0, None); }
+    pub(crate) mod inner {
+        pub(crate) fn register() { RpcServerRegisterIf2(spec, None, None, RPC_IF_AUTOLISTEN, 10, 0, None); }
     }
     impl<T> Handler for Server<T> {
         fn handle(&self, h: *mut c_void) -> u32 {
