@@ -27,6 +27,7 @@ pub mod cli; // the command line, the exit code
 
 // Shared data and helpers.
 pub mod kb; // the knowledge base: the typed view of `rules/api.toml`
+mod lexer; // the one lexer of C, C++ and Rust text: comments, literals, directives
 pub mod source; // source files: decoding, byte offsets to lines and columns
 pub mod report; // what one run produced, as the emitters read it
 pub mod limits; // per-file size and time limits

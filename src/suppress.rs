@@ -1,9 +1,9 @@
 //! Inline suppressions: `// rpclint: allow(rule-a, rule-b) -- reason` and
 //! `rpclint: allow-file(rule)`, in `//` or `/* */` comments of C, C++ and Rust.
 //!
-//! A small hand-written lexer finds the comments of a file (skipping string
+//! The shared [`crate::lexer`] finds the comments of a file (past string
 //! and character literals, raw strings, Rust's nested block comments), and a
-//! second one reads directives inside a comment's text, as ruff's `noqa.rs`
+//! small reader finds directives inside a comment's text, as ruff's `noqa.rs`
 //! does. Where a directive applies:
 //! * `allow(..)` in a comment that shares its line with code: that line;
 //! * `allow(..)` in a comment on lines of its own: the next line with code,
@@ -20,6 +20,7 @@ use memchr::memmem;
 use crate::diagnostic::{Diagnostic, Suppression};
 use crate::frontend::Lang;
 use crate::ir::Span;
+use crate::lexer::{Dialect, Kind, Lexer, is_ident_continue};
 use crate::report::Warning;
 use crate::rules::Rule;
 use crate::source::{FileId, SourceFile};
@@ -51,177 +52,34 @@ struct Lexed {
     comment: Vec<bool>,
 }
 
-fn is_ident(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
 /// Finds the comments of `text`, and which lines hold code.
 fn lex(text: &str, lang: Lang) -> Lexed {
-    let rust = lang == Lang::Rust;
     let b = text.as_bytes();
-    let n = b.len();
-    let lines = text.bytes().filter(|&c| c == b'\n').count() + 1;
+    let newlines = |r: std::ops::Range<usize>| memchr::memchr_iter(b'\n', &b[r]).count();
+    let lines = newlines(0..b.len()) + 1;
     let mut out = Lexed { comments: Vec::new(), code: vec![false; lines], comment: vec![false; lines] };
-    let mut line = 0usize;
-    let mut i = 0usize;
-    // Marks lines [from, to] of `set` and returns the line after scanning b[a..z].
-    let newlines = |a: usize, z: usize| b[a..z.min(n)].iter().filter(|&&c| c == b'\n').count();
-    let mark = |v: &mut Vec<bool>, from: usize, count: usize| {
-        for l in from..=from + count {
-            if let Some(x) = v.get_mut(l) {
+    // The 0-based line of `seen`.
+    let (mut line, mut seen) = (0usize, 0usize);
+    for t in Lexer::new(b, lang.dialect()) {
+        if t.kind == Kind::DirectiveEnd {
+            continue;
+        }
+        line += newlines(seen..t.start);
+        let spanned = newlines(t.start..t.end);
+        let lines = if t.is_comment() { &mut out.comment } else { &mut out.code };
+        for l in line..=line + spanned {
+            if let Some(x) = lines.get_mut(l) {
                 *x = true;
             }
         }
-    };
-    while i < n {
-        let c = b[i];
-        let next = b.get(i + 1).copied();
-        match c {
-            b'\n' => {
-                line += 1;
-                i += 1;
-            }
-            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => i += 1,
-            b'/' if next == Some(b'/') => {
-                let end = memchr::memchr(b'\n', &b[i..]).map_or(n, |k| i + k);
-                out.comments.push(Comment { start: i, end, body_start: i + 2, body_end: end });
-                mark(&mut out.comment, line, 0);
-                i = end;
-            }
-            b'/' if next == Some(b'*') => {
-                let start = i;
-                let mut j = i + 2;
-                let mut depth = 1usize;
-                let mut body_end = n;
-                while j < n {
-                    if b[j] == b'*' && b.get(j + 1) == Some(&b'/') {
-                        depth -= 1;
-                        j += 2;
-                        if depth == 0 {
-                            body_end = j - 2;
-                            break;
-                        }
-                    } else if rust && b[j] == b'/' && b.get(j + 1) == Some(&b'*') {
-                        depth += 1;
-                        j += 2;
-                    } else {
-                        j += 1;
-                    }
-                }
-                let end = j.min(n);
-                let spanned = newlines(start, end);
-                mark(&mut out.comment, line, spanned);
-                out.comments.push(Comment { start, end, body_start: start + 2, body_end: body_end.max(start + 2) });
-                line += spanned;
-                i = end;
-            }
-            b'"' => {
-                let end = skip_string(b, i + 1, rust);
-                let spanned = newlines(i, end);
-                mark(&mut out.code, line, spanned);
-                line += spanned;
-                i = end;
-            }
-            b'\'' => {
-                mark(&mut out.code, line, 0);
-                let digit_separator = !rust && i > 0 && b[i - 1].is_ascii_alphanumeric();
-                i = if digit_separator { i + 1 } else { skip_char(b, i, rust) };
-            }
-            _ if is_ident(c) => {
-                let start = i;
-                while i < n && is_ident(b[i]) {
-                    i += 1;
-                }
-                mark(&mut out.code, line, 0);
-                let word = &b[start..i];
-                if let Some(end) = raw_string(b, word, i, rust) {
-                    let spanned = newlines(i, end);
-                    mark(&mut out.code, line, spanned);
-                    line += spanned;
-                    i = end;
-                }
-            }
-            _ => {
-                mark(&mut out.code, line, 0);
-                i += 1;
-            }
+        if t.is_comment() {
+            let (body_start, body_end) = t.comment_body();
+            out.comments.push(Comment { start: t.start, end: t.end, body_start, body_end });
         }
+        line += spanned;
+        seen = t.end;
     }
     out
-}
-
-/// The end of a `"..."` literal whose text starts at `i`. C strings end at a
-/// line end (an unterminated one must not swallow the file); Rust's do not.
-fn skip_string(b: &[u8], mut i: usize, rust: bool) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            b'\n' if !rust => return i,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-/// The end of a character literal at `i` (the quote); a Rust lifetime or
-/// label is just the quote.
-fn skip_char(b: &[u8], i: usize, rust: bool) -> usize {
-    if rust {
-        if b.get(i + 1) == Some(&b'\\') {
-            // '\n', '\u{1F600}', '\''.
-            let limit = (i + 14).min(b.len());
-            return (i + 3..limit).find(|&j| b[j] == b'\'').map_or(i + 1, |j| j + 1);
-        }
-        // One character (1 to 4 bytes of UTF-8) then a quote, or a lifetime.
-        let width = match b.get(i + 1) {
-            Some(&c) if c < 0x80 => 1,
-            Some(&c) if c >= 0xF0 => 4,
-            Some(&c) if c >= 0xE0 => 3,
-            Some(_) => 2,
-            None => return i + 1,
-        };
-        return if b.get(i + 1 + width) == Some(&b'\'') { i + 2 + width } else { i + 1 };
-    }
-    let mut j = i + 1;
-    while j < b.len() {
-        match b[j] {
-            b'\\' => j += 2,
-            b'\'' => return j + 1,
-            b'\n' => return j,
-            _ => j += 1,
-        }
-    }
-    b.len()
-}
-
-/// A raw string that starts right after the identifier `word` (which ends at
-/// `i`): Rust `r"..."`, `r#"..."#`, `br#"..."#`; C++ `R"delim(...)delim"`
-/// with an optional `L`, `u`, `U`, `u8` prefix. Returns its end.
-fn raw_string(b: &[u8], word: &[u8], i: usize, rust: bool) -> Option<usize> {
-    if rust {
-        if !(word == b"r" || word == b"br" || word == b"cr") {
-            return None;
-        }
-        let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
-        if b.get(i + hashes) != Some(&b'"') {
-            return None;
-        }
-        let mut closing = vec![b'"'];
-        closing.extend(std::iter::repeat_n(b'#', hashes));
-        let body = i + hashes + 1;
-        return Some(memmem::find(&b[body..], &closing).map_or(b.len(), |k| body + k + closing.len()));
-    }
-    if !matches!(word, b"R" | b"LR" | b"uR" | b"UR" | b"u8R") || b.get(i) != Some(&b'"') {
-        return None;
-    }
-    let open = b[i + 1..].iter().take(17).position(|&c| c == b'(')?;
-    let delim = &b[i + 1..i + 1 + open];
-    let mut closing = vec![b')'];
-    closing.extend_from_slice(delim);
-    closing.push(b'"');
-    let body = i + 1 + open + 1;
-    Some(memmem::find(&b[body..], &closing).map_or(b.len(), |k| body + k + closing.len()))
 }
 
 /// One `rpclint: allow(...)` or `allow-file(...)`.
@@ -256,7 +114,7 @@ fn directives_in(body: &str, base: usize) -> (Vec<Parsed>, Vec<Malformed>) {
     while let Some(k) = memmem::find(&b[from..], MARKER) {
         let at = from + k;
         from = at + MARKER.len();
-        let boundary_before = at == 0 || !(is_ident(b[at - 1]) || b[at - 1] == b'-');
+        let boundary_before = at == 0 || !(is_ident_continue(b[at - 1], Dialect::Rust) || b[at - 1] == b'-');
         let mut p = Cursor { b, i: at + MARKER.len() };
         p.spaces();
         if !boundary_before || !p.eat(b':') {

@@ -21,7 +21,7 @@
 //! nothing: the whole file is parsed, as without focus.
 
 use super::Lang;
-use super::rust::utf8_len;
+use crate::lexer::{Kind, Lexer, without_comments};
 
 /// Initialisers at file level longer than this (test data, font tables) are
 /// blanked for the rules when they name no API: no rule reads a value out of
@@ -53,53 +53,24 @@ enum Event {
     Directive(usize, usize),
 }
 
-/// Scans `b`, calling `on` for every event; `None` if a comment, string or
-/// raw string does not end.
+/// Scans `b`, calling `on` for every event; `None` if a comment or a
+/// string (other than a C one, which its line ends) runs to the end of the
+/// text unclosed.
 fn scan(b: &[u8], lang: Lang, mut on: impl FnMut(Event)) -> Option<()> {
-    let mut i = 0usize;
-    let mut line_start = true;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\n' => {
-                line_start = true;
-                i += 1;
-                continue;
-            }
-            b' ' | b'\t' | b'\r' | b'\x0c' => {
-                i += 1;
-                continue;
-            }
-            b'#' if line_start && lang != Lang::Rust => {
-                let end = skip_preprocessor_line(b, i);
-                on(Event::Directive(i, end));
-                i = end;
-                continue;
-            }
+    let mut directive = None;
+    for t in Lexer::new(b, lang.dialect()) {
+        match t.kind {
+            Kind::Directive => directive = Some(t.start),
+            Kind::DirectiveEnd => on(Event::Directive(directive.take().unwrap_or(t.start), t.end)),
+            _ if directive.is_some() => {}
+            Kind::Punct => match b[t.start] {
+                b'{' => on(Event::Open(t.start)),
+                b'}' => on(Event::Close(t.start)),
+                b';' => on(Event::Semi(t.start)),
+                _ => {}
+            },
+            Kind::Str | Kind::BlockComment if !t.terminated && t.end == b.len() => return None,
             _ => {}
-        }
-        line_start = false;
-        match c {
-            b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
-            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i, lang == Lang::Rust)?,
-            b'"' => i = skip_string(b, i + 1)?,
-            b'\'' => i = skip_quote(b, i, lang),
-            b'r' | b'R' | b'b' | b'L' | b'u' | b'U' if starts_raw_string(b, i, lang) => {
-                i = skip_raw_string(b, i, lang)?
-            }
-            b'{' => {
-                on(Event::Open(i));
-                i += 1;
-            }
-            b'}' => {
-                on(Event::Close(i));
-                i += 1;
-            }
-            b';' => {
-                on(Event::Semi(i));
-                i += 1;
-            }
-            _ => i += utf8_len(c),
         }
     }
     Some(())
@@ -289,7 +260,7 @@ pub(crate) fn blank_declarations_but(
 /// follows one (`DEFINE_THISCALL_WRAPPER(h, 4) void __thiscall h(int (*cb)(void))`
 /// is `h`, `void C::Run() const` is `Run`).
 fn function_name(head: &[u8], lang: Lang) -> Option<String> {
-    let code = without_comments(head);
+    let code = without_comments(head, lang.dialect());
     let name = if lang == Lang::Rust {
         let words = identifiers(&code);
         let k = words.iter().position(|w| *w == b"fn")?;
@@ -338,7 +309,7 @@ fn is_conditional(line: &[u8]) -> bool {
 fn classify(prefix: &[u8], lang: Lang) -> Open {
     // A comment before a function (`/* a == b */`) must not make it look
     // like an initialiser.
-    let code = without_comments(prefix);
+    let code = without_comments(prefix, lang.dialect());
     let prefix = code.as_ref();
     let words = identifiers(prefix);
     let has = |w: &str| words.contains(&w.as_bytes());
@@ -384,32 +355,6 @@ fn is_braced_initialiser(chunk: &[u8]) -> bool {
     chunk.iter().position(|&b| b == b'{').is_some_and(|open| chunk[..open].contains(&b'='))
 }
 
-/// `s` with its comments blanked (the scan has already checked that they end).
-fn without_comments(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if !s.windows(2).any(|w| w == b"/*" || w == b"//") {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = s.to_vec();
-    let mut i = 0;
-    while i + 1 < s.len() {
-        let end = match (s[i], s[i + 1]) {
-            (b'/', b'*') => s[i + 2..].windows(2).position(|w| w == b"*/").map_or(s.len(), |p| i + 2 + p + 2),
-            (b'/', b'/') => skip_line(s, i),
-            // A string may hold `//` (`"http://"`): skipped whole.
-            (b'"', _) => skip_string(s, i + 1).unwrap_or(s.len()),
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        if s[i] == b'/' {
-            out[i..end].fill(b' ');
-        }
-        i = end;
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 /// The bytes of `s` outside parentheses, brackets and angle brackets.
 fn depth_zero(s: &[u8]) -> Vec<u8> {
     let mut depth = 0i32;
@@ -432,121 +377,6 @@ fn depth_zero(s: &[u8]) -> Vec<u8> {
 
 fn identifiers(s: &[u8]) -> Vec<&[u8]> {
     s.split(|c| !(c.is_ascii_alphanumeric() || *c == b'_')).filter(|w| !w.is_empty()).collect()
-}
-
-fn skip_line(b: &[u8], i: usize) -> usize {
-    memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n)
-}
-
-/// A preprocessor line with its `\` continuations (comments inside are rare enough).
-fn skip_preprocessor_line(b: &[u8], mut i: usize) -> usize {
-    loop {
-        let end = skip_line(b, i);
-        let continued = end > 0 && b.get(end - 1) == Some(&b'\\')
-            || end > 1 && b.get(end - 1) == Some(&b'\r') && b.get(end - 2) == Some(&b'\\');
-        if !continued || end >= b.len() {
-            return end;
-        }
-        i = end + 1;
-    }
-}
-
-fn skip_block_comment(b: &[u8], i: usize, nested: bool) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut j = i;
-    while j + 1 < b.len() {
-        if b[j] == b'/' && b[j + 1] == b'*' {
-            depth += 1;
-            j += 2;
-            if !nested && depth > 1 {
-                depth = 1;
-            }
-        } else if b[j] == b'*' && b[j + 1] == b'/' {
-            depth -= 1;
-            j += 2;
-            if depth == 0 {
-                return Some(j);
-            }
-        } else {
-            j += 1;
-        }
-    }
-    None
-}
-
-/// From just after an opening `"` to just after the closing one.
-fn skip_string(b: &[u8], mut j: usize) -> Option<usize> {
-    while j < b.len() {
-        match b[j] {
-            b'\\' => j += 2,
-            b'"' => return Some(j + 1),
-            // An unterminated string ends at the line in C; give up on the file rather than guess.
-            _ => j += 1,
-        }
-    }
-    None
-}
-
-/// A character literal, or (in Rust) a lifetime or label.
-fn skip_quote(b: &[u8], i: usize, lang: Lang) -> usize {
-    let next = b.get(i + 1).copied();
-    if lang == Lang::Rust {
-        // `'a'`, `'\n'`, `'\u{..}'` are characters; `'a` and `'static` are lifetimes.
-        match next {
-            Some(b'\\') => {}
-            Some(c) if b.get(i + 1 + utf8_len(c)) == Some(&b'\'') => return i + 2 + utf8_len(c),
-            _ => return i + 1,
-        }
-    }
-    let mut j = i + 1;
-    while j < b.len() && j < i + 16 {
-        match b[j] {
-            b'\\' => j += 2,
-            b'\'' => return j + 1,
-            b'\n' => return j,
-            _ => j += 1,
-        }
-    }
-    i + 1
-}
-
-fn starts_raw_string(b: &[u8], i: usize, lang: Lang) -> bool {
-    // A raw string starts a token: not `var"` inside an identifier.
-    if i > 0 && b.get(i - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
-        return false;
-    }
-    let rest = &b[i..];
-    match lang {
-        // `r"..."`, `r#"..."#`, `br".."`; not the raw identifier `r#mod`.
-        Lang::Rust => {
-            let after = rest.strip_prefix(b"br").or_else(|| rest.strip_prefix(b"r"));
-            after.is_some_and(|a| a.iter().find(|&&c| c != b'#') == Some(&b'"'))
-        }
-        Lang::C | Lang::Cpp => ["R\"", "LR\"", "uR\"", "UR\"", "u8R\""].iter().any(|p| rest.starts_with(p.as_bytes())),
-    }
-}
-
-fn skip_raw_string(b: &[u8], i: usize, lang: Lang) -> Option<usize> {
-    let quote = i + b[i..].iter().position(|&c| c == b'"')?;
-    match lang {
-        Lang::Rust => {
-            let hashes = b[i..quote].iter().filter(|&&c| c == b'#').count();
-            let mut closing = vec![b'"'];
-            closing.extend(std::iter::repeat_n(b'#', hashes));
-            let end = b[quote + 1..].windows(closing.len()).position(|w| w == closing.as_slice())?;
-            Some(quote + 1 + end + closing.len())
-        }
-        Lang::C | Lang::Cpp => {
-            // R"delim( ... )delim"
-            let paren = quote + 1 + b[quote + 1..].iter().position(|&c| c == b'(')?;
-            let delim = &b[quote + 1..paren];
-            let mut closing = vec![b')'];
-            closing.extend_from_slice(delim);
-            closing.push(b'"');
-            let end = b[paren + 1..].windows(closing.len()).position(|w| w == closing.as_slice())?;
-            Some(paren + 1 + end + closing.len())
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::ir::FileIr;
+use crate::lexer::Dialect;
 use focus::Blanked;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,6 +31,11 @@ impl Lang {
             "rs" => Some(Lang::Rust),
             _ => None,
         }
+    }
+
+    /// The lexical rules of the language.
+    pub(crate) fn dialect(self) -> Dialect {
+        if self == Lang::Rust { Dialect::Rust } else { Dialect::C }
     }
 
     /// Whether a file is a C or C++ header, which other files include (so

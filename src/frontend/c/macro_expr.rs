@@ -13,6 +13,7 @@ use super::MAX_DEPTH;
 use super::literal::{parse_char, parse_int, parse_string};
 use crate::frontend::builder::FnBuilder;
 use crate::ir::{BinOp, ExprId, ExprKind, Span, StrLit, UnOp};
+use crate::lexer::{Dialect, Kind, Lexer};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok<'a> {
@@ -56,124 +57,36 @@ const PUNCTS: &[&str] = &[
     "}", ",", ".", "?", ":", "+", "-", "*", "/", "%", "&", "|", "^", "~", "!", "<", ">", "=", ";", "#",
 ];
 
-fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b == b'$'
-}
-
-fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
-}
-
+/// The tokens of a define's value, with multi-byte punctuators joined.
 fn lex(text: &str) -> Vec<Token<'_>> {
     let bytes = text.as_bytes();
     let mut toks = Vec::new();
-    let mut i = 0;
-    while let Some(&c) = bytes.get(i) {
-        let start = i;
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        if c == b'\\' {
-            // Line continuation (or a stray backslash): ignored.
-            i += 1;
-            continue;
-        }
-        if c == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |e| e + 2);
-            continue;
-        }
-        if c == b'/' && bytes.get(i + 1) == Some(&b'/') {
-            i = find(bytes, i, b"\n").unwrap_or(bytes.len());
-            continue;
-        }
-        if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-            i += 1;
-            while let Some(&d) = bytes.get(i) {
-                let exp = matches!(bytes.get(i.wrapping_sub(1)), Some(b'e' | b'E' | b'p' | b'P'));
-                if is_ident_char(d) || d == b'.' || d == b'\'' || (exp && (d == b'+' || d == b'-')) {
-                    i += 1;
-                } else {
-                    break;
+    let mut lexer = Lexer::fragment(bytes, Dialect::C);
+    while let Some(t) = lexer.next() {
+        let (start, end) = (t.start, t.end);
+        let tok = match t.kind {
+            Kind::LineComment | Kind::BlockComment | Kind::Directive | Kind::DirectiveEnd => continue,
+            Kind::Number => text.get(start..end).and_then(parse_int).map_or(Tok::Other, Tok::Int),
+            Kind::Ident => Tok::Ident(text.get(start..end).unwrap_or("")),
+            Kind::Str => text.get(start..end).and_then(parse_string).map_or(Tok::Other, Tok::Str),
+            Kind::Char => text.get(start..end).and_then(parse_char).map_or(Tok::Other, Tok::Int),
+            // A line continuation (or a stray backslash): ignored.
+            Kind::Punct if bytes[start] == b'\\' => continue,
+            Kind::Punct => {
+                let rest = text.get(start..).unwrap_or("");
+                let Some(p) = PUNCTS.iter().find(|p| rest.starts_with(**p)) else { continue };
+                // The rest of a longer punctuator is punctuation tokens of one byte each.
+                for _ in 1..p.len() {
+                    lexer.next();
                 }
-            }
-            let tok = text.get(start..i).and_then(parse_int).map_or(Tok::Other, Tok::Int);
-            toks.push(Token { tok, start, end: i });
-            continue;
-        }
-        if is_ident_start(c) {
-            while bytes.get(i).is_some_and(|&d| is_ident_char(d)) {
-                i += 1;
-            }
-            let word = text.get(start..i).unwrap_or("");
-            let quote = bytes.get(i).copied();
-            let is_prefix = matches!(word, "L" | "u" | "U" | "u8" | "R" | "LR" | "uR" | "UR" | "u8R");
-            if is_prefix && (quote == Some(b'"') || (quote == Some(b'\'') && !word.ends_with('R'))) {
-                i = literal_end(bytes, i, word.ends_with('R'));
-                toks.push(literal_token(text, start, i));
+                toks.push(Token { tok: Tok::Punct(p), start, end: start + p.len() });
                 continue;
             }
-            toks.push(Token { tok: Tok::Ident(word), start, end: i });
-            continue;
-        }
-        if c == b'"' || c == b'\'' {
-            i = literal_end(bytes, i, false);
-            toks.push(literal_token(text, start, i));
-            continue;
-        }
-        let rest = text.get(i..).unwrap_or("");
-        match PUNCTS.iter().find(|p| rest.starts_with(**p)) {
-            Some(p) => {
-                i += p.len();
-                toks.push(Token { tok: Tok::Punct(p), start, end: i });
-            }
-            None => {
-                // Skip the whole (possibly multi-byte) character.
-                i += rest.chars().next().map_or(1, char::len_utf8);
-                toks.push(Token { tok: Tok::Other, start, end: i });
-            }
-        }
+            Kind::Lifetime | Kind::Other => Tok::Other,
+        };
+        toks.push(Token { tok, start, end });
     }
     toks
-}
-
-fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
-}
-
-/// The end of the string or character literal whose quote is at `q`.
-fn literal_end(bytes: &[u8], q: usize, raw: bool) -> usize {
-    let quote = bytes.get(q).copied().unwrap_or(b'"');
-    if raw {
-        let Some(open) = find(bytes, q, b"(") else {
-            return bytes.len();
-        };
-        let delim = bytes.get(q + 1..open).unwrap_or(&[]);
-        let mut close = vec![b')'];
-        close.extend_from_slice(delim);
-        close.push(b'"');
-        return find(bytes, open, &close).map_or(bytes.len(), |e| e + close.len());
-    }
-    let mut i = q + 1;
-    while let Some(&c) = bytes.get(i) {
-        match c {
-            b'\\' => i += 2,
-            b'\n' => return i,
-            c if c == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
-fn literal_token(text: &str, start: usize, end: usize) -> Token<'_> {
-    let src = text.get(start..end).unwrap_or("");
-    let tok = if src.ends_with('\'') || (src.contains('\'') && !src.contains('"')) {
-        parse_char(src).map_or(Tok::Other, Tok::Int)
-    } else {
-        parse_string(src).map_or(Tok::Other, Tok::Str)
-    };
-    Token { tok, start, end }
 }
 
 // ----- parser --------------------------------------------------------------------

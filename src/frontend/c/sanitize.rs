@@ -10,7 +10,10 @@
 //! `#ifdef __cplusplus` / `extern "C" {` / `#endif` guard of every header,
 //! whose unbalanced brace would otherwise be a syntax error.
 //!
-//! Preprocessor lines, comments and literals are never touched.
+//! Preprocessor lines, comments and literals (as the shared
+//! [`crate::lexer`] finds them) are never touched.
+
+use crate::lexer::{Dialect, Kind, Lexer, Token};
 
 /// Words that are only annotations: calling conventions, import/export
 /// markers, old `IN`/`OUT` parameter annotations.
@@ -126,204 +129,125 @@ fn blank(text: &str, out: &mut Option<Vec<u8>>, range: std::ops::Range<usize>) {
     }
 }
 
-/// The line without a trailing `//` or `/* */` comment, trimmed.
-fn code_of(line: &str) -> &str {
-    let mut l = line;
-    if let Some(i) = l.find("//") {
-        l = &l[..i];
-    }
-    if let Some(i) = l.find("/*") {
-        l = &l[..i];
-    }
-    l.trim()
-}
-
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-/// `#ifdef __cplusplus` + `extern "C" {` (or `}`) + `#endif`: three lines blanked.
+/// `#ifdef __cplusplus` + `extern "C" {` (or `}`) + `#endif` on three
+/// lines in a row: the three lines blanked.
 fn blank_cplusplus_guards(text: &str, out: &mut Option<Vec<u8>>) {
     if !text.contains("__cplusplus") {
         return;
     }
-    let mut lines: Vec<(usize, &str)> = Vec::new();
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        lines.push((at, line));
-        at += line.len();
-    }
-    for w in lines.windows(3) {
-        let [(s0, l0), (_, l1), (s2, l2)] = w else {
-            continue;
-        };
-        let open = squash(code_of(l0));
-        if !matches!(open.as_str(), "#ifdef__cplusplus" | "#ifdefined(__cplusplus)" | "#ifdefined__cplusplus") {
+    let b = text.as_bytes();
+    let newlines = |from: usize, to: usize| memchr::memchr_iter(b'\n', &b[from..to]).count();
+    let code: Vec<Token> = Lexer::new(b, Dialect::C).filter(|t| !t.is_comment()).collect();
+    let words = |ts: &[Token]| -> Vec<&[u8]> { ts.iter().map(|t| t.text(b)).collect() };
+    for (k, t) in code.iter().enumerate() {
+        if t.kind != Kind::Directive {
             continue;
         }
-        let body = squash(code_of(l1));
-        if body != "extern\"C\"{" && body != "}" {
-            continue;
+        let Some(end) = code[k..].iter().position(|t| t.kind == Kind::DirectiveEnd).map(|e| k + e) else { continue };
+        let open: &[&[u8]] = &words(&code[k + 1..end]);
+        let guard = matches!(
+            open,
+            [b"ifdef", b"__cplusplus"] | [b"if", b"defined", b"__cplusplus"] | [b"if", b"defined", b"(", b"__cplusplus", b")"]
+        );
+        // The body: the tokens up to the next directive, all on the next line.
+        let Some(hash) = code[end..].iter().position(|t| t.kind == Kind::Directive).map(|h| end + h) else { continue };
+        let body = &code[end + 1..hash];
+        let body_words: &[&[u8]] = &words(body);
+        let one_line = body.first().zip(body.last()).is_some_and(|(first, last)| {
+            newlines(code[end].start, first.start) == 1 && newlines(first.start, last.end) == 0
+                && newlines(last.end, code[hash].start) == 1
+        });
+        let closes = code.get(hash + 1).is_some_and(|t| t.text(b) == b"endif");
+        if guard && one_line && closes && matches!(body_words, [b"extern", b"\"C\"", b"{"] | [b"}"]) {
+            let stop = code[hash..].iter().find(|t| t.kind == Kind::DirectiveEnd).map_or(b.len(), |t| t.start);
+            blank(text, out, t.start..stop);
         }
-        if !squash(code_of(l2)).starts_with("#endif") {
-            continue;
-        }
-        blank(text, out, *s0..s2 + l2.len());
     }
 }
 
 fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut line_start = true;
-    while let Some(&c) = bytes.get(i) {
-        match c {
-            b'\n' => {
-                line_start = true;
-                i += 1;
+    let mut lexer = Lexer::new(bytes, Dialect::C);
+    let mut in_directive = false;
+    while let Some(t) = lexer.next() {
+        match t.kind {
+            Kind::Directive => in_directive = true,
+            Kind::DirectiveEnd => in_directive = false,
+            Kind::Ident if !in_directive => {}
+            _ => continue,
+        }
+        if t.kind != Kind::Ident {
+            continue;
+        }
+        let (start, i) = (t.start, t.end);
+        let word = text.get(start..i).unwrap_or("");
+        if WORDS.contains(&word) {
+            blank(text, out, start..i);
+        } else if let Some((_, to)) = REWRITES.iter().find(|(from, _)| *from == word) {
+            blank(text, out, start..i);
+            if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + to.len())) {
+                buf.copy_from_slice(to.as_bytes());
             }
-            b' ' | b'\t' | b'\r' | b'\x0c' => i += 1,
-            b'#' if line_start => i = directive_end(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |e| i + e);
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + 2 + e + 2);
-                line_start = false;
-            }
-            b'"' | b'\'' => {
-                i = quoted_end(bytes, i);
-                line_start = false;
-            }
-            b'0'..=b'9' => {
-                while bytes.get(i).is_some_and(|&d| d.is_ascii_alphanumeric() || d == b'.' || d == b'\'' || d == b'_') {
-                    i += 1;
-                }
-                line_start = false;
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let start = i;
-                while bytes.get(i).is_some_and(|&d| d.is_ascii_alphanumeric() || d == b'_') {
-                    i += 1;
-                }
-                line_start = false;
-                let word = text.get(start..i).unwrap_or("");
-                if bytes.get(i) == Some(&b'"') && matches!(word, "R" | "LR" | "uR" | "UR" | "u8R") {
-                    i = raw_end(bytes, i);
-                    continue;
-                }
-                if WORDS.contains(&word) {
-                    blank(text, out, start..i);
-                } else if let Some((_, to)) = REWRITES.iter().find(|(from, _)| *from == word) {
-                    blank(text, out, start..i);
-                    if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + to.len())) {
-                        buf.copy_from_slice(to.as_bytes());
+        } else if matches!(word, "STDMETHOD" | "IFACEMETHOD" | "STDMETHOD_" | "IFACEMETHOD_") {
+            // `STDMETHOD(Run)(..)` is `HRESULT Run(..)`; `STDMETHOD_(ULONG, AddRef)(..)`
+            // is `ULONG AddRef(..)`: keep the names, blank the punctuation.
+            if let Some((open, comma, end)) = args(bytes, &mut lexer) {
+                blank(text, out, start..i);
+                if !word.ends_with('_') {
+                    if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + 7)) {
+                        buf.copy_from_slice(b"HRESULT");
                     }
-                } else if matches!(word, "STDMETHOD" | "IFACEMETHOD" | "STDMETHOD_" | "IFACEMETHOD_") {
-                    // `STDMETHOD(Run)(..)` is `HRESULT Run(..)`; `STDMETHOD_(ULONG, AddRef)(..)`
-                    // is `ULONG AddRef(..)`: keep the names, blank the punctuation.
-                    if let Some(end) = args_end(bytes, i) {
-                        blank(text, out, start..i);
-                        if !word.ends_with('_') {
-                            if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + 7)) {
-                                buf.copy_from_slice(b"HRESULT");
-                            }
-                        }
-                        let open = i + bytes.get(i..end).and_then(|r| r.iter().position(|&c| c == b'(')).unwrap_or(0);
-                        blank(text, out, open..open + 1);
-                        blank(text, out, end - 1..end);
-                        if word.ends_with('_') {
-                            if let Some(comma) = bytes.get(open..end).and_then(|r| r.iter().position(|&c| c == b',')) {
-                                blank(text, out, open + comma..open + comma + 1);
-                            }
-                        }
-                        i = end;
-                    }
-                } else if word == "MIDL_INTERFACE" {
-                    // `MIDL_INTERFACE("uuid") IFoo : public IUnknown` is a struct.
-                    let end = args_end(bytes, i).unwrap_or(i);
-                    blank(text, out, start..end);
-                    if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + 6)) {
-                        buf.copy_from_slice(b"struct");
-                    }
-                    i = end;
-                } else if WRAPPERS.contains(&word) || is_sal(word) {
-                    let end = args_end(bytes, i).unwrap_or(i);
-                    blank(text, out, start..end);
-                    i = end;
+                }
+                blank(text, out, open..open + 1);
+                blank(text, out, end - 1..end);
+                if let (true, Some(comma)) = (word.ends_with('_'), comma) {
+                    blank(text, out, comma..comma + 1);
                 }
             }
-            _ => {
-                line_start = false;
-                i += 1;
+        } else if word == "MIDL_INTERFACE" {
+            // `MIDL_INTERFACE("uuid") IFoo : public IUnknown` is a struct.
+            let end = args(bytes, &mut lexer).map_or(i, |(_, _, end)| end);
+            blank(text, out, start..end);
+            if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + 6)) {
+                buf.copy_from_slice(b"struct");
             }
+        } else if WRAPPERS.contains(&word) || is_sal(word) {
+            let end = args(bytes, &mut lexer).map_or(i, |(_, _, end)| end);
+            blank(text, out, start..end);
         }
     }
 }
 
-/// The end of a preprocessor directive starting at `i` (its newline, not
-/// escaped by a backslash).
-fn directive_end(bytes: &[u8], mut i: usize) -> usize {
-    while let Some(e) = memchr::memchr(b'\n', bytes.get(i..).unwrap_or(&[])) {
-        let nl = i + e;
-        let before = bytes.get(..nl).unwrap_or(&[]);
-        let escaped = before.ends_with(b"\\") || before.ends_with(b"\\\r");
-        if !escaped {
-            return nl;
-        }
-        i = nl + 1;
-    }
-    bytes.len()
-}
-
-fn quoted_end(bytes: &[u8], q: usize) -> usize {
-    let quote = bytes.get(q).copied().unwrap_or(b'"');
-    let mut i = q + 1;
-    while let Some(&c) = bytes.get(i) {
-        match c {
-            b'\\' => i += 2,
-            b'\n' => return i,
-            c if c == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
-fn raw_end(bytes: &[u8], q: usize) -> usize {
-    let rest = bytes.get(q..).unwrap_or(&[]);
-    let Some(open) = memchr::memchr(b'(', rest) else {
-        return bytes.len();
-    };
-    let mut close = vec![b')'];
-    close.extend_from_slice(rest.get(1..open).unwrap_or(&[]));
-    close.push(b'"');
-    memchr::memmem::find(rest.get(open..).unwrap_or(&[]), &close).map_or(bytes.len(), |e| q + open + e + close.len())
-}
-
-/// If `( .. )` follows position `i` (after spaces), the position after its `)`.
-fn args_end(bytes: &[u8], mut i: usize) -> Option<usize> {
-    while bytes.get(i).is_some_and(|&c| c == b' ' || c == b'\t') {
-        i += 1;
-    }
-    if bytes.get(i) != Some(&b'(') {
+/// If `( .. )` follows on the same line as the lexer's position (after
+/// blanks), within 1 KiB and without `;`, `{` or `}`: the positions of its
+/// `(`, of its first `,` at depth 1 and after its `)`, with the lexer moved
+/// past it.
+fn args(bytes: &[u8], lexer: &mut Lexer<'_>) -> Option<(usize, Option<usize>, usize)> {
+    let mut ahead = lexer.clone();
+    let open = ahead.next().filter(|t| t.text(bytes) == b"(")?;
+    let gap = bytes.get(lexer.pos()..open.start)?;
+    if !gap.iter().all(|&c| c == b' ' || c == b'\t') {
         return None;
     }
-    let mut depth = 0usize;
-    let limit = (i + 1024).min(bytes.len());
-    while i < limit {
-        match bytes.get(i)? {
-            b'(' => depth += 1,
-            b')' => {
+    let limit = open.start + 1024;
+    let (mut depth, mut comma) = (1usize, None);
+    for t in ahead.by_ref().filter(|t| !t.is_comment()) {
+        if t.start >= limit {
+            return None;
+        }
+        match t.text(bytes) {
+            b"(" => depth += 1,
+            b")" => {
                 depth -= 1;
                 if depth == 0 {
-                    return Some(i + 1);
+                    *lexer = ahead;
+                    return Some((open.start, comma, t.end));
                 }
             }
-            b';' | b'{' | b'}' => return None,
+            b"," if depth == 1 && comma.is_none() => comma = Some(t.start),
+            b";" | b"{" | b"}" => return None,
             _ => {}
         }
-        i += 1;
     }
     None
 }

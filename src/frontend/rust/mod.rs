@@ -32,7 +32,6 @@ mod tests;
 mod tests_robust;
 
 use proc_macro2::Span as PmSpan;
-pub(super) use scan::utf8_len;
 
 use super::Depth;
 use super::builder::FnBuilder;

@@ -8,10 +8,12 @@
 //! It also splits a file into its top-level items, so that after a syntax
 //! error the items that do parse are still analysed.
 //!
-//! It skips comments, strings, raw strings and character literals well
-//! enough for both purposes; it is not a full lexer.
+//! Comments, strings and character literals are told apart by the shared
+//! [`crate::lexer`].
 
 use std::ops::Range;
+
+use crate::lexer::{Dialect, Kind, Lexer};
 
 /// How deeply a file nests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -53,147 +55,28 @@ enum Tok<'a> {
 /// Calls `f(token, start, end)` for each significant token of `text`.
 fn lex<'a>(text: &'a str, mut f: impl FnMut(Tok<'a>, usize, usize)) {
     let b = text.as_bytes();
-    let n = b.len();
-    let mut i = 0;
-    while i < n {
-        let c = b[i];
-        let start = i;
-        match c {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = memchr::memchr(b'\n', &b[i..]).map_or(n, |p| i + p);
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
-            b'"' => {
-                i = skip_quoted(b, i + 1, b'"');
-                f(Tok::Other, start, i);
-            }
-            b'\'' => {
-                i = skip_char_or_lifetime(b, i);
-                f(Tok::Other, start, i);
-            }
-            b'(' | b'[' | b'{' => {
-                i += 1;
-                f(Tok::Open(c), start, i);
-            }
-            b')' | b']' | b'}' => {
-                i += 1;
-                f(Tok::Close(c), start, i);
-            }
-            b';' | b',' => {
-                i += 1;
-                f(Tok::Separator, start, i);
-            }
-            b'=' if b.get(i + 1) == Some(&b'>') => {
-                i += 2;
-                f(Tok::FatArrow, start, i);
-            }
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'&' | b'|' | b'<' | b'>' | b'=' | b'.' | b'?' | b'@' => {
-                i += 1;
-                f(Tok::Op, start, i);
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
-                while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
-                    i += 1;
+    let mut lexer = Lexer::new(b, Dialect::Rust);
+    while let Some(t) = lexer.next() {
+        let (start, end) = (t.start, t.end);
+        let tok = match t.kind {
+            Kind::LineComment | Kind::BlockComment | Kind::Directive | Kind::DirectiveEnd => continue,
+            Kind::Ident | Kind::Number => Tok::Word(&b[start..end]),
+            Kind::Str | Kind::Char | Kind::Lifetime | Kind::Other => Tok::Other,
+            Kind::Punct => match b[start] {
+                c @ (b'(' | b'[' | b'{') => Tok::Open(c),
+                c @ (b')' | b']' | b'}') => Tok::Close(c),
+                b';' | b',' => Tok::Separator,
+                b'=' if b.get(end) == Some(&b'>') => {
+                    lexer.next();
+                    f(Tok::FatArrow, start, end + 1);
+                    continue;
                 }
-                let word = &b[start..i];
-                // String-like literals with a prefix: r"..", r#".."#, b"..", br"..", c"..", b'x'.
-                match (word, b.get(i)) {
-                    (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
-                        i = skip_raw_string(b, i);
-                        f(Tok::Other, start, i);
-                    }
-                    (b"b" | b"c", Some(b'"')) => {
-                        i = skip_quoted(b, i + 1, b'"');
-                        f(Tok::Other, start, i);
-                    }
-                    (b"b", Some(b'\'')) => {
-                        i = skip_quoted(b, i + 1, b'\'');
-                        f(Tok::Other, start, i);
-                    }
-                    _ => f(Tok::Word(word), start, i),
-                }
-            }
-            _ => {
-                i += 1;
-                f(Tok::Other, start, i);
-            }
-        }
-    }
-}
-
-/// Skips a (nested) block comment starting at `i`; returns the index after it.
-fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < b.len() {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            depth += 1;
-            i += 2;
-        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-            depth = depth.saturating_sub(1);
-            i += 2;
-            if depth == 0 {
-                return i;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    b.len()
-}
-
-/// Skips to after the closing `quote` (backslash escapes honoured).
-fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            c if c == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-/// Skips a raw string whose `#`s or `"` start at `i`.
-fn skip_raw_string(b: &[u8], mut i: usize) -> usize {
-    let hashes_start = i;
-    while b.get(i) == Some(&b'#') {
-        i += 1;
-    }
-    let hashes = i - hashes_start;
-    if b.get(i) != Some(&b'"') {
-        return i; // `r#ident`: a raw identifier, not a string.
-    }
-    i += 1;
-    while i < b.len() {
-        if b[i] == b'"' && b.len() - (i + 1) >= hashes && b[i + 1..i + 1 + hashes].iter().all(|&c| c == b'#') {
-            return i + 1 + hashes;
-        }
-        i += 1;
-    }
-    b.len()
-}
-
-/// At a `'`: skips a character literal (`'x'`, `'\n'`, `'é'`) or only the
-/// quote of a lifetime (`'a`), whose name the lexer then reads as a word.
-fn skip_char_or_lifetime(b: &[u8], i: usize) -> usize {
-    match b.get(i + 1) {
-        Some(b'\\') => skip_quoted(b, i + 1, b'\''),
-        Some(&c) => {
-            let len = utf8_len(c);
-            if b.get(i + 1 + len) == Some(&b'\'') { i + 2 + len } else { i + 1 }
-        }
-        None => i + 1,
-    }
-}
-
-/// The length of the UTF-8 character whose first byte is `first`.
-pub(crate) fn utf8_len(first: u8) -> usize {
-    match first {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
+                b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'&' | b'|' | b'<' | b'>' | b'=' | b'.' | b'?'
+                | b'@' => Tok::Op,
+                _ => Tok::Other,
+            },
+        };
+        f(tok, start, end);
     }
 }
 
