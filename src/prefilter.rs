@@ -4,6 +4,8 @@
 
 use aho_corasick::{AhoCorasick, MatchKind, packed};
 
+use crate::lexer::{Dialect, Kind, Lexer, Token};
+
 /// Patterns per searcher: up to 64, aho-corasick's SIMD searcher (Teddy)
 /// takes them, about ten times faster than the automaton on source text.
 const PATTERNS_PER_SEARCHER: usize = 64;
@@ -188,38 +190,54 @@ impl Needle {
     }
 
     /// Whether the word is inside a string literal of `h`.
-    pub fn is_in_string(&self, h: &[u8]) -> bool {
-        self.positions_in_strings(h).next().is_some()
+    pub(crate) fn is_in_string(&self, h: &[u8], dialect: Dialect) -> bool {
+        self.positions_in_strings(h, dialect).next().is_some()
     }
 
     /// Where the word occurs inside a string literal (`L"\\\\.\\pipe\\x"`, not
-    /// `ERROR_PIPE_BUSY`): an odd number of unescaped quotes before it on its line.
-    pub fn positions_in_strings<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-        self.positions(h).filter(move |&at| {
-            let line = &h[line_start(h, at)..at];
-            // `#include "pipe_names.h"`: a file name, no value.
-            let directive = trim_start(line).strip_prefix(b"#").map(trim_start);
-            if directive.is_some_and(|d| d.starts_with(b"include") || d.starts_with(b"import")) {
-                return false;
-            }
-            let mut quotes = 0usize;
-            let mut escaped = false;
-            for &b in line {
-                match b {
-                    b'\\' if !escaped => escaped = true,
-                    b'"' if !escaped => {
-                        quotes += 1;
-                        escaped = false;
-                    }
-                    _ => escaped = false,
-                }
-            }
-            quotes % 2 == 1
-        })
+    /// `ERROR_PIPE_BUSY`, nor a comment), as the lexer reads the file up to
+    /// the last occurrence asked for.
+    pub(crate) fn positions_in_strings<'a>(
+        &'a self,
+        h: &'a [u8],
+        dialect: Dialect,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let mut strings = Strings { lexer: Lexer::new(h, dialect), current: None, include: false };
+        self.positions(h).filter(move |&at| strings.holds(h, at))
     }
 
     pub fn positions<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
         self.searcher.iter().flat_map(move |s| s.find_iter(h).map(|(start, _)| start))
+    }
+}
+
+/// The string literals of a text, walked in order of the positions asked about.
+struct Strings<'a> {
+    lexer: Lexer<'a>,
+    /// The first token that ends after the last position asked about.
+    current: Option<Token>,
+    /// Whether `current` is in an `#include` or `#import` line (a file
+    /// name, no value).
+    include: bool,
+}
+
+impl Strings<'_> {
+    /// Whether `at` (no smaller than the last position asked about) is
+    /// inside a string literal.
+    fn holds(&mut self, h: &[u8], at: usize) -> bool {
+        while self.current.is_none_or(|t| t.end <= at) {
+            let Some(t) = self.lexer.next() else { return false };
+            match t.kind {
+                Kind::Directive => {
+                    let name = self.lexer.clone().next().map(|n| n.text(h));
+                    self.include = matches!(name, Some(b"include" | b"import"));
+                }
+                Kind::DirectiveEnd => self.include = false,
+                _ => {}
+            }
+            self.current = Some(t);
+        }
+        self.current.is_some_and(|t| t.kind == Kind::Str && t.start <= at && !self.include)
     }
 }
 
@@ -322,18 +340,20 @@ pub fn string_defines(h: &[u8]) -> Vec<(String, Vec<String>)> {
         }
         let (name, body) = rest.split_at(name_len);
         let mut names = Vec::new();
-        let mut j = 0;
         let mut stringish = true;
-        while j < body.len() {
-            match body[j] {
-                b'"' => j = skip_literal(body, j + 1),
-                b' ' | b'\t' | b'\r' | b'(' | b')' | b'\\' => j += 1,
-                b if is_ident_byte(b) && !b.is_ascii_digit() => {
-                    let e = j + body[j..].iter().take_while(|&&b| is_ident_byte(b)).count();
-                    names.extend(std::str::from_utf8(&body[j..e]).ok().map(str::to_string));
-                    j = e;
+        for t in Lexer::fragment(body, Dialect::C) {
+            match (t.kind, t.text(body)) {
+                (Kind::Str, text) => {
+                    // A prefix (`L"svc"`) reads as a name, as it always did: no
+                    // macro is called `L`, so it reaches nothing.
+                    let prefix = &text[..text.iter().position(|&c| c == b'"').unwrap_or(0)];
+                    if !prefix.is_empty() && !prefix.ends_with(b"R") {
+                        names.extend(std::str::from_utf8(prefix).ok().map(str::to_string));
+                    }
                 }
-                b'/' if body.get(j + 1) == Some(&b'/') || body.get(j + 1) == Some(&b'*') => break,
+                (Kind::Punct, b"(" | b")" | b"\\") => {}
+                (Kind::Ident, word) => names.extend(std::str::from_utf8(word).ok().map(str::to_string)),
+                (Kind::LineComment | Kind::BlockComment, _) => break,
                 _ => {
                     stringish = false;
                     break;
@@ -347,18 +367,6 @@ pub fn string_defines(h: &[u8]) -> Vec<(String, Vec<String>)> {
         }
     }
     out
-}
-
-/// The index after the `"` that closes a string whose text starts at `i`.
-fn skip_literal(s: &[u8], mut i: usize) -> usize {
-    while i < s.len() {
-        match s[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    s.len()
 }
 
 fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
@@ -492,9 +500,16 @@ mod tests {
         assert!(pipe.is_in(b"h = open(PIPENAME)"));
         assert!(!pipe.is_in(b"CreateFileW(path, GENERIC_READ)"));
         assert_eq!(pipe.positions(b"pipe PIPE").count(), 2);
-        assert!(pipe.is_in_string(br#"f(L"\\\\.\\PiPe\\x", "a\"b pipe")"#));
-        assert!(!pipe.is_in_string(br#"if (e == ERROR_PIPE_BUSY) puts("busy");"#));
-        assert!(!pipe.is_in_string(b"#include \"pipe_names.h\"\n"), "an include names a file, not a value");
+        let in_string = |h: &[u8]| pipe.is_in_string(h, Dialect::C);
+        assert!(in_string(br#"f(L"\\\\.\\PiPe\\x", "a\"b pipe")"#));
+        assert!(!in_string(br#"if (e == ERROR_PIPE_BUSY) puts("busy");"#));
+        assert!(!in_string(b"#include \"pipe_names.h\"\n"), "an include names a file, not a value");
+        assert!(in_string(b"#include <x.h>\n#define P \"\\\\.\\pipe\\a\"\n"), "a define's string is a value");
+        assert!(!in_string(b"/* a \"pipe\"\n   \"pipe\" */ x = '\"'; // \"pipe\"\n"), "comments hold no value");
+        assert!(in_string(b"c = '\"'; s = \"\\\\.\\pipe\\a\";"), "a quote in a character opens no string");
+        let rust = |h: &[u8]| pipe.is_in_string(h, Dialect::Rust);
+        assert!(rust(b"let s = r#\"\\\\.\\pipe\\a\"#;") && rust(b"let s = \"x\n  pipe\";"), "raw and multi-line");
+        assert!(!rust(b"fn f<'a>(x: &'a str) {} // \"pipe\""));
     }
 
     #[test]

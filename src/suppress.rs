@@ -82,6 +82,12 @@ fn lex(text: &str, lang: Lang) -> Lexed {
     out
 }
 
+/// The ranges of the comments the lexer found (for the lexer's agreement test).
+#[cfg(test)]
+pub(crate) fn comment_ranges(text: &str, lang: Lang) -> Vec<(usize, usize)> {
+    lex(text, lang).comments.iter().map(|c| (c.start, c.end)).collect()
+}
+
 /// One `rpclint: allow(...)` or `allow-file(...)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Directive {

@@ -50,7 +50,7 @@ impl Clues {
         const MAX_OCCURRENCES: usize = 2_000;
         let defined_near = needles
             .iter()
-            .flat_map(|n| n.positions_in_strings(text).take(MAX_OCCURRENCES))
+            .flat_map(|n| n.positions_in_strings(text, lang.dialect()).take(MAX_OCCURRENCES))
             .flat_map(|at| definitions_near(text, at, scope))
             .collect();
         // A source file's macros stay in it.

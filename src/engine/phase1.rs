@@ -149,7 +149,7 @@ pub(super) fn read_and_lower_inner(
     let wait = names_api
         && defer
         && !gates.unconditional.matches(&text)
-        && !gates.needles.iter().any(|n| n.is_in_string(&text));
+        && !gates.needles.iter().any(|n| n.is_in_string(&text, lang.dialect()));
     if !names_api || wait {
         let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
         return if wait { Phase1::Deferred(marked) } else { Phase1::Skipped(marked) };

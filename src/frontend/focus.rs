@@ -60,6 +60,7 @@ fn scan(b: &[u8], lang: Lang, mut on: impl FnMut(Event)) -> Option<()> {
     let mut directive = None;
     for t in Lexer::new(b, lang.dialect()) {
         match t.kind {
+            Kind::Str | Kind::BlockComment if !t.terminated && t.end == b.len() => return None,
             Kind::Directive => directive = Some(t.start),
             Kind::DirectiveEnd => on(Event::Directive(directive.take().unwrap_or(t.start), t.end)),
             _ if directive.is_some() => {}
@@ -69,11 +70,23 @@ fn scan(b: &[u8], lang: Lang, mut on: impl FnMut(Event)) -> Option<()> {
                 b';' => on(Event::Semi(t.start)),
                 _ => {}
             },
-            Kind::Str | Kind::BlockComment if !t.terminated && t.end == b.len() => return None,
             _ => {}
         }
     }
     Some(())
+}
+
+/// The positions of the `{`, `}` and `;` that the scan reports, or `None`
+/// where it gives up (for the lexer's agreement test).
+#[cfg(test)]
+pub(crate) fn structure(text: &[u8], lang: Lang) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    scan(text, lang, |ev| {
+        if let Event::Open(i) | Event::Close(i) | Event::Semi(i) = ev {
+            out.push(i);
+        }
+    })?;
+    Some(out)
 }
 
 /// What [`blank_declarations`] is for.

@@ -9,6 +9,9 @@ mod rust;
 use std::path::Path;
 use std::time::Instant;
 
+#[cfg(test)]
+pub(crate) use {c::literal_ranges, c::sanitize, focus::structure, rust::bracket_ranges};
+
 use crate::ir::FileIr;
 use crate::lexer::Dialect;
 use focus::Blanked;

@@ -19,6 +19,8 @@
 //!   `b".."`, `c".."`, raw strings `r#".."#`, `br`, `cr`; characters `'x'`,
 //!   `b'x'`, `'\u{..}'` told from lifetimes (`'a`); raw identifiers `r#mod`.
 
+#[cfg(test)]
+mod agreement;
 mod skip;
 #[cfg(test)]
 mod tests;
@@ -76,6 +78,7 @@ impl Token {
     }
 
     /// A string or character literal.
+    #[cfg(test)]
     pub fn is_literal(&self) -> bool {
         matches!(self.kind, Kind::Str | Kind::Char)
     }

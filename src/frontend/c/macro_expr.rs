@@ -89,6 +89,17 @@ fn lex(text: &str) -> Vec<Token<'_>> {
     toks
 }
 
+/// The ranges of the literal tokens of a define's value (for the lexer's
+/// agreement test).
+#[cfg(test)]
+pub(crate) fn literal_ranges(text: &str) -> Vec<(usize, usize)> {
+    let quoted = |t: &&Token<'_>| {
+        let src = &text[t.start..t.end];
+        src.contains(['"', '\'']) && !src.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+    };
+    lex(text).iter().filter(quoted).map(|t| (t.start, t.end)).collect()
+}
+
 // ----- parser --------------------------------------------------------------------
 
 struct Parser<'a, 'b> {

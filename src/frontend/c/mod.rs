@@ -24,6 +24,8 @@ mod items;
 mod literal;
 mod macro_expr;
 mod sanitize;
+#[cfg(test)]
+pub(crate) use {macro_expr::literal_ranges, sanitize::sanitize};
 mod stmt;
 #[cfg(test)]
 mod tests;

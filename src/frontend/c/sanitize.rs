@@ -111,7 +111,7 @@ fn is_sal(word: &str) -> bool {
 }
 
 /// The text with annotations blanked, or `None` when there is nothing to blank.
-pub(super) fn sanitize(text: &str) -> Option<String> {
+pub(crate) fn sanitize(text: &str) -> Option<String> {
     let mut out: Option<Vec<u8>> = None;
     blank_cplusplus_guards(text, &mut out);
     blank_words(text, &mut out);
@@ -147,14 +147,17 @@ fn blank_cplusplus_guards(text: &str, out: &mut Option<Vec<u8>>) {
         let open: &[&[u8]] = &words(&code[k + 1..end]);
         let guard = matches!(
             open,
-            [b"ifdef", b"__cplusplus"] | [b"if", b"defined", b"__cplusplus"] | [b"if", b"defined", b"(", b"__cplusplus", b")"]
+            [b"ifdef", b"__cplusplus"]
+                | [b"if", b"defined", b"__cplusplus"]
+                | [b"if", b"defined", b"(", b"__cplusplus", b")"]
         );
         // The body: the tokens up to the next directive, all on the next line.
         let Some(hash) = code[end..].iter().position(|t| t.kind == Kind::Directive).map(|h| end + h) else { continue };
         let body = &code[end + 1..hash];
         let body_words: &[&[u8]] = &words(body);
         let one_line = body.first().zip(body.last()).is_some_and(|(first, last)| {
-            newlines(code[end].start, first.start) == 1 && newlines(first.start, last.end) == 0
+            newlines(code[end].start, first.start) == 1
+                && newlines(first.start, last.end) == 0
                 && newlines(last.end, code[hash].start) == 1
         });
         let closes = code.get(hash + 1).is_some_and(|t| t.text(b) == b"endif");

@@ -32,6 +32,8 @@ mod tests;
 mod tests_robust;
 
 use proc_macro2::Span as PmSpan;
+#[cfg(test)]
+pub(crate) use scan::bracket_ranges;
 
 use super::Depth;
 use super::builder::FnBuilder;

@@ -80,6 +80,19 @@ fn lex<'a>(text: &'a str, mut f: impl FnMut(Tok<'a>, usize, usize)) {
     }
 }
 
+/// The ranges of the tokens the scan reads as brackets (for the lexer's
+/// agreement test).
+#[cfg(test)]
+pub(crate) fn bracket_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    lex(text, |tok, start, end| {
+        if matches!(tok, Tok::Open(_) | Tok::Close(_)) {
+            out.push((start, end));
+        }
+    });
+    out
+}
+
 /// Measures how deeply `text` nests.
 pub(super) fn measure(text: &str) -> Shape {
     let mut shape = Shape::default();
