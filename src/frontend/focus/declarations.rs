@@ -1,0 +1,157 @@
+//! The declarations of a file at file, namespace or class level, found
+//! from the lexer's braces, semicolons and directives.
+
+use super::Lang;
+use super::head::{classify, depth_zero, first_code};
+use crate::lexer::{Kind, Lexer};
+
+/// Initialisers at file level longer than this (test data, font tables) are
+/// blanked for the rules when they name no API: no rule reads a value out of
+/// one, and parsing them is most of the cost of some files.
+const MIN_BLANKED_TABLE: usize = 512;
+
+/// What a `{` opens, decided by what comes before it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Open {
+    /// A function body: to keep or blank.
+    Body,
+    /// A namespace, `extern "C"`, class, struct or impl/trait/mod body: function bodies may be inside.
+    Container,
+    /// The initialiser of a variable at file level (`T table[] = { .. };`):
+    /// large ones (test data tables) are blanked like bodies.
+    Init,
+    /// Anything else (an initialiser, an enum, a block inside a body).
+    Other,
+}
+
+/// What the lexical scan reports: the bytes that shape declarations, with
+/// comments, strings and character literals already skipped.
+#[derive(Clone, Copy)]
+enum Event {
+    Open(usize),
+    Close(usize),
+    Semi(usize),
+    /// A preprocessor line (with its continuations): start and end.
+    Directive(usize, usize),
+}
+
+/// Scans `b`, calling `on` for every event; `None` if a comment or a
+/// string (other than a C one, which its line ends) runs to the end of the
+/// text unclosed.
+fn scan(b: &[u8], lang: Lang, mut on: impl FnMut(Event)) -> Option<()> {
+    let mut directive = None;
+    for t in Lexer::new(b, lang.dialect()) {
+        match t.kind {
+            Kind::Str | Kind::BlockComment if !t.terminated && t.end == b.len() => return None,
+            Kind::Directive => directive = Some(t.start),
+            Kind::DirectiveEnd => on(Event::Directive(directive.take().unwrap_or(t.start), t.end)),
+            _ if directive.is_some() => {}
+            Kind::Punct => match b[t.start] {
+                b'{' => on(Event::Open(t.start)),
+                b'}' => on(Event::Close(t.start)),
+                b';' => on(Event::Semi(t.start)),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+/// The positions of the `{`, `}` and `;` that the scan reports, or `None`
+/// where it gives up (for the lexer's agreement test).
+#[cfg(test)]
+pub(crate) fn structure(text: &[u8], lang: Lang) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    scan(text, lang, |ev| {
+        if let Event::Open(i) | Event::Close(i) | Event::Semi(i) = ev {
+            out.push(i);
+        }
+    })?;
+    Some(out)
+}
+/// A declaration at declaration level.
+pub(super) struct Chunk {
+    pub start: usize,
+    pub end: usize,
+    /// The `{` of a function's body.
+    pub body: Option<usize>,
+    /// Whether it holds a large initialiser.
+    pub table: bool,
+}
+
+/// The declarations and the directives (start, end) at declaration level;
+/// `None` when the braces do not balance or a comment or string does not end.
+pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<(Vec<Chunk>, Vec<(usize, usize)>)> {
+    let mut chunks: Vec<Chunk> = Vec::new();
+    let mut table = false;
+    let mut directives: Vec<(usize, usize)> = Vec::new();
+    let mut stack: Vec<(Open, usize)> = Vec::new();
+    let mut decl_start: Option<usize> = None;
+    let mut balanced = true;
+    let at_level = |stack: &[(Open, usize)]| stack.iter().all(|(k, _)| *k == Open::Container);
+    let mut last_end = 0usize;
+    scan(b, lang, |ev| match ev {
+        Event::Directive(s, e) => {
+            if at_level(&stack) && decl_start.is_none() {
+                directives.push((s, e));
+                last_end = e;
+            }
+        }
+        Event::Open(i) => {
+            if at_level(&stack) {
+                let start = decl_start.unwrap_or_else(|| first_code(b, last_end, i));
+                let kind = classify(b.get(start..i).unwrap_or(&[]), lang);
+                if kind == Open::Container {
+                    // The container's head is kept; its contents are declarations.
+                    decl_start = None;
+                    last_end = i + 1;
+                } else {
+                    decl_start = Some(start);
+                }
+                stack.push((kind, i));
+            } else {
+                stack.push((Open::Other, i));
+            }
+        }
+        Event::Close(i) => {
+            let Some((kind, open)) = stack.pop() else {
+                balanced = false;
+                return;
+            };
+            if at_level(&stack) {
+                table |= kind == Open::Init && i - open > MIN_BLANKED_TABLE;
+                match (kind, decl_start) {
+                    // A container ends: its closing brace is kept.
+                    (Open::Container, _) => last_end = i + 1,
+                    // `void f() { .. }`, `struct S { .. }` (Rust), `enum E { .. }` end here;
+                    // `int t[] = { .. };` and C's `struct S { .. };` go on to their `;`.
+                    (_, Some(start)) => {
+                        let head = b.get(start..i).unwrap_or(&[]);
+                        if kind == Open::Body
+                            || (lang == Lang::Rust && kind == Open::Other && !depth_zero(head).contains(&b'='))
+                        {
+                            let body = (kind == Open::Body).then_some(open);
+                            chunks.push(Chunk { start, end: i + 1, body, table: std::mem::take(&mut table) });
+                            decl_start = None;
+                            last_end = i + 1;
+                        }
+                    }
+                    (_, None) => {}
+                }
+            }
+        }
+        Event::Semi(i) => {
+            if at_level(&stack) {
+                let start = decl_start.unwrap_or_else(|| first_code(b, last_end, i));
+                chunks.push(Chunk { start, end: i + 1, body: None, table: std::mem::take(&mut table) });
+                decl_start = None;
+                last_end = i + 1;
+            }
+        }
+    })?;
+    if !balanced || !stack.is_empty() {
+        return None;
+    }
+    Some((chunks, directives))
+}

@@ -1,0 +1,130 @@
+//! What a declaration's head says: what its `{` opens, and the name of the
+//! function it declares.
+
+use super::Lang;
+use super::declarations::Open;
+use crate::lexer::without_comments;
+
+/// The name a function's head declares: Rust's identifier after `fn`; in C
+/// and C++ the identifier before the last parenthesis outside brackets that
+/// follows one (`DEFINE_THISCALL_WRAPPER(h, 4) void __thiscall h(int (*cb)(void))`
+/// is `h`, `void C::Run() const` is `Run`).
+pub(super) fn function_name(head: &[u8], lang: Lang) -> Option<String> {
+    let code = without_comments(head, lang.dialect());
+    let name = if lang == Lang::Rust {
+        let words = identifiers(&code);
+        let k = words.iter().position(|w| *w == b"fn")?;
+        *words.get(k + 1)?
+    } else {
+        let mut depth = 0i32;
+        let mut name: Option<&[u8]> = None;
+        for (i, &c) in code.iter().enumerate() {
+            match c {
+                b'(' if depth == 0 => {
+                    // `f (`, not `(*f)(` nor `__attribute__((x)) (`.
+                    let before = trim_end_blanks(&code[..i]);
+                    if before.last().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+                        name = identifiers(before).last().copied();
+                    }
+                    depth += 1;
+                }
+                b'(' | b'[' => depth += 1,
+                b')' | b']' => depth -= 1,
+                _ => {}
+            }
+        }
+        name?
+    };
+    std::str::from_utf8(name).ok().filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())).map(str::to_string)
+}
+
+fn trim_end_blanks(s: &[u8]) -> &[u8] {
+    &s[..s.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1)]
+}
+
+/// The first byte of code at or after `from` (skipping blanks), before `limit`.
+pub(super) fn first_code(b: &[u8], from: usize, limit: usize) -> usize {
+    (from..limit).find(|&i| !b[i].is_ascii_whitespace()).unwrap_or(limit)
+}
+
+/// `#if`, `#ifdef`, `#ifndef`, `#elif`, `#else`, `#endif`.
+pub(super) fn is_conditional(line: &[u8]) -> bool {
+    let rest = line.strip_prefix(b"#").unwrap_or(line);
+    let word: Vec<u8> =
+        rest.iter().skip_while(|c| c.is_ascii_whitespace()).take_while(|c| c.is_ascii_alphabetic()).copied().collect();
+    matches!(word.as_slice(), b"if" | b"ifdef" | b"ifndef" | b"elif" | b"elifdef" | b"elifndef" | b"else" | b"endif")
+}
+
+/// What the `{` that follows `prefix` (the declaration so far) opens.
+pub(super) fn classify(prefix: &[u8], lang: Lang) -> Open {
+    // A comment before a function (`/* a == b */`) must not make it look
+    // like an initialiser.
+    let code = without_comments(prefix, lang.dialect());
+    let prefix = code.as_ref();
+    let words = identifiers(prefix);
+    let has = |w: &str| words.contains(&w.as_bytes());
+    match lang {
+        Lang::Rust => {
+            if has("fn") {
+                // `fn f(..) -> T where ..` — but not `impl Fn()` types or closures in consts.
+                if has("impl") && !prefix.windows(3).any(|w| w == b"fn ") {
+                    return Open::Container;
+                }
+                return Open::Body;
+            }
+            if has("impl") || has("trait") || has("mod") {
+                return Open::Container;
+            }
+            Open::Other
+        }
+        Lang::C | Lang::Cpp => {
+            if has("namespace") || (has("extern") && prefix.windows(3).any(|w| w == b"\"C\"")) {
+                return Open::Container;
+            }
+            let top = depth_zero(prefix);
+            if top.contains(&b'=') {
+                return Open::Init;
+            }
+            // `enum E {`, not `enum e f(enum e x) {` (a function's types).
+            if identifiers(&top).contains(&b"enum".as_slice()) && !top.contains(&b'(') {
+                return Open::Other;
+            }
+            if (has("class") || has("struct") || has("union")) && !top.contains(&b'(') {
+                return Open::Container;
+            }
+            if top.contains(&b'(') || prefix.contains(&b'(') {
+                return Open::Body;
+            }
+            Open::Other
+        }
+    }
+}
+
+/// Whether a declaration's first `{` follows an `=`.
+pub(super) fn is_braced_initialiser(chunk: &[u8]) -> bool {
+    chunk.iter().position(|&b| b == b'{').is_some_and(|open| chunk[..open].contains(&b'='))
+}
+
+/// The bytes of `s` outside parentheses, brackets and angle brackets.
+pub(super) fn depth_zero(s: &[u8]) -> Vec<u8> {
+    let mut depth = 0i32;
+    let mut out = Vec::new();
+    for &c in s {
+        match c {
+            b'(' | b'[' => {
+                depth += 1;
+                if depth == 1 {
+                    out.push(b'(');
+                }
+            }
+            b')' | b']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn identifiers(s: &[u8]) -> Vec<&[u8]> {
+    s.split(|c| !(c.is_ascii_alphanumeric() || *c == b'_')).filter(|w| !w.is_empty()).collect()
+}

@@ -1,0 +1,145 @@
+//! Parse only what can matter: functions that name no API are blanked
+//! before the parser sees them.
+//!
+//! A candidate file (one that names an API somewhere) is usually a large file
+//! in which a few functions call an API: test suites, services, drivers. The
+//! rules only read functions that call an API, so every other function,
+//! head and body, is replaced by spaces (newlines kept), and so is every
+//! large table at file level that names no API. The parser then sees only
+//! the declarations and the functions that matter, byte offsets do not move,
+//! and the cost of a file is the cost of those functions. Blanking the head
+//! too matters: a head wrapped in macros (`DEFINE_THISCALL_WRAPPER(f, 4)`)
+//! sends tree-sitter into error recovery, which cost more than the parse.
+//!
+//! A file read only for the definitions of some names gets the same
+//! treatment with every declaration that names none of them blanked.
+//!
+//! The scan reads the shared [`crate::lexer`]'s tokens (so comments,
+//! strings, character literals, raw strings and preprocessor lines are
+//! skipped as everywhere else) and tells declarations apart by what precedes
+//! their `{` at file, namespace or class level. When it cannot make sense of the
+//! braces (an `#if` with an unbalanced brace in each arm), it changes
+//! nothing: the whole file is parsed, as without focus.
+//!
+//! The parts: `declarations` finds the declarations and directives at
+//! declaration level, `head` reads what a declaration's head says (what
+//! its `{` opens, the function it names); this module decides what to keep.
+
+mod declarations;
+mod head;
+#[cfg(test)]
+mod tests;
+
+use super::Lang;
+#[cfg(test)]
+pub(crate) use declarations::structure;
+use declarations::{Chunk, declarations};
+use head::{function_name, is_braced_initialiser, is_conditional};
+
+/// What [`blank_declarations`] is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A file the rules read: every function whose body `keep` rejects is
+    /// blanked whole (its head too, which spares the parser the error
+    /// recovery that macro-wrapped heads cost), and so is every large
+    /// initialiser `keep` rejects; other declarations and directives stay.
+    Rules,
+    /// A file read only for the definitions of some names: every
+    /// declaration that `keep` rejects is blanked, and every function
+    /// (functions define no file-level constant); conditional directives
+    /// (`#if`..`#endif`) stay, so `#if 0` regions are still known, and other
+    /// directives stay when `keep` accepts them.
+    Consts,
+}
+
+/// What [`blank_declarations`] made of a file.
+pub(crate) struct Blanked {
+    /// The text with the declarations that `purpose` does not need blanked;
+    /// `None` when nothing was blanked.
+    pub text: Option<String>,
+    /// For [`Purpose::Rules`]: whether any code the rules read was kept, a
+    /// function whose body `keep` accepts or a braced initialiser it accepts
+    /// (a lambda, a table of API pointers). A header that only declares the
+    /// API has none: nothing in it to check.
+    pub code_kept: bool,
+    /// For [`Purpose::Rules`]: the names of the functions blanked (a
+    /// vtable initialiser lists them; they are no constants to look for).
+    pub blanked_functions: Vec<String>,
+}
+
+/// The declarations at file, namespace or class level that `purpose` does
+/// not need, blanked. `None` when the braces do not balance.
+pub(crate) fn blank_declarations(
+    text: &str,
+    lang: Lang,
+    keep: &dyn Fn(&[u8]) -> bool,
+    purpose: Purpose,
+) -> Option<Blanked> {
+    blank_declarations_but(text, lang, keep, &|_, _| false, purpose)
+}
+
+/// [`blank_declarations`], where for [`Purpose::Rules`] a function whose body
+/// `own_only(name, body)` says names no API but the function's own name is
+/// blanked too: the API's own definition (a binding crate's wrapper, Wine's
+/// implementation), whose calls the rules skip (`in_api_definition`).
+pub(crate) fn blank_declarations_but(
+    text: &str,
+    lang: Lang,
+    keep: &dyn Fn(&[u8]) -> bool,
+    own_only: &dyn Fn(&str, &[u8]) -> bool,
+    purpose: Purpose,
+) -> Option<Blanked> {
+    let b = text.as_bytes();
+    let (chunks, directives) = declarations(b, lang)?;
+    let mut out = b.to_vec();
+    let mut changed = false;
+    let mut blank = |s: usize, e: usize| {
+        for byte in out.iter_mut().take(e).skip(s) {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    };
+    let mut code_kept = false;
+    let mut blanked_functions = Vec::new();
+    for Chunk { start: s, end: e, body, table } in chunks {
+        let chunk = b.get(s..e).unwrap_or(&[]);
+        let kept = match (purpose, body) {
+            (Purpose::Rules, Some(open)) => {
+                let body = b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]);
+                let kept = keep(body)
+                    && !function_name(b.get(s..open).unwrap_or(&[]), lang).is_some_and(|name| own_only(&name, body));
+                code_kept |= kept;
+                kept
+            }
+            // A braced initialiser (`= [](..) { .. }`, `= { Api, .. }`); a
+            // Rust struct definition that names an API in a field is no code.
+            (Purpose::Rules, None) if is_braced_initialiser(chunk) => {
+                let names = keep(chunk);
+                code_kept |= names;
+                !table || names
+            }
+            (Purpose::Rules, None) => true,
+            (Purpose::Consts, Some(_)) => false,
+            (Purpose::Consts, None) => keep(chunk),
+        };
+        if !kept {
+            if let (Purpose::Rules, Some(open)) = (purpose, body) {
+                blanked_functions.extend(function_name(b.get(s..open).unwrap_or(&[]), lang));
+            }
+            blank(s, e);
+            changed = true;
+        }
+    }
+    for (s, e) in directives {
+        let line = b.get(s..e).unwrap_or(&[]);
+        if purpose == Purpose::Consts && !is_conditional(line) && !keep(line) {
+            blank(s, e);
+            changed = true;
+        }
+    }
+    // Only ASCII bytes were written over whole characters (a blanked
+    // declaration is a run of complete characters), so this cannot fail.
+    let text = if changed { String::from_utf8(out).ok() } else { None };
+    Some(Blanked { text, code_kept, blanked_functions })
+}

@@ -1,0 +1,143 @@
+//! Focus's cases: what is blanked and what is kept, per language.
+
+use super::*;
+
+fn blank(text: &str, lang: Lang) -> String {
+    blank_declarations(text, lang, &|body: &[u8]| body.windows(3).any(|w| w == b"Api"), Purpose::Rules)
+        .and_then(|b| b.text)
+        .unwrap_or_else(|| text.to_string())
+}
+
+#[test]
+fn c_functions_without_an_api_are_blanked_whole() {
+    let src = "#define X 1\nstatic int t[] = { 1, 2 };\nWRAPPER(f, 4)\nint f(void)\n{\n    return g(\"}\");\n}\n\
+               int h(int a) { return Api(a); }\nlong Api(int a) { return a; }\n";
+    let out = blank(src, Lang::C);
+    assert_eq!(out.len(), src.len());
+    assert_eq!(out.matches('\n').count(), src.matches('\n').count(), "lines stay where they were");
+    assert!(!out.contains("WRAPPER") && !out.contains("int f(void)") && !out.contains("return g"), "{out}");
+    assert!(out.contains("int h(int a) { return Api(a); }"), "{out}");
+    assert!(!out.contains("long Api"), "kept for its body, not its name: {out}");
+    assert!(out.contains("#define X 1") && out.contains("{ 1, 2 }"), "declarations are kept: {out}");
+}
+
+#[test]
+fn a_comment_before_a_function_does_not_change_what_it_is() {
+    let src = "/* a == b, { */\nvoid f(void) { x(); }\n// c = d\nint g(void) { return 1; }\nint t = 1;\n";
+    let out = blank(src, Lang::C);
+    assert!(!out.contains("void f") && !out.contains("int g") && out.contains("int t = 1;"), "{out}");
+}
+
+#[test]
+fn an_enum_parameter_does_not_make_a_function_an_enum() {
+    let src = "static long f(void *o, enum kind k)\n{\n    return g(k);\n}\nenum E { A };\n\
+               static enum E h(void) { return A; }\n";
+    let out = blank(src, Lang::C);
+    assert!(!out.contains("static long f") && out.contains("enum E { A };"), "{out}");
+    assert!(!out.contains("static enum E h"), "{out}");
+}
+
+#[test]
+fn the_definition_of_an_api_is_blanked() {
+    let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+    // What names only `Api`, in a function named `Api`.
+    let own = |name: &str, body: &[u8]| name == "Api" && !body.windows(4).any(|w| w == b"Api2");
+    let src = "pub unsafe fn Api(x: u32) -> u32 {\n    link!(\"a.dll\" fn Api(x: u32) -> u32);\n    unsafe { Api(x) }\n}\n\
+               pub fn user() { Api(1); }\n";
+    let b = blank_declarations_but(src, Lang::Rust, &api, &own, Purpose::Rules).unwrap();
+    let out = b.text.unwrap();
+    assert!(!out.contains("link!") && out.contains("pub fn user() { Api(1); }"), "{out}");
+    assert_eq!(b.blanked_functions, ["Api"]);
+    let only_wrapper = "pub unsafe fn Api(x: u32) -> u32 { unsafe { Api(x) } }\n";
+    let b = blank_declarations_but(only_wrapper, Lang::Rust, &api, &own, Purpose::Rules).unwrap();
+    assert!(!b.code_kept, "a binding crate's file is nothing to check");
+}
+
+#[test]
+fn blanked_functions_are_named() {
+    let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+    let names = |src: &str, lang| blank_declarations(src, lang, &api, Purpose::Rules).unwrap().blanked_functions;
+    let c = "/* f(x) */\nstatic HRESULT WINAPI Foo_Release(IFoo *p) { return 0; }\nint g(void) { Api(); }\n\
+             DEFINE_THISCALL_WRAPPER(h, 4)\nvoid __thiscall h(int (*cb)(void)) { }\n";
+    assert_eq!(names(c, Lang::C), ["Foo_Release", "h"]);
+    assert_eq!(names("impl S { pub fn new<T: Into<u32>>(t: T) -> Self { S } }\n", Lang::Rust), ["new"]);
+    assert_eq!(names("void C::Run() const { }\n", Lang::Cpp), ["Run"]);
+    assert_eq!(names("fn f(x: u32) -> Result<(), E> { Ok(()) }\n", Lang::Rust), ["f"]);
+    assert_eq!(names("void call(int (*fn)(void)) { fn(); }\n", Lang::C), ["call"]);
+}
+
+#[test]
+fn a_file_that_only_declares_the_api_has_no_code_to_check() {
+    let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+    let code_kept = |src: &str, lang| blank_declarations(src, lang, &api, Purpose::Rules).unwrap().code_kept;
+    assert!(!code_kept("long Api(int);\n#define X Api\nint f(void) { return 1; }\n", Lang::C));
+    assert!(!code_kept("link!(\"a.dll\" fn Api(x: u32) -> u32);\npub const K: u32 = 1;\n", Lang::Rust));
+    assert!(!code_kept("pub struct Table { pub Api: Option<Fn> }\n", Lang::Rust), "a field named after the API");
+    assert!(code_kept("int f(void) { return Api(1); }\n", Lang::C));
+    assert!(code_kept("auto f = [](int a) { return Api(a); };\n", Lang::Cpp), "a lambda at namespace level");
+    assert!(code_kept("impl S { fn f(&self) { Api(1); } }\n", Lang::Rust));
+}
+
+#[test]
+fn large_tables_without_an_api_are_blanked() {
+    let table = format!("static const int t[] = {{ {} }};\n", "1, ".repeat(200));
+    let api = format!("static const void *u[] = {{ {} Api }};\n", "0, ".repeat(200));
+    let src = format!("{table}{api}static const int small[] = {{ 1 }};\nint f(void) {{ return Api(t[0]); }}\n");
+    let out = blank(&src, Lang::C);
+    assert!(!out.contains("1, 1,") && out.contains("0, 0,") && out.contains("small[] = { 1 }"), "{out}");
+}
+
+#[test]
+fn cpp_classes_and_namespaces_are_looked_into() {
+    let src = "namespace n {\nclass C {\n  int m;\n  void a() { x(); }\n  ~C() { Api(); }\n};\n}\nextern \"C\" { void c() { y(); } }\n";
+    let out = blank(src, Lang::Cpp);
+    assert!(out.contains("namespace n {") && out.contains("class C {") && out.contains("int m;"), "{out}");
+    assert!(!out.contains("void a()") && out.contains("~C() { Api(); }"), "{out}");
+    assert!(out.contains("extern \"C\" {") && !out.contains("void c()"), "{out}");
+}
+
+#[test]
+fn a_rust_raw_identifier_is_no_raw_string() {
+    let src = "pub fn free(r#mod: u32) { g(r#mod); }\npub fn h() { Api(r#\"}\"#); }\n";
+    let out = blank(src, Lang::Rust);
+    assert!(!out.contains("pub fn free") && out.contains("pub fn h() { Api(r#\"}\"#); }"), "{out}");
+}
+
+#[test]
+fn rust_fns_impls_and_lifetimes() {
+    let src = "impl<'a> S<'a> {\n    fn a(&self) -> char { '{' }\n    fn b() { Api(r#\"}\"#); }\n}\nfn c() { let _ = \"{\"; }\nconst K: u32 = 1;\n";
+    let out = blank(src, Lang::Rust);
+    assert!(out.contains("impl<'a> S<'a> {") && !out.contains("fn a") && !out.contains("'{'"), "{out}");
+    assert!(out.contains("fn b() { Api(r#\"}\"#); }"), "{out}");
+    assert!(!out.contains("fn c()") && !out.contains("let _") && out.contains("const K: u32 = 1;"), "{out}");
+}
+
+#[test]
+fn declarations_without_a_needed_name_are_blanked() {
+    let src = "#include <x.h>\n#define A 1\n#define LEVEL 2\n#ifdef X\nint f(void) { return LEVEL; }\n#endif\n\
+               static const int other = 3;\nenum { E1, LEVEL2 = 4 };\nnamespace n { const int LEVEL3 = 5; int g = 6; }\n";
+    let keep = |t: &[u8]| ["LEVEL", "LEVEL2", "LEVEL3"].iter().any(|w| t.windows(w.len()).any(|x| x == w.as_bytes()));
+    let out = blank_declarations(src, Lang::Cpp, &keep, Purpose::Consts).and_then(|b| b.text).unwrap();
+    assert_eq!(out.len(), src.len());
+    assert!(out.contains("#define LEVEL 2") && !out.contains("#define A 1") && !out.contains("#include"), "{out}");
+    assert!(out.contains("#ifdef X") && out.contains("#endif"), "{out}");
+    assert!(!out.contains("return LEVEL"), "functions are blanked: {out}");
+    assert!(!out.contains("other") && out.contains("enum { E1, LEVEL2 = 4 };"), "{out}");
+    assert!(out.contains("namespace n {") && out.contains("const int LEVEL3 = 5;") && !out.contains("int g"), "{out}");
+}
+
+#[test]
+fn rust_items_without_a_needed_name_are_blanked() {
+    let src =
+        "use x::y;\npub const LEVEL: u32 = 2;\nstruct S { a: u32 }\nfn f() { LEVEL; }\nconst Q: S = S { a: LEVEL };\n";
+    let keep = |t: &[u8]| t.windows(5).any(|x| x == b"LEVEL");
+    let out = blank_declarations(src, Lang::Rust, &keep, Purpose::Consts).and_then(|b| b.text).unwrap();
+    assert!(out.contains("pub const LEVEL: u32 = 2;") && out.contains("const Q: S = S { a: LEVEL };"), "{out}");
+    assert!(!out.contains("use x") && !out.contains("struct S") && !out.contains("fn f"), "{out}");
+}
+
+#[test]
+fn unbalanced_braces_change_nothing() {
+    let src = "void f(void)\n{\n#ifdef A\n  if (a) {\n#else\n  if (b) {\n#endif\n  }\n}\n";
+    assert!(blank_declarations(src, Lang::C, &|_| false, Purpose::Rules).is_none());
+}
