@@ -202,7 +202,12 @@ impl Needle {
         h: &'a [u8],
         dialect: Dialect,
     ) -> impl Iterator<Item = usize> + 'a {
-        let mut strings = Strings { lexer: Lexer::new(h, dialect), current: None, include: false };
+        // Before the first raw string, a C string ends on its logical line.
+        let first_raw = match dialect {
+            Dialect::C => memchr::memmem::find(h, b"R\"").unwrap_or(h.len()),
+            Dialect::Rust => 0,
+        };
+        let mut strings = Strings { lexer: Lexer::new(h, dialect), current: None, include: false, first_raw };
         self.positions(h).filter(move |&at| strings.holds(h, at))
     }
 
@@ -219,12 +224,19 @@ struct Strings<'a> {
     /// Whether `current` is in an `#include` or `#import` line (a file
     /// name, no value).
     include: bool,
+    /// Before this offset, a string is on one logical line (C without raw strings).
+    first_raw: usize,
 }
 
 impl Strings<'_> {
     /// Whether `at` (no smaller than the last position asked about) is
     /// inside a string literal.
     fn holds(&mut self, h: &[u8], at: usize) -> bool {
+        // The lexer's answer, without lexing up to `at`: no string opens
+        // before `at` on its logical line, so none holds it.
+        if at < self.first_raw && !quote_before_on_line(h, at) {
+            return false;
+        }
         while self.current.is_none_or(|t| t.end <= at) {
             let Some(t) = self.lexer.next() else { return false };
             match t.kind {
@@ -238,6 +250,23 @@ impl Strings<'_> {
             self.current = Some(t);
         }
         self.current.is_some_and(|t| t.kind == Kind::Str && t.start <= at && !self.include)
+    }
+}
+
+/// Whether a `"` precedes `at` on its logical line (the lines before it
+/// that a `\` continues included).
+fn quote_before_on_line(h: &[u8], at: usize) -> bool {
+    let mut start = line_start(h, at);
+    loop {
+        if memchr::memchr(b'"', &h[start..at]).is_some() {
+            return true;
+        }
+        let Some(newline) = start.checked_sub(1) else { return false };
+        let before = &h[..newline];
+        if !(before.ends_with(b"\\") || before.ends_with(b"\\\r")) {
+            return false;
+        }
+        start = line_start(h, newline);
     }
 }
 

@@ -305,6 +305,8 @@ pub(crate) fn ident_end(b: &[u8], i: usize, dialect: Dialect) -> usize {
 }
 
 /// The non-ASCII character at `i` and its length, if it is valid UTF-8.
+#[cold]
+#[inline(never)]
 fn non_ascii_char(b: &[u8], i: usize) -> Option<(char, usize)> {
     let len = utf8_len(*b.get(i)?);
     let s = std::str::from_utf8(b.get(i..i + len)?).ok()?;

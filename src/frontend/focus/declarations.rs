@@ -80,9 +80,16 @@ pub(super) struct Chunk {
     pub table: bool,
 }
 
-/// The declarations and the directives (start, end) at declaration level;
-/// `None` when the braces do not balance or a comment or string does not end.
-pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<(Vec<Chunk>, Vec<(usize, usize)>)> {
+/// What is at declaration level.
+pub(super) struct Declarations {
+    pub chunks: Vec<Chunk>,
+    /// Preprocessor lines: start, end.
+    pub directives: Vec<(usize, usize)>,
+}
+
+/// The declarations and the directives at declaration level; `None` when
+/// the braces do not balance or a comment or string does not end.
+pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut table = false;
     let mut directives: Vec<(usize, usize)> = Vec::new();
@@ -153,5 +160,5 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<(Vec<Chunk>, Vec<(usi
     if !balanced || !stack.is_empty() {
         return None;
     }
-    Some((chunks, directives))
+    Some(Declarations { chunks, directives })
 }

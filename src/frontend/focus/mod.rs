@@ -33,7 +33,7 @@ mod tests;
 use super::Lang;
 #[cfg(test)]
 pub(crate) use declarations::structure;
-use declarations::{Chunk, declarations};
+use declarations::{Chunk, Declarations, declarations};
 use head::{function_name, is_braced_initialiser, is_conditional};
 
 /// What [`blank_declarations`] is for.
@@ -90,7 +90,7 @@ pub(crate) fn blank_declarations_but(
     purpose: Purpose,
 ) -> Option<Blanked> {
     let b = text.as_bytes();
-    let (chunks, directives) = declarations(b, lang)?;
+    let Declarations { chunks, directives } = declarations(b, lang)?;
     let mut out = b.to_vec();
     let mut changed = false;
     let mut blank = |s: usize, e: usize| {
