@@ -64,6 +64,8 @@ pub struct Diagnostic {
     /// occurrence index. Filled in by the engine.
     pub fingerprint: String,
     pub suppression: Option<Suppression>,
+    /// In test code (see [`crate::testcode`]); set after the rules.
+    pub test_code: bool,
 }
 
 impl Diagnostic {
@@ -78,6 +80,7 @@ impl Diagnostic {
             help: None,
             fingerprint: String::new(),
             suppression: None,
+            test_code: false,
         }
     }
 

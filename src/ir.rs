@@ -88,6 +88,10 @@ pub struct FileIr {
     pub(crate) const_scope: Function,
     /// Regions the frontend could not analyse (syntax errors, too deep nesting).
     pub(crate) problems: Vec<Problem>,
+    /// Test code the language marks as such (Rust `#[cfg(test)]` items and
+    /// `#[test]` functions), in source order: a finding inside one is in
+    /// test code whatever the file's path says.
+    pub(crate) test_regions: Vec<Span>,
 }
 
 /// A named value defined at file level.

@@ -31,6 +31,9 @@ impl FileIr {
         for p in &self.problems {
             let _ = writeln!(out, "problem @{}..{}: {}", p.span.start, p.span.end, p.message);
         }
+        for t in &self.test_regions {
+            let _ = writeln!(out, "test code @{}..{}", t.start, t.end);
+        }
         out
     }
 }

@@ -321,6 +321,12 @@ pub enum HelperKind {
     ZeroFill,
     /// Returns an all-zero value (`Default::default()`, `mem::zeroed()`).
     Zero,
+    /// Encodes or decodes a security token as text (base64): a context whose
+    /// function does so serves a text protocol's authentication exchange
+    /// (HTTP `Negotiate`/`NTLM`, RFC 4559; SASL), which authenticates and
+    /// leaves message protection to TLS. The resolver treats it as any
+    /// unknown function.
+    TokenText,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -632,6 +638,19 @@ impl Kb {
 
     pub(crate) fn struct_def(&self, name: &str) -> Option<&StructDef> {
         self.struct_by_name.get(name).map(|&i| &self.structs[i])
+    }
+
+    /// Whether `callee` encodes or decodes a token as text: a `token-text`
+    /// helper's name, or one that holds a name written `*fragment*` (any
+    /// case: `*base64*` covers `buf_append_base64`).
+    pub fn is_token_text(&self, callee: &str) -> bool {
+        let lower = callee.to_ascii_lowercase();
+        self.helpers.iter().filter(|h| h.kind == HelperKind::TokenText).flat_map(|h| &h.names).any(|n| {
+            match n.strip_prefix('*').and_then(|n| n.strip_suffix('*')) {
+                Some(fragment) => lower.contains(&fragment.to_ascii_lowercase()),
+                None => n == callee,
+            }
+        })
     }
 
     pub fn helper(&self, name: &str) -> Option<&Helper> {

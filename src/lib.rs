@@ -16,6 +16,7 @@ pub mod resolve; // the data flow: what values reach each API call's arguments
 pub mod rules; // the checks, over resolved call facts (never syntax)
 pub mod diagnostic; // one finding: rule, span, message, labels, help
 mod suppress; // inline `rpclint: allow(..)` comments
+pub mod testcode; // which findings are in test code, and whether they are reported
 mod baseline; // findings recorded once, so later runs report only new ones
 pub mod emit; // the report as human, short, github, json or sarif text
 

@@ -39,6 +39,9 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     /// Findings left out because the baseline holds them (`--baseline`).
     pub baselined: usize,
+    /// Findings left out because they are in test code (without
+    /// `--include-tests`; see [`crate::testcode`]).
+    pub test_code: usize,
 }
 
 impl Report {

@@ -8,16 +8,18 @@ use crate::diagnostic::Severity;
 use crate::kb::Kb;
 use crate::limits::Limits;
 use crate::rules::{self, Rule, RuleOptions};
+use crate::testcode::TestCode;
 
 /// What a run is asked to do, after the command line and configuration are merged.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
-    /// Rules to run (by name); empty means the default set plus `enable`.
+    /// Rules to run (by name, or a group: `default`, `audit`, `all`);
+    /// empty means the default set plus `enable`.
     pub select: Vec<String>,
     /// Rules not to run (wins over everything else).
     pub ignore: Vec<String>,
-    /// Rules to run on top of the default set, e.g. `unused-suppression`,
-    /// which is off by default.
+    /// Rules (or groups) to run on top of the default set, e.g.
+    /// `unused-suppression` or `audit`, which are off by default.
     pub enable: Vec<String>,
     /// Per-rule severity overrides.
     pub severity: Vec<(String, Severity)>,
@@ -33,6 +35,8 @@ pub struct Settings {
     pub project_root: Option<PathBuf>,
     /// Per-file size and time limits.
     pub limits: Limits,
+    /// How test code is told, and whether its findings are reported.
+    pub test_code: TestCode,
     /// Fault injection for tests. Nothing in the command line or the
     /// configuration sets it, so it cannot fire in a real run.
     #[doc(hidden)]
@@ -63,7 +67,9 @@ impl TestHooks {
 impl Settings {
     /// The rules this run uses, in [`rules::ALL`] order.
     pub fn rules(&self) -> Vec<&'static Rule> {
-        let named = |list: &[String], r: &Rule| list.iter().any(|s| s == r.name);
+        let named = |list: &[String], r: &Rule| {
+            list.iter().any(|s| s == r.name || rules::expand(s).iter().any(|x| std::ptr::eq(*x, r)))
+        };
         rules::ALL
             .iter()
             .copied()

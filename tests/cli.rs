@@ -24,21 +24,25 @@ use rpclint::diagnostic::{Diagnostic, Severity, Suppression};
 use rpclint::engine::{Input, Settings};
 use rpclint::ir::Span;
 use rpclint::report::{FileError, Report};
-use rpclint::rules::Rule;
+use rpclint::rules::{Precision, Rule};
 use rpclint::source::{FileId, SourceFile};
 
 #[path = "cli/project.rs"]
 mod project;
+#[path = "cli/testcode.rs"]
+mod testcode;
 
 static BAD_CALL: Rule = Rule {
     name: "bad-call",
     default_severity: Severity::Warning,
+    precision: Precision::High,
     doc: "# bad-call\n\nA call marked `BAD` in a test file.\n\n## Why is this bad?\nIt says so.\n",
     check: |_| {},
 };
 static OTHER: Rule = Rule {
     name: "other-rule",
     default_severity: Severity::Error,
+    precision: Precision::Medium,
     doc: "# other-rule\n\nAnother rule with a longer summary line.\n",
     check: |_| {},
 };
@@ -411,16 +415,16 @@ fn rules_table_and_json() {
     assert_eq!(r.code, 0);
     assert_eq!(
         r.stdout,
-        "bad-call    warning  A call marked `BAD` in a test file.\n\
-         other-rule  error    Another rule with a longer summary line.\n"
+        "bad-call    warning  high    default  A call marked `BAD` in a test file.\n\
+         other-rule  error    medium  audit    Another rule with a longer summary line.\n"
     );
     let r = run(&["rules", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
         json,
         serde_json::json!({"version": 1, "rules": [
-            {"name": "bad-call", "default_severity": "warning", "summary": "A call marked `BAD` in a test file."},
-            {"name": "other-rule", "default_severity": "error", "summary": "Another rule with a longer summary line."},
+            {"name": "bad-call", "default_severity": "warning", "precision": "high", "group": "default", "summary": "A call marked `BAD` in a test file."},
+            {"name": "other-rule", "default_severity": "error", "precision": "medium", "group": "audit", "summary": "Another rule with a longer summary line."},
         ]})
     );
 }
@@ -555,7 +559,16 @@ fn bin_output_file() {
 fn bin_rules_lists_every_rule() {
     let expected: String = rpclint::rules::ALL
         .iter()
-        .map(|r| format!("{}  {:7}  {}\n", r.name, r.default_severity.as_str(), r.summary()))
+        .map(|r| {
+            let group = if std::ptr::eq(*r, rpclint::rules::UNUSED_SUPPRESSION) { "opt-in" } else { r.group() };
+            format!(
+                "{}  {:7}  {}  {group}  {}\n",
+                r.name,
+                r.default_severity.as_str(),
+                r.precision.as_str(),
+                r.summary()
+            )
+        })
         .collect();
     let out = cargo_bin_cmd!("rpclint").arg("rules").assert().code(0).get_output().stdout.clone();
     let out = String::from_utf8(out).unwrap();
@@ -621,7 +634,7 @@ fn bin_short_format_reports_findings_and_exits_1() {
     let tree = Tree::new(&[("src/client.c", CLIENT_C), ("src/levels.h", LEVELS_H)]);
     let out = cargo_bin_cmd!("rpclint")
         .current_dir(tree.root())
-        .args(["check", "--format", "short", "src"])
+        .args(["check", "--select=all", "--format", "short", "src"])
         .assert()
         .code(1)
         .get_output()
@@ -644,7 +657,7 @@ fn bin_human_format_shows_the_define_in_the_header() {
     let tree = Tree::new(&[("src/client.c", CLIENT_C), ("src/levels.h", LEVELS_H)]);
     cargo_bin_cmd!("rpclint")
         .current_dir(tree.root())
-        .args(["check", "--format", "human", "--color", "never", "src"])
+        .args(["check", "--select=all", "--format", "human", "--color", "never", "src"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("error[missing-integrity]"))
@@ -660,7 +673,7 @@ fn bin_fail_on_error_ignores_warnings() {
     // Without the header APP_LEVEL is unknown: only the warning is left.
     cargo_bin_cmd!("rpclint")
         .current_dir(tree.root())
-        .args(["check", "--fail-on", "error", "--format", "short", "client.c"])
+        .args(["check", "--select=all", "--fail-on", "error", "--format", "short", "client.c"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("warning[missing-privacy]"));
@@ -671,7 +684,7 @@ fn bin_json_format_carries_rule_span_label_and_fingerprint() {
     let tree = Tree::new(&[("src/client.c", CLIENT_C), ("src/levels.h", LEVELS_H)]);
     let out = cargo_bin_cmd!("rpclint")
         .current_dir(tree.root())
-        .args(["check", "--format", "json", "src"])
+        .args(["check", "--select=all", "--format", "json", "src"])
         .assert()
         .code(1)
         .get_output()
@@ -696,7 +709,7 @@ fn bin_output_is_identical_for_any_thread_count() {
     let run = |jobs: &str| {
         cargo_bin_cmd!("rpclint")
             .current_dir(tree.root())
-            .args(["check", "--format", "json", "--jobs", jobs, "src"])
+            .args(["check", "--select=all", "--format", "json", "--jobs", jobs, "src"])
             .output()
             .unwrap()
             .stdout
@@ -721,7 +734,7 @@ fn bin_constant_defined_in_files_the_prefilter_skips_still_resolves() {
     ]);
     cargo_bin_cmd!("rpclint")
         .current_dir(tree.root())
-        .args(["check", "--format", "short", "--isolated", "."])
+        .args(["check", "--select=all", "--format", "short", "--isolated", "."])
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
@@ -748,7 +761,7 @@ fn bin_files_that_open_only_plain_files_are_not_parsed_and_pipe_names_from_heade
     ]);
     let out = cargo_bin_cmd!("rpclint")
         .current_dir(tree.root())
-        .args(["check", "--format", "json", "--isolated", "."])
+        .args(["check", "--select=all", "--format", "json", "--isolated", "."])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

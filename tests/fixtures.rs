@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Each fixture directory is checked as one tree (so a header next to a
-//! source resolves), with all rules and the directory's `rpclint.toml` if
+//! source resolves), with all rules (the `audit` group too) and the directory's `rpclint.toml` if
 //! any (loaded as `rpclint check` would). Suppressed findings are not
 //! findings. Any missing or extra finding fails, all mismatches are listed
 //! at once. `bad_*` files must expect something, `ok_*` files nothing.
@@ -99,6 +99,10 @@ fn fixtures_match_their_expect_comments() {
         } else {
             Settings::default()
         };
+        // Every rule runs, the `audit` group too (unless the directory's
+        // configuration turns one off).
+        let mut settings = settings;
+        settings.enable.extend(rpclint::rules::ALL.iter().filter(|r| r.group() == "audit").map(|r| r.name.to_string()));
         let report = check_files(&files, &settings);
         for w in &report.warnings {
             failures.push(format!("{}:{}:{}: unexpected warning: {}", w.path, w.line, w.column, w.message));

@@ -33,9 +33,27 @@ fn every_rule_has_a_doc_with_a_one_line_summary() {
             "{}: summary must be one line of at most 120 characters",
             rule.name
         );
-        for heading in ["## Why is this bad?", "## Example", "Use instead:", "## Options", "## References"] {
+        for heading in
+            ["## Why is this bad?", "## Example", "Use instead:", "## Options", "## Precision", "## References"]
+        {
             assert!(text.contains(heading), "{}: doc lacks `{heading}`", rule.name);
         }
+    }
+}
+
+/// The doc's `## Precision` section states the metadata's precision and group.
+#[test]
+fn every_doc_states_the_rule_precision_and_group() {
+    for rule in ALL {
+        let section = rule.doc.split("\n## Precision\n").nth(1).unwrap_or("");
+        let first = section.lines().next().unwrap_or("");
+        let stated = first.split(':').next().unwrap_or("");
+        assert_eq!(stated, rule.precision.as_str(), "{}: `## Precision` says `{first}`", rule.name);
+        if rule.name == "unused-suppression" {
+            continue;
+        }
+        let group = if rule.group() == "audit" { "the `audit` group" } else { "the default set" };
+        assert!(first.contains(group), "{}: `## Precision` must say it is in {group}: `{first}`", rule.name);
     }
 }
 
@@ -61,7 +79,7 @@ fn every_rule_has_bad_and_ok_fixtures_in_each_language() {
 fn readme_rule_table_lists_every_rule() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
     for rule in ALL {
-        let row = format!("| `{}` | {} |", rule.name, rule.default_severity);
+        let row = format!("| `{}` | {} | {} |", rule.name, rule.default_severity, rule.precision.as_str());
         assert!(readme.contains(&row), "README.md lacks the row starting `{row}`");
     }
 }
@@ -100,8 +118,9 @@ fn doc_examples_behave_as_labelled() {
                 "rust" => "rs",
                 other => panic!("{}: unknown example language {other}", rule.name),
             };
-            // The documented rule runs even when it is off by default (`unused-suppression`).
-            let settings = Settings { enable: vec![rule.name.to_string()], ..Settings::default() };
+            // The documented rule runs even when it is off by default (`unused-suppression`),
+            // and with it the audit group (the rules an example's suppression names).
+            let settings = Settings { enable: vec![rule.name.to_string(), "audit".to_string()], ..Settings::default() };
             let report = check_source(Path::new(&format!("example{i}.{ext}")), code, &settings);
             let fired = report.diagnostics.iter().any(|d| d.rule == rule.name && d.suppression.is_none());
             if fired != *bad {

@@ -198,11 +198,28 @@ fn labels() -> Labels {
     toml::from_str(&read("tests/realworld/labels.toml")).unwrap_or_else(|e| panic!("tests/realworld/labels.toml: {e}"))
 }
 
-/// Whether a rule is in the default set (the rules run without `--select`).
-/// Every rule is until rules carry a measured precision (issue 14); then
-/// this asks the rule's metadata.
+/// Whether a rule is in the default set (the rules run without `--select`):
+/// its metadata says so (its precision is `high`).
 fn in_default_set(rule: &str) -> bool {
-    rpclint::rules::by_name(rule).is_some()
+    rpclint::rules::by_name(rule).is_some_and(rpclint::rules::on_by_default)
+}
+
+/// The fewest findings outside test code from which a rule's measured
+/// reviewer-precision decides its `precision` (below, the metadata is a
+/// judgement of the rule's condition, and only the default set's bars apply).
+const MIN_MEASURED: usize = 3;
+
+/// The precision a measured reviewer-precision stands for: high at least
+/// 0.90, medium at least 0.70, low below.
+fn bucket(reviewer: f64) -> rpclint::rules::Precision {
+    use rpclint::rules::Precision;
+    if reviewer >= 0.90 {
+        Precision::High
+    } else if reviewer >= 0.70 {
+        Precision::Medium
+    } else {
+        Precision::Low
+    }
 }
 
 #[test]
@@ -584,8 +601,30 @@ fn default_set_shortfalls(per_rule: &BTreeMap<String, Measures>) -> Vec<String> 
     out
 }
 
+/// Each rule's `precision` is what the corpus measures, once it reports
+/// enough findings outside test code to measure it.
 #[test]
-#[ignore = "issue 14: enforced once rules carry a measured precision and test code is left out by default"]
+fn every_rule_precision_is_the_measured_one() {
+    let per_rule = measures_per_rule(&triage(), &labels(), &findings());
+    let mut problems = Vec::new();
+    for (name, m) in &per_rule {
+        let Some(rule) = rpclint::rules::by_name(name) else { continue };
+        let Some(reviewer) = m.reviewer().filter(|_| m.by_default() >= MIN_MEASURED) else { continue };
+        if rule.precision != bucket(reviewer) {
+            problems.push(format!(
+                "{name}: precision `{}` in its metadata, measured {} ({} wanted of {}): `{}`",
+                rule.precision.as_str(),
+                percent(Some(reviewer)),
+                m.wanted,
+                m.by_default(),
+                bucket(reviewer).as_str()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "rule precision against the real-world corpus:\n{}", problems.join("\n"));
+}
+
+#[test]
 fn the_default_set_earns_a_reviewers_trust() {
     let short = default_set_shortfalls(&measures_per_rule(&triage(), &labels(), &findings()));
     assert!(short.is_empty(), "the default set on the real-world corpus:\n{}", short.join("\n"));

@@ -45,6 +45,7 @@ fn errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
 static RULE: Rule = Rule {
     name: "missing-integrity",
     default_severity: Severity::Error,
+    precision: rpclint::rules::Precision::High,
     doc: "# missing-integrity\n\nThe authentication level does not protect integrity.\n\n## Why is this bad?\nTampering.\n",
     check: |_| {},
 };

@@ -57,7 +57,7 @@ pub(super) struct ConfigArgs {
     #[arg(long, conflicts_with = "config")]
     pub(super) isolated: bool,
 
-    /// Run only these rules (comma-separated, repeatable); beats `off` in the configuration
+    /// Run only these rules or groups (default, audit, all; comma-separated, repeatable); beats `off` in the configuration
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub(super) select: Vec<String>,
 
@@ -149,6 +149,10 @@ pub(super) struct CheckArgs {
     /// Print findings and errors only: no summary line
     #[arg(long, short = 'q')]
     pub(super) quiet: bool,
+
+    /// Also report findings in test code (test directories and file names, Rust #[cfg(test)])
+    #[arg(long)]
+    pub(super) include_tests: bool,
 
     /// Do not analyse files larger than this (bytes, or with K, M, G) [default: 10M]
     #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_size)]

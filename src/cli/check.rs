@@ -45,7 +45,9 @@ pub(super) fn rule_names_are_known(args: &ConfigArgs, ui: &mut Ui<'_, '_>) -> bo
     let env = ui.env;
     let mut ok = true;
     for (flag, names) in [("--select", &args.select), ("--ignore", &args.ignore)] {
-        for name in names.iter().filter(|n| !env.rules.iter().any(|r| r.name == n.as_str())) {
+        let known =
+            |n: &String| env.rules.iter().any(|r| r.name == n.as_str()) || crate::rules::GROUPS.contains(&n.as_str());
+        for name in names.iter().filter(|n| !known(n)) {
             ui.unknown_rule(name, &format!(" in {flag}"));
             ok = false;
         }
@@ -54,8 +56,9 @@ pub(super) fn rule_names_are_known(args: &ConfigArgs, ui: &mut Ui<'_, '_>) -> bo
 }
 
 /// The configuration's settings, adjusted by the command line, which wins:
-/// `--select` runs exactly its rules even if the configuration turns them
-/// off; `--ignore` drops rules even if the configuration sets a severity.
+/// `--select` runs exactly its rules (or groups: `default`, `audit`, `all`)
+/// even if the configuration turns them off; `--ignore` drops rules even if
+/// the configuration sets a severity.
 pub(super) fn merged_settings(config: &Config, args: &ConfigArgs) -> Settings {
     let mut settings = config.settings();
     settings.ignore.retain(|r| !args.select.contains(r));
@@ -83,6 +86,9 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
     let Some(config) = load_config(&args.config, &start, ui) else { return Ok(EXIT_ERROR) };
     let mut settings = merged_settings(&config, &args.config);
     settings.jobs = args.jobs.map(NonZeroUsize::get);
+    if args.include_tests {
+        settings.test_code.mode = crate::testcode::TestCodeMode::Report;
+    }
     settings.limits = crate::limits::Limits::default().with(args.max_file_size, args.file_timeout);
     settings.project_root = crate::git::repository_root(&start).or_else(|| env.current_dir.clone());
     let baseline = match &args.baseline {

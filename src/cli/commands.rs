@@ -10,6 +10,7 @@ use super::check::{load_config, merged_settings, rule_names_are_known};
 use super::{EXIT_ERROR, EXIT_OK, Env, Ui};
 use crate::diagnostic::Severity;
 use crate::discover::{self};
+use crate::rules::{Precision, Rule};
 
 /// `rpclint debug-ir FILE...`: the IR each file lowers to.
 pub(super) fn debug_ir(args: &DebugIrArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::Result<u8> {
@@ -59,7 +60,15 @@ pub(super) struct RuleList<'a> {
 pub(super) struct RuleEntry<'a> {
     name: &'a str,
     default_severity: Severity,
+    precision: Precision,
+    group: &'static str,
     summary: &'a str,
+}
+
+/// `default`, `audit`, or `opt-in` for `unused-suppression`, which no group
+/// holds (`--report-unused-suppressions` turns it on).
+fn group_of(rule: &Rule) -> &'static str {
+    if std::ptr::eq(rule, crate::rules::UNUSED_SUPPRESSION) { "opt-in" } else { rule.group() }
 }
 
 pub(super) fn list_rules(args: &RulesArgs, env: &Env<'_>, stdout: &mut dyn Write) -> io::Result<u8> {
@@ -68,7 +77,9 @@ pub(super) fn list_rules(args: &RulesArgs, env: &Env<'_>, stdout: &mut dyn Write
             let width = env.rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
             for rule in env.rules {
                 let severity = rule.default_severity.as_str();
-                writeln!(stdout, "{:width$}  {severity:7}  {}", rule.name, rule.summary())?;
+                let precision = rule.precision.as_str();
+                let group = group_of(rule);
+                writeln!(stdout, "{:width$}  {severity:7}  {precision:6}  {group:7}  {}", rule.name, rule.summary())?;
             }
         }
         RulesFormat::Json => {
@@ -77,7 +88,13 @@ pub(super) fn list_rules(args: &RulesArgs, env: &Env<'_>, stdout: &mut dyn Write
                 rules: env
                     .rules
                     .iter()
-                    .map(|r| RuleEntry { name: r.name, default_severity: r.default_severity, summary: r.summary() })
+                    .map(|r| RuleEntry {
+                        name: r.name,
+                        default_severity: r.default_severity,
+                        precision: r.precision,
+                        group: group_of(r),
+                        summary: r.summary(),
+                    })
                     .collect(),
             };
             serde_json::to_writer_pretty(&mut *stdout, &list)?;

@@ -81,7 +81,16 @@ impl BuiltFilter {
     }
 }
 
-fn glob_message(e: &ignore::Error) -> String {
+/// Builds a glob alone, so that an error points at it.
+pub(super) fn check_glob(root: &Path, glob: &str) -> Result<(), String> {
+    let invalid = |e: ignore::Error| format!("invalid glob \"{glob}\": {}", glob_message(&e));
+    let mut alone = GitignoreBuilder::new(root);
+    alone.add_line(None, glob).map_err(invalid)?;
+    alone.build().map_err(invalid)?;
+    Ok(())
+}
+
+pub(super) fn glob_message(e: &ignore::Error) -> String {
     let text = e.to_string();
     text.rsplit(": ").next().unwrap_or(&text).to_string()
 }

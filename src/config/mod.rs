@@ -8,6 +8,9 @@
 //! minimum-authn-level = "pkt-privacy"     # pkt-integrity | pkt-privacy
 //! include = ["src/**"]                    # gitignore-style globs, relative to this file
 //! exclude = ["third_party/"]
+//! test-code = "skip"                      # skip | report: findings in test code
+//! test-paths = ["qa/"]                    # more test code than the built-in names
+//! audit = false                           # also run the audit group
 //!
 //! [rules]                                 # per rule: "off" | "error" | "warning" | "note"
 //! missing-privacy = "off"
@@ -34,13 +37,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use self::filter::{BuiltFilter, PathFilter};
+use self::filter::{BuiltFilter, PathFilter, check_glob, glob_message};
+use ignore::gitignore::GitignoreBuilder;
 use crate::diagnostic::Severity;
 use crate::kb::{Api, ConstValue, Helper, Kb, KbFile, StructDef};
 use crate::paths::{absolute, shown_path};
 use crate::rules::{self, ImpLevel, MinimumLevel, RuleOptions};
 use crate::settings::Settings;
 use crate::spelling::did_you_mean;
+use crate::testcode::{ExtraTestPaths, TestCodeMode};
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "rpclint.toml";
@@ -100,6 +105,13 @@ enum CeilingValue {
 
 #[derive(Clone, Copy, Debug, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+enum TestCodeValue {
+    Skip,
+    Report,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 enum LevelValue {
     PktIntegrity,
     PktPrivacy,
@@ -117,6 +129,12 @@ struct RawConfig {
     include: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    test_code: Option<TestCodeValue>,
+    #[serde(default)]
+    test_paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    audit: Option<bool>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, RuleLevel>,
     #[serde(default)]
@@ -142,11 +160,18 @@ pub struct Config {
     pub(crate) minimum_authn_level: Option<MinimumLevel>,
     pub(crate) include: Vec<String>,
     pub(crate) exclude: Vec<String>,
+    /// `test-code`: what to do with findings in test code.
+    pub(crate) test_code: Option<TestCodeMode>,
+    /// `test-paths`: globs naming more test code, relative to `root`.
+    pub(crate) test_paths: Vec<String>,
+    /// `audit = true`: run the audit group besides the default set.
+    pub(crate) audit: Option<bool>,
     /// Sorted by rule name.
     pub(crate) rules: Vec<(String, RuleLevel)>,
     /// Knowledge-base entries (wrappers, verifiers, constants); `header` is filled in.
     pub(crate) kb: KbFile,
     filter: Option<Arc<BuiltFilter>>,
+    test_globs: Option<Arc<ExtraTestPaths>>,
 }
 
 impl Config {
@@ -207,6 +232,17 @@ impl Config {
             }
         }
         let filter = filter.build().map_err(|m| err(None, m))?;
+        let test_globs = if raw.test_paths.is_empty() {
+            None
+        } else {
+            let mut builder = GitignoreBuilder::new(root);
+            for glob in &raw.test_paths {
+                check_glob(root, glob.get_ref()).map_err(|m| err(Some(glob.span()), m))?;
+                builder.add_line(None, glob.get_ref()).map_err(|e| err(Some(glob.span()), glob_message(&e)))?;
+            }
+            let globs = builder.build().map_err(|e| err(None, glob_message(&e)))?;
+            Some(Arc::new(ExtraTestPaths { root: root.to_path_buf(), globs }))
+        };
 
         let mut kb = KbFile {
             function: raw.function,
@@ -246,9 +282,16 @@ impl Config {
             }),
             include: raw.include.into_iter().map(Spanned::into_inner).collect(),
             exclude: raw.exclude.into_iter().map(Spanned::into_inner).collect(),
+            test_code: raw.test_code.map(|t| match t {
+                TestCodeValue::Skip => TestCodeMode::Skip,
+                TestCodeValue::Report => TestCodeMode::Report,
+            }),
+            test_paths: raw.test_paths.into_iter().map(Spanned::into_inner).collect(),
+            audit: raw.audit,
             rules: rule_levels,
             kb,
             filter: filter.map(Arc::new),
+            test_globs,
         })
     }
 
@@ -280,6 +323,11 @@ impl Config {
         if !self.kb.is_empty() {
             settings.kb = Some(Arc::new(Kb::extended(&self.kb)));
         }
+        if self.audit == Some(true) {
+            settings.enable.push(rules::GROUP_AUDIT.to_string());
+        }
+        settings.test_code.mode = self.test_code.unwrap_or_default();
+        settings.test_code.extra.clone_from(&self.test_globs);
     }
 
     /// Whether `include` / `exclude` keep this file (a path as discovery
@@ -304,13 +352,23 @@ impl Config {
         out.push_str(&format!("minimum-authn-level = \"{level}\"\n"));
         out.push_str(&format!("include = {}\n", toml_strings(&self.include)));
         out.push_str(&format!("exclude = {}\n", toml_strings(&self.exclude)));
+        out.push_str(&format!("test-code = \"{}\"\n", settings.test_code.mode.as_str()));
+        out.push_str(&format!("test-paths = {}\n", toml_strings(&self.test_paths)));
+        out.push_str(&format!("audit = {}\n", self.audit.unwrap_or(false)));
         out.push_str("\n[rules]\n");
         let enabled = settings.rules();
         for rule in rules::ALL {
             let on = enabled.iter().any(|r| r.name == rule.name);
             let level = if on { settings.severity_of(rule).as_str() } else { "off" };
             let configured = settings.severity.iter().any(|(n, _)| n == rule.name);
-            let note = if on && !configured { "  # default" } else { "" };
+            let audit = rule.group() == rules::GROUP_AUDIT && !std::ptr::eq(*rule, rules::UNUSED_SUPPRESSION);
+            let note = if on && !configured {
+                "  # default"
+            } else if !on && audit && settings.select.is_empty() && !settings.ignore.iter().any(|n| n == rule.name) {
+                "  # audit group: --select audit, or audit = true"
+            } else {
+                ""
+            };
             out.push_str(&format!("{} = \"{level}\"{note}\n", rule.name));
         }
         if !self.kb.is_empty() {
@@ -390,6 +448,9 @@ mod tests {
         "minimum-authn-level",
         "include",
         "exclude",
+        "test-code",
+        "test-paths",
+        "audit",
         "rules",
         "function",
         "method",
@@ -437,6 +498,25 @@ mod tests {
         assert!(!c.keeps(Path::new("/project/src/vendor/x/a.c")));
         assert!(!c.keeps(Path::new("/project/tests/a.c")));
         assert!(c.keeps(Path::new("/elsewhere/a.c")));
+        assert_eq!(s.test_code.mode, TestCodeMode::Skip);
+        assert!(s.test_code.extra.is_none());
+    }
+
+    #[test]
+    fn test_code_keys_and_the_audit_group() {
+        let c = parse("test-code = \"report\"\ntest-paths = [\"qa/\", \"*_check.c\"]\naudit = true\n").unwrap();
+        let s = c.settings();
+        assert_eq!(s.test_code.mode, TestCodeMode::Report);
+        let tc = &s.test_code;
+        assert!(tc.is_test_file(Path::new("/project/qa/a.c"), Some(Path::new("/project"))));
+        assert!(tc.is_test_file(Path::new("/project/src/a_check.c"), Some(Path::new("/project"))));
+        assert!(!tc.is_test_file(Path::new("/project/src/a.c"), Some(Path::new("/project"))));
+        assert_eq!(s.enable, ["audit"]);
+        let audit: Vec<&str> = rules::ALL.iter().filter(|r| r.group() == "audit").map(|r| r.name).collect();
+        let on: Vec<&str> = s.rules().iter().map(|r| r.name).collect();
+        assert!(audit.iter().all(|a| on.contains(a)), "{on:?}");
+        assert!(error("test-paths = [\"{qa\"]\n").starts_with("rpclint.toml:1:15: invalid glob \"{qa\""));
+        assert_eq!(parse("audit = false\n").unwrap().settings().enable, Vec::<String>::new());
     }
 
     #[test]
@@ -504,7 +584,12 @@ mod tests {
         let text = c.show(&c.settings());
         assert!(text.contains("impersonation-ceiling = \"identify\"\n"), "{text}");
         assert!(text.contains("missing-privacy = \"off\"\n"), "{text}");
-        assert!(text.contains("missing-integrity = \"error\"  # default\n"), "{text}");
+        assert!(text.contains("com-no-access-check = \"warning\"  # default\n"), "{text}");
+        assert!(
+            text.contains("missing-integrity = \"off\"  # audit group: --select audit, or audit = true\n"),
+            "{text}"
+        );
+        assert!(text.contains("test-code = \"skip\"\ntest-paths = []\naudit = false\n"), "{text}");
         let parsed: toml::Table = toml::from_str(&text).unwrap();
         assert!(parsed.contains_key("rules"));
     }

@@ -62,6 +62,10 @@ pub(crate) fn summary(report: &Report) -> String {
         line.pop();
         line.push_str(&format!("; {} in the baseline.", report.baselined));
     }
+    if report.test_code > 0 {
+        line.pop();
+        line.push_str(&format!("; {} in test code not shown (--include-tests).", report.test_code));
+    }
     line
 }
 
@@ -210,6 +214,13 @@ mod tests {
         report.diagnostics[1].file = FileId(1);
         report.diagnostics[1].span = crate::ir::Span::new(0, 5);
         assert_eq!(summary(&report), "Found 4 problems (1 error, 3 warnings) in 2 files.");
+        report.test_code = 7;
+        assert_eq!(
+            summary(&report),
+            "Found 4 problems (1 error, 3 warnings) in 2 files; 7 in test code not shown (--include-tests)."
+        );
+        let report = Report { files_scanned: 3, test_code: 1, ..Report::default() };
+        assert_eq!(summary(&report), "No problems found in 3 files; 1 in test code not shown (--include-tests).");
     }
 
     #[test]

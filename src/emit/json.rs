@@ -43,6 +43,8 @@ struct JsonDiagnostic<'a> {
     labels: Vec<JsonLabel<'a>>,
     fingerprint: &'a str,
     suppressed: Suppressed<'a>,
+    /// In test code (reported with `--include-tests`).
+    test_code: bool,
 }
 
 #[derive(Serialize)]
@@ -89,6 +91,8 @@ struct Summary {
     suppressed: usize,
     /// Findings left out because the baseline holds them.
     baselined: usize,
+    /// Findings left out because they are in test code.
+    test_code: usize,
     file_errors: usize,
 }
 
@@ -107,6 +111,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             notes: counts.notes,
             suppressed: counts.suppressed,
             baselined: report.baselined,
+            test_code: report.test_code,
             file_errors: report.errors.len(),
         },
     };
@@ -136,6 +141,7 @@ fn diagnostic<'a>(report: &Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
             None => Suppressed::No(false),
             Some(Suppression { justification }) => Suppressed::Yes { justification: justification.as_deref() },
         },
+        test_code: d.test_code,
     }
 }
 
@@ -161,8 +167,11 @@ mod tests {
 
     #[test]
     fn full_document() {
+        let mut report = test_report::report();
+        report.diagnostics[1].test_code = true;
+        report.test_code = 4;
         let mut out = Vec::new();
-        write(&test_report::report(), &mut out).unwrap();
+        write(&report, &mut out).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let main = test_report::MAIN_C;
         let call = main.find("RpcBindingSetAuthInfoW").unwrap();
@@ -194,6 +203,7 @@ mod tests {
                     }],
                     "fingerprint": "0123456789abcdef",
                     "suppressed": false,
+                    "test_code": false,
                 },
                 {
                     "rule": "ntlm-authentication",
@@ -208,6 +218,7 @@ mod tests {
                     "labels": [],
                     "fingerprint": "fedcba9876543210",
                     "suppressed": {"justification": "legacy peer"},
+                    "test_code": true,
                 },
             ],
             "errors": [{"path": "src/locked.c", "message": "permission denied"}],
@@ -219,6 +230,7 @@ mod tests {
                 "notes": 0,
                 "suppressed": 1,
                 "baselined": 0,
+                "test_code": 4,
                 "file_errors": 1,
             },
         });

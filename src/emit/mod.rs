@@ -178,12 +178,14 @@ pub(crate) mod test_report {
     pub(crate) static MISSING_INTEGRITY: Rule = Rule {
         name: "missing-integrity",
         default_severity: Severity::Error,
+        precision: crate::rules::Precision::High,
         doc: "# missing-integrity\n\nThe authentication level does not protect integrity.\n\n## Why is this bad?\nTampering.\n",
         check: |_| {},
     };
     pub(crate) static NTLM: Rule = Rule {
         name: "ntlm-authentication",
         default_severity: Severity::Warning,
+        precision: crate::rules::Precision::Medium,
         doc: "# ntlm-authentication\n\nNTLM is chosen as the authentication service.\n",
         check: |_| {},
     };

@@ -87,8 +87,17 @@ struct ReportingDescriptor<'a> {
     properties: RuleProperties,
 }
 
+/// `tags` and, as CodeQL writes it, `precision` (`high`, `medium`, `low`).
 #[derive(Serialize)]
 struct RuleProperties {
+    tags: [&'static str; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    precision: Option<&'static str>,
+}
+
+/// A result's properties: `tags: ["test-code"]` for a finding in test code.
+#[derive(Serialize)]
+struct ResultProperties {
     tags: [&'static str; 1],
 }
 
@@ -139,6 +148,8 @@ struct SarifResult<'a> {
     /// `"new"` when a baseline was applied (matched findings are left out).
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties>,
 }
 
 #[derive(Serialize)]
@@ -268,7 +279,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
         full_description: (!full.is_empty()).then_some(Message { text: full }),
         help: Some(MultiformatMessage { text: rule.doc, markdown: rule.doc }),
         default_configuration: Some(Configuration { level: level(rule.default_severity) }),
-        properties: RuleProperties { tags: ["security"] },
+        properties: RuleProperties { tags: ["security"], precision: Some(rule.precision.as_str()) },
     }
 }
 
@@ -280,7 +291,7 @@ fn bare_descriptor(id: &str) -> ReportingDescriptor<'_> {
         full_description: None,
         help: None,
         default_configuration: None,
-        properties: RuleProperties { tags: ["security"] },
+        properties: RuleProperties { tags: ["security"], precision: None },
     }
 }
 
@@ -308,6 +319,9 @@ fn description(doc: &str) -> String {
     }
     lines.join("\n").trim().to_string()
 }
+
+/// The tag of a result in test code (reported with `--include-tests`).
+pub(crate) const TEST_CODE_TAG: &str = "test-code";
 
 fn result<'a>(
     report: &Report,
@@ -353,6 +367,7 @@ fn result<'a>(
         partial_fingerprints,
         suppressions,
         baseline_state: baseline.then_some("new"),
+        properties: d.test_code.then_some(ResultProperties { tags: [TEST_CODE_TAG] }),
     }
 }
 
@@ -499,10 +514,11 @@ mod tests {
                 "fullDescription": {"text": "The authentication level does not protect integrity."},
                 "help": {"text": test_report::MISSING_INTEGRITY.doc, "markdown": test_report::MISSING_INTEGRITY.doc},
                 "defaultConfiguration": {"level": "error"},
-                "properties": {"tags": ["security"]},
+                "properties": {"tags": ["security"], "precision": "high"},
             })
         );
         assert_eq!(rules[1]["id"], "ntlm-authentication");
+        assert_eq!(rules[1]["properties"]["precision"], "medium");
         assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
         assert_eq!(rules.as_array().unwrap().len(), 2);
     }
@@ -542,6 +558,16 @@ mod tests {
         assert_eq!(results[1]["level"], "warning");
         assert_eq!(results[1]["suppressions"], json!([{"kind": "inSource", "justification": "legacy peer"}]));
         assert!(results[1].get("relatedLocations").is_none());
+        assert!(results[0].get("properties").is_none(), "not test code: no tags");
+    }
+
+    #[test]
+    fn a_finding_in_test_code_is_tagged() {
+        let mut report = test_report::report();
+        report.diagnostics[0].test_code = true;
+        let log = render(&report);
+        assert_eq!(log["runs"][0]["results"][0]["properties"], json!({"tags": ["test-code"]}));
+        assert!(log["runs"][0]["results"][1].get("properties").is_none());
     }
 
     #[test]

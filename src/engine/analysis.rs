@@ -16,6 +16,7 @@ use crate::resolve::{self, ConstTable, FileCtx, FunctionFacts};
 use crate::rules::{self, Rule};
 use crate::settings::{Settings, TestHooks};
 use crate::source::FileId;
+use crate::testcode;
 
 /// Phase 3: every candidate's functions analysed and the rules run, with
 /// every file's constants. A file whose analysis panicked is an error.
@@ -79,7 +80,12 @@ pub(super) fn analyse_file(
                     }
                 })
                 .collect();
-        rules::run(rules, kb, &settings.rule_options, project, id, &c.ir, &facts)
+        let mut found = rules::run(rules, kb, &settings.rule_options, project, id, &c.ir, &facts);
+        // Test code is decided once, after the rules, by path and by the
+        // regions the frontend marked.
+        let test_file = settings.test_code.is_test_file(&c.source.path, settings.project_root.as_deref());
+        testcode::mark(&mut found, test_file, &c.ir.test_regions);
+        found
     }));
     result.map_err(|panic| FileError {
         path: c.source.display_path(),

@@ -13,6 +13,7 @@ use crate::rules::{self, Rule};
 use crate::settings::Settings;
 use crate::source::{FileId, SourceFile};
 use crate::suppress::{self, RuleSet, SuppressFile};
+use crate::testcode;
 
 /// The end of a run: text reloaded where findings point, suppressions
 /// applied, files renumbered, severities overridden, findings sorted and
@@ -102,9 +103,11 @@ pub(super) fn finish(
     }
     timer.lap("phase 3: analysis and rules");
     sort_and_fingerprint(&mut diagnostics, &files, settings.project_root.as_deref());
+    // After the fingerprints, which then do not depend on whether test code is shown.
+    let test_code = testcode::leave_out(&mut diagnostics, settings.test_code.mode);
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     let mut warnings = warnings;
     warnings.sort_by(|a, b| (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message)));
     warnings.dedup();
-    Report { files, diagnostics, errors, files_scanned, files_parsed, warnings, baselined: 0 }
+    Report { files, diagnostics, errors, files_scanned, files_parsed, warnings, baselined: 0, test_code }
 }

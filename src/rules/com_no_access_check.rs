@@ -17,7 +17,7 @@
 //! way, so it stays silent, as do unknown descriptors.
 //! Docs: `rules/com-no-access-check.md`.
 
-use super::{ApiCall, Rule, RuleCx, query};
+use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Effect, Role};
 use crate::resolve::Origin;
@@ -25,6 +25,7 @@ use crate::resolve::Origin;
 pub(crate) static RULE: Rule = Rule {
     name: "com-no-access-check",
     default_severity: Severity::Warning,
+    precision: Precision::High,
     doc: include_str!("../../rules/com-no-access-check.md"),
     check,
 };

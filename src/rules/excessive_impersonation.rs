@@ -10,7 +10,7 @@
 //! Silent on unknown values and on paths that are not known to be pipes.
 //! Docs: `rules/excessive-impersonation.md`.
 
-use super::{ApiCall, ImpLevel, OriginLabels, Rule, RuleCx, query};
+use super::{ApiCall, ImpLevel, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Kb, Role};
 use crate::resolve::Origin;
@@ -18,6 +18,7 @@ use crate::resolve::Origin;
 pub(crate) static RULE: Rule = Rule {
     name: "excessive-impersonation",
     default_severity: Severity::Error,
+    precision: Precision::Low,
     doc: include_str!("../../rules/excessive-impersonation.md"),
     check,
 };

@@ -16,13 +16,14 @@
 //! the impersonation).
 //! Docs: `rules/impersonation-not-reverted.md`.
 
-use super::{ApiCall, Rule, RuleCx, query};
+use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Effect, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "impersonation-not-reverted",
     default_severity: Severity::Warning,
+    precision: Precision::Low,
     doc: include_str!("../../rules/impersonation-not-reverted.md"),
     check,
 };

@@ -6,13 +6,14 @@
 //! for `DEFAULT`. Silent on unknown values and when the binding is known to
 //! use `ncalrpc`, which always runs at privacy. Docs: `rules/missing-integrity.md`.
 
-use super::{OriginLabels, RoleValue, Rule, RuleCx, query};
+use super::{OriginLabels, Precision, RoleValue, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::Role;
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-integrity",
     default_severity: Severity::Error,
+    precision: Precision::Low,
     doc: include_str!("../../rules/missing-integrity.md"),
     check,
 };

@@ -5,13 +5,14 @@
 //! `minimum-authn-level = "pkt-integrity"` (integrity-only as an explicit
 //! choice), on unknown values, and on `ncalrpc` bindings. Docs: `rules/missing-privacy.md`.
 
-use super::{MinimumLevel, OriginLabels, Rule, RuleCx, query};
+use super::{MinimumLevel, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::Role;
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-privacy",
     default_severity: Severity::Warning,
+    precision: Precision::High,
     doc: include_str!("../../rules/missing-privacy.md"),
     check,
 };

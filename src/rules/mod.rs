@@ -8,6 +8,7 @@
 mod auth_level_downgrade;
 mod com_no_access_check;
 mod excessive_impersonation;
+mod handshake;
 mod impersonation_not_reverted;
 mod invalid_blanket_capabilities;
 mod inverted_status_test;
@@ -38,11 +39,44 @@ use crate::kb::{Api, Dir, Kb, Role};
 use crate::resolve::{CallFacts, FunctionFacts, Origin, ProjectFacts, Value};
 use crate::source::FileId;
 
+/// How often a rule's findings are ones a security reviewer wants a ticket
+/// for, measured on the real-world corpus (`docs/realworld.md`), as CodeQL's
+/// `@precision`. Only `high` rules are in the default set; the others form
+/// the `audit` group, which runs when asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Under 0.70.
+    Low,
+    /// 0.70 to under 0.90.
+    Medium,
+    /// At least 0.90 (or no finding on the corpus and a condition exact by construction).
+    High,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::High => "high",
+            Precision::Medium => "medium",
+            Precision::Low => "low",
+        }
+    }
+}
+
+/// The rule groups `--select` and the configuration name besides rules.
+pub const GROUP_DEFAULT: &str = "default";
+pub const GROUP_AUDIT: &str = "audit";
+pub const GROUP_ALL: &str = "all";
+pub const GROUPS: [&str; 3] = [GROUP_ALL, GROUP_AUDIT, GROUP_DEFAULT];
+
 /// Static facts about a rule. The prose lives in `rules/<name>.md`.
 pub struct Rule {
     /// Kebab-case; reads as "allow <name>".
     pub name: &'static str,
     pub default_severity: Severity,
+    /// Measured reviewer-precision; decides the group (see [`Precision`]).
+    pub precision: Precision,
     /// `rules/<name>.md`: its first paragraph is the one-line summary.
     pub doc: &'static str,
     pub check: fn(&mut RuleCx<'_>),
@@ -56,6 +90,23 @@ impl Rule {
             .skip_while(|l| l.starts_with('#') || l.trim().is_empty())
             .find(|l| !l.trim().is_empty())
             .unwrap_or("")
+    }
+
+    /// `default` or `audit`: whether the rule runs without being asked for.
+    pub fn group(&self) -> &'static str {
+        if self.precision == Precision::High { GROUP_DEFAULT } else { GROUP_AUDIT }
+    }
+}
+
+/// The rules a name stands for: a rule, or a group (`default`, `audit`,
+/// `all`; `unused-suppression` is in none, it is asked for by name or flag).
+pub fn expand(name: &str) -> Vec<&'static Rule> {
+    match name {
+        GROUP_ALL => ALL.iter().copied().filter(|r| !std::ptr::eq(*r, UNUSED_SUPPRESSION)).collect(),
+        GROUP_DEFAULT | GROUP_AUDIT => {
+            ALL.iter().copied().filter(|r| !std::ptr::eq(*r, UNUSED_SUPPRESSION) && r.group() == name).collect()
+        }
+        _ => by_name(name).into_iter().collect(),
     }
 }
 
@@ -88,12 +139,13 @@ pub static ALL: &[&Rule] = &[
 ];
 
 /// `unused-suppression`: its findings come from the suppression pass, not from `check`.
-pub(crate) static UNUSED_SUPPRESSION: &Rule = &unused_suppression::RULE;
+pub static UNUSED_SUPPRESSION: &Rule = &unused_suppression::RULE;
 
 /// Whether a rule runs without being asked for (`--select`, configuration,
-/// `--report-unused-suppressions`). Only `unused-suppression` does not.
-pub(crate) fn on_by_default(rule: &Rule) -> bool {
-    !std::ptr::eq(rule, UNUSED_SUPPRESSION)
+/// `--report-unused-suppressions`): the default set, the precise rules.
+/// The `audit` group and `unused-suppression` do not.
+pub fn on_by_default(rule: &Rule) -> bool {
+    !std::ptr::eq(rule, UNUSED_SUPPRESSION) && rule.group() == GROUP_DEFAULT
 }
 
 pub fn by_name(name: &str) -> Option<&'static Rule> {

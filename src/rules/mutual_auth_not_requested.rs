@@ -13,7 +13,7 @@
 //! left to `mutual-auth-without-principal`. Docs: `rules/mutual-auth-not-requested.md`.
 
 use super::mutual::Setting;
-use super::{ApiCall, RoleValue, Rule, RuleCx};
+use super::{ApiCall, Precision, RoleValue, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Kb, Role};
 use crate::resolve::{Origin, Value};
@@ -21,6 +21,7 @@ use crate::resolve::{Origin, Value};
 pub(crate) static RULE: Rule = Rule {
     name: "mutual-auth-not-requested",
     default_severity: Severity::Warning,
+    precision: Precision::Low,
     doc: include_str!("../../rules/mutual-auth-not-requested.md"),
     check,
 };

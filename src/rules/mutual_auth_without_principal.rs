@@ -12,7 +12,7 @@
 //! (service `RPC_C_AUTHN_NONE` or level `RPC_C_AUTHN_LEVEL_NONE`). Docs: `rules/mutual-auth-without-principal.md`.
 
 use super::mutual::{self, Setting};
-use super::{ApiCall, OriginLabels, Rule, RuleCx};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::Role;
 use crate::resolve::Origin;
@@ -20,6 +20,7 @@ use crate::resolve::Origin;
 pub(crate) static RULE: Rule = Rule {
     name: "mutual-auth-without-principal",
     default_severity: Severity::Error,
+    precision: Precision::High,
     doc: include_str!("../../rules/mutual-auth-without-principal.md"),
     check,
 };

@@ -10,12 +10,13 @@
 //! on unknown values, and when the binding is known to use `ncalrpc`, which
 //! supports only NTLM and authenticates the server with it. Docs: `rules/ntlm-authentication.md`.
 
-use super::{OriginLabels, Rule, RuleCx, mutual, query};
+use super::{OriginLabels, Precision, Rule, RuleCx, mutual, query};
 use crate::diagnostic::Severity;
 
 pub(crate) static RULE: Rule = Rule {
     name: "ntlm-authentication",
     default_severity: Severity::Warning,
+    precision: Precision::Low,
     doc: include_str!("../../rules/ntlm-authentication.md"),
     check,
 };

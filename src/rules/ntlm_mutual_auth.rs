@@ -12,26 +12,33 @@
 //! where NTLM does authenticate the server given an SPN. Docs: `rules/ntlm-mutual-auth.md`.
 
 use super::mutual::{self, NtlmMutual};
-use super::{ApiCall, OriginLabels, Rule, RuleCx};
-use crate::diagnostic::Severity;
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, handshake};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     name: "ntlm-mutual-auth",
     default_severity: Severity::Error,
+    precision: Precision::High,
     doc: include_str!("../../rules/ntlm-mutual-auth.md"),
     check,
 };
 
 fn check(cx: &mut RuleCx<'_>) {
-    for call in cx.api_calls() {
-        let Some(found) = mutual::ntlm_mutual(cx, &call) else { continue };
-        report(cx, &call, &found);
+    let calls = cx.api_calls();
+    let mut found = Vec::new();
+    for (i, call) in calls.iter().enumerate() {
+        let Some(what) = mutual::ntlm_mutual(cx, call) else { continue };
+        found.push((i, report(cx, call, &what)));
+    }
+    // An SSPI handshake is one finding (`handshake.rs`).
+    for d in handshake::one_per_handshake(&calls, &handshake::handshakes(&calls), found) {
+        cx.push(d);
     }
 }
 
-fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, found: &NtlmMutual) {
+fn report(cx: &RuleCx<'_>, call: &ApiCall<'_>, found: &NtlmMutual) -> Diagnostic {
     let name = call.name();
-    let d = match found {
+    match found {
         NtlmMutual::Service { request, service, com } => {
             let via_default = service.via_default;
             let service = &service.setting;
@@ -72,6 +79,5 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, found: &NtlmMutual) {
             d = d.label_at(request.origin, "mutual authentication requested here");
             d
         }
-    };
-    cx.push(d);
+    }
 }

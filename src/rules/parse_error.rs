@@ -13,13 +13,14 @@
 //! the user's fault. `--fail-on note` or a configured severity makes it count.
 //! Docs: `rules/parse-error.md`.
 
-use super::{Rule, RuleCx};
+use super::{Precision, Rule, RuleCx};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::Span;
 
 pub(crate) static RULE: Rule = Rule {
     name: "parse-error",
     default_severity: Severity::Note,
+    precision: Precision::High,
     doc: include_str!("../../rules/parse-error.md"),
     check,
 };

@@ -252,6 +252,70 @@ pub(crate) fn starts_impersonation(call: &ApiCall<'_>) -> bool {
     call.api.effect == Effect::Impersonate && !call.arg(Role::Token).is_some_and(Value::is_null_or_empty)
 }
 
+/// Whether `func` encodes or decodes a security token as text (a
+/// `token-text` helper such as a base64 encoder): the handshake of an HTTP
+/// (`Authorization: Negotiate <base64>`, RFC 4559) or SASL exchange.
+pub fn exchanges_token_as_text(kb: &Kb, func: &crate::ir::Function) -> bool {
+    func.calls.iter().any(|c| kb.is_token_text(&c.callee))
+}
+
+/// Whether a QOP value known for `call` has every bit of
+/// `SECQOP_WRAP_NO_ENCRYPT`: the message is only signed.
+pub fn wraps_sign_only(kb: &Kb, call: &ApiCall<'_>) -> Option<Option<crate::resolve::Origin>> {
+    let no_encrypt = kb.int("SECQOP_WRAP_NO_ENCRYPT")?;
+    if call.api.effect != Effect::Encrypt {
+        return None;
+    }
+    // `fQOP` is an `unsigned long`: compare the low 32 bits, so that a
+    // sign-extended spelling (`(ULONG)-2147483647`) is the same value.
+    let mask = u64::from(no_encrypt as u32);
+    let values = call.arg(Role::Qop).and_then(|v| v.known_ints())?;
+    values.into_iter().find(|(v, _)| u64::from(*v as u32) & mask == mask).map(|(_, origin)| origin)
+}
+
+/// Whether `call`'s function is a step of a protocol that exchanges
+/// sign-only messages by design: it unwraps a message (`DecryptMessage`)
+/// and wraps one sign-only. That is the protection-level negotiation of
+/// SOCKS GSS-API (RFC 1961, section 5: `conf_req_flag` FALSE) and the
+/// security-layer negotiation of SASL GSSAPI (RFC 4752, section 3.1), where
+/// both messages are integrity-only whatever the layer then chosen; a data
+/// channel wraps and unwraps in separate functions.
+pub fn in_sign_only_exchange(kb: &Kb, calls: &[ApiCall<'_>], call: &ApiCall<'_>) -> bool {
+    let same = |c: &&ApiCall<'_>| std::ptr::eq(c.func, call.func);
+    let unwraps = calls.iter().filter(same).any(|c| c.api.effect == Effect::Decrypt);
+    unwraps && calls.iter().filter(same).any(|c| wraps_sign_only(kb, c).is_some())
+}
+
+/// Whether the file shows that its contexts are Schannel (TLS) contexts,
+/// which have no sign-only mode and take a NULL QOP.
+pub fn file_uses_schannel(cx: &super::RuleCx<'_>) -> bool {
+    let packages: Vec<String> = ["UNISP_NAME", "SCHANNEL_NAME"]
+        .iter()
+        .filter_map(|n| match cx.kb.constant(n) {
+            Some(crate::kb::ConstValue::Str(s)) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let stream_sizes = cx.kb.int("SECPKG_ATTR_STREAM_SIZES");
+    cx.api_calls().iter().any(|call| {
+        let package = call
+            .arg(Role::Package)
+            .and_then(|v| v.known_strs())
+            .is_some_and(|names| names.iter().any(|(s, _)| packages.contains(&s.to_ascii_lowercase())));
+        let stream =
+            call.api.flag_prefix.as_deref().and_then(|p| cx.kb.int(&format!("{p}_REQ_STREAM"))).is_some_and(|bit| {
+                call.arg(Role::ContextReq)
+                    .and_then(|v| v.known_ints())
+                    .is_some_and(|vs| vs.iter().any(|(v, _)| v & bit != 0))
+            });
+        let sizes = call
+            .arg(Role::QueryAttribute)
+            .and_then(|v| v.known_ints())
+            .is_some_and(|vs| vs.iter().any(|(v, _)| Some(*v) == stream_sizes));
+        package || stream || sizes
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@
 //! Docs: `rules/transport-impersonation-option.md`.
 
 use super::query::{self, TransportLevel, TransportSecurity};
-use super::{ApiCall, OriginLabels, Rule, RuleCx};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Role};
 use crate::resolve::{Origin, Value};
@@ -23,6 +23,7 @@ use crate::resolve::{Origin, Value};
 pub(crate) static RULE: Rule = Rule {
     name: "transport-impersonation-option",
     default_severity: Severity::Error,
+    precision: Precision::High,
     doc: include_str!("../../rules/transport-impersonation-option.md"),
     check,
 };

@@ -13,7 +13,7 @@
 //! `RpcServerRegisterIf` calling `RpcServerRegisterIf3`).
 //! Docs: `rules/unauthenticated-interface.md`.
 
-use super::{ApiCall, Rule, RuleCx, query};
+use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Effect, Role};
 use crate::resolve::Origin;
@@ -21,6 +21,7 @@ use crate::resolve::Origin;
 pub(crate) static RULE: Rule = Rule {
     name: "unauthenticated-interface",
     default_severity: Severity::Warning,
+    precision: Precision::Medium,
     doc: include_str!("../../rules/unauthenticated-interface.md"),
     check,
 };

@@ -10,12 +10,21 @@
 //! of each of those requests: a `&` with a mask that has its bit. The finding
 //! names every request left untested; a test for one flag does not cover
 //! another, except that a confidentiality test answers for integrity (a
-//! sealed message carries a signature).
+//! sealed message carries a signature). In a file whose contexts are
+//! Schannel (TLS) ones ([`query::file_uses_schannel`]) only mutual
+//! authentication counts: TLS always grants integrity and confidentiality;
+//! so too for a call whose function exchanges the token as text
+//! ([`query::exchanges_token_as_text`]: HTTP `Negotiate`, SASL).
+//! Confidentiality counts only in a file that seals a message: an
+//! `EncryptMessage` not known to be sign-only, or a `DecryptMessage` outside
+//! a sign-only negotiation step (SOCKS GSS-API's protection-level exchange).
 //!
 //! The handshake call is usually in a `SEC_I_CONTINUE_NEEDED` loop with the
 //! test after it: the whole function counts, and the calls of one family
 //! that write into the same local are one handshake (a first call, then more
-//! in the loop), so a test of the variable covers them all. Integrity and
+//! in the loop), so a test of the variable covers them all. A handshake is
+//! reported once, at its first call that asks for an untested grant, with
+//! its other calls as related locations (`handshake.rs`). Integrity and
 //! confidentiality count only in a file that signs, encrypts, verifies or
 //! decrypts messages: a context used to authenticate alone (HTTP Negotiate)
 //! does not depend on them.
@@ -29,7 +38,7 @@
 //! counts as testing all of them), returned, stored for the caller, or
 //! passed to any other function. Docs: `rules/unchecked-context-attributes.md`.
 
-use super::{ApiCall, OriginLabels, Rule, RuleCx, query};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, handshake, query};
 use crate::diagnostic::Severity;
 use crate::ir::LocalId;
 use crate::kb::{Effect, Role};
@@ -38,6 +47,7 @@ use crate::resolve::{Mark, Slot, TestInfo};
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-context-attributes",
     default_severity: Severity::Warning,
+    precision: Precision::High,
     doc: include_str!("../../rules/unchecked-context-attributes.md"),
     check,
 };
@@ -51,9 +61,24 @@ const REQUESTS: [(&str, bool, Option<&str>); 3] =
     [("MUTUAL_AUTH", false, None), ("INTEGRITY", true, Some("CONFIDENTIALITY")), ("CONFIDENTIALITY", true, None)];
 
 fn check(cx: &mut RuleCx<'_>) {
-    let protects = query::file_calls(cx.kb, cx.ir, &[Effect::Sign, Effect::Encrypt, Effect::Verify, Effect::Decrypt]);
+    // Integrity and confidentiality matter where messages are protected,
+    // and not with Schannel (TLS), which always grants them: TLS has no
+    // unprotected mode a package could fall back to.
+    let protects = query::file_calls(cx.kb, cx.ir, &[Effect::Sign, Effect::Encrypt, Effect::Verify, Effect::Decrypt])
+        && !query::file_uses_schannel(cx);
     let calls = cx.api_calls();
-    for call in &calls {
+    // Confidentiality is relied on only where a message is sealed: an
+    // `EncryptMessage` whose QOP is not known to be sign-only, or a
+    // `DecryptMessage`. A file that only wraps sign-only (SOCKS GSS-API's
+    // protection-level byte) never depends on it.
+    // (A sign-only negotiation step unwraps too: its `DecryptMessage` seals nothing.)
+    let of = |effect: Effect| calls.iter().filter(move |c| c.api.effect == effect);
+    let seals = of(Effect::Encrypt).any(|c| query::wraps_sign_only(cx.kb, c).is_none())
+        || of(Effect::Decrypt).any(|c| !query::in_sign_only_exchange(cx.kb, &calls, c))
+        || (of(Effect::Encrypt).chain(of(Effect::Decrypt)).next().is_none()
+            && query::file_calls(cx.kb, cx.ir, &[Effect::Encrypt, Effect::Decrypt]));
+    let mut found = Vec::new();
+    for (i, call) in calls.iter().enumerate() {
         let Some(prefix) = call.api.flag_prefix.as_deref() else { continue };
         let Some((index, local)) = attributes_local(call) else { continue };
         let Some(values) = call.arg(Role::ContextReq).and_then(|v| v.known_ints()) else { continue };
@@ -66,8 +91,14 @@ fn check(cx: &mut RuleCx<'_>) {
         }
         let mut asked = Vec::new();
         let mut untested = Vec::new();
+        // A token exchanged as text (HTTP `Negotiate`, SASL) serves
+        // authentication alone: no message of this context is protected.
+        let protects_here = protects && !query::exchanges_token_as_text(cx.kb, call.func);
         for (name, for_messages, covered_by) in REQUESTS {
-            if for_messages && !protects {
+            if for_messages && !protects_here {
+                continue;
+            }
+            if name == "CONFIDENTIALITY" && !seals {
                 continue;
             }
             let req = cx.kb.int(&format!("{prefix}_REQ_{name}"));
@@ -97,6 +128,9 @@ fn check(cx: &mut RuleCx<'_>) {
             untested.join(", ")
         ));
         d = d.label_at(origin, "request flags set here");
+        found.push((i, d));
+    }
+    for d in handshake::one_per_handshake(&calls, &handshake::handshakes(&calls), found) {
         cx.push(d);
     }
 }

@@ -14,10 +14,12 @@
 //! follow (a parameter, `p->qop`), and in a file whose contexts are Schannel
 //! (TLS) ones, where the QOP is not used and must be NULL: the file acquires
 //! credentials for the Schannel package, requests a stream context
-//! (`ISC_REQ_STREAM` / `ASC_REQ_STREAM`) or queries `SECPKG_ATTR_STREAM_SIZES`.
+//! (`ISC_REQ_STREAM` / `ASC_REQ_STREAM`) or queries `SECPKG_ATTR_STREAM_SIZES`;
+//! and in a function that also wraps sign-only, a negotiation step that is
+//! integrity-only by protocol ([`query::in_sign_only_exchange`]).
 //! Docs: `rules/unchecked-decrypt-qop.md`.
 
-use super::{OriginLabels, Rule, RuleCx};
+use super::{OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Effect, Role};
 use crate::resolve::{Mark, Slot, TestInfo};
@@ -25,6 +27,7 @@ use crate::resolve::{Mark, Slot, TestInfo};
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-decrypt-qop",
     default_severity: Severity::Warning,
+    precision: Precision::Low,
     doc: include_str!("../../rules/unchecked-decrypt-qop.md"),
     check,
 };
@@ -32,8 +35,14 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &mut RuleCx<'_>) {
     let Some(no_encrypt) = cx.kb.int("SECQOP_WRAP_NO_ENCRYPT") else { return };
     let mut schannel: Option<bool> = None;
-    for call in cx.api_calls() {
+    let calls = cx.api_calls();
+    for call in &calls {
         if call.api.effect != Effect::Decrypt {
+            continue;
+        }
+        // A negotiation step whose messages are sign-only by protocol
+        // (RFC 1961, RFC 4752): there is no confidentiality to lose.
+        if query::in_sign_only_exchange(cx.kb, &calls, call) {
             continue;
         }
         let Some(index) = call.api.param_with(Role::QopOut) else { continue };
@@ -50,7 +59,7 @@ fn check(cx: &mut RuleCx<'_>) {
                 continue;
             }
         }
-        if *schannel.get_or_insert_with(|| file_uses_schannel(cx)) {
+        if *schannel.get_or_insert_with(|| query::file_uses_schannel(cx)) {
             return;
         }
         let message = if null {
@@ -64,7 +73,7 @@ fn check(cx: &mut RuleCx<'_>) {
                 call.name()
             )
         };
-        let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(format!(
+        let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(format!(
             "pass the address of a `ULONG` as `{param}` and reject the message when `qop & SECQOP_WRAP_NO_ENCRYPT` is set"
         ));
         if null {
@@ -81,34 +90,4 @@ fn tests_no_encrypt(t: TestInfo, no_encrypt: u64) -> bool {
     // with a mask the analysis cannot resolve, or a test-status helper.
     let tested_some_way = t.checked && t.flags == 0;
     t.passed || t.compared || masked_with_it || tested_some_way
-}
-
-/// Whether the file shows that its contexts are Schannel (TLS) contexts,
-/// which have no sign-only mode and take a NULL QOP.
-fn file_uses_schannel(cx: &RuleCx<'_>) -> bool {
-    let packages: Vec<String> = ["UNISP_NAME", "SCHANNEL_NAME"]
-        .iter()
-        .filter_map(|n| match cx.kb.constant(n) {
-            Some(crate::kb::ConstValue::Str(s)) => Some(s.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect();
-    let stream_sizes = cx.kb.int("SECPKG_ATTR_STREAM_SIZES");
-    cx.api_calls().iter().any(|call| {
-        let package = call
-            .arg(Role::Package)
-            .and_then(|v| v.known_strs())
-            .is_some_and(|names| names.iter().any(|(s, _)| packages.contains(&s.to_ascii_lowercase())));
-        let stream =
-            call.api.flag_prefix.as_deref().and_then(|p| cx.kb.int(&format!("{p}_REQ_STREAM"))).is_some_and(|bit| {
-                call.arg(Role::ContextReq)
-                    .and_then(|v| v.known_ints())
-                    .is_some_and(|vs| vs.iter().any(|(v, _)| v & bit != 0))
-            });
-        let sizes = call
-            .arg(Role::QueryAttribute)
-            .and_then(|v| v.known_ints())
-            .is_some_and(|vs| vs.iter().any(|(v, _)| Some(*v) == stream_sizes));
-        package || stream || sizes
-    })
 }

@@ -10,7 +10,7 @@
 //! Silent on `SetThreadToken(NULL, NULL)`, which ends an impersonation
 //! rather than starting one. Docs: `rules/unchecked-impersonation.md`.
 
-use super::{ApiCall, Rule, RuleCx, query};
+use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::ir::{ExprId, ExprKind, Stmt};
 use crate::kb::{HelperKind, Kb, Returns};
@@ -19,6 +19,7 @@ use crate::resolve::{Mark, Slot};
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-impersonation",
     default_severity: Severity::Error,
+    precision: Precision::Low,
     doc: include_str!("../../rules/unchecked-impersonation.md"),
     check,
 };

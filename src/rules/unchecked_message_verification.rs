@@ -9,7 +9,7 @@
 //! `(void)` cast and a bare `.ok();` discard it. Docs:
 //! `rules/unchecked-message-verification.md`.
 
-use super::{Rule, RuleCx};
+use super::{Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::Effect;
 use crate::resolve::{Mark, Slot};
@@ -17,6 +17,7 @@ use crate::resolve::{Mark, Slot};
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-message-verification",
     default_severity: Severity::Error,
+    precision: Precision::High,
     doc: include_str!("../../rules/unchecked-message-verification.md"),
     check,
 };

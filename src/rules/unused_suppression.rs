@@ -7,12 +7,13 @@
 //! `check` has nothing to do per file. Names of rules that did not run this
 //! time (`--select`, `off`) are never reported. Docs: `rules/unused-suppression.md`.
 
-use super::{Rule, RuleCx};
+use super::{Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
 
 pub(crate) static RULE: Rule = Rule {
     name: "unused-suppression",
     default_severity: Severity::Warning,
+    precision: Precision::High,
     doc: include_str!("../../rules/unused-suppression.md"),
     check,
 };

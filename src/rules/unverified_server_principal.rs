@@ -10,13 +10,14 @@
 //! `RpcBindingSetAuthInfo[Ex]`, `CoSetProxyBlanket`, `IClientSecurity::SetBlanket`).
 //! Docs: `rules/unverified-server-principal.md`.
 
-use super::{OriginLabels, Rule, RuleCx, query};
+use super::{OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Effect, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unverified-server-principal",
     default_severity: Severity::Error,
+    precision: Precision::High,
     doc: include_str!("../../rules/unverified-server-principal.md"),
     check,
 };

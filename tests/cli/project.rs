@@ -12,7 +12,7 @@ use predicates::prelude::*;
 use super::Tree;
 
 /// One `missing-integrity` (line 5) and one `missing-privacy` (line 10).
-const CLIENT: &str = "#include <rpc.h>
+pub(super) const CLIENT: &str = "#include <rpc.h>
 
 RPC_STATUS bind(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
 {
@@ -35,7 +35,16 @@ HRESULT secure(IUnknown *p)
 }
 ";
 
-fn rpclint(dir: &Path) -> assert_cmd::Command {
+pub(super) fn rpclint(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = rpclint_default(dir);
+    // Every rule: these tests are about the command line, not about which
+    // rules are in the default set (missing-integrity is in the audit group).
+    cmd.arg("--select=all");
+    cmd
+}
+
+/// The binary with the default set of rules.
+pub(super) fn rpclint_default(dir: &Path) -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("rpclint");
     // Not a terminal: the default format is `short`.
     cmd.current_dir(dir);
@@ -43,7 +52,7 @@ fn rpclint(dir: &Path) -> assert_cmd::Command {
 }
 
 /// `path:line: severity[rule]` of each finding in short output.
-fn findings(out: &[u8]) -> Vec<String> {
+pub(super) fn findings(out: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(out)
         .lines()
         .map(|l| {
@@ -55,7 +64,7 @@ fn findings(out: &[u8]) -> Vec<String> {
         .collect()
 }
 
-fn run_findings(cmd: &mut assert_cmd::Command) -> Vec<String> {
+pub(super) fn run_findings(cmd: &mut assert_cmd::Command) -> Vec<String> {
     findings(&cmd.output().unwrap().stdout)
 }
 
@@ -66,11 +75,11 @@ fn config_errors_name_file_line_and_what_was_expected() {
     let cases: &[(&str, &str)] = &[
         (
             "minimum-authn-level = \"pkt-privacy\"\nseverty = \"error\"\n",
-            "rpclint: error: rpclint.toml:2:1: unknown key \"severty\"; expected one of impersonation-ceiling, minimum-authn-level, include, exclude, rules, function, method, struct, helper, constants\n",
+            "rpclint: error: rpclint.toml:2:1: unknown key \"severty\"; expected one of impersonation-ceiling, minimum-authn-level, include, exclude, test-code, test-paths, audit, rules, function, method, struct, helper, constants\n",
         ),
         (
             "exclued = []\n",
-            "rpclint: error: rpclint.toml:1:1: unknown key \"exclued\"; did you mean \"exclude\"? expected one of impersonation-ceiling, minimum-authn-level, include, exclude, rules, function, method, struct, helper, constants\n",
+            "rpclint: error: rpclint.toml:1:1: unknown key \"exclued\"; did you mean \"exclude\"? expected one of impersonation-ceiling, minimum-authn-level, include, exclude, test-code, test-paths, audit, rules, function, method, struct, helper, constants\n",
         ),
         (
             "include = \"src\"\n",
@@ -157,17 +166,20 @@ fn config_flag_and_isolated() {
 fn rules_table_sets_severity_and_off_and_the_command_line_wins() {
     let toml = "[rules]\nmissing-integrity = \"note\"\nmissing-privacy = \"off\"\n";
     let tree = Tree::new(&[("rpclint.toml", toml), ("a.c", CLIENT)]);
-    assert_eq!(run_findings(&mut rpclint(tree.root())), ["a.c:5: note[missing-integrity]"]);
+    assert_eq!(run_findings(&mut rpclint_default(tree.root())), ["a.c:5: note[missing-integrity]"]);
     // A note does not fail the run at the default --fail-on warning.
-    rpclint(tree.root()).assert().code(0);
-    rpclint(tree.root()).args(["--fail-on", "note"]).assert().code(1);
+    rpclint_default(tree.root()).assert().code(0);
+    rpclint_default(tree.root()).args(["--fail-on", "note"]).assert().code(1);
     // --select runs a rule the configuration turns off; --ignore drops one it configures.
     assert_eq!(
-        run_findings(rpclint(tree.root()).args(["--select", "missing-privacy"])),
+        run_findings(rpclint_default(tree.root()).args(["--select", "missing-privacy"])),
         ["a.c:10: warning[missing-privacy]"]
     );
-    assert_eq!(run_findings(rpclint(tree.root()).args(["--ignore", "missing-integrity"])), Vec::<String>::new());
-    rpclint(tree.root())
+    assert_eq!(
+        run_findings(rpclint_default(tree.root()).args(["--ignore", "missing-integrity"])),
+        Vec::<String>::new()
+    );
+    rpclint_default(tree.root())
         .args(["--select", "missing-integrity,nope"])
         .assert()
         .code(2)
@@ -257,7 +269,9 @@ fn config_show_prints_the_effective_configuration() {
         "minimum-authn-level = \"pkt-privacy\"\n",
         "exclude = [\"gen/\"]\n",
         "missing-privacy = \"off\"\n",
-        "missing-integrity = \"error\"  # default\n",
+        "missing-integrity = \"off\"  # audit group: --select audit, or audit = true\n",
+        "test-code = \"skip\"\n",
+        "audit = false\n",
         "unused-suppression = \"off\"\n",
         "names = [\"IsTrusted\"]\n",
     ] {
@@ -332,13 +346,13 @@ fn allow_file_and_unused_suppressions() {
         ["b.c:16: warning[unused-suppression]", "b.c:17: error[missing-integrity]"]
     );
     fs::write(tree.root().join("rpclint.toml"), "[rules]\nunused-suppression = \"error\"\n").unwrap();
-    rpclint(tree.root())
+    rpclint_default(tree.root())
         .args(["b.c", "--select", "unused-suppression,excessive-impersonation"])
         .assert()
         .code(1)
         .stdout("b.c:16:23: error[unused-suppression]: unused suppression: `excessive-impersonation` does not fire on line 17\n");
     // A rule that did not run is not reported as unused.
-    rpclint(tree.root())
+    rpclint_default(tree.root())
         .args(["b.c", "--ignore", "excessive-impersonation", "--select", "unused-suppression"])
         .assert()
         .code(0);
@@ -525,4 +539,36 @@ fn stdin_filename_names_language_path_and_configuration() {
     let mut cmd = rpclint(tree.root());
     cmd.args(["--stdin-filename", "a.c", "lib"]).write_stdin("x");
     cmd.assert().code(2).stderr(predicate::str::contains("cannot be used with"));
+}
+
+// ------------------------------------------------------------------ groups
+
+#[test]
+fn the_audit_group_runs_when_asked_for() {
+    // CLIENT gives one missing-integrity and one missing-privacy; which of
+    // them a default run reports follows the rules' groups.
+    let group = |rule: &str| rpclint::rules::by_name(rule).unwrap().group();
+    let both = ["a.c:5: error[missing-integrity]", "a.c:10: warning[missing-privacy]"];
+    let of = |g: &str| -> Vec<&str> {
+        both.iter()
+            .copied()
+            .filter(|f| group(if f.contains("integrity") { "missing-integrity" } else { "missing-privacy" }) == g)
+            .collect()
+    };
+    assert!(!rpclint::rules::ALL.iter().all(|r| r.group() == "default"), "the audit group has rules");
+    let tree = Tree::new(&[("a.c", CLIENT)]);
+    assert_eq!(run_findings(&mut rpclint_default(tree.root())), of("default"));
+    assert_eq!(run_findings(rpclint_default(tree.root()).args(["--select", "audit"])), of("audit"));
+    assert_eq!(run_findings(rpclint_default(tree.root()).args(["--select", "all"])), both);
+    assert_eq!(run_findings(rpclint_default(tree.root()).args(["--select", "default,audit"])), both);
+    let tree = Tree::new(&[("rpclint.toml", "audit = true\n"), ("a.c", CLIENT)]);
+    assert_eq!(run_findings(&mut rpclint_default(tree.root())), both);
+    // A severity for a rule turns it on, whatever its group.
+    let tree = Tree::new(&[
+        ("rpclint.toml", "[rules]\nmissing-integrity = \"error\"\nmissing-privacy = \"warning\"\n"),
+        ("a.c", CLIENT),
+    ]);
+    assert_eq!(run_findings(&mut rpclint_default(tree.root())), both);
+    // Groups are names --select knows; a typo is still an error.
+    rpclint_default(tree.root()).args(["--select", "audits"]).assert().code(2);
 }

@@ -213,7 +213,7 @@ pub(crate) fn lower_within(text: &str, cpp: bool, depth: Depth, deadline: Option
     let const_scope = cx.cb.take().unwrap_or_else(FnBuilder::const_scope).finish_const_scope();
     let mut problems = cx.problems;
     problems.sort_by_key(|p| (p.span.start, p.span.end));
-    Some(FileIr { functions: cx.functions, consts: cx.consts, const_scope, problems })
+    Some(FileIr { functions: cx.functions, consts: cx.consts, const_scope, problems, test_regions: Vec::new() })
 }
 
 /// The lowering of one file.

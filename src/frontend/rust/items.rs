@@ -4,7 +4,8 @@
 //! Items are found through inline modules, `impl` blocks, trait default
 //! methods, and blocks (a `fn` or `const` inside a function body is its own
 //! item). `impl Drop for T { fn drop(&mut self) }` is `T`'s destructor.
-//! With [`Depth::ConstsOnly`] function bodies are skipped.
+//! With [`Depth::ConstsOnly`] function bodies are skipped. Items marked as
+//! test code (`#[cfg(test)]`, `#[test]`) are recorded as test regions.
 
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, Item, TraitItem};
@@ -40,6 +41,10 @@ pub(super) fn lower_nested_item(out: &mut FileOut, item: &Item) {
 
 fn lower_item(out: &mut FileOut, item: &Item, owner: &Owner) {
     let full = out.depth == Depth::Full;
+    if item_attrs(item).is_some_and(is_test_code) {
+        let span = out.span(item.span());
+        out.test_regions.push(span);
+    }
     match item {
         Item::Fn(f) if full => lower_fn(out, &f.sig, &f.block, None, FunctionKind::Plain),
         Item::Const(c) => {
@@ -67,6 +72,10 @@ fn lower_item(out: &mut FileOut, item: &Item, owner: &Owner) {
             for it in &i.items {
                 match it {
                     ImplItem::Fn(f) if full => {
+                        if is_test_code(&f.attrs) {
+                            let span = out.span(f.span());
+                            out.test_regions.push(span);
+                        }
                         let (ty, kind) = method_owner(&owner, &f.sig.ident);
                         lower_fn(out, &f.sig, &f.block, ty, kind);
                     }
@@ -102,6 +111,61 @@ fn lower_item(out: &mut FileOut, item: &Item, owner: &Owner) {
             let _ = owner;
         }
     }
+}
+
+/// The attributes of the items that can hold code.
+fn item_attrs(item: &Item) -> Option<&[syn::Attribute]> {
+    match item {
+        Item::Fn(f) => Some(&f.attrs),
+        Item::Mod(m) => Some(&m.attrs),
+        Item::Impl(i) => Some(&i.attrs),
+        Item::Trait(t) => Some(&t.attrs),
+        Item::Const(c) => Some(&c.attrs),
+        Item::Static(s) => Some(&s.attrs),
+        _ => None,
+    }
+}
+
+/// Whether attributes mark an item as test code: a test function
+/// (`#[test]`, `#[tokio::test]`: a path ending in `test`; `#[bench]`,
+/// `#[rstest]`, `#[test_case(..)]`), or a `#[cfg(..)]` that names `test`
+/// other than under `not(..)` (`cfg(all(test, windows))` is test code,
+/// `cfg(not(test))` is not).
+pub(super) fn is_test_code(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path();
+        if path.is_ident("cfg") {
+            return match &a.meta {
+                syn::Meta::List(list) => names_test(list.tokens.clone(), 0),
+                _ => false,
+            };
+        }
+        path.segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "test" | "bench" | "rstest" | "test_case"))
+    })
+}
+
+/// Whether a `cfg` predicate names `test` outside a `not(..)`.
+fn names_test(tokens: proc_macro2::TokenStream, depth: usize) -> bool {
+    use proc_macro2::TokenTree;
+    if depth > 16 {
+        return false;
+    }
+    let mut negated = false;
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) if i == "test" => return true,
+            TokenTree::Ident(i) => negated = i == "not",
+            TokenTree::Group(g) => {
+                if !std::mem::take(&mut negated) && names_test(g.stream(), depth + 1) {
+                    return true;
+                }
+            }
+            TokenTree::Punct(_) | TokenTree::Literal(_) => negated = false,
+        }
+    }
+    false
 }
 
 /// The owner type and kind of a method called `name` in `owner`.

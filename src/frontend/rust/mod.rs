@@ -237,6 +237,8 @@ pub(super) struct FileOut {
     /// Taken while a constant's expression is lowered.
     pub(super) const_scope: Option<FnBuilder>,
     pub(super) problems: Vec<Problem>,
+    /// Items marked `#[cfg(test)]` or `#[test]` (see [`FileIr::test_regions`]).
+    pub(super) test_regions: Vec<Span>,
 }
 
 impl FileOut {
@@ -248,6 +250,7 @@ impl FileOut {
             consts: Vec::new(),
             const_scope: Some(FnBuilder::const_scope()),
             problems: Vec::new(),
+            test_regions: Vec::new(),
         }
     }
 
@@ -287,7 +290,16 @@ impl FileOut {
         self.functions.sort_by_key(|f| f.span.start);
         self.consts.sort_by_key(|c| c.span.start);
         let const_scope = self.const_scope.take().unwrap_or_else(FnBuilder::const_scope).finish_const_scope();
-        FileIr { functions: self.functions, consts: self.consts, const_scope, problems: self.problems }
+        self.test_regions.sort();
+        // A test function inside a test module is covered by the module.
+        self.test_regions.dedup_by(|inner, outer| inner.end <= outer.end);
+        FileIr {
+            functions: self.functions,
+            consts: self.consts,
+            const_scope,
+            problems: self.problems,
+            test_regions: self.test_regions,
+        }
     }
 }
 

@@ -613,3 +613,45 @@ fn f(v: Vec<u32>) -> Result<u32> {
     // 19 written, and the `is_err()` test of the `?`.
     assert_eq!(f.calls.len(), 20);
 }
+
+/// The texts of the test regions, in order.
+fn test_region_texts(src: &str) -> Vec<&str> {
+    lower(src, Depth::Full).test_regions.iter().map(|s| &src[s.range()]).collect()
+}
+
+#[test]
+fn cfg_test_modules_and_test_functions_are_test_regions() {
+    let src = r#"
+fn product() { RpcImpersonateClient(None); }
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inner() { RpcImpersonateClient(None); }
+}
+#[tokio::test]
+async fn alone() {}
+#[cfg(all(windows, test))]
+impl Foo { fn f() {} }
+impl Bar {
+    #[test]
+    fn method() {}
+}
+#[cfg(not(test))]
+fn not_a_test() {}
+#[cfg(feature = "test")]
+fn feature_named_test() {}
+#[cfg_attr(test, derive(Debug))]
+struct S;
+"#;
+    let texts = test_region_texts(src);
+    assert_eq!(texts.len(), 4, "{texts:#?}");
+    assert!(texts[0].starts_with("#[cfg(test)]\nmod tests {") && texts[0].ends_with('}'), "{}", texts[0]);
+    assert!(texts[1].starts_with("#[tokio::test]"));
+    assert!(texts[2].starts_with("#[cfg(all(windows, test))]"));
+    assert!(texts[3].starts_with("#[test]\n    fn method()"));
+}
+
+#[test]
+fn a_file_without_test_attributes_has_no_test_region() {
+    assert!(test_region_texts("fn f() { #[allow(unused)] let x = 1; }\n#[inline]\nfn g() {}\n").is_empty());
+}

@@ -74,7 +74,10 @@ impl Interp<'_, '_> {
             };
         }
 
-        if let Some(h) = kb.helper_for_call(&call.callee, call.receiver.is_some()) {
+        // A token-text helper passes no value on: it is an unknown function here.
+        let helper =
+            kb.helper_for_call(&call.callee, call.receiver.is_some()).filter(|h| h.kind != HelperKind::TokenText);
+        if let Some(h) = helper {
             let pick = |i: Option<i32>, args: &[Value], receiver: &Option<Value>| -> Value {
                 match i.unwrap_or(0) {
                     -1 => receiver.clone().unwrap_or_else(Value::unknown),
@@ -123,6 +126,7 @@ impl Interp<'_, '_> {
                     Value::unknown()
                 }
                 HelperKind::Zero => Value::zero_struct(None, Some(self.origin(span))),
+                HelperKind::TokenText => Value::unknown(),
             };
         }
 
