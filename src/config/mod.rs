@@ -38,7 +38,6 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use self::filter::{BuiltFilter, PathFilter, check_glob, glob_message};
-use ignore::gitignore::GitignoreBuilder;
 use crate::diagnostic::Severity;
 use crate::kb::{Api, ConstValue, Helper, Kb, KbFile, StructDef};
 use crate::paths::{absolute, shown_path};
@@ -46,6 +45,7 @@ use crate::rules::{self, ImpLevel, MinimumLevel, RuleOptions};
 use crate::settings::Settings;
 use crate::spelling::did_you_mean;
 use crate::testcode::{ExtraTestPaths, TestCodeMode};
+use ignore::gitignore::GitignoreBuilder;
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "rpclint.toml";

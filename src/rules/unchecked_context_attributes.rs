@@ -47,7 +47,7 @@ use crate::resolve::{Mark, Slot, TestInfo};
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-context-attributes",
     default_severity: Severity::Warning,
-    precision: Precision::High,
+    precision: Precision::Medium,
     doc: include_str!("../../rules/unchecked-context-attributes.md"),
     check,
 };
