@@ -516,7 +516,7 @@ fn panic_in_one_file_loses_no_other_findings() {
     let root = tree.root().to_str().unwrap();
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
-    let code = cli::run(["rpclint", "--format", "short", root], &env, &mut stdout, &mut stderr);
+    let code = cli::run(["rpclint", "--format", "short", "--select=all", root], &env, &mut stdout, &mut stderr);
     let stdout = String::from_utf8(stdout).unwrap();
     let stderr = String::from_utf8(stderr).unwrap();
     // Errors win the exit code (as in ripgrep); the findings are all there.
