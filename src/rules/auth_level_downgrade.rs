@@ -13,7 +13,7 @@
 //! unknown levels, other handles, and `ncalrpc` bindings (always privacy).
 //! Docs: `rules/auth-level-downgrade.md`.
 
-use super::{ApiCall, Rule, RuleCx, query};
+use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Role, SetKind};
 use crate::resolve::order::{CallOrder, HandleId, handle_id};
@@ -21,6 +21,7 @@ use crate::resolve::order::{CallOrder, HandleId, handle_id};
 pub(crate) static RULE: Rule = Rule {
     name: "auth-level-downgrade",
     default_severity: Severity::Error,
+    precision: Precision::High,
     doc: include_str!("../../rules/auth-level-downgrade.md"),
     check,
 };

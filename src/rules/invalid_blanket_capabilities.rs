@@ -11,7 +11,7 @@
 //! such a list (`CoInitializeSecurity` accepts the others).
 //! Docs: `rules/invalid-blanket-capabilities.md`.
 
-use super::{ApiCall, Rule, RuleCx, query};
+use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{AcceptedFlags, Kb, Role};
 use crate::resolve::{Atom, Origin, Value};
@@ -19,6 +19,7 @@ use crate::resolve::{Atom, Origin, Value};
 pub(crate) static RULE: Rule = Rule {
     name: "invalid-blanket-capabilities",
     default_severity: Severity::Warning,
+    precision: Precision::High,
     doc: include_str!("../../rules/invalid-blanket-capabilities.md"),
     check,
 };

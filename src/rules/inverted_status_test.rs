@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ApiCall, Rule, RuleCx};
+use super::{ApiCall, Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::ir::{BinOp, BlockId, CallId, ExprId, ExprKind, Function, Span, Terminator, UnOp};
 use crate::kb::{Effect, Kb, Returns, SetKind};
@@ -30,6 +30,7 @@ use crate::resolve::status::StatusView;
 pub(crate) static RULE: Rule = Rule {
     name: "inverted-status-test",
     default_severity: Severity::Error,
+    precision: Precision::High,
     doc: include_str!("../../rules/inverted-status-test.md"),
     check,
 };

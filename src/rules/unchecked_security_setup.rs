@@ -12,7 +12,7 @@
 //! discard it needs the cross-function summaries (FIXME(#13)).
 //! Docs: `rules/unchecked-security-setup.md`.
 
-use super::{ApiCall, Rule, RuleCx, query, unchecked_impersonation};
+use super::{ApiCall, Precision, Rule, RuleCx, query, unchecked_impersonation};
 use crate::diagnostic::Severity;
 use crate::kb::{Returns, SetKind};
 use crate::resolve::{Mark, Slot};
@@ -20,6 +20,7 @@ use crate::resolve::{Mark, Slot};
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-security-setup",
     default_severity: Severity::Warning,
+    precision: Precision::Low,
     doc: include_str!("../../rules/unchecked-security-setup.md"),
     check,
 };
