@@ -26,7 +26,7 @@ mod tests {
 
 #[test]
 fn binds() {
-    unsafe { RpcBindingSetAuthInfoExW(handle(), name(), RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_GSS_NEGOTIATE, core::ptr::null(), 0, make_qos()) };
+    if unsafe { RpcBindingSetAuthInfoExW(handle(), name(), RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_GSS_NEGOTIATE, core::ptr::null(), 0, make_qos()) } != 0 { panic!() }
 }
 ";
 
