@@ -15,11 +15,14 @@ use rpclint::rules::ALL;
 /// The fixture directory's settings (its `rpclint.toml`, if any).
 fn settings_for(dir: &Path) -> Settings {
     let config = dir.join(rpclint::config::FILE_NAME);
-    if config.is_file() {
+    let mut settings = if config.is_file() {
         Config::load(&config).expect("fixture configuration loads").settings()
     } else {
         Settings::default()
-    }
+    };
+    // Every rule renders, the audit group too.
+    settings.enable.push("audit".to_string());
+    settings
 }
 
 /// The fixture's bad files, C first, then C++, then Rust, each sorted.
