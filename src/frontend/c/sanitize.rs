@@ -235,7 +235,9 @@ fn args(bytes: &[u8], lexer: &mut Lexer<'_>) -> Option<(usize, Option<usize>, us
     let limit = open.start + 1024;
     let (mut depth, mut comma) = (1usize, None);
     for t in ahead.by_ref().filter(|t| !t.is_comment()) {
-        if t.start >= limit {
+        // A preprocessor line inside the parentheses (`_In_ (\n#if X ...`) is
+        // not an argument list to blank: directives are never touched.
+        if t.start >= limit || t.kind == Kind::Directive {
             return None;
         }
         match t.text(bytes) {
@@ -277,6 +279,11 @@ mod tests {
         let t = "#define WINAPI __stdcall\n#define X \\\n  WINAPI\nx = \"WINAPI\"; /* WINAPI */ // _In_\n__int64 v; INFO i;";
         assert_eq!(sanitize(t), None);
         assert_eq!(s("y = R\"(WINAPI)\" WINAPI"), "y = R\"(WINAPI)\"       ");
+    }
+
+    #[test]
+    fn a_directive_inside_the_parentheses_is_kept() {
+        assert_eq!(sanitize("_In_ (\n#)"), Some("     (\n#)".to_string()));
     }
 
     #[test]

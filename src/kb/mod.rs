@@ -1,0 +1,253 @@
+//! The knowledge base: a typed view of `rules/api.toml`.
+//!
+//! Every API fact rpclint uses (functions and their parameters' roles, COM
+//! methods, struct layouts, constant values, the helpers that copy, compare or
+//! wrap values) is data in `rules/api.toml`, embedded at build time. A
+//! project's configuration may add entries in the same schema. Rules and the
+//! resolver ask this module; they never spell an API name or a value.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+mod schema;
+
+pub use schema::*;
+
+/// The knowledge base that ships with rpclint.
+pub const API_TOML: &str = include_str!("../../rules/api.toml");
+
+/// An entry found for a callee name, with how its arguments line up.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiMatch<'kb> {
+    pub api: &'kb Api,
+    /// C's `Interface_Method(This, ...)`: argument 0 is the receiver.
+    pub this_in_args: bool,
+}
+
+/// The prefixes of function-pointer variables named after the API they
+/// point to, by the usual convention for `GetProcAddress` results:
+/// `pRpcBindingSetAuthInfoExA`, `pfnCoSetProxyBlanket`, `fnEncryptMessage`,
+/// `p_InitializeSecurityContextW`. Longer prefixes first.
+pub(crate) const POINTER_PREFIXES: &[&str] = &["pfn_", "pfn", "p_", "fn_", "fn", "p"];
+
+/// The API a function-pointer variable is named after (see [`POINTER_PREFIXES`]).
+fn pointer_target(callee: &str) -> Option<&str> {
+    let rest = POINTER_PREFIXES.iter().find_map(|p| callee.strip_prefix(p))?;
+    rest.starts_with(|c: char| c.is_ascii_uppercase()).then_some(rest)
+}
+
+/// The indexed knowledge base: the shipped one, or a run's (shipped plus a
+/// configuration's entries, see [`Kb::extended`]).
+#[derive(Clone, Debug, Default)]
+pub struct Kb {
+    pub(crate) apis: Vec<Api>,
+    pub(crate) structs: Vec<StructDef>,
+    pub(crate) helpers: Vec<Helper>,
+    /// Name → value, with the header it was checked against.
+    pub(crate) constants: BTreeMap<String, (ConstValue, String)>,
+    /// `[[api-set]]` members by set.
+    pub sets: BTreeMap<SetKind, Vec<String>>,
+    pub accepted_flags: Vec<AcceptedFlags>,
+    by_callee: BTreeMap<String, Vec<(usize, bool)>>,
+    struct_by_name: BTreeMap<String, usize>,
+    helper_by_name: BTreeMap<String, usize>,
+}
+
+impl Kb {
+    /// The shipped knowledge base, parsed once.
+    pub(crate) fn builtin() -> &'static Kb {
+        static KB: OnceLock<Kb> = OnceLock::new();
+        KB.get_or_init(|| {
+            // The embedded file is checked by tests; failing here is a build defect.
+            match Kb::from_toml(API_TOML) {
+                Ok(kb) => kb,
+                Err(e) => panic!("rules/api.toml is invalid: {e}"),
+            }
+        })
+    }
+
+    /// The shipped knowledge base plus a configuration's entries.
+    pub(crate) fn extended(extension: &KbFile) -> Kb {
+        let mut kb = Kb::builtin().clone();
+        kb.extend(extension.clone());
+        kb
+    }
+
+    pub fn from_toml(text: &str) -> Result<Kb, toml::de::Error> {
+        let file: KbFile = toml::from_str(text)?;
+        let mut kb = Kb::default();
+        kb.extend(file);
+        Ok(kb)
+    }
+
+    /// Adds entries (a configuration's wrappers and verifiers) to this knowledge base.
+    pub fn extend(&mut self, file: KbFile) {
+        for api in file.function.into_iter().chain(file.method) {
+            let idx = self.apis.len();
+            let mut names = vec![(api.name.clone(), false)];
+            if api.aw {
+                names.push((format!("{}A", api.name), false));
+                names.push((format!("{}W", api.name), false));
+            }
+            if api.c_macro {
+                if let Some(iface) = &api.interface {
+                    names.push((format!("{iface}_{}", api.name), true));
+                }
+            }
+            for (name, this_in_args) in names {
+                self.by_callee.entry(name).or_default().push((idx, this_in_args));
+            }
+            self.apis.push(api);
+        }
+        for s in file.structs {
+            let idx = self.structs.len();
+            for n in std::iter::once(&s.name).chain(&s.aliases) {
+                self.struct_by_name.insert(n.clone(), idx);
+            }
+            self.structs.push(s);
+        }
+        for h in file.helper {
+            let idx = self.helpers.len();
+            for n in &h.names {
+                self.helper_by_name.insert(n.clone(), idx);
+            }
+            self.helpers.push(h);
+        }
+        for (header, values) in file.constants {
+            for (name, value) in values {
+                self.constants.insert(name, (value, header.clone()));
+            }
+        }
+        for set in file.api_sets {
+            self.sets.entry(set.set).or_default().extend(set.members);
+        }
+        self.accepted_flags.extend(file.accepted_flags);
+    }
+
+    /// Whether a callee name (as written at a call) is a member of `set`:
+    /// the name itself or its `A`/`W` variant.
+    pub fn callee_in_set(&self, set: SetKind, callee: &str) -> bool {
+        let base = callee.strip_suffix(['A', 'W']);
+        self.sets.get(&set).is_some_and(|m| m.iter().any(|n| n == callee || Some(n.as_str()) == base))
+    }
+
+    /// Whether a knowledge-base API is a member of `set` (by its display name).
+    pub fn api_in_set(&self, set: SetKind, api: &Api) -> bool {
+        let name = api.display();
+        self.sets.get(&set).is_some_and(|m| m.contains(&name))
+    }
+
+    /// The accepted flags of an API's parameter of `role`, if the knowledge base lists them.
+    pub fn accepted_flags_of(&self, api: &Api, role: Role) -> Option<&AcceptedFlags> {
+        let name = api.display();
+        self.accepted_flags.iter().find(|a| a.role == role && a.apis.contains(&name))
+    }
+
+    /// The API a call refers to. `has_receiver` tells a method call (`p->M()`)
+    /// from a plain one; a function reached through a table (`t->EncryptMessage()`)
+    /// still matches its function entry.
+    pub fn api_for_call(&self, callee: &str, has_receiver: bool, argc: usize) -> Option<ApiMatch<'_>> {
+        let entries = match self.by_callee.get(callee) {
+            Some(e) => e,
+            None => self.by_callee.get(pointer_target(callee)?)?,
+        };
+        let _ = has_receiver;
+        // A method is matched only with its exact arity: a project's own
+        // `p.SetBlanket(color)` is not `IClientSecurity::SetBlanket`. A function
+        // may miss its last parameter: the windows crate returns some
+        // out-parameters instead (`VerifySignature`).
+        entries.iter().map(|&(i, this_in_args)| ApiMatch { api: &self.apis[i], this_in_args }).find(|m| {
+            let n = m.api.params.len() + usize::from(m.this_in_args);
+            if m.api.is_method() { argc == n } else { argc == n || argc + 1 == n }
+        })
+    }
+
+    /// Every name the prefilter must look for: API functions and methods.
+    pub(crate) fn api_names(&self) -> impl Iterator<Item = &str> {
+        self.by_callee.keys().map(String::as_str)
+    }
+
+    /// The word a name's every API needs in a value ([`Api::only_with`]), if all have one.
+    pub(crate) fn only_with(&self, callee: &str) -> Option<&str> {
+        let entries = self.by_callee.get(callee)?;
+        let mut words = entries.iter().map(|&(i, _)| self.apis.get(i).and_then(|a| a.only_with.as_deref()));
+        let first = words.next()??;
+        words.all(|w| w == Some(first)).then_some(first)
+    }
+
+    pub fn constant(&self, name: &str) -> Option<&ConstValue> {
+        self.constants.get(name).map(|(v, _)| v)
+    }
+
+    /// The integer value of a named constant (for rules comparing against one).
+    pub fn int(&self, name: &str) -> Option<u64> {
+        self.constant(name).and_then(ConstValue::as_u64)
+    }
+
+    pub(crate) fn struct_def(&self, name: &str) -> Option<&StructDef> {
+        self.struct_by_name.get(name).map(|&i| &self.structs[i])
+    }
+
+    /// Whether `callee` encodes or decodes a token as text: a `token-text`
+    /// helper's name, or one that holds a name written `*fragment*` (any
+    /// case: `*base64*` covers `buf_append_base64`).
+    pub fn is_token_text(&self, callee: &str) -> bool {
+        let lower = callee.to_ascii_lowercase();
+        self.helpers.iter().filter(|h| h.kind == HelperKind::TokenText).flat_map(|h| &h.names).any(|n| {
+            match n.strip_prefix('*').and_then(|n| n.strip_suffix('*')) {
+                Some(fragment) => lower.contains(&fragment.to_ascii_lowercase()),
+                None => n == callee,
+            }
+        })
+    }
+
+    pub fn helper(&self, name: &str) -> Option<&Helper> {
+        self.helper_by_name.get(name).map(|&i| &self.helpers[i])
+    }
+
+    /// The helper a call refers to: one that works on the receiver
+    /// (`from = -1`, `.ok()`) is a method and needs one; Wine's test macro
+    /// `ok(ret, "...")` is not Rust's `.ok()`.
+    pub(crate) fn helper_for_call(&self, name: &str, has_receiver: bool) -> Option<&Helper> {
+        self.helper(name).filter(|h| has_receiver || h.from != Some(-1))
+    }
+
+    /// The constant names whose value is `value` and start with `prefix`
+    /// (to print `RPC_C_AUTHN_LEVEL_CONNECT` for 2).
+    pub(crate) fn name_of(&self, prefix: &str, value: u64) -> Option<&str> {
+        let mut names: Vec<&str> = self
+            .constants
+            .iter()
+            .filter(|(n, (v, _))| n.starts_with(prefix) && v.as_u64() == Some(value))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        names.sort_unstable_by_key(|n| (n.len(), *n));
+        names.first().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_entry_names_its_header() {
+        // `header` is optional in the schema only for a configuration's entries.
+        let file: KbFile = toml::from_str(API_TOML).unwrap();
+        assert_eq!(file.entries_without_header(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_extension_adds_callees_and_helpers_to_a_copy() {
+        let ext: KbFile = toml::from_str(
+            "[[function]]\nname = \"MyBind\"\nparams = [{ name = \"h\", role = \"binding\" }, { name = \"level\", role = \"authn-level\" }]\n\
+             [[helper]]\nnames = [\"IsTrusted\"]\nkind = \"compare\"\n",
+        )
+        .unwrap();
+        let kb = Kb::extended(&ext);
+        assert!(kb.api_for_call("MyBind", false, 2).is_some());
+        assert!(kb.helper("IsTrusted").is_some());
+        assert!(kb.api_names().any(|n| n == "MyBind"));
+        assert!(Kb::builtin().api_for_call("MyBind", false, 2).is_none());
+    }
+}
