@@ -1,0 +1,152 @@
+//! SARIF results: a finding's message, level, primary and related
+//! locations (regions with a snippet), its fingerprint, its in-source
+//! suppression, its baseline state and its test-code tag.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::artifacts::{ArtifactLocation, Artifacts};
+use super::{Message, level};
+use crate::diagnostic::Diagnostic;
+use crate::emit::{clamp_span, path_of, span_positions};
+use crate::ir::Span;
+use crate::report::Report;
+use crate::source::FileId;
+
+/// The key of our fingerprint in `partialFingerprints`; bump the suffix if
+/// the fingerprint's recipe changes.
+const FINGERPRINT_KEY: &str = "rpclint/v1";
+/// Snippets longer than this are left out of `region.snippet`.
+const MAX_SNIPPET: usize = 4096;
+
+/// A result's properties: `tags: ["test-code"]` for a finding in test code.
+#[derive(Serialize)]
+struct ResultProperties {
+    tags: [&'static str; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Message,
+    locations: [Location; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression<'a>>,
+    /// `"new"` when a baseline was applied (matched findings are left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) id: Option<usize>,
+    pub(super) physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) message: Option<Message>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PhysicalLocation {
+    pub(super) artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<Message>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'a str>,
+}
+
+/// The tag of a result in test code (reported with `--include-tests`).
+pub(crate) const TEST_CODE_TAG: &str = "test-code";
+
+pub(super) fn result<'a>(
+    report: &Report,
+    artifacts: &Artifacts,
+    d: &'a Diagnostic,
+    rule_index: usize,
+    baseline: bool,
+) -> SarifResult<'a> {
+    let related_locations = d
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Location {
+            id: Some(i + 1),
+            physical_location: physical(report, artifacts, l.file, l.span, false),
+            message: Some(Message { text: l.message.clone() }),
+        })
+        .collect();
+    let mut partial_fingerprints = BTreeMap::new();
+    if !d.fingerprint.is_empty() {
+        partial_fingerprints.insert(FINGERPRINT_KEY, d.fingerprint.as_str());
+    }
+    let suppressions = d
+        .suppression
+        .iter()
+        .map(|s| SarifSuppression { kind: "inSource", justification: s.justification.as_deref() })
+        .collect();
+    let text = match &d.help {
+        Some(help) => format!("{}\nhelp: {help}", d.message),
+        None => d.message.clone(),
+    };
+    SarifResult {
+        rule_id: d.rule,
+        rule_index,
+        level: level(d.severity),
+        message: Message { text },
+        locations: [Location {
+            id: None,
+            physical_location: physical(report, artifacts, d.file, d.span, true),
+            message: None,
+        }],
+        related_locations,
+        partial_fingerprints,
+        suppressions,
+        baseline_state: baseline.then_some("new"),
+        properties: d.test_code.then_some(ResultProperties { tags: [TEST_CODE_TAG] }),
+    }
+}
+
+fn physical(report: &Report, artifacts: &Artifacts, file: FileId, span: Span, snippet: bool) -> PhysicalLocation {
+    let artifact_location = artifacts.location(&path_of(report, file));
+    let region = report.file(file).map(|f| {
+        let (start, end) = span_positions(f, span);
+        let text = &f.text[clamp_span(&f.text, span)];
+        Region {
+            start_line: start.line,
+            start_column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            snippet: (snippet && !text.is_empty() && text.len() <= MAX_SNIPPET)
+                .then(|| Message { text: text.to_string() }),
+        }
+    });
+    PhysicalLocation { artifact_location, region }
+}
