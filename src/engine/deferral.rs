@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::frontend::Lang;
-use crate::kb::{Kb, POINTER_PREFIXES};
+use crate::kb::{Kb, POINTER_PREFIXES, SetKind};
 use crate::prefilter::{Needle, Visibility, WordSet, definitions_near, string_defines};
 
 /// The prefilter's words, built once per knowledge base.
@@ -17,6 +17,9 @@ pub(super) struct Gates {
     pub(super) unconditional: WordSet,
     /// The words the other names' findings need in a value ([`crate::kb::Api::only_with`]).
     pub(super) needles: Vec<Needle>,
+    /// The `caller-identity` calls: a helper of a security callback that
+    /// makes one is kept (`permissive-security-callback` reads it).
+    pub(super) identity: WordSet,
 }
 
 impl Gates {
@@ -27,6 +30,7 @@ impl Gates {
             all: WordSet::with_prefixes(kb.api_names(), POINTER_PREFIXES),
             unconditional: WordSet::with_prefixes(unconditional, POINTER_PREFIXES),
             needles: words.into_iter().map(Needle::new).collect(),
+            identity: WordSet::new(kb.set_spellings(SetKind::CallerIdentity).iter().map(String::as_str)),
         }
     }
 }

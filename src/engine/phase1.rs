@@ -13,10 +13,11 @@ use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
 use super::{Input, Run, Timer, panic_message};
 use crate::frontend::{self, Focused, Lang};
 use crate::ir::{FileIr, Function, FunctionKind, Problem, Span};
-use crate::kb::Kb;
+use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
 use crate::prefilter::WordSet;
 use crate::report::FileError;
+use crate::resolve::callback;
 use crate::settings::{Settings, TestHooks};
 use crate::source::{Encoding, SourceFile};
 use crate::suppress;
@@ -159,14 +160,31 @@ pub(super) fn read_and_lower_inner(
     let invalid_utf8 = if lang == Lang::Rust { invalid_utf8_at(&bytes, source.encoding) } else { None };
     drop(bytes);
     let deadline = settings.limits.deadline();
-    let lowered = catch_unwind(AssertUnwindSafe(|| {
-        TestHooks::panic_if_marked(&settings.test_hooks.panic_while_parsing, &source.text, "parsing");
-        let own_only = |name: &str, body: &[u8]| {
-            let named = api_words.found(body);
-            !named.is_empty() && named.iter().all(|w| *w == name)
-        };
-        frontend::lower_focused(lang, &source.text, &|body| api_words.matches(body), &own_only, deadline)
-    }));
+    let lower = |keep_named: &dyn Fn(&str) -> bool, identity: bool| {
+        catch_unwind(AssertUnwindSafe(|| {
+            TestHooks::panic_if_marked(&settings.test_hooks.panic_while_parsing, &source.text, "parsing");
+            let own_only = |name: &str, body: &[u8]| {
+                let named = api_words.found(body);
+                !named.is_empty() && named.iter().all(|w| *w == name)
+            };
+            let keep = |body: &[u8]| api_words.matches(body) || (identity && gates.identity.matches(body));
+            frontend::lower_focused(lang, &source.text, &keep, &own_only, keep_named, deadline)
+        }))
+    };
+    let mut lowered = lower(&|_| false, false);
+    // A security callback registered here, and the helpers that ask who the
+    // caller is, may name no API: focus blanked them, and the rules read
+    // them. Lower again keeping them (rare: only such files pay twice).
+    let callbacks = match &lowered {
+        Ok(Focused::Lowered(ir, _)) => callback::registered(kb, ir, Role::IfCallback),
+        _ => BTreeSet::new(),
+    };
+    if let Ok(Focused::Lowered(_, blanked)) = &lowered
+        && !callbacks.is_empty()
+        && (blanked.iter().any(|f| callbacks.contains(f)) || gates.identity.matches(source.text.as_bytes()))
+    {
+        lowered = lower(&|name| callbacks.contains(name), true);
+    }
     let (mut ir, blanked_functions) = match lowered {
         Ok(Focused::Lowered(ir, blanked)) => (*ir, blanked),
         // A header that declares the API: searched for constants in phase 2
@@ -199,9 +217,15 @@ pub(super) fn read_and_lower_inner(
     // Names of the file's functions are not constants to look for elsewhere
     // (a vtable initialiser lists them).
     let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).chain(blanked_functions).collect();
-    // Keep only what rules can report on: functions that call an API, and
-    // destructors (which may revert an impersonation).
-    ir.functions.retain(|f| f.kind == FunctionKind::Destructor || calls_api(f, kb));
+    // Keep only what rules can report on: functions that call an API,
+    // destructors (which may revert an impersonation) and registered callbacks.
+    let identity = |f: &Function| f.calls.iter().any(|c| kb.callee_in_set(SetKind::CallerIdentity, &c.callee));
+    ir.functions.retain(|f| {
+        f.kind == FunctionKind::Destructor
+            || calls_api(f, kb)
+            || callbacks.contains(&f.name)
+            || (!callbacks.is_empty() && identity(f))
+    });
     let mut needs = free_names(&ir, kb);
     needs.retain(|n| !functions.contains(n));
 

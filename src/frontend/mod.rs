@@ -95,15 +95,18 @@ pub(crate) enum Focused {
 ///
 /// `own_only(name, body)`: whether a function's body names no API but the
 /// function's own name; such a function is the API's own definition (see
-/// [`focus::blank_declarations_but`]) and is blanked too.
+/// [`focus::blank_declarations_but`]) and is blanked too. `keep_named(name)`:
+/// a function to keep whatever its body names (a registered callback).
 pub(crate) fn lower_focused(
     lang: Lang,
     text: &str,
     keep: &dyn Fn(&[u8]) -> bool,
     own_only: &dyn Fn(&str, &[u8]) -> bool,
+    keep_named: &dyn Fn(&str) -> bool,
     deadline: Option<Instant>,
 ) -> Focused {
-    let (lowered, blanked) = match focus::blank_declarations_but(text, lang, keep, own_only, focus::Purpose::Rules) {
+    let blanked = focus::blank_declarations_but(text, lang, keep, own_only, keep_named, focus::Purpose::Rules);
+    let (lowered, blanked) = match blanked {
         Some(Blanked { code_kept: false, .. }) => return Focused::NoCode,
         Some(Blanked { text: Some(focused), blanked_functions, .. }) => {
             (lower_within(lang, &focused, Depth::Full, deadline), blanked_functions)

@@ -131,6 +131,12 @@ impl Kb {
         self.sets.get(&set).is_some_and(|m| m.iter().any(|n| n == callee || Some(n.as_str()) == base))
     }
 
+    /// The members of `set` as code may name them: each name and its `A`/`W` variants.
+    pub(crate) fn set_spellings(&self, set: SetKind) -> Vec<String> {
+        let members = self.sets.get(&set).into_iter().flatten();
+        members.flat_map(|n| [n.clone(), format!("{n}A"), format!("{n}W")]).collect()
+    }
+
     /// Whether a knowledge-base API is a member of `set` (by its display name).
     pub fn api_in_set(&self, set: SetKind, api: &Api) -> bool {
         let name = api.display();

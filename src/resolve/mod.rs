@@ -4,6 +4,7 @@
 //! CFG, through locals, fields, pointers, project constants ([`consts`]) and
 //! the knowledge base's helpers, and records [`facts::CallFacts`] for the rules.
 
+pub(crate) mod callback;
 pub mod consts;
 pub(crate) mod facts;
 pub(crate) mod flow;

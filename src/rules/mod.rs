@@ -20,6 +20,7 @@ mod mutual_auth_without_principal;
 mod ntlm_authentication;
 mod ntlm_mutual_auth;
 mod parse_error;
+mod permissive_security_callback;
 pub(crate) mod query;
 mod sign_only_wrap;
 mod transport_impersonation_option;
@@ -125,6 +126,7 @@ pub static ALL: &[&Rule] = &[
     &ntlm_authentication::RULE,
     &ntlm_mutual_auth::RULE,
     &parse_error::RULE,
+    &permissive_security_callback::RULE,
     &sign_only_wrap::RULE,
     &transport_impersonation_option::RULE,
     &unauthenticated_interface::RULE,

@@ -75,18 +75,21 @@ pub(crate) fn blank_declarations(
     keep: &dyn Fn(&[u8]) -> bool,
     purpose: Purpose,
 ) -> Option<Blanked> {
-    blank_declarations_but(text, lang, keep, &|_, _| false, purpose)
+    blank_declarations_but(text, lang, keep, &|_, _| false, &|_| false, purpose)
 }
 
 /// [`blank_declarations`], where for [`Purpose::Rules`] a function whose body
 /// `own_only(name, body)` says names no API but the function's own name is
 /// blanked too: the API's own definition (a binding crate's wrapper, Wine's
-/// implementation), whose calls the rules skip (`in_api_definition`).
+/// implementation), whose calls the rules skip (`in_api_definition`); and
+/// a function whose name `keep_named` accepts is kept whatever its body
+/// names (a security callback registered with an API, which calls none).
 pub(crate) fn blank_declarations_but(
     text: &str,
     lang: Lang,
     keep: &dyn Fn(&[u8]) -> bool,
     own_only: &dyn Fn(&str, &[u8]) -> bool,
+    keep_named: &dyn Fn(&str) -> bool,
     purpose: Purpose,
 ) -> Option<Blanked> {
     let b = text.as_bytes();
@@ -104,11 +107,15 @@ pub(crate) fn blank_declarations_but(
     let mut blanked_functions = Vec::new();
     for Chunk { start: s, end: e, body, table } in chunks {
         let chunk = b.get(s..e).unwrap_or(&[]);
+        let name = match (purpose, body) {
+            (Purpose::Rules, Some(open)) => function_name(b.get(s..open).unwrap_or(&[]), lang),
+            _ => None,
+        };
         let kept = match (purpose, body) {
             (Purpose::Rules, Some(open)) => {
                 let body = b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]);
-                let kept = keep(body)
-                    && !function_name(b.get(s..open).unwrap_or(&[]), lang).is_some_and(|name| own_only(&name, body));
+                let kept = (keep(body) && !name.as_deref().is_some_and(|n| own_only(n, body)))
+                    || name.as_deref().is_some_and(keep_named);
                 code_kept |= kept;
                 kept
             }
@@ -124,9 +131,7 @@ pub(crate) fn blank_declarations_but(
             (Purpose::Consts, None) => keep(chunk),
         };
         if !kept {
-            if let (Purpose::Rules, Some(open)) = (purpose, body) {
-                blanked_functions.extend(function_name(b.get(s..open).unwrap_or(&[]), lang));
-            }
+            blanked_functions.extend(name);
             blank(s, e);
             changed = true;
         }
