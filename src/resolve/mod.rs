@@ -9,6 +9,7 @@ pub mod consts;
 pub(crate) mod facts;
 pub(crate) mod flow;
 pub(crate) mod order;
+pub(crate) mod pipes;
 pub(crate) mod project;
 pub(crate) mod status;
 pub(crate) mod value;

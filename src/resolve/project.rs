@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use super::pipes::{self, FirstInstance};
 use crate::ir::{FileIr, FunctionKind};
 use crate::kb::{Effect, Kb};
 use crate::source::FileId;
@@ -22,6 +23,9 @@ pub struct ProjectFacts {
     pub(crate) effect_dirs: BTreeMap<Effect, BTreeSet<PathBuf>>,
     /// The directory of each analysed file (filled by [`ProjectFacts::locate`]).
     pub(crate) file_dirs: BTreeMap<FileId, PathBuf>,
+    /// The `CreateNamedPipe` calls that may create a first instance (filled
+    /// by [`ProjectFacts::locate`]).
+    pub(crate) first_instances: Vec<FirstInstance>,
 }
 
 impl ProjectFacts {
@@ -54,6 +58,7 @@ impl ProjectFacts {
     pub(crate) fn locate<'a>(&mut self, files: impl Iterator<Item = (FileId, &'a Path, &'a FileIr)>, kb: &Kb) {
         for (id, path, ir) in files {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            self.first_instances.extend(pipes::first_instances(kb, id, path, ir));
             for call in ir.functions.iter().flat_map(|f| &f.calls) {
                 if let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) {
                     self.effect_dirs.entry(m.api.effect).or_default().insert(dir.clone());
@@ -61,6 +66,15 @@ impl ProjectFacts {
             }
             self.file_dirs.insert(id, dir);
         }
+    }
+
+    /// The calls of other files of the same program as `file` (a directory
+    /// above or below it) that may create a pipe's first instance.
+    pub(crate) fn first_instances_near(&self, file: FileId) -> impl Iterator<Item = &FirstInstance> {
+        let dir = self.file_dirs.get(&file);
+        self.first_instances
+            .iter()
+            .filter(move |f| f.file != file && dir.is_none_or(|d| f.dir.starts_with(d) || d.starts_with(&f.dir)))
     }
 
     /// Whether a file in the directory of `file`, or below it, calls an API

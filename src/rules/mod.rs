@@ -21,6 +21,7 @@ mod ntlm_authentication;
 mod ntlm_mutual_auth;
 mod parse_error;
 mod permissive_security_callback;
+mod pipe_server_squatting;
 pub(crate) mod query;
 mod sign_only_wrap;
 mod transport_impersonation_option;
@@ -127,6 +128,7 @@ pub static ALL: &[&Rule] = &[
     &ntlm_mutual_auth::RULE,
     &parse_error::RULE,
     &permissive_security_callback::RULE,
+    &pipe_server_squatting::RULE,
     &sign_only_wrap::RULE,
     &transport_impersonation_option::RULE,
     &unauthenticated_interface::RULE,
