@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use cheaders::{Index, Mode, Tok, Val, World};
-use rpclint::kb::{API_TOML, Api, ConstValue, Effect, HelperKind, Kb, KbFile, Returns, SetKind};
+use rpclint::kb::{API_TOML, Api, ConstValue, Effect, HelperKind, Kb, KbFile, Returns, ScaleLevel, SetKind};
 use winsys::WsModule;
 
 const WS_PREFIX: &str = "windows-sys:";
@@ -644,6 +644,7 @@ fn kb_matches_headers() {
     check_methods(&src, &kb, &mut r);
     check_api_sets(&src, &kb, &mut r);
     check_structs(&src, &kb, &ws_modules, &mut r);
+    check_types(&src, &dir, &kb, &mut r);
 
     let total: usize = r.verified.values().sum();
     println!(
@@ -663,6 +664,35 @@ fn kb_matches_headers() {
         r.problems.len(),
         r.problems.join("\n  ")
     );
+}
+
+/// `[tables.c-types]`: each Windows scalar type name is a `typedef` of a header.
+fn check_types(src: &Sources, dir: &std::path::Path, kb: &KbFile, r: &mut Report) {
+    for name in &kb.tables.c_types.scalar {
+        let declared = src
+            .c
+            .index()
+            .mentions(name)
+            .iter()
+            .any(|h| std::fs::read_to_string(dir.join(h)).is_ok_and(|text| declares_typedef(&text, name)));
+        if declared {
+            r.ok("scalar type names (typedefs)");
+        } else {
+            r.problem(format!("[tables.c-types] {name}: no mingw-w64 header has `typedef ... {name};`"));
+        }
+    }
+}
+
+/// Whether `text` has `typedef <type> [*]name[, ...];` (no struct body).
+fn declares_typedef(text: &str, name: &str) -> bool {
+    text.match_indices("typedef").any(|(at, _)| {
+        let rest = &text[at + "typedef".len()..];
+        let Some(stmt) = rest.split(';').next().filter(|s| !s.contains(['{', '(', '#'])) else { return false };
+        stmt.split(',').any(|declarator| {
+            let last = declarator.trim_end().rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next();
+            last == Some(name)
+        })
+    })
 }
 
 /// What a rule needs from one API: roles present, effect, status return.
@@ -1054,6 +1084,34 @@ fn kb_is_well_formed() {
             )),
             None => problems.push(format!("call {callee} finds nothing, expected {want}")),
         }
+    }
+    // The impersonation scales name constants of the knowledge base, each
+    // level once, in the order of their values.
+    let imp = &kb.tables.impersonation;
+    for (scale, table) in [("rpc", &imp.rpc), ("security", &imp.security), ("sqos", &imp.sqos)] {
+        let mut ranked: Vec<(u64, ScaleLevel, &str)> = Vec::new();
+        for (name, &level) in table {
+            match kb.int(name) {
+                Some(v) => ranked.push((v, level, name)),
+                None => problems.push(format!("[tables.impersonation.{scale}] {name}: no such constant")),
+            }
+        }
+        ranked.sort();
+        if ranked.len() < 4 || ranked.windows(2).any(|w| w[0].1 >= w[1].1) {
+            problems.push(format!(
+                "[tables.impersonation.{scale}]: levels not one each in the order of their values: {ranked:?}"
+            ));
+        }
+    }
+    if kb.int(&imp.sqos_present).is_none() {
+        problems.push(format!("[tables.impersonation] sqos-present {}: no such constant", imp.sqos_present));
+    }
+    let transport = &kb.tables.transport;
+    if transport.local_protseq.is_empty() || transport.pipe_directory.is_empty() {
+        problems.push("[tables.transport]: local-protseq and pipe-directory are needed".to_string());
+    }
+    if !transport.honours_security_option.contains(&transport.local_protseq) {
+        problems.push("[tables.transport]: local RPC honours the Security= option".to_string());
     }
     assert!(problems.is_empty(), "rules/api.toml:\n  {}", problems.join("\n  "));
 }

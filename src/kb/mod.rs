@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 mod schema;
+mod tables;
 
 pub use schema::*;
+pub use tables::*;
 
 /// The knowledge base that ships with rpclint.
 pub const API_TOML: &str = include_str!("../../rules/api.toml");
@@ -48,6 +50,8 @@ pub struct Kb {
     /// `[[api-set]]` members by set.
     pub sets: BTreeMap<SetKind, Vec<String>>,
     pub accepted_flags: Vec<AcceptedFlags>,
+    /// `[tables]`: scales, transport facts, type names.
+    pub tables: Tables,
     by_callee: BTreeMap<String, Vec<(usize, bool)>>,
     struct_by_name: BTreeMap<String, usize>,
     helper_by_name: BTreeMap<String, usize>,
@@ -112,6 +116,9 @@ impl Kb {
                 self.helper_by_name.insert(n.clone(), idx);
             }
             self.helpers.push(h);
+        }
+        if !file.tables.is_empty() {
+            self.tables = file.tables;
         }
         for (header, values) in file.constants {
             for (name, value) in values {

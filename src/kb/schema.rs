@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Tables;
+
 /// What a parameter or struct field means to the rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -418,6 +420,9 @@ pub struct KbFile {
     pub api_sets: Vec<ApiSet>,
     #[serde(default, rename = "accepted-flags")]
     pub accepted_flags: Vec<AcceptedFlags>,
+    /// The value tables; only the shipped file has them.
+    #[serde(default, skip_serializing_if = "Tables::is_empty")]
+    pub tables: Tables,
 }
 
 impl KbFile {
@@ -430,6 +435,7 @@ impl KbFile {
             && self.constants.values().all(BTreeMap::is_empty)
             && self.api_sets.is_empty()
             && self.accepted_flags.is_empty()
+            && self.tables.is_empty()
     }
 
     /// Functions, methods and structs that do not say where their facts were

@@ -12,7 +12,7 @@
 
 use super::{ApiCall, ImpLevel, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Kb, Role};
+use crate::kb::{Kb, Role, Scale, ScaleLevel, name_of};
 use crate::resolve::Origin;
 
 pub(crate) static RULE: Rule = Rule {
@@ -44,22 +44,21 @@ fn check(cx: &mut RuleCx<'_>) {
         for rv in call.role_values(cx.kb, Role::ImpLevel) {
             let Some(levels) = rv.value.known_ints() else { continue };
             for (v, origin) in levels {
-                if let Some(granted) = rpc_scale(cx.kb, v) {
-                    let spelled = cx.const_name("RPC_C_IMP_LEVEL_", v);
-                    grants.push((rv.describe(), Grant { granted, spelled, origin }));
+                if let Some((granted, name)) = rpc_scale(cx.kb, v) {
+                    grants.push((rv.describe(), Grant { granted, spelled: name.to_string(), origin }));
                 }
             }
         }
         for rv in call.role_values(cx.kb, Role::SecurityImpLevel) {
             let Some(levels) = rv.value.known_ints() else { continue };
             for (v, origin) in levels {
-                if let Some(level) = security_scale(cx.kb, v) {
-                    let spelled = cx.kb.name_of("Security", v).map_or_else(|| v.to_string(), str::to_string);
+                if let Some((level, name)) = security_scale(cx.kb, v) {
+                    let spelled = name.to_string();
                     grants.push((rv.describe(), Grant { granted: Granted::Level(level), spelled, origin }));
                 }
             }
         }
-        if let Some(pipe) = pipe_path(&call) {
+        if let Some(pipe) = pipe_path(cx.kb, &call) {
             if pipe_without_sqos(cx, &call, &pipe) {
                 continue;
             }
@@ -97,19 +96,31 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, describe: &str, grant: &Grant
     };
     let message = format!("`{}` passed as {describe} to `{}` {what}", grant.spelled, call.name());
     let ceiling = cx.options.impersonation_ceiling;
+    let scales = &cx.kb.tables.impersonation;
+    let identify = |scale| name_of(scale, ScaleLevel::Identify).unwrap_or_default();
     let help = format!(
-        "grant the lowest level that lets the call through (the configured ceiling is `{}`), e.g. `RPC_C_IMP_LEVEL_IDENTIFY`, `SecurityIdentification` or `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION`, and check the level the provider actually granted",
-        ceiling.as_str()
+        "grant the lowest level that lets the call through (the configured ceiling is `{}`), e.g. `{}`, `{}` or `{}`, and check the level the provider actually granted",
+        ceiling.as_str(),
+        identify(&scales.rpc),
+        identify(&scales.security),
+        sqos_identify(cx.kb),
     );
     let mut d = cx.diagnostic(call, severity, message).with_help(help);
     d = d.set_here(grant.origin, &grant.spelled);
     cx.push(d);
 }
 
+/// `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION`, the flags to add.
+fn sqos_identify(kb: &Kb) -> String {
+    let scales = &kb.tables.impersonation;
+    format!("{} | {}", scales.sqos_present, name_of(&scales.sqos, ScaleLevel::Identify).unwrap_or_default())
+}
+
 /// A named-pipe client open without `SECURITY_SQOS_PRESENT`: reported here
 /// (returns true) because the server then impersonates by default.
 fn pipe_without_sqos(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, pipe: &str) -> bool {
-    let Some(present) = cx.kb.int("SECURITY_SQOS_PRESENT") else { return false };
+    let present_name = &cx.kb.tables.impersonation.sqos_present;
+    let Some(present) = cx.kb.int(present_name) else { return false };
     let flags = call.role_values(cx.kb, Role::FileFlags);
     let Some(rv) = flags.first() else { return false };
     let Some(values) = rv.value.known_ints() else { return false };
@@ -120,21 +131,20 @@ fn pipe_without_sqos(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, pipe: &str) -> boo
         return true;
     }
     let message = format!(
-        "`{}` opens the named pipe `{pipe}` without `SECURITY_SQOS_PRESENT`, so the pipe server can impersonate this client",
+        "`{}` opens the named pipe `{pipe}` without `{present_name}`, so the pipe server can impersonate this client",
         call.name()
     );
-    let d = cx
-        .diagnostic(call, Severity::Warning, message)
-        .with_help("add `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION` to the flags (`dwFlagsAndAttributes`)");
+    let help = format!("add `{}` to the flags (`dwFlagsAndAttributes`)", sqos_identify(cx.kb));
+    let d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
     cx.push(d);
     true
 }
 
 /// The pipe path a call opens, if its file name is known to be one.
-fn pipe_path(call: &ApiCall<'_>) -> Option<String> {
+fn pipe_path(kb: &Kb, call: &ApiCall<'_>) -> Option<String> {
     let v = call.arg(Role::FileName)?;
     let strs = v.known_strs()?;
-    strs.iter().find(|(s, _)| query::is_pipe_path(s)).map(|(s, _)| s.to_string())
+    strs.iter().find(|(s, _)| query::is_pipe_path(kb, s)).map(|(s, _)| s.to_string())
 }
 
 fn exceeds(g: Granted, ceiling: ImpLevel) -> bool {
@@ -154,54 +164,63 @@ fn rank(g: Granted) -> u8 {
     }
 }
 
+/// The level the constant of `scale` (`[tables.impersonation]`) whose
+/// value is `v` grants, and that constant's name.
+fn on_scale<'kb>(kb: &Kb, scale: &'kb Scale, v: u64) -> Option<(Granted, &'kb str)> {
+    let (name, level) = scale.iter().find(|(name, _)| kb.int(name) == Some(v))?;
+    let granted = match level {
+        ScaleLevel::Default => Granted::Default,
+        ScaleLevel::Anonymous => Granted::Level(ImpLevel::Anonymous),
+        ScaleLevel::Identify => Granted::Level(ImpLevel::Identify),
+        ScaleLevel::Impersonate => Granted::Level(ImpLevel::Impersonate),
+        ScaleLevel::Delegate => Granted::Level(ImpLevel::Delegate),
+    };
+    Some((granted, name.as_str()))
+}
+
+/// A real level of a scale that has no "default".
+fn level_on_scale<'kb>(kb: &Kb, scale: &'kb Scale, v: u64) -> Option<(ImpLevel, &'kb str)> {
+    match on_scale(kb, scale, v)? {
+        (Granted::Level(l), name) => Some((l, name)),
+        (Granted::Default, _) => None,
+    }
+}
+
 /// `RPC_C_IMP_LEVEL_*`: 0 default, 1 anonymous .. 4 delegate.
-fn rpc_scale(kb: &Kb, v: u64) -> Option<Granted> {
-    let v = u64::from(v as u32);
-    let table = [
-        ("RPC_C_IMP_LEVEL_DEFAULT", Granted::Default),
-        ("RPC_C_IMP_LEVEL_ANONYMOUS", Granted::Level(ImpLevel::Anonymous)),
-        ("RPC_C_IMP_LEVEL_IDENTIFY", Granted::Level(ImpLevel::Identify)),
-        ("RPC_C_IMP_LEVEL_IMPERSONATE", Granted::Level(ImpLevel::Impersonate)),
-        ("RPC_C_IMP_LEVEL_DELEGATE", Granted::Level(ImpLevel::Delegate)),
-    ];
-    table.iter().find(|(name, _)| kb.int(name) == Some(v)).map(|(_, g)| *g)
+fn rpc_scale(kb: &Kb, v: u64) -> Option<(Granted, &str)> {
+    on_scale(kb, &kb.tables.impersonation.rpc, u64::from(v as u32))
 }
 
 /// `SECURITY_IMPERSONATION_LEVEL`: 0 anonymous .. 3 delegation.
-fn security_scale(kb: &Kb, v: u64) -> Option<ImpLevel> {
-    let v = u64::from(v as u32);
-    let table = [
-        ("SecurityAnonymous", ImpLevel::Anonymous),
-        ("SecurityIdentification", ImpLevel::Identify),
-        ("SecurityImpersonation", ImpLevel::Impersonate),
-        ("SecurityDelegation", ImpLevel::Delegate),
-    ];
-    table.iter().find(|(name, _)| kb.int(name) == Some(v)).map(|(_, l)| *l)
+fn security_scale(kb: &Kb, v: u64) -> Option<(ImpLevel, &str)> {
+    level_on_scale(kb, &kb.tables.impersonation.security, u64::from(v as u32))
+}
+
+/// The mask of `CreateFile`'s SQOS field: the value of its highest level
+/// (`SECURITY_DELEGATION` holds both of the field's bits).
+fn sqos_mask(kb: &Kb) -> Option<u64> {
+    kb.int(name_of(&kb.tables.impersonation.sqos, ScaleLevel::Delegate)?)
 }
 
 /// The level in `CreateFile` SQOS flags; `None` without `SECURITY_SQOS_PRESENT`.
 fn sqos_level(kb: &Kb, flags: u64) -> Option<ImpLevel> {
-    let present = kb.int("SECURITY_SQOS_PRESENT")?;
+    let present = kb.int(&kb.tables.impersonation.sqos_present)?;
     if flags & present == 0 {
         return None;
     }
-    // The level is a two-bit field (SECURITY_DELEGATION contains the
-    // IDENTIFICATION and IMPERSONATION bits), so compare the whole field.
-    let mask = kb.int("SECURITY_DELEGATION")?;
-    let table = [
-        ("SECURITY_ANONYMOUS", ImpLevel::Anonymous),
-        ("SECURITY_IDENTIFICATION", ImpLevel::Identify),
-        ("SECURITY_IMPERSONATION", ImpLevel::Impersonate),
-        ("SECURITY_DELEGATION", ImpLevel::Delegate),
-    ];
-    table.iter().find(|(name, _)| kb.int(name) == Some(flags & mask)).map(|(_, l)| *l)
+    // The level is a two-bit field, so compare the whole field.
+    level_on_scale(kb, &kb.tables.impersonation.sqos, flags & sqos_mask(kb)?).map(|(l, _)| l)
 }
 
+/// The flags as `SECURITY_SQOS_PRESENT | <level>`.
 fn sqos_name(kb: &Kb, flags: u64) -> String {
-    let mask = kb.int("SECURITY_DELEGATION").unwrap_or(0);
-    let level = ["SECURITY_ANONYMOUS", "SECURITY_IDENTIFICATION", "SECURITY_IMPERSONATION", "SECURITY_DELEGATION"]
-        .into_iter()
+    let scale = &kb.tables.impersonation.sqos;
+    let mask = sqos_mask(kb).unwrap_or(0);
+    let level = scale
+        .keys()
         .find(|n| kb.int(n) == Some(flags & mask))
-        .unwrap_or("SECURITY_ANONYMOUS");
-    format!("SECURITY_SQOS_PRESENT | {level}")
+        .map(String::as_str)
+        .or_else(|| name_of(scale, ScaleLevel::Anonymous))
+        .unwrap_or_default();
+    format!("{} | {level}", kb.tables.impersonation.sqos_present)
 }

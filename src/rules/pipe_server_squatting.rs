@@ -57,7 +57,7 @@ fn check(cx: &mut RuleCx<'_>) {
     for s in &servers {
         let Some(names) = &s.names else { continue };
         // A `%` is a format a name is built from at run time (`swprintf`'s copy).
-        if s.may_be_first || !names.iter().all(|n| query::is_pipe_path(n) && !n.contains('%')) {
+        if s.may_be_first || !names.iter().all(|n| query::is_pipe_path(cx.kb, n) && !n.contains('%')) {
             continue;
         }
         let same = |other: &Option<Vec<String>>| other.as_ref().is_none_or(|o| o.iter().any(|n| names.contains(n)));

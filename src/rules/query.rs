@@ -111,12 +111,13 @@ pub(crate) fn parse_transport_security(value: &str) -> Option<TransportSecurity>
 }
 
 /// Whether a string names a named pipe: `\\.\pipe\x` or `\\server\pipe\x`.
-pub(crate) fn is_pipe_path(s: &str) -> bool {
+pub(crate) fn is_pipe_path(kb: &Kb, s: &str) -> bool {
+    let directory = &kb.tables.transport.pipe_directory;
     let Some(rest) = s.strip_prefix(r"\\") else { return false };
     let mut parts = rest.splitn(3, '\\');
     let (_server, pipe, name) = (parts.next(), parts.next(), parts.next());
     // `\\.\pipe` and `\\.\pipe\` name the pipe file system itself, not a pipe.
-    pipe.is_some_and(|p| p.eq_ignore_ascii_case("pipe")) && name.is_some_and(|n| !n.is_empty())
+    pipe.is_some_and(|p| p.eq_ignore_ascii_case(directory)) && name.is_some_and(|n| !n.is_empty())
 }
 
 /// The single string a value always holds.
@@ -191,7 +192,7 @@ pub(crate) fn binding_protseq(kb: &Kb, call: &ApiCall<'_>) -> Option<String> {
 
 /// Whether the binding of `call` is known to use the local RPC transport.
 pub(crate) fn binding_is_ncalrpc(kb: &Kb, call: &ApiCall<'_>) -> bool {
-    binding_protseq(kb, call).is_some_and(|p| p.eq_ignore_ascii_case("ncalrpc"))
+    binding_protseq(kb, call).is_some_and(|p| p.eq_ignore_ascii_case(&kb.tables.transport.local_protseq))
 }
 
 /// Whether some function of the file calls (on a path the analysis reached
@@ -385,11 +386,12 @@ mod tests {
 
     #[test]
     fn pipe_paths() {
-        assert!(is_pipe_path(r"\\.\pipe\spoolss"));
-        assert!(is_pipe_path(r"\\server\PIPE\x"));
-        assert!(!is_pipe_path(r"C:\pipe\x"));
-        assert!(!is_pipe_path(r"\\server\share\pipe"));
-        assert!(!is_pipe_path(r"\\.\pipe"));
-        assert!(!is_pipe_path(r"\\.\pipe\"));
+        let kb = Kb::builtin();
+        assert!(is_pipe_path(kb, r"\\.\pipe\spoolss"));
+        assert!(is_pipe_path(kb, r"\\server\PIPE\x"));
+        assert!(!is_pipe_path(kb, r"C:\pipe\x"));
+        assert!(!is_pipe_path(kb, r"\\server\share\pipe"));
+        assert!(!is_pipe_path(kb, r"\\.\pipe"));
+        assert!(!is_pipe_path(kb, r"\\.\pipe\"));
     }
 }

@@ -17,7 +17,7 @@
 use super::query::{self, TransportLevel, TransportSecurity};
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
-use crate::kb::{Dir, Role};
+use crate::kb::{Dir, Kb, Role};
 use crate::resolve::{Origin, Value};
 
 pub(crate) static RULE: Rule = Rule {
@@ -27,9 +27,6 @@ pub(crate) static RULE: Rule = Rule {
     doc: include_str!("../../rules/transport-impersonation-option.md"),
     check,
 };
-
-/// The protocol sequences whose transports honour the `Security=` option.
-const HONOURING: [&str; 2] = ["ncacn_np", "ncalrpc"];
 
 /// A `Security=` option that lets the server impersonate, and where it was written.
 struct Finding {
@@ -45,9 +42,9 @@ fn check(cx: &mut RuleCx<'_>) {
             continue;
         }
         let found = if has_input(&call, Role::NetworkOptions) && has_input(&call, Role::Protseq) {
-            from_compose(&call)
+            from_compose(cx.kb, &call)
         } else if has_input(&call, Role::StringBinding) && has_output(&call, Role::Binding) {
-            from_string_binding(&call)
+            from_string_binding(cx.kb, &call)
         } else {
             None
         };
@@ -65,19 +62,19 @@ fn has_output(call: &ApiCall<'_>, role: Role) -> bool {
 }
 
 /// `RpcStringBindingCompose(uuid, protseq, addr, endpoint, options, &out)`.
-fn from_compose(call: &ApiCall<'_>) -> Option<Finding> {
+fn from_compose(kb: &Kb, call: &ApiCall<'_>) -> Option<Finding> {
     let protseqs = call.arg(Role::Protseq)?.known_strs()?;
-    let protseq = protseqs.iter().find(|(p, _)| honours(p)).map(|(p, _)| p.to_string())?;
+    let protseq = protseqs.iter().find(|(p, _)| honours(kb, p)).map(|(p, _)| p.to_string())?;
     let options = call.arg(Role::NetworkOptions)?;
     worst(options, |text| Some((protseq.clone(), query::parse_options(text))))
 }
 
 /// `RpcBindingFromStringBinding(L"ncalrpc:[ep,Security=...]", &h)`.
-fn from_string_binding(call: &ApiCall<'_>) -> Option<Finding> {
+fn from_string_binding(kb: &Kb, call: &ApiCall<'_>) -> Option<Finding> {
     let binding = call.arg(Role::StringBinding)?;
     worst(binding, |text| {
         let b = query::parse_string_binding(text)?;
-        honours(&b.protseq).then_some((b.protseq, b.options))
+        honours(kb, &b.protseq).then_some((b.protseq, b.options))
     })
 }
 
@@ -96,8 +93,10 @@ fn worst(value: &Value, parse: impl Fn(&str) -> Option<(String, Vec<(String, Str
         .max_by_key(|f| f.security.level == TransportLevel::Delegation)
 }
 
-fn honours(protseq: &str) -> bool {
-    HONOURING.iter().any(|p| protseq.trim().eq_ignore_ascii_case(p))
+/// Whether the transport of `protseq` honours the `Security=` option
+/// (`honours-security-option` in `rules/api.toml`).
+fn honours(kb: &Kb, protseq: &str) -> bool {
+    kb.tables.transport.honours_security_option.iter().any(|p| protseq.trim().eq_ignore_ascii_case(p))
 }
 
 fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, f: &Finding) {

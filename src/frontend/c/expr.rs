@@ -12,51 +12,20 @@ use super::macro_expr::fold_unary;
 use super::{Cx, last_ident_node, named, span};
 use crate::frontend::builder::FnBuilder;
 use crate::ir::{BinOp, ExprId, ExprKind, Field, Place, PlaceRoot, Span, StrLit, Terminator, UnOp, for_each_child};
+use crate::kb::Kb;
 
 /// C++ casts written as template calls: the value passes through.
 const CASTS: &[&str] = &["static_cast", "reinterpret_cast", "const_cast", "dynamic_cast", "safe_cast"];
 
-/// Scalar type names whose functional cast `DWORD(x)` is only a cast.
-const SCALAR_TYPES: &[&str] = &[
-    "BYTE",
-    "WORD",
-    "DWORD",
-    "ULONG",
-    "LONG",
-    "UINT",
-    "INT",
-    "USHORT",
-    "SHORT",
-    "UCHAR",
-    "CHAR",
-    "WCHAR",
-    "BOOL",
-    "BOOLEAN",
-    "HRESULT",
-    "NTSTATUS",
-    "SIZE_T",
-    "ULONG_PTR",
-    "LONG_PTR",
-    "DWORD_PTR",
-    "INT_PTR",
-    "UINT_PTR",
-    "ULONG64",
-    "LONG64",
-    "DWORD64",
-    "ULONGLONG",
-    "LONGLONG",
-    "RPC_STATUS",
-    "SECURITY_STATUS",
-    "uint8_t",
-    "uint16_t",
-    "uint32_t",
-    "uint64_t",
-    "int8_t",
-    "int16_t",
-    "int32_t",
-    "int64_t",
-    "size_t",
-];
+/// The standard C scalar types; the Windows ones are `[tables.c-types]` of
+/// `rules/api.toml`.
+const C_SCALAR_TYPES: &[&str] =
+    &["uint8_t", "uint16_t", "uint32_t", "uint64_t", "int8_t", "int16_t", "int32_t", "int64_t", "size_t"];
+
+/// Whether `name` is a scalar type, whose functional cast `DWORD(x)` is only a cast.
+pub(super) fn is_scalar_type(name: &str) -> bool {
+    C_SCALAR_TYPES.contains(&name) || Kb::builtin().tables.c_types.is_scalar(name)
+}
 
 /// Operators of `sizeof`-like builtins whose value the analysis cannot know.
 const OPAQUE_CALLS: &[&str] = &["sizeof", "__uuidof", "offsetof", "alignof", "__alignof", "_Alignof"];
@@ -503,7 +472,7 @@ impl Cx<'_> {
                 let first = args_node.and_then(|a| named(a).next());
                 let is_cast = CASTS.contains(&name)
                     || matches!(func.kind(), "primitive_type" | "sized_type_specifier")
-                    || (self.cpp && SCALAR_TYPES.contains(&name) && args_node.is_some_and(|a| named(a).count() == 1));
+                    || (self.cpp && is_scalar_type(name) && args_node.is_some_and(|a| named(a).count() == 1));
                 if is_cast {
                     return match first {
                         Some(v) => self.expr(b, v),

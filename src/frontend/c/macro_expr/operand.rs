@@ -1,6 +1,7 @@
 //! The operands of a define's value: literals, names, macro calls, strings
 //! written side by side, parentheses and casts.
 
+use super::super::expr::is_scalar_type;
 use super::Tok;
 use super::parse::{PREFIX_BP, Parser};
 use crate::ir::{ExprId, ExprKind, StrLit};
@@ -203,55 +204,12 @@ impl<'a> Parser<'a, '_> {
 
 /// Names that, written alone in parentheses before `&` or `*`, are a cast.
 fn looks_like_type(name: &str) -> bool {
-    const TYPES: &[&str] = &[
-        "void",
-        "char",
-        "short",
-        "int",
-        "long",
-        "unsigned",
-        "signed",
-        "float",
-        "double",
-        "const",
-        "volatile",
-        "struct",
-        "union",
-        "enum",
-        "BYTE",
-        "WORD",
-        "DWORD",
-        "ULONG",
-        "LONG",
-        "UINT",
-        "INT",
-        "USHORT",
-        "SHORT",
-        "UCHAR",
-        "CHAR",
-        "WCHAR",
-        "TCHAR",
-        "OLECHAR",
-        "BOOL",
-        "BOOLEAN",
-        "HANDLE",
-        "HRESULT",
-        "NTSTATUS",
-        "SIZE_T",
-        "ULONG_PTR",
-        "LONG_PTR",
-        "DWORD_PTR",
-        "INT_PTR",
-        "UINT_PTR",
-        "ULONG64",
-        "LONG64",
-        "DWORD64",
-        "ULONGLONG",
-        "LONGLONG",
-        "RPC_STATUS",
-        "SECURITY_STATUS",
+    const KEYWORDS: &[&str] = &[
+        "void", "char", "short", "int", "long", "unsigned", "signed", "float", "double", "const", "volatile", "struct",
+        "union", "enum",
     ];
-    TYPES.contains(&name)
+    KEYWORDS.contains(&name)
+        || is_scalar_type(name)
         || ((name.starts_with("LP") || name.starts_with('P')) && name.len() > 2)
         || name.ends_with("_PTR")
         || name.ends_with("STR")
