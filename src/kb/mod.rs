@@ -24,6 +24,34 @@ pub struct ApiMatch<'kb> {
     pub api: &'kb Api,
     /// C's `Interface_Method(This, ...)`: argument 0 is the receiver.
     pub this_in_args: bool,
+    /// The arguments follow the `windows` crate's signature: the parameters
+    /// it does without ([`Param::windows`]) have no argument.
+    pub windows_layout: bool,
+}
+
+impl ApiMatch<'_> {
+    /// The argument (an index into the call's arguments) passed for parameter
+    /// `param`, if the call has one.
+    pub(crate) fn arg_index(&self, param: usize) -> Option<usize> {
+        let p = self.api.params.get(param)?;
+        if self.windows_layout && p.windows.is_some() {
+            return None;
+        }
+        let before = if self.windows_layout {
+            self.api.params[..param].iter().filter(|q| q.windows.is_some()).count()
+        } else {
+            0
+        };
+        Some(param - before + usize::from(self.this_in_args))
+    }
+
+    /// The call's arguments lined up with the API's parameters: one entry per
+    /// parameter, `missing` where the call has no argument for it.
+    pub(crate) fn align<T: Clone>(&self, args: &[T], missing: T) -> Vec<T> {
+        (0..self.api.params.len())
+            .map(|p| self.arg_index(p).and_then(|a| args.get(a)).cloned().unwrap_or_else(|| missing.clone()))
+            .collect()
+    }
 }
 
 /// The prefixes of function-pointer variables named after the API they
@@ -165,13 +193,24 @@ impl Kb {
             None => self.by_callee.get(pointer_target(callee)?)?,
         };
         let _ = has_receiver;
-        // A method is matched only with its exact arity: a project's own
-        // `p.SetBlanket(color)` is not `IClientSecurity::SetBlanket`. A function
-        // may miss its last parameter: the windows crate returns some
-        // out-parameters instead (`VerifySignature`).
-        entries.iter().map(|&(i, this_in_args)| ApiMatch { api: &self.apis[i], this_in_args }).find(|m| {
-            let n = m.api.params.len() + usize::from(m.this_in_args);
-            if m.api.is_method() { argc == n } else { argc == n || argc + 1 == n }
+        // Matched only with an exact arity: a project's own
+        // `p.SetBlanket(color)` is not `IClientSecurity::SetBlanket`. The
+        // arity is the C signature's or the `windows` crate's, which returns
+        // some out-parameters (`VerifySignature`) and folds some counts into
+        // slices: the arguments then line up by that signature, never by the
+        // C positions.
+        entries.iter().find_map(|&(i, this_in_args)| {
+            let api = &self.apis[i];
+            let n = api.params.len() + usize::from(this_in_args);
+            if argc == n {
+                return Some(ApiMatch { api, this_in_args, windows_layout: false });
+            }
+            let absent = api.params.iter().filter(|p| p.windows.is_some()).count();
+            (absent > 0 && !this_in_args && argc + absent == n).then_some(ApiMatch {
+                api,
+                this_in_args,
+                windows_layout: true,
+            })
         })
     }
 
@@ -262,5 +301,40 @@ mod tests {
         assert!(kb.helper("IsTrusted").is_some());
         assert!(kb.api_names().any(|n| n == "MyBind"));
         assert!(Kb::builtin().api_for_call("MyBind", false, 2).is_none());
+    }
+
+    /// A made-up API whose `windows` form folds a count into a slice and
+    /// returns its last out-parameter: the arguments after the count keep
+    /// their meaning, whichever signature the call follows.
+    #[test]
+    fn a_call_lines_up_by_the_signature_its_arity_names() {
+        let kb = Kb::from_toml(
+            "[[function]]\nname = \"SetThings\"\nparams = [\n  { name = \"h\" },\n               { name = \"cItems\", windows = \"folded\" },\n  { name = \"pItems\" },\n               { name = \"level\", role = \"authn-level\" },\n  { name = \"pOut\", dir = \"out\", windows = \"returned\" },\n]\n",
+        )
+        .unwrap();
+        let c = kb.api_for_call("SetThings", false, 5).unwrap();
+        assert!(!c.windows_layout);
+        assert_eq!(c.align(&["h", "n", "items", "level", "out"], "-"), ["h", "n", "items", "level", "out"]);
+        let rust = kb.api_for_call("SetThings", false, 3).unwrap();
+        assert!(rust.windows_layout);
+        assert_eq!(rust.align(&["h", "&items", "level"], "-"), ["h", "-", "&items", "level", "-"]);
+        assert_eq!(rust.arg_index(3), Some(2));
+        // Neither signature's arity: no match (a position wrong for one of them).
+        assert!(kb.api_for_call("SetThings", false, 4).is_none());
+        assert!(kb.api_for_call("SetThings", false, 2).is_none());
+    }
+
+    #[test]
+    fn the_windows_crate_forms_of_the_shipped_apis_match() {
+        let kb = Kb::builtin();
+        // `VerifySignature(ctx, msg, seq) -> Result<u32>`, `CoGetCallContext::<T>()`,
+        // `cs.CopyProxy(&proxy) -> Result<IUnknown>`.
+        assert!(kb.api_for_call("VerifySignature", false, 3).is_some_and(|m| m.windows_layout));
+        assert!(kb.api_for_call("VerifySignature", false, 4).is_some_and(|m| !m.windows_layout));
+        assert!(kb.api_for_call("CoGetCallContext", false, 0).is_some());
+        assert!(kb.api_for_call("CopyProxy", true, 1).is_some());
+        assert!(kb.api_for_call("CoRegisterClassObject", false, 4).is_some());
+        // A function whose windows form takes every parameter matches its arity only.
+        assert!(kb.api_for_call("CoSetProxyBlanket", false, 7).is_none());
     }
 }

@@ -207,6 +207,24 @@ pub struct Param {
     /// For a pointer to a struct: the struct's type, whose fields carry roles.
     #[serde(default, rename = "struct")]
     pub(crate) struct_type: Option<String>,
+    /// How the `windows` crate's signature does without this parameter, when
+    /// it does: its call sites have one argument less, and the arguments
+    /// after it move one place left.
+    #[serde(default)]
+    pub(crate) windows: Option<WindowsForm>,
+}
+
+/// Why the `windows` crate's signature lacks a C parameter (checked against
+/// windows 0.62.2; the same shapes since 0.48).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum WindowsForm {
+    /// An out-parameter returned as the `Result`'s value (`VerifySignature -> Result<u32>`).
+    Returned,
+    /// A count folded with the pointer after it into one slice parameter.
+    Folded,
+    /// An interface id given by the type parameter (`CoGetCallContext::<T>()`).
+    Generic,
 }
 
 /// A function or COM method of the Windows API.
