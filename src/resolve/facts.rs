@@ -51,6 +51,23 @@ pub struct CallFacts {
 }
 
 impl CallFacts {
+    /// Joins what another path passes to the same call: each argument may
+    /// be either path's; an output tested on either path counts as tested.
+    pub(crate) fn join(&mut self, other: &CallFacts) {
+        for (mine, theirs) in self.args.iter_mut().zip(&other.args) {
+            mine.join(theirs);
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.receiver, &other.receiver) {
+            mine.join(theirs);
+        }
+        for (k, t) in &other.tested {
+            self.tested.entry(*k).or_default().merge(*t);
+        }
+        for (k, l) in &other.followed_outputs {
+            self.followed_outputs.entry(*k).or_insert(*l);
+        }
+    }
+
     pub(crate) fn api<'kb>(&self, kb: &'kb Kb) -> Option<&'kb Api> {
         kb.apis.get(self.api)
     }

@@ -75,6 +75,10 @@ pub enum Atom {
     Str(Rc<str>),
     Null,
     Mark(Mark),
+    /// A truth value that says how a call went: true exactly when the call
+    /// of the mark succeeded (`true`) or failed (`false`); what a stored
+    /// test holds (`ok = (status == RPC_S_OK)`, `let ok = r.is_ok()`).
+    Test(Mark, bool),
     Struct(Box<StructVal>),
     /// The address of a place of this function (only inside the data-flow state).
     Ref(PlaceRef),

@@ -15,8 +15,8 @@ impl Interp<'_, '_> {
         let Some(call) = func.calls.get(c.index()) else { return Value::unknown() };
         let span = call.span;
         let mut receiver = call.receiver.map(|r| self.eval(r));
-        let mut args: Vec<Value> = call.args.iter().map(|a| self.eval(*a)).collect();
-        let mut arg_exprs: Vec<ExprId> = call.args.clone();
+        let args: Vec<Value> = call.args.iter().map(|a| self.eval(*a)).collect();
+        let arg_exprs: Vec<ExprId> = call.args.clone();
         let kb = self.cx.kb;
 
         if let Some(m) = kb.api_for_call(&call.callee, receiver.is_some(), args.len()) {
@@ -28,27 +28,35 @@ impl Interp<'_, '_> {
                 return if status { Value::mark(Mark { call: c, slot: Slot::Return }, None) } else { Value::unknown() };
             }
             if m.this_in_args && !args.is_empty() {
-                receiver = Some(args.remove(0));
-                arg_exprs.remove(0);
+                receiver = Some(args[0].clone());
             }
+            // One value per parameter, by the signature the call follows.
+            let args = m.align(&args, Value::unknown());
+            let arg_exprs: Vec<Option<ExprId>> =
+                m.align(&call.args.iter().copied().map(Some).collect::<Vec<_>>(), None);
             let api_index = kb.apis.iter().position(|a| std::ptr::eq(a, m.api)).unwrap_or(usize::MAX);
             let deep_args: Vec<Value> = args.iter().map(|v| self.deep(v, 2)).collect();
             let tested = self.state.as_ref().map(|s| s.tested.clone()).unwrap_or_default();
             if let Some(slot) = self.facts.calls.get_mut(c.index()) {
-                *slot = Some(CallFacts {
+                let facts = CallFacts {
                     api: api_index,
                     args: deep_args,
                     receiver: receiver.clone(),
                     tested,
                     followed_outputs: BTreeMap::new(),
-                });
+                };
+                // Another path into the same block: what either path passes.
+                match slot {
+                    Some(old) if self.joining_facts => old.join(&facts),
+                    _ => *slot = Some(facts),
+                }
             }
             let origin = Some(self.origin(span));
             for (i, p) in m.api.params.iter().enumerate() {
                 if p.dir == Dir::In {
                     continue;
                 }
-                let (Some(arg), Some(expr)) = (args.get(i), arg_exprs.get(i)) else { continue };
+                let (Some(arg), Some(Some(expr))) = (args.get(i), arg_exprs.get(i)) else { continue };
                 let index = u16::try_from(i).unwrap_or(u16::MAX);
                 let out = Value::mark(Mark { call: c, slot: Slot::Param(index) }, origin);
                 // A parameter's storage (a C++ `ULONG &attrs`) is the caller's.
@@ -114,7 +122,13 @@ impl Interp<'_, '_> {
                 HelperKind::TestStatus => {
                     let from = pick(h.from, &args, &receiver);
                     self.test(&from, TestInfo { checked: true, ..TestInfo::default() });
-                    from
+                    // `SUCCEEDED(hr)`, `.is_ok()`: a truth value a flag can hold.
+                    match (h.means, from.atoms.as_slice()) {
+                        (Some(means), [(Atom::Mark(m), o)]) if !from.unknown && m.slot == Slot::Return => {
+                            Value::atom(Atom::Test(*m, means == crate::kb::Outcome::Success), *o)
+                        }
+                        _ => from,
+                    }
                 }
                 HelperKind::ZeroFill => {
                     let zero = Value::zero_struct(None, Some(self.origin(span)));

@@ -27,6 +27,12 @@ impl Interp<'_, '_> {
                 if let Some(v) = self.state.as_ref().and_then(|s| s.globals.get(n.as_str()).cloned()) {
                     return v;
                 }
+                // A unit struct whose `Drop` reverts (`Some(Reverter)`).
+                if self.cx.reverting_types.contains(n.as_str()) {
+                    let ty = Some(Rc::from(n.as_str()));
+                    let guard = StructVal { ty, fields: BTreeMap::new(), rest: RestVal::Unknown, origin: None };
+                    return Value::atom(Atom::Struct(Box::new(guard)), None);
+                }
                 self.lookup_name(n)
             }
             ExprKind::Field(b, f) => {
@@ -58,7 +64,10 @@ impl Interp<'_, '_> {
                 match op {
                     UnOp::Neg => v.map_ints(|x| Some(x.wrapping_neg())),
                     UnOp::BitNot => v.map_ints(|x| Some(!x)),
-                    UnOp::Not => v.map_ints(|x| Some(u64::from(x == 0))),
+                    UnOp::Not => match v.atoms.as_slice() {
+                        [(Atom::Test(m, when), o)] if !v.unknown => Value::atom(Atom::Test(*m, !*when), *o),
+                        _ => v.map_ints(|x| Some(u64::from(x == 0))),
+                    },
                 }
             }
             ExprKind::Binary(op, a, b) => {
@@ -118,7 +127,7 @@ impl Interp<'_, '_> {
                 let compared = !other.is_null_or_empty();
                 self.test(x, TestInfo { checked: true, compared, ..TestInfo::default() });
             }
-            return Value::unknown();
+            return self.stored_test(op, a, b).unwrap_or_else(Value::unknown);
         }
         if matches!(op, BinOp::And | BinOp::Or) {
             for x in [a, b] {
@@ -250,6 +259,8 @@ impl Interp<'_, '_> {
             state: None,
             pure: true,
             deferred_reverters: BTreeSet::new(),
+            joining_facts: false,
+            order: Vec::new(),
         };
         let v = sub.eval(e);
         self.const_memo = std::mem::take(&mut sub.const_memo);

@@ -31,6 +31,7 @@ impl Interp<'_, '_> {
                 } else {
                     state.impersonating.insert(c);
                     state.acted.remove(&c);
+                    state.assumed.remove(&c);
                 }
             }
             Effect::Revert => state.impersonating.clear(),

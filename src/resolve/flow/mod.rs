@@ -45,6 +45,9 @@ const VISIT_BUDGET: u32 = 20_000;
 const DEADLINE_EVERY: u32 = 64;
 /// Nesting of constant definitions (`#define A B`, `#define B C`, ...).
 const MAX_CONST_DEPTH: usize = 24;
+/// States kept apart at a block's entry: paths that disagree on which
+/// impersonations are in effect are not joined, up to this many (see [`State::key`]).
+const MAX_DISJUNCTS: usize = 4;
 
 /// What the analysis of one file needs to know.
 pub struct FileCtx<'a> {
@@ -74,6 +77,19 @@ struct State {
     impersonating: BTreeSet<CallId>,
     /// Impersonations during which some other function was called (on some path).
     acted: BTreeSet<CallId>,
+    /// How a tested impersonation went on this path (true: it worked), as
+    /// the branch on its status decided: a later test of the same status
+    /// (or of a flag set from it) goes the same way.
+    assumed: BTreeMap<CallId, bool>,
+}
+
+impl State {
+    /// What keeps two paths apart where they meet: the impersonations in
+    /// effect. A flag that records one (`impersonating = TRUE`) then keeps
+    /// its value on each path, and the test of the flag goes one way on each.
+    fn key(&self) -> &BTreeSet<CallId> {
+        &self.impersonating
+    }
 }
 
 struct Interp<'a, 'c> {
@@ -92,6 +108,11 @@ struct Interp<'a, 'c> {
     /// (`wil::scope_exit([&] { CoRevertToSelf(); })`, `scopeguard::guard(..)`):
     /// they revert when their scope ends.
     deferred_reverters: BTreeSet<LocalId>,
+    /// A block's second and later states are being run: the facts recorded
+    /// at a call join those of its earlier states rather than replace them.
+    joining_facts: bool,
+    /// Each block's rank in reverse postorder (a loop's back edge goes to a lower rank).
+    order: Vec<usize>,
 }
 
 impl<'a, 'c> Interp<'a, 'c> {
@@ -105,6 +126,8 @@ impl<'a, 'c> Interp<'a, 'c> {
             state: None,
             pure: false,
             deferred_reverters: deferred_reverters(cx.kb, func),
+            joining_facts: false,
+            order: Vec::new(),
         }
     }
 

@@ -3,10 +3,10 @@
 
 use super::impersonation::is_only_mark;
 use super::{Interp, State};
-use crate::ir::{BinOp, BlockId, ExprId, ExprKind, Stmt, Terminator, UnOp};
+use crate::ir::{BinOp, BlockId, ExprId, ExprKind, LocalId, Stmt, Terminator, UnOp};
 use crate::kb::HelperKind;
 use crate::resolve::facts::TestInfo;
-use crate::resolve::value::{Mark, Slot, Value};
+use crate::resolve::value::{Atom, Mark, Slot, Value};
 
 impl Interp<'_, '_> {
     /// Runs a block's statements and terminator on `self.state`; returns each
@@ -34,7 +34,8 @@ impl Interp<'_, '_> {
                         .get(l.index())
                         .and_then(|l| l.ty.as_deref())
                         .is_some_and(|t| self.cx.reverting_types.contains(t))
-                        || self.deferred_reverters.contains(l);
+                        || self.deferred_reverters.contains(l)
+                        || self.holds_reverter(*l);
                     if reverts {
                         if let Some(state) = &mut self.state {
                             state.impersonating.clear();
@@ -49,17 +50,30 @@ impl Interp<'_, '_> {
                 let v = self.eval(*cond);
                 self.test(&v, checked);
                 let Some(state) = self.state.take() else { return Vec::new() };
+                // A condition the facts of this path decide (a flag, a status
+                // whose outcome an earlier test assumed) goes one way.
+                self.state = Some(state.clone());
+                let decided = self.decide(*cond, &state, bb, *then_, *else_);
+                self.state = None;
+                match decided {
+                    Some(true) => return vec![(*then_, state)],
+                    Some(false) => return vec![(*else_, state)],
+                    None => {}
+                }
                 // An impersonation whose failure sends the code down one edge
-                // is not in effect on that edge.
+                // is not in effect on that edge, and the other edge assumes it worked.
                 let (mut on_then, mut on_else) = (state.clone(), state.clone());
                 for c in &state.impersonating {
                     self.state = Some(state.clone());
                     let when_ok = self.cond_outcome(*cond, Mark { call: *c, slot: Slot::Return }, true, 0);
-                    match when_ok {
-                        Some(true) => on_else.impersonating.remove(c),
-                        Some(false) => on_then.impersonating.remove(c),
-                        None => false,
+                    let (worked, failed) = match when_ok {
+                        Some(true) => (&mut on_then, &mut on_else),
+                        Some(false) => (&mut on_else, &mut on_then),
+                        None => continue,
                     };
+                    failed.impersonating.remove(c);
+                    failed.assumed.insert(*c, false);
+                    worked.assumed.insert(*c, true);
                 }
                 self.state = None;
                 return vec![(*then_, on_then), (*else_, on_else)];
@@ -166,12 +180,87 @@ impl Interp<'_, '_> {
             }
             _ => {
                 let v = self.pure_eval(e);
+                if let [(Atom::Test(m, when), _)] = v.atoms.as_slice() {
+                    return (!v.unknown && *m == mark).then_some(*when == success);
+                }
                 if !is_only_mark(&v, mark) {
                     return None;
                 }
                 Some(self.status_sample(mark, success)? != 0)
             }
         }
+    }
+
+    /// Which way the branch on `cond` goes on this path, if the facts of the
+    /// path decide it: the value of a flag, the outcome an earlier test of
+    /// an impersonation's status assumed. A condition of constants alone
+    /// (`while (FALSE)`, `if (0)`) decides only a loop's back edge: code
+    /// under `if (0)` is still read, as a reviewer reads it.
+    fn decide(&mut self, cond: ExprId, state: &State, bb: BlockId, then_: BlockId, else_: BlockId) -> Option<bool> {
+        for (c, worked) in &state.assumed {
+            if let Some(b) = self.cond_outcome(cond, Mark { call: *c, slot: Slot::Return }, *worked, 0) {
+                return Some(b);
+            }
+        }
+        let v = self.pure_eval(cond);
+        let ints = v.known_ints()?;
+        let truth = ints.iter().all(|(x, _)| *x != 0);
+        if !truth && ints.iter().any(|(x, _)| *x != 0) {
+            return None;
+        }
+        if !self.mentions_local(cond, 0) {
+            // Only a back edge (to a block not after this one) is pruned.
+            let dropped = if truth { else_ } else { then_ };
+            let order = |b: BlockId| self.order.get(b.index()).copied().unwrap_or(usize::MAX);
+            if order(dropped) > order(bb) {
+                return None;
+            }
+        }
+        Some(truth)
+    }
+
+    /// Whether `e` reads a local (a flag) rather than constants only.
+    fn mentions_local(&self, e: ExprId, depth: u32) -> bool {
+        let Some(expr) = self.func.exprs.get(e.index()) else { return false };
+        if matches!(expr.kind, ExprKind::Local(_)) {
+            return true;
+        }
+        if depth > 16 {
+            return false;
+        }
+        let mut found = false;
+        crate::ir::for_each_child(&expr.kind, &self.func.calls, |c| found |= self.mentions_local(c, depth + 1));
+        found
+    }
+
+    /// Whether local `l` holds, on this path, a value of a type whose
+    /// destructor or `Drop` reverts (`let guard = ok.then_some(Reverter)`).
+    fn holds_reverter(&self, l: LocalId) -> bool {
+        let Some(v) = self.state.as_ref().and_then(|s| s.locals.get(l.index())) else { return false };
+        v.atoms.iter().any(|(a, _)| {
+            matches!(a, Atom::Struct(s) if s.ty.as_deref().is_some_and(|t| self.cx.reverting_types.contains(t)))
+        })
+    }
+
+    /// A comparison of a status with a constant that tells success from
+    /// failure (`status == RPC_S_OK`), as a [`Atom::Test`] a flag can hold.
+    pub(super) fn stored_test(&self, op: BinOp, a: &Value, b: &Value) -> Option<Value> {
+        let single = |v: &Value| match v.known_ints().as_deref() {
+            Some([(x, _)]) => Some(*x),
+            _ => None,
+        };
+        let only_mark = |v: &Value| match v.atoms.as_slice() {
+            [(Atom::Mark(m), _)] if !v.unknown && m.slot == Slot::Return => Some(*m),
+            _ => None,
+        };
+        let (mark, on_ok, on_fail) = if let (Some(m), Some(y)) = (only_mark(a), single(b)) {
+            (m, compare(op, self.status_sample(m, true)?, y), compare(op, self.status_sample(m, false)?, y))
+        } else if let (Some(x), Some(m)) = (single(a), only_mark(b)) {
+            (m, compare(op, x, self.status_sample(m, true)?), compare(op, x, self.status_sample(m, false)?))
+        } else {
+            return None;
+        };
+        (on_ok != on_fail).then(|| Value::atom(Atom::Test(mark, on_ok), None))
     }
 
     /// A value the call of `mark` returns on success or failure.

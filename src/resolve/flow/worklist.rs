@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use super::{DEADLINE_EVERY, Interp, State, VISIT_BUDGET, WIDEN_AFTER};
+use super::{DEADLINE_EVERY, Interp, MAX_DISJUNCTS, State, VISIT_BUDGET, WIDEN_AFTER};
 use crate::ir::{BlockId, Function};
 use crate::resolve::facts::FunctionFacts;
 use crate::resolve::value::Value;
@@ -21,10 +21,12 @@ impl Interp<'_, '_> {
             tested: BTreeMap::new(),
             impersonating: BTreeSet::new(),
             acted: BTreeSet::new(),
+            assumed: BTreeMap::new(),
         };
-        let mut entry: Vec<Option<State>> = vec![None; n];
+        // Each block's entry states, kept apart by their keys (few).
+        let mut entry: Vec<Vec<State>> = vec![Vec::new(); n];
         let mut visits = vec![0u32; n];
-        entry[0] = Some(initial);
+        entry[0].push(initial);
         let order = reverse_postorder(self.func);
         let rank: Vec<usize> = {
             let mut r = vec![usize::MAX; n];
@@ -33,45 +35,41 @@ impl Interp<'_, '_> {
             }
             r
         };
+        self.order.clone_from(&rank);
         // Blocks waiting for a visit, lowest reverse-postorder rank first.
         let mut queue: BTreeSet<(usize, BlockId)> = BTreeSet::from([(rank[0], BlockId(0))]);
         let mut budget = VISIT_BUDGET;
         while let Some((_, bb)) = queue.pop_first() {
-            // The clock is read every few visits only: a visit is cheap.
-            let timed_out = budget % DEADLINE_EVERY == 0 && self.cx.deadline.is_some_and(|d| Instant::now() >= d);
-            if budget == 0 || timed_out {
-                self.facts = FunctionFacts {
-                    gave_up: true,
-                    timed_out,
-                    calls: vec![None; self.func.calls.len()],
-                    ..FunctionFacts::default()
-                };
-                return;
-            }
-            budget -= 1;
-            let Some(state) = entry[bb.index()].clone() else { continue };
-            self.state = Some(state);
-            let edges = self.transfer_block(bb);
-            self.state = None;
-            for (s, out) in edges {
-                let i = s.index();
-                if i >= n {
-                    continue;
+            let states = entry[bb.index()].clone();
+            for (k, state) in states.into_iter().enumerate() {
+                // The clock is read every few visits only: a visit is cheap.
+                let timed_out = budget % DEADLINE_EVERY == 0 && self.cx.deadline.is_some_and(|d| Instant::now() >= d);
+                if budget == 0 || timed_out {
+                    self.facts = FunctionFacts {
+                        gave_up: true,
+                        timed_out,
+                        calls: vec![None; self.func.calls.len()],
+                        ..FunctionFacts::default()
+                    };
+                    return;
                 }
-                let changed = match &mut entry[i] {
-                    slot @ None => {
-                        *slot = Some(out);
-                        true
+                budget -= 1;
+                self.state = Some(state);
+                self.joining_facts = k > 0;
+                let edges = self.transfer_block(bb);
+                self.state = None;
+                for (s, out) in edges {
+                    let i = s.index();
+                    if i >= n {
+                        continue;
                     }
-                    Some(existing) => {
-                        visits[i] += 1;
-                        join_state(existing, &out, visits[i] > WIDEN_AFTER)
+                    visits[i] += 1;
+                    if merge_state(&mut entry[i], out, visits[i] > WIDEN_AFTER) {
+                        queue.insert((rank[i], s));
                     }
-                };
-                if changed {
-                    queue.insert((rank[i], s));
                 }
             }
+            self.joining_facts = false;
         }
     }
 }
@@ -107,7 +105,31 @@ pub(super) fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
     for c in &other.acted {
         changed |= into.acted.insert(*c);
     }
+    // An outcome stays assumed only where both paths assume it.
+    let before = into.assumed.len();
+    into.assumed.retain(|c, worked| other.assumed.get(c) == Some(worked));
+    changed |= into.assumed.len() != before;
     changed
+}
+
+/// Adds `out` to a block's entry states: joined into the state with the
+/// same key, else kept apart while there are fewer than [`MAX_DISJUNCTS`],
+/// else joined into the last. Returns whether the entry changed.
+fn merge_state(states: &mut Vec<State>, out: State, widen: bool) -> bool {
+    if let Some(same) = states.iter_mut().find(|s| s.key() == out.key()) {
+        return join_state(same, &out, widen);
+    }
+    if states.len() < MAX_DISJUNCTS {
+        states.push(out);
+        return true;
+    }
+    match states.last_mut() {
+        Some(last) => join_state(last, &out, widen),
+        None => {
+            states.push(out);
+            true
+        }
+    }
 }
 
 pub(super) fn reverse_postorder(func: &Function) -> Vec<BlockId> {
