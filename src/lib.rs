@@ -22,6 +22,7 @@ pub mod emit; // the report as human, short, github, json or sarif text
 
 // Driving the pipeline.
 pub mod engine; // runs the stages over a set of files, in parallel, in three phases
+pub mod reach; // how many API call sites the analysis could not read (RPCLINT_TIMINGS)
 pub mod settings; // what a run is asked to do (rules, severities, limits)
 pub mod config; // `rpclint.toml`, merged into the settings
 pub mod cli; // the command line, the exit code

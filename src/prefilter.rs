@@ -124,6 +124,11 @@ impl WordSet {
         self.occurrences(haystack).next().is_some()
     }
 
+    /// Where the words occur in `haystack` (as whole words): (start, end).
+    pub fn positions(&self, haystack: &[u8]) -> Vec<(usize, usize)> {
+        self.occurrences(haystack).map(|(s, e, _)| (s, e)).collect()
+    }
+
     /// Every word found in `haystack` (as a whole word), sorted and unique.
     pub fn found<'s>(&'s self, haystack: &[u8]) -> Vec<&'s str> {
         let mut out: Vec<&str> = self.occurrences(haystack).map(|(_, _, i)| self.words[i].as_str()).collect();

@@ -2,6 +2,7 @@
 //! lacks (`CreateFile` without a `pipe` string) waits, and is parsed only if
 //! it uses a name that the other files define next to that word.
 
+use crate::reach::Reach;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -43,6 +44,10 @@ impl Gates {
 pub(super) struct Clues {
     pub(super) defined_near: Vec<String>,
     pub(super) string_defines: Vec<(String, Vec<String>)>,
+    /// The file's API call sites by what the analysis made of them, when
+    /// counted ([`crate::reach`]); carried here because every outcome of
+    /// phase 1 (a skipped header of definitions too) has them.
+    pub(super) reach: Reach,
 }
 
 impl Clues {
@@ -59,7 +64,7 @@ impl Clues {
             .collect();
         // A source file's macros stay in it.
         let string_defines = if header { string_defines(text) } else { Vec::new() };
-        Clues { defined_near, string_defines }
+        Clues { defined_near, string_defines, reach: Reach::default() }
     }
 }
 

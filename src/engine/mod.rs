@@ -161,6 +161,14 @@ impl Timer {
         }
     }
 
+    /// Printed when timings or the reach listing are asked for.
+    #[allow(clippy::print_stderr)]
+    fn force_note(&self, what: &str) {
+        if self.on || crate::reach::listing() {
+            eprintln!("rpclint: {what}");
+        }
+    }
+
     #[allow(clippy::print_stderr)]
     fn lap(&mut self, what: &str) {
         if self.on {

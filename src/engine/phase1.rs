@@ -16,6 +16,7 @@ use crate::ir::{FileIr, Function, FunctionKind, Problem, Span};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
 use crate::prefilter::WordSet;
+use crate::reach::Reach;
 use crate::report::FileError;
 use crate::resolve::callback;
 use crate::settings::{Settings, TestHooks};
@@ -67,7 +68,9 @@ pub(super) fn run<'i>(
     let mut clues: Vec<Clues> = Vec::new();
     // Files without an API that hold a suppression comment (for unused ones).
     let mut marked: Vec<SourceFile> = Vec::new();
+    let mut reach = Reach::default();
     for (input, (outcome, clue)) in inputs.iter().zip(phase1) {
+        reach += clue.reach;
         match outcome {
             Phase1::Skipped(source) => {
                 skipped.push(input);
@@ -90,7 +93,10 @@ pub(super) fn run<'i>(
 
     let mut run = Run { candidates, const_files: Vec::new(), skipped, marked, errors };
     if !deferred.is_empty() {
-        promote(deferred, &clues, gates, kb, settings, &mut run, timer);
+        reach += promote(deferred, &clues, gates, kb, settings, &mut run, timer);
+    }
+    if crate::reach::enabled() {
+        timer.force_note(&reach.summary());
     }
     run
 }
@@ -137,15 +143,22 @@ pub(super) fn read_and_lower_inner(
         Err(e) => return Phase1::Error(e),
     };
     if is_binary(&bytes) {
+        if crate::reach::enabled() && api_words.matches(&bytes) {
+            clues.reach = crate::reach::not_analysed(&crate::reach::call_sites(&bytes, &api_words.positions(&bytes)));
+        }
         return Phase1::Candidate(not_analysed(
             input,
             "file not analysed: it contains NUL bytes (a binary file, or UTF-16 without a byte order mark)".into(),
         ));
     }
     let text = searchable(&bytes);
+    let sites =
+        if crate::reach::enabled() { crate::reach::call_sites(&text, &api_words.positions(&text)) } else { Vec::new() };
     if defer {
         *clues = Clues::of(&text, lang, &input.path, &gates.needles);
     }
+    // Sites in a deferred file are counted if it is parsed (a file without
+    // the word cannot have a finding: it is not a miss).
     let names_api = api_words.matches(&text);
     let wait = names_api
         && defer
@@ -176,20 +189,23 @@ pub(super) fn read_and_lower_inner(
     // caller is, may name no API: focus blanked them, and the rules read
     // them. Lower again keeping them (rare: only such files pay twice).
     let callbacks = match &lowered {
-        Ok(Focused::Lowered(ir, _)) => callback::registered(kb, ir, Role::IfCallback),
+        Ok(Focused::Lowered(ir, ..)) => callback::registered(kb, ir, Role::IfCallback),
         _ => BTreeSet::new(),
     };
-    if let Ok(Focused::Lowered(_, blanked)) = &lowered
+    if let Ok(Focused::Lowered(_, blanked, _)) = &lowered
         && !callbacks.is_empty()
         && (blanked.iter().any(|f| callbacks.contains(f)) || gates.identity.matches(source.text.as_bytes()))
     {
         lowered = lower(&|name| callbacks.contains(name), true);
     }
-    let (mut ir, blanked_functions) = match lowered {
-        Ok(Focused::Lowered(ir, blanked)) => (*ir, blanked),
+    let (mut ir, blanked_functions, blanked_spans) = match lowered {
+        Ok(Focused::Lowered(ir, blanked, spans)) => (*ir, blanked, spans),
         // A header that declares the API: searched for constants in phase 2
         // like any file that names none.
-        Ok(Focused::NoCode) => {
+        Ok(Focused::NoCode(spans)) => {
+            if !sites.is_empty() {
+                clues.reach = crate::reach::count_file(&source, &sites, &FileIr::default(), &spans);
+            }
             let marked = suppress::may_have_directives(source.text.as_bytes()).then_some(source);
             return Phase1::Skipped(marked);
         }
@@ -198,6 +214,7 @@ pub(super) fn read_and_lower_inner(
             let message =
                 format!("file not analysed: parsing took longer than the {limit} limit (raise it with --file-timeout)");
             let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
+            clues.reach = crate::reach::not_analysed(&sites);
             return Phase1::Candidate(Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new() }));
         }
         Err(panic) => {
@@ -210,6 +227,9 @@ pub(super) fn read_and_lower_inner(
     if let Some(at) = invalid_utf8 {
         let message = "invalid UTF-8: the Rust compiler rejects this file (rpclint read the bad bytes as U+FFFD)";
         ir.problems.push(Problem { span: Span::new(at, at + '\u{fffd}'.len_utf8()), message: message.into() });
+    }
+    if !sites.is_empty() {
+        clues.reach = crate::reach::count_file(&source, &sites, &ir, &blanked_spans);
     }
     for p in &mut ir.problems {
         p.span = first_line(&source.text, p.span);
@@ -267,7 +287,7 @@ pub(super) fn first_line(text: &str, span: Span) -> Span {
 }
 
 /// The deferred files that use a name the word can reach are parsed; the
-/// others join the skipped files.
+/// others join the skipped files. Returns the parsed files' reach.
 fn promote<'i>(
     deferred: Vec<(&'i Input, Option<SourceFile>)>,
     clues: &[Clues],
@@ -276,20 +296,25 @@ fn promote<'i>(
     settings: &Settings,
     run: &mut Run<'i>,
     timer: &mut Timer,
-) {
+) -> Reach {
     let Run { candidates, errors, skipped, marked, .. } = run;
+    let mut reach = Reach::default();
     let names = clue_names(clues);
     let words = WordSet::new(names.iter().map(String::as_str));
-    let promoted: Vec<Option<Phase1>> = deferred
+    let promoted: Vec<Option<(Phase1, Clues)>> = deferred
         .par_iter()
         .map(|(input, _)| match read_bytes(input, settings.limits.max_file_size) {
             Ok(Bytes::Read(bytes)) if !words.is_empty() && words.matches(&searchable(&bytes)) => {
-                Some(read_and_lower(input, gates, false, kb, settings).0)
+                Some(read_and_lower(input, gates, false, kb, settings))
             }
             _ => None,
         })
         .collect();
     for ((input, source), outcome) in deferred.into_iter().zip(promoted) {
+        let outcome = outcome.map(|(o, clue)| {
+            reach += clue.reach;
+            o
+        });
         match outcome {
             Some(Phase1::Candidate(c)) => candidates.push(*c),
             Some(Phase1::Error(e)) => errors.push(e),
@@ -300,4 +325,5 @@ fn promote<'i>(
         }
     }
     timer.lap(&format!("phase 1, deferred files: {} names, {} candidates in all", names.len(), candidates.len()));
+    reach
 }

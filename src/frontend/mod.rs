@@ -78,12 +78,14 @@ pub(crate) fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Optio
 
 /// What [`lower_focused`] made of a file.
 pub(crate) enum Focused {
-    /// The IR, and the names of the functions blanked before parsing.
-    Lowered(Box<FileIr>, Vec<String>),
+    /// The IR, the names of the functions blanked before parsing, and where
+    /// those that name an API were (the API's own definitions).
+    Lowered(Box<FileIr>, Vec<String>, Vec<(usize, usize)>),
     /// No function (nor lambda, nor table) in the file names an API: a
     /// header that declares them. Nothing to check; its constants are read
     /// like any other file's, when another file needs them.
-    NoCode,
+    /// Holds where the functions blanked as the API's own definitions were.
+    NoCode(Vec<(usize, usize)>),
     /// Parsing did not finish by the deadline.
     TimedOut,
 }
@@ -106,15 +108,15 @@ pub(crate) fn lower_focused(
     deadline: Option<Instant>,
 ) -> Focused {
     let blanked = focus::blank_declarations_but(text, lang, keep, own_only, keep_named, focus::Purpose::Rules);
-    let (lowered, blanked) = match blanked {
-        Some(Blanked { code_kept: false, .. }) => return Focused::NoCode,
-        Some(Blanked { text: Some(focused), blanked_functions, .. }) => {
-            (lower_within(lang, &focused, Depth::Full, deadline), blanked_functions)
+    let (lowered, blanked, spans) = match blanked {
+        Some(Blanked { code_kept: false, blanked_api_spans, .. }) => return Focused::NoCode(blanked_api_spans),
+        Some(Blanked { text: Some(focused), blanked_functions, blanked_api_spans, .. }) => {
+            (lower_within(lang, &focused, Depth::Full, deadline), blanked_functions, blanked_api_spans)
         }
         // Nothing blanked, or braces that do not balance: the whole file.
-        _ => (lower_within(lang, text, Depth::Full, deadline), Vec::new()),
+        _ => (lower_within(lang, text, Depth::Full, deadline), Vec::new(), Vec::new()),
     };
-    lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir), blanked))
+    lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir), blanked, spans))
 }
 
 /// [`Depth::ConstsOnly`] for a file read only for the definitions of some

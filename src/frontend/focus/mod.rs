@@ -65,6 +65,9 @@ pub(crate) struct Blanked {
     /// For [`Purpose::Rules`]: the names of the functions blanked (a
     /// vtable initialiser lists them; they are no constants to look for).
     pub blanked_functions: Vec<String>,
+    /// For [`Purpose::Rules`]: where the functions blanked although they
+    /// name an API (the API's own definitions) were.
+    pub blanked_api_spans: Vec<(usize, usize)>,
 }
 
 /// The declarations at file, namespace or class level that `purpose` does
@@ -105,6 +108,7 @@ pub(crate) fn blank_declarations_but(
     };
     let mut code_kept = false;
     let mut blanked_functions = Vec::new();
+    let mut blanked_api_spans = Vec::new();
     for Chunk { start: s, end: e, body, table } in chunks {
         let chunk = b.get(s..e).unwrap_or(&[]);
         let name = match (purpose, body) {
@@ -132,6 +136,11 @@ pub(crate) fn blank_declarations_but(
         };
         if !kept {
             blanked_functions.extend(name);
+            if let (Purpose::Rules, Some(open)) = (purpose, body) {
+                if keep(b.get(open..e).unwrap_or(&[])) {
+                    blanked_api_spans.push((s, e));
+                }
+            }
             blank(s, e);
             changed = true;
         }
@@ -146,5 +155,5 @@ pub(crate) fn blank_declarations_but(
     // Only ASCII bytes were written over whole characters (a blanked
     // declaration is a run of complete characters), so this cannot fail.
     let text = if changed { String::from_utf8(out).ok() } else { None };
-    Some(Blanked { text, code_kept, blanked_functions })
+    Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans })
 }

@@ -1,0 +1,276 @@
+//! Reach: how many of the API call sites in the checked files the analysis
+//! could not read.
+//!
+//! A call inside a region the parser gave up on, inside a function blanked
+//! as the API's own definition, or in a file that was not analysed (too
+//! large, binary, timed out) is a silent miss: a pattern matcher that
+//! tolerates the region would find it. So is a call the parser's recovery
+//! moved out of its function without an error region around it. The engine
+//! counts, per file, the sites the prefilter's names find (a name followed
+//! by `(`, or Rust's `::<`, outside comments and strings on its line), sorts
+//! each into "read" (a lowered call of that name covers it), one of those
+//! classes, or "declaration" (`HRESULT WINAPI Api(`), and
+//! `RPCLINT_TIMINGS=1` prints the sums; `RPCLINT_REACH=1` lists every site
+//! not read, with its class, on stderr.
+
+use std::ops::AddAssign;
+
+use crate::ir::{FileIr, Span};
+use crate::source::SourceFile;
+
+/// Sums of call sites by what the analysis made of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Every call site found by the prefilter's names.
+    pub sites: u64,
+    /// A call the frontend lowered starts there.
+    pub read: u64,
+    /// Inside a region the frontend reported as unparsed (`parse-error`).
+    pub parse_error: u64,
+    /// Inside a function blanked before parsing (the API's own definition).
+    pub blanked: u64,
+    /// In a file that was not analysed (too large, binary, timed out).
+    pub not_analysed: u64,
+    /// A call no function holds although no error region covers it: the
+    /// parser's recovery moved it out of its function (`todo_wine { .. }`
+    /// closed the function early) or a macro hid it.
+    pub lost: u64,
+    /// A declaration or definition of the name (`HRESULT WINAPI Api(`, `fn Api(`).
+    pub declarations: u64,
+}
+
+impl Reach {
+    /// The sites the analysis cannot read: the three classes a reviewer
+    /// would count as misses.
+    pub fn unread(&self) -> u64 {
+        self.parse_error + self.blanked + self.not_analysed + self.lost
+    }
+
+    /// `unread` as a share of all sites, in percent.
+    pub fn unread_percent(&self) -> f64 {
+        if self.sites == 0 { 0.0 } else { 100.0 * self.unread() as f64 / self.sites as f64 }
+    }
+
+    /// One line for `RPCLINT_TIMINGS`.
+    pub fn summary(&self) -> String {
+        format!(
+            "reach: {} API call sites, {} read, {} unread ({:.2}%: {} in parse errors, {} in blanked functions, {} in files not analysed, {} lost by the parser's recovery); {} declarations",
+            self.sites,
+            self.read,
+            self.unread(),
+            self.unread_percent(),
+            self.parse_error,
+            self.blanked,
+            self.not_analysed,
+            self.lost,
+            self.declarations
+        )
+    }
+}
+
+impl AddAssign for Reach {
+    fn add_assign(&mut self, o: Reach) {
+        self.sites += o.sites;
+        self.read += o.read;
+        self.parse_error += o.parse_error;
+        self.blanked += o.blanked;
+        self.not_analysed += o.not_analysed;
+        self.lost += o.lost;
+        self.declarations += o.declarations;
+    }
+}
+
+/// Whether the counts are wanted (they cost a second search of each file).
+pub fn enabled() -> bool {
+    std::env::var_os("RPCLINT_TIMINGS").is_some() || listing()
+}
+
+/// Whether every unread site is listed on stderr.
+pub fn listing() -> bool {
+    std::env::var_os("RPCLINT_REACH").is_some()
+}
+
+/// Of the name occurrences `names` (start, end) in `text`, those that look
+/// like a call: followed by `(` (or Rust's `::<`), not in a `//` comment nor
+/// a string on their line, nor in a `/* */` comment.
+pub fn call_sites(text: &[u8], names: &[(usize, usize)]) -> Vec<usize> {
+    let comments = block_comments(text);
+    let mut out: Vec<usize> = names
+        .iter()
+        .copied()
+        .filter(|&(s, e)| {
+            let rest = text.get(e..).unwrap_or(&[]);
+            let next = rest.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &rest[i..]).unwrap_or(&[]);
+            (next.starts_with(b"(") || next.starts_with(b"::<")) && !in_comment_or_string(text, s, &comments)
+        })
+        .map(|(s, _)| s)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The `/* .. */` ranges of `text` (a `/*` inside a string is rare enough for a count).
+fn block_comments(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(k) = text.get(i..).and_then(|t| t.windows(2).position(|w| w == b"/*")) {
+        let start = i + k;
+        // A `//` comment on the same line holds this `/*`.
+        let line = text[..start].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        if text[line..start].windows(2).any(|w| w == b"//") {
+            i = start + 2;
+            continue;
+        }
+        let end = text.get(start + 2..).and_then(|t| t.windows(2).position(|w| w == b"*/"));
+        let end = end.map_or(text.len(), |e| start + 2 + e + 2);
+        out.push((start, end));
+        i = end;
+    }
+    out
+}
+
+fn in_comment_or_string(text: &[u8], at: usize, comments: &[(usize, usize)]) -> bool {
+    let k = comments.partition_point(|(s, _)| *s <= at);
+    if k > 0 && at < comments[k - 1].1 {
+        return true;
+    }
+    let line = text[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let before = &text[line..at];
+    before.windows(2).any(|w| w == b"//") || before.iter().filter(|&&b| b == b'"').count() % 2 == 1
+}
+
+/// What the analysis of one file made of its sites.
+pub struct FileReach<'a> {
+    /// Every lowered call (any function, kept or not): its span and callee.
+    pub calls: &'a [(Span, &'a str)],
+    /// Regions the frontend could not analyse.
+    pub problems: &'a [Span],
+    /// Functions blanked before parsing.
+    pub blanked: &'a [Span],
+}
+
+/// Sorts `sites` (offsets into `text`) into the classes of [`Reach`];
+/// `unread` receives each site not read with its class. A site is read when
+/// a lowered call of the name there covers it (a Rust path call's span
+/// starts at its first segment).
+pub fn classify(
+    text: &[u8],
+    sites: &[usize],
+    file: &FileReach<'_>,
+    mut unread: impl FnMut(usize, &'static str),
+) -> Reach {
+    let mut r = Reach::default();
+    let inside = |spans: &[Span], at: usize| spans.iter().any(|s| s.start as usize <= at && at < s.end as usize);
+    for &at in sites {
+        r.sites += 1;
+        let len =
+            text.get(at..).map_or(0, |t| t.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count());
+        let word = text.get(at..at + len).unwrap_or(&[]);
+        let read = file.calls.iter().any(|(span, callee)| {
+            // `pQueryContextAttributesA(..)`: the site is the word after the prefix.
+            (span.start as usize) <= at && at < span.end as usize && callee.as_bytes().ends_with(word)
+        });
+        if read {
+            r.read += 1;
+        } else if inside(file.problems, at) {
+            r.parse_error += 1;
+            unread(at, "parse error");
+        } else if inside(file.blanked, at) {
+            r.blanked += 1;
+            unread(at, "blanked function");
+        } else if is_declaration(text, at) {
+            r.declarations += 1;
+        } else {
+            r.lost += 1;
+            unread(at, "lost");
+        }
+    }
+    r
+}
+
+/// Whether the name at `at` is declared there rather than called: the
+/// token before it is a type or a qualifier (`WINAPI Api(`, `fn Api(`), not
+/// an operator or a keyword that starts an expression.
+fn is_declaration(text: &[u8], at: usize) -> bool {
+    let before = &text[..at.min(text.len())];
+    let end = before.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
+    let Some(&last) = end.checked_sub(1).and_then(|i| before.get(i)) else { return false };
+    if !(last.is_ascii_alphanumeric() || last == b'_') {
+        return false;
+    }
+    let start = before[..end].iter().rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_')).map_or(0, |i| i + 1);
+    !matches!(
+        &before[start..end],
+        b"return" | b"else" | b"do" | b"case" | b"not" | b"await" | b"unsafe" | b"co_return" | b"co_await" | b"throw"
+    )
+}
+
+/// What the analysis of a lowered file made of its `sites`: `ir` before
+/// its functions are filtered, `blanked` the functions blanked as the API's
+/// own definitions. `RPCLINT_REACH` lists the sites not read.
+pub fn count_file(source: &SourceFile, sites: &[usize], ir: &FileIr, blanked: &[(usize, usize)]) -> Reach {
+    let calls: Vec<(Span, &str)> =
+        ir.functions.iter().flat_map(|f| f.calls.iter().map(|c| (c.span, c.callee.as_str()))).collect();
+    let problems: Vec<Span> = ir.problems.iter().map(|p| p.span).collect();
+    let blanked: Vec<Span> = blanked.iter().map(|&(s, e)| Span::new(s, e)).collect();
+    let file = FileReach { calls: &calls, problems: &problems, blanked: &blanked };
+    let list = listing();
+    let text = source.text.as_bytes();
+    classify(text, sites, &file, |at, class| {
+        if list {
+            let line = text[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1;
+            // The listing is what `RPCLINT_REACH=1` asks for, on stderr.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("reach: {}:{line}: {class}", source.display_path());
+            }
+        }
+    })
+}
+
+/// All of a file's sites, when the file was not analysed.
+pub fn not_analysed(sites: &[usize]) -> Reach {
+    let n = sites.len() as u64;
+    Reach { sites: n, not_analysed: n, ..Reach::default() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sites(text: &str, name: &str) -> Vec<usize> {
+        let t = text.as_bytes();
+        let names = text.match_indices(name).map(|(s, m)| (s, s + m.len()));
+        call_sites(t, &names.collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn calls_count_and_mentions_do_not() {
+        let text = "f(); // Api(x)\n/* Api(y) */ s = \"Api(z)\"; Api (1); p = Api; Api::<T>();\n";
+        let found = sites(text, "Api");
+        assert_eq!(found.len(), 2, "{found:?}");
+    }
+
+    #[test]
+    fn sites_are_sorted_into_their_classes() {
+        let text = "Api(1); Api(2); Api(3); Api(4); HRESULT WINAPI Api(int);";
+        let found = sites(text, "Api");
+        let calls = [(Span::new(0, 6), "Api"), (Span::new(24, 30), "Other")];
+        let problems = [Span::new(8, 14)];
+        let blanked = [Span::new(16, 22)];
+        let mut listed = Vec::new();
+        let r = classify(
+            text.as_bytes(),
+            &found,
+            &FileReach { calls: &calls, problems: &problems, blanked: &blanked },
+            |at, class| listed.push((at, class)),
+        );
+        assert_eq!((r.sites, r.read, r.parse_error, r.blanked, r.lost, r.declarations), (5, 1, 1, 1, 1, 1));
+        assert_eq!(r.unread(), 3);
+        assert_eq!(listed, vec![(8, "parse error"), (16, "blanked function"), (24, "lost")]);
+        let mut sum = not_analysed(&found);
+        sum += r;
+        assert_eq!((sum.sites, sum.not_analysed, sum.unread()), (10, 5, 8));
+    }
+}
