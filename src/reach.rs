@@ -98,16 +98,36 @@ pub fn call_sites(text: &[u8], names: &[(usize, usize)]) -> Vec<usize> {
     let mut out: Vec<usize> = names
         .iter()
         .copied()
-        .filter(|&(s, e)| {
-            let rest = text.get(e..).unwrap_or(&[]);
-            let next = rest.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &rest[i..]).unwrap_or(&[]);
-            (next.starts_with(b"(") || next.starts_with(b"::<")) && !in_comment_or_string(text, s, &comments)
-        })
+        .filter(|&(s, e)| is_called(text.get(e..).unwrap_or(&[])) && !in_comment_or_string(text, s, &comments))
         .map(|(s, _)| s)
         .collect();
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Whether what follows a name makes it a call: `(`, or Rust's generic
+/// arguments and then `(` (`CoGetCallContext::<T>()`, not a type's
+/// `Builder::<T>::new()` nor a vtable's `Api::<Identity, OFFSET>,`).
+fn is_called(rest: &[u8]) -> bool {
+    let skip = |r: &[u8]| r.iter().position(|b| !b.is_ascii_whitespace()).map_or(0, |i| i);
+    let mut r = &rest[skip(rest)..];
+    if let Some(generics) = r.strip_prefix(b"::<") {
+        let mut depth = 1usize;
+        let Some(end) = generics.iter().position(|&b| {
+            match b {
+                b'<' => depth += 1,
+                b'>' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        }) else {
+            return false;
+        };
+        r = &generics[end + 1..];
+        r = &r[skip(r)..];
+    }
+    r.starts_with(b"(")
 }
 
 /// The `/* .. */` ranges of `text` (a `/*` inside a string is rare enough for a count).
@@ -193,7 +213,16 @@ pub fn classify(
 /// token before it is a type or a qualifier (`WINAPI Api(`, `fn Api(`), not
 /// an operator or a keyword that starts an expression.
 fn is_declaration(text: &[u8], at: usize) -> bool {
-    let before = &text[..at.min(text.len())];
+    let ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let mut before = &text[..at.min(text.len())];
+    // The qualifiers of a member's definition (`HRESULT Class::Api(`) are part of the name.
+    while let Some(rest) = before.strip_suffix(b"::") {
+        let start = rest.iter().rposition(|b| !ident(b)).map_or(0, |i| i + 1);
+        if start == rest.len() {
+            break;
+        }
+        before = &rest[..start];
+    }
     let end = before.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
     let Some(&last) = end.checked_sub(1).and_then(|i| before.get(i)) else { return false };
     if !(last.is_ascii_alphanumeric() || last == b'_') {
@@ -247,14 +276,15 @@ mod tests {
 
     #[test]
     fn calls_count_and_mentions_do_not() {
-        let text = "f(); // Api(x)\n/* Api(y) */ s = \"Api(z)\"; Api (1); p = Api; Api::<T>();\n";
+        let text = "f(); // Api(x)\n/* Api(y) */ s = \"Api(z)\"; Api (1); p = Api; Api::<T>();\n\
+                    Api::<'_, T>::new(); V { Api: Api::<I, O>, }\n";
         let found = sites(text, "Api");
         assert_eq!(found.len(), 2, "{found:?}");
     }
 
     #[test]
     fn sites_are_sorted_into_their_classes() {
-        let text = "Api(1); Api(2); Api(3); Api(4); HRESULT WINAPI Api(int);";
+        let text = "Api(1); Api(2); Api(3); Api(4); HRESULT WINAPI Api(int); HRESULT C::Api() {} x = ns::Api();";
         let found = sites(text, "Api");
         let calls = [(Span::new(0, 6), "Api"), (Span::new(24, 30), "Other")];
         let problems = [Span::new(8, 14)];
@@ -266,11 +296,11 @@ mod tests {
             &FileReach { calls: &calls, problems: &problems, blanked: &blanked },
             |at, class| listed.push((at, class)),
         );
-        assert_eq!((r.sites, r.read, r.parse_error, r.blanked, r.lost, r.declarations), (5, 1, 1, 1, 1, 1));
-        assert_eq!(r.unread(), 3);
-        assert_eq!(listed, vec![(8, "parse error"), (16, "blanked function"), (24, "lost")]);
+        assert_eq!((r.sites, r.read, r.parse_error, r.blanked, r.lost, r.declarations), (7, 1, 1, 1, 2, 2));
+        assert_eq!(r.unread(), 4);
+        assert_eq!(listed[..3], [(8, "parse error"), (16, "blanked function"), (24, "lost")]);
         let mut sum = not_analysed(&found);
         sum += r;
-        assert_eq!((sum.sites, sum.not_analysed, sum.unread()), (10, 5, 8));
+        assert_eq!((sum.sites, sum.not_analysed, sum.unread()), (14, 7, 11));
     }
 }

@@ -2,7 +2,7 @@
 //! from the lexer's braces, semicolons and directives.
 
 use super::Lang;
-use super::head::{classify, depth_zero, first_code};
+use super::head::{classify, depth_zero, first_code, is_scope};
 use crate::lexer::{Kind, Lexer};
 
 /// Initialisers at file level longer than this (test data, font tables) are
@@ -78,6 +78,8 @@ pub(super) struct Chunk {
     pub body: Option<usize>,
     /// Whether it holds a large initialiser.
     pub table: bool,
+    /// Whether it is inside a C++ namespace or class.
+    pub scoped: bool,
 }
 
 /// What is at declaration level.
@@ -92,6 +94,8 @@ pub(super) struct Declarations {
 pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut table = false;
+    // Per open container: whether it is a C++ namespace or class (not `extern "C"`).
+    let mut scopes: Vec<bool> = Vec::new();
     let mut directives: Vec<(usize, usize)> = Vec::new();
     let mut stack: Vec<(Open, usize)> = Vec::new();
     let mut decl_start: Option<usize> = None;
@@ -111,6 +115,7 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                 let kind = classify(b.get(start..i).unwrap_or(&[]), lang);
                 if kind == Open::Container {
                     // The container's head is kept; its contents are declarations.
+                    scopes.push(is_scope(b.get(start..i).unwrap_or(&[]), lang));
                     decl_start = None;
                     last_end = i + 1;
                 } else {
@@ -130,7 +135,10 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                 table |= kind == Open::Init && i - open > MIN_BLANKED_TABLE;
                 match (kind, decl_start) {
                     // A container ends: its closing brace is kept.
-                    (Open::Container, _) => last_end = i + 1,
+                    (Open::Container, _) => {
+                        scopes.pop();
+                        last_end = i + 1;
+                    }
                     // `void f() { .. }`, `struct S { .. }` (Rust), `enum E { .. }` end here;
                     // `int t[] = { .. };` and C's `struct S { .. };` go on to their `;`.
                     (_, Some(start)) => {
@@ -139,7 +147,9 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                             || (lang == Lang::Rust && kind == Open::Other && !depth_zero(head).contains(&b'='))
                         {
                             let body = (kind == Open::Body).then_some(open);
-                            chunks.push(Chunk { start, end: i + 1, body, table: std::mem::take(&mut table) });
+                            let scoped = scopes.iter().any(|s| *s);
+                            let table = std::mem::take(&mut table);
+                            chunks.push(Chunk { start, end: i + 1, body, table, scoped });
                             decl_start = None;
                             last_end = i + 1;
                         }
@@ -151,7 +161,7 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
         Event::Semi(i) => {
             if at_level(&stack) {
                 let start = decl_start.unwrap_or_else(|| first_code(b, last_end, i));
-                chunks.push(Chunk { start, end: i + 1, body: None, table: std::mem::take(&mut table) });
+                chunks.push(Chunk { start, end: i + 1, body: None, table: std::mem::take(&mut table), scoped: false });
                 decl_start = None;
                 last_end = i + 1;
             }

@@ -100,6 +100,13 @@ pub(super) fn classify(prefix: &[u8], lang: Lang) -> Open {
     }
 }
 
+/// Whether a container's head (what precedes its `{`) opens a C++ namespace
+/// or class, whose functions are the project's own even when they share an
+/// API's name; `extern "C"` and Rust's containers do not.
+pub(super) fn is_scope(head: &[u8], lang: Lang) -> bool {
+    lang != Lang::Rust && !identifiers(&without_comments(head, lang.dialect())).contains(&&b"extern"[..])
+}
+
 /// Whether a declaration's first `{` follows an `=`.
 pub(super) fn is_braced_initialiser(chunk: &[u8]) -> bool {
     chunk.iter().position(|&b| b == b'{').is_some_and(|open| chunk[..open].contains(&b'='))

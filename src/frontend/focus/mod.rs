@@ -109,7 +109,7 @@ pub(crate) fn blank_declarations_but(
     let mut code_kept = false;
     let mut blanked_functions = Vec::new();
     let mut blanked_api_spans = Vec::new();
-    for Chunk { start: s, end: e, body, table } in chunks {
+    for Chunk { start: s, end: e, body, table, scoped } in chunks {
         let chunk = b.get(s..e).unwrap_or(&[]);
         let name = match (purpose, body) {
             (Purpose::Rules, Some(open)) => function_name(b.get(s..open).unwrap_or(&[]), lang),
@@ -117,9 +117,10 @@ pub(crate) fn blank_declarations_but(
         };
         let kept = match (purpose, body) {
             (Purpose::Rules, Some(open)) => {
+                let head = b.get(s..open).unwrap_or(&[]);
                 let body = b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]);
-                let kept = (keep(body) && !name.as_deref().is_some_and(|n| own_only(n, body)))
-                    || name.as_deref().is_some_and(keep_named);
+                let own = |name: &str| own_only(name, body) && !is_wrapper(head, body, name, scoped);
+                let kept = (keep(body) && !name.as_deref().is_some_and(own)) || name.as_deref().is_some_and(keep_named);
                 code_kept |= kept;
                 kept
             }
@@ -156,4 +157,31 @@ pub(crate) fn blank_declarations_but(
     // declaration is a run of complete characters), so this cannot fail.
     let text = if changed { String::from_utf8(out).ok() } else { None };
     Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans })
+}
+
+/// Whether a function that shares an API's name is the project's own
+/// wrapper rather than the API's definition: declared in a C++ namespace or
+/// class (`app::util::CoInitializeSecurity()`), or calling the API through a
+/// path (`::CoInitializeSecurity(..)`, `Com::CoInitializeSecurity(..)`). Its
+/// body is analysed like any other.
+fn is_wrapper(head: &[u8], body: &[u8], name: &str, scoped: bool) -> bool {
+    let n = name.len() + 2;
+    let at = |text: &[u8]| -> Vec<usize> {
+        text.windows(n)
+            .enumerate()
+            .filter(|(_, w)| w.starts_with(b"::") && &w[2..] == name.as_bytes())
+            .map(|(i, _)| i)
+            .collect()
+    };
+    // `X::Api` (a member, a namespace's function), not the global `::Api`.
+    let scope_before = |text: &[u8], i: usize| {
+        i.checked_sub(1)
+            .and_then(|j| text.get(j))
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'>')
+    };
+    let qualified = at(head).into_iter().any(|i| scope_before(head, i));
+    // `::Api(..)`, `Com::Api(..)`, Rust's `windows::..::Api(..)`: the real
+    // one, through a path (the API's own definition calls its import by name).
+    let calls_through_path = !at(body).is_empty();
+    scoped || qualified || calls_through_path
 }
