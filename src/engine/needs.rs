@@ -66,10 +66,11 @@ pub(super) fn api_argument_names(f: &Function, kb: &Kb) -> Vec<String> {
     for call in &f.calls {
         let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else { continue };
         // Only the arguments whose parameter means something to a rule.
-        let args = call.args.iter().skip(usize::from(m.this_in_args));
+        // By the signature the call follows (C, or the windows crate's).
+        let args = m.align(&call.args.iter().copied().map(Some).collect::<Vec<_>>(), None);
         for (p, a) in m.api.params.iter().zip(args) {
-            if p.role.is_some() || p.struct_type.is_some() {
-                stack.push(*a);
+            if let (true, Some(a)) = (p.role.is_some() || p.struct_type.is_some(), a) {
+                stack.push(a);
             }
         }
     }
