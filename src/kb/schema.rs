@@ -267,10 +267,6 @@ pub struct Api {
 }
 
 impl Api {
-    pub(crate) fn is_method(&self) -> bool {
-        self.interface.is_some()
-    }
-
     /// The position of the first parameter with `role`.
     pub fn param_with(&self, role: Role) -> Option<usize> {
         self.params.iter().position(|p| p.role == Some(role))
