@@ -1,17 +1,19 @@
 //! Reach: how many of the API call sites in the checked files the analysis
 //! could not read.
 //!
-//! A call inside a region the parser gave up on, inside a function blanked
-//! as the API's own definition, or in a file that was not analysed (too
-//! large, binary, timed out) is a silent miss: a pattern matcher that
-//! tolerates the region would find it. So is a call the parser's recovery
-//! moved out of its function without an error region around it. The engine
-//! counts, per file, the sites the prefilter's names find (a name followed
-//! by `(`, or Rust's `::<`, outside comments and strings on its line), sorts
-//! each into "read" (a lowered call of that name covers it), one of those
-//! classes, or "declaration" (`HRESULT WINAPI Api(`), and
-//! `RPCLINT_TIMINGS=1` prints the sums; `RPCLINT_REACH=1` lists every site
-//! not read, with its class, on stderr.
+//! A call inside a region the parser gave up on, or in a file that was not
+//! analysed (too large, binary, timed out) is a silent miss: a pattern
+//! matcher that tolerates the region would find it. So is a call the
+//! parser's recovery moved out of its function without an error region
+//! around it. The engine counts, per file, the sites the prefilter's names
+//! find (a name followed by `(`, or Rust's `::<`, outside comments and
+//! strings on its line), sorts each into "read" (a lowered call of that name
+//! covers it), one of those classes, "declaration" (`HRESULT WINAPI Api(`),
+//! or "definition" (inside a function blanked as the API's own definition:
+//! a binding crate's `pub unsafe fn MakeSignature(..) { .. MakeSignature(..) }`,
+//! Wine's implementation; the API's implementation, not a use of it, so out
+//! of scope like a declaration), and `RPCLINT_TIMINGS=1` prints the sums;
+//! `RPCLINT_REACH=1` lists every site not read, with its class, on stderr.
 
 use std::ops::AddAssign;
 
@@ -27,8 +29,9 @@ pub struct Reach {
     pub read: u64,
     /// Inside a region the frontend reported as unparsed (`parse-error`).
     pub parse_error: u64,
-    /// Inside a function blanked before parsing (the API's own definition).
-    pub blanked: u64,
+    /// Inside a function blanked before parsing as the API's own
+    /// definition: the implementation, not a use (out of scope).
+    pub definitions: u64,
     /// In a file that was not analysed (too large, binary, timed out).
     pub not_analysed: u64,
     /// A call no function holds although no error region covers it: the
@@ -40,30 +43,37 @@ pub struct Reach {
 }
 
 impl Reach {
-    /// The sites the analysis cannot read: the three classes a reviewer
-    /// would count as misses.
+    /// The sites the analysis cannot read: the classes a reviewer would
+    /// count as misses.
     pub fn unread(&self) -> u64 {
-        self.parse_error + self.blanked + self.not_analysed + self.lost
+        self.parse_error + self.not_analysed + self.lost
     }
 
-    /// `unread` as a share of all sites, in percent.
+    /// The sites that are uses of an API: neither declarations nor inside
+    /// the API's own definitions.
+    pub fn in_scope(&self) -> u64 {
+        self.sites.saturating_sub(self.declarations + self.definitions)
+    }
+
+    /// `unread` as a share of the sites in scope, in percent.
     pub fn unread_percent(&self) -> f64 {
-        if self.sites == 0 { 0.0 } else { 100.0 * self.unread() as f64 / self.sites as f64 }
+        let n = self.in_scope();
+        if n == 0 { 0.0 } else { 100.0 * self.unread() as f64 / n as f64 }
     }
 
     /// One line for `RPCLINT_TIMINGS`.
     pub fn summary(&self) -> String {
         format!(
-            "reach: {} API call sites, {} read, {} unread ({:.2}%: {} in parse errors, {} in blanked functions, {} in files not analysed, {} lost by the parser's recovery); {} declarations",
-            self.sites,
+            "reach: {} API call sites in scope, {} read, {} unread ({:.2}%: {} in parse errors, {} in files not analysed, {} lost by the parser's recovery); out of scope: {} declarations, {} in the API's own definitions",
+            self.in_scope(),
             self.read,
             self.unread(),
             self.unread_percent(),
             self.parse_error,
-            self.blanked,
             self.not_analysed,
             self.lost,
-            self.declarations
+            self.declarations,
+            self.definitions
         )
     }
 }
@@ -73,7 +83,7 @@ impl AddAssign for Reach {
         self.sites += o.sites;
         self.read += o.read;
         self.parse_error += o.parse_error;
-        self.blanked += o.blanked;
+        self.definitions += o.definitions;
         self.not_analysed += o.not_analysed;
         self.lost += o.lost;
         self.declarations += o.declarations;
@@ -166,8 +176,8 @@ pub struct FileReach<'a> {
     pub calls: &'a [(Span, &'a str)],
     /// Regions the frontend could not analyse.
     pub problems: &'a [Span],
-    /// Functions blanked before parsing.
-    pub blanked: &'a [Span],
+    /// Functions blanked before parsing as the API's own definitions.
+    pub definitions: &'a [Span],
 }
 
 /// Sorts `sites` (offsets into `text`) into the classes of [`Reach`];
@@ -196,9 +206,8 @@ pub fn classify(
         } else if inside(file.problems, at) {
             r.parse_error += 1;
             unread(at, "parse error");
-        } else if inside(file.blanked, at) {
-            r.blanked += 1;
-            unread(at, "blanked function");
+        } else if inside(file.definitions, at) {
+            r.definitions += 1;
         } else if is_declaration(text, at) {
             r.declarations += 1;
         } else {
@@ -243,7 +252,7 @@ pub fn count_file(source: &SourceFile, sites: &[usize], ir: &FileIr, blanked: &[
         ir.functions.iter().flat_map(|f| f.calls.iter().map(|c| (c.span, c.callee.as_str()))).collect();
     let problems: Vec<Span> = ir.problems.iter().map(|p| p.span).collect();
     let blanked: Vec<Span> = blanked.iter().map(|&(s, e)| Span::new(s, e)).collect();
-    let file = FileReach { calls: &calls, problems: &problems, blanked: &blanked };
+    let file = FileReach { calls: &calls, problems: &problems, definitions: &blanked };
     let list = listing();
     let text = source.text.as_bytes();
     classify(text, sites, &file, |at, class| {
@@ -293,14 +302,15 @@ mod tests {
         let r = classify(
             text.as_bytes(),
             &found,
-            &FileReach { calls: &calls, problems: &problems, blanked: &blanked },
+            &FileReach { calls: &calls, problems: &problems, definitions: &blanked },
             |at, class| listed.push((at, class)),
         );
-        assert_eq!((r.sites, r.read, r.parse_error, r.blanked, r.lost, r.declarations), (7, 1, 1, 1, 2, 2));
-        assert_eq!(r.unread(), 4);
-        assert_eq!(listed[..3], [(8, "parse error"), (16, "blanked function"), (24, "lost")]);
+        assert_eq!((r.sites, r.read, r.parse_error, r.definitions, r.lost, r.declarations), (7, 1, 1, 1, 2, 2));
+        // The definition's and the declarations' sites are out of scope.
+        assert_eq!((r.unread(), r.in_scope()), (3, 4));
+        assert_eq!(listed, [(8, "parse error"), (24, "lost"), (85, "lost")]);
         let mut sum = not_analysed(&found);
         sum += r;
-        assert_eq!((sum.sites, sum.not_analysed, sum.unread()), (14, 7, 11));
+        assert_eq!((sum.sites, sum.not_analysed, sum.unread(), sum.in_scope()), (14, 7, 10, 11));
     }
 }
