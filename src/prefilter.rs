@@ -90,7 +90,7 @@ impl WordSet {
     }
 
     /// Every whole-word occurrence of a word: (start, end, the word's index in `words`).
-    fn occurrences<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
+    pub(crate) fn occurrences<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
         self.searchers.iter().flat_map(move |searcher| {
             searcher.find_iter(h).filter_map(move |(start, end)| {
                 if start.checked_sub(1).and_then(|i| h.get(i)).is_some_and(|&b| is_ident_byte(b))
@@ -122,11 +122,6 @@ impl WordSet {
     /// identifier (other than a prefix of [`WordSet::with_prefixes`]).
     pub fn matches(&self, haystack: &[u8]) -> bool {
         self.occurrences(haystack).next().is_some()
-    }
-
-    /// Where the words occur in `haystack` (as whole words): (start, end).
-    pub fn positions(&self, haystack: &[u8]) -> Vec<(usize, usize)> {
-        self.occurrences(haystack).map(|(s, e, _)| (s, e)).collect()
     }
 
     /// Every word found in `haystack` (as a whole word), sorted and unique.

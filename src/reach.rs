@@ -100,16 +100,15 @@ pub fn listing() -> bool {
     std::env::var_os("RPCLINT_REACH").is_some()
 }
 
-/// Of the name occurrences `names` (start, end) in `text`, those that look
+/// Of the name occurrences `names` (start, end, which name) in `text`, those that look
 /// like a call: followed by `(` (or Rust's `::<`), not in a `//` comment nor
 /// a string on their line, nor in a `/* */` comment.
-pub fn call_sites(text: &[u8], names: &[(usize, usize)]) -> Vec<usize> {
+pub fn call_sites(text: &[u8], names: impl IntoIterator<Item = (usize, usize, usize)>) -> Vec<usize> {
     let comments = block_comments(text);
     let mut out: Vec<usize> = names
-        .iter()
-        .copied()
-        .filter(|&(s, e)| is_called(text.get(e..).unwrap_or(&[])) && !in_comment_or_string(text, s, &comments))
-        .map(|(s, _)| s)
+        .into_iter()
+        .filter(|&(s, e, _)| is_called(text.get(e..).unwrap_or(&[])) && !in_comment_or_string(text, s, &comments))
+        .map(|(s, _, _)| s)
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -279,8 +278,7 @@ mod tests {
 
     fn sites(text: &str, name: &str) -> Vec<usize> {
         let t = text.as_bytes();
-        let names = text.match_indices(name).map(|(s, m)| (s, s + m.len()));
-        call_sites(t, &names.collect::<Vec<_>>())
+        call_sites(t, text.match_indices(name).map(|(s, m)| (s, s + m.len(), 0)))
     }
 
     #[test]

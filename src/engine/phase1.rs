@@ -144,7 +144,7 @@ pub(super) fn read_and_lower_inner(
     };
     if is_binary(&bytes) {
         if crate::reach::enabled() && api_words.matches(&bytes) {
-            clues.reach = crate::reach::not_analysed(&crate::reach::call_sites(&bytes, &api_words.positions(&bytes)));
+            clues.reach = crate::reach::not_analysed(&crate::reach::call_sites(&bytes, api_words.occurrences(&bytes)));
         }
         return Phase1::Candidate(not_analysed(
             input,
@@ -152,8 +152,11 @@ pub(super) fn read_and_lower_inner(
         ));
     }
     let text = searchable(&bytes);
-    let sites =
-        if crate::reach::enabled() { crate::reach::call_sites(&text, &api_words.positions(&text)) } else { Vec::new() };
+    let sites = if crate::reach::enabled() {
+        crate::reach::call_sites(&text, api_words.occurrences(&text))
+    } else {
+        Vec::new()
+    };
     if defer {
         *clues = Clues::of(&text, lang, &input.path, &gates.needles);
     }
