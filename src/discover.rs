@@ -138,6 +138,8 @@ fn classify(path: &Path) -> Result<Kind, ()> {
 fn build_excludes(root: &Path, excludes: &[String]) -> Result<Override, DiscoverError> {
     let mut builder = OverrideBuilder::new(root);
     for glob in excludes {
+        crate::paths::strict_glob(glob)
+            .map_err(|message| DiscoverError::InvalidExclude { glob: glob.clone(), message })?;
         builder
             .add(&format!("!{glob}"))
             .map_err(|e| DiscoverError::InvalidExclude { glob: glob.clone(), message: e.to_string() })?;

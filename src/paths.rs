@@ -29,3 +29,15 @@ pub(crate) fn shown_path(path: &Path) -> String {
         _ => crate::source::display_path(path),
     }
 }
+
+/// Rejects a glob that git's rules would quietly take literally: an
+/// unclosed `[` (`[[` matches the file named `[[` in a `.gitignore`, but in
+/// a configuration or on the command line it is a typo).
+pub(crate) fn strict_glob(glob: &str) -> Result<(), String> {
+    match globset::GlobBuilder::new(glob).literal_separator(true).backslash_escape(true).build() {
+        Err(e) if matches!(e.kind(), globset::ErrorKind::UnclosedClass) => {
+            Err("unclosed character class; missing ']' (maybe escape '[' with '[[]'?)".to_string())
+        }
+        _ => Ok(()),
+    }
+}

@@ -29,6 +29,8 @@ use rpclint::source::{FileId, SourceFile};
 
 #[path = "cli/project.rs"]
 mod project;
+#[path = "cli/selection.rs"]
+mod selection;
 #[path = "cli/testcode.rs"]
 mod testcode;
 

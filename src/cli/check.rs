@@ -103,6 +103,9 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
     };
 
     let Some(job) = gather(args, &config, ui) else { return Ok(EXIT_ERROR) };
+    if let Some(why) = &job.nothing_selected {
+        ui.warning(why);
+    }
     let mut report = (env.engine)(&job.check, &job.context, &settings);
     report.errors.extend(job.errors);
     report.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));

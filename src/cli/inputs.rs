@@ -15,6 +15,9 @@ pub(super) struct Job {
     pub(super) check: Vec<Input>,
     pub(super) context: Vec<Input>,
     pub(super) errors: Vec<FileError>,
+    /// Why the paths selected no file to check, when that is a surprise
+    /// (not for `--changed-since` or `--shard`, where none is normal).
+    pub(super) nothing_selected: Option<String>,
 }
 
 pub(super) fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> Option<Job> {
@@ -28,6 +31,7 @@ pub(super) fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> 
                 check: vec![Input { path: name.clone(), bytes: Some(bytes) }],
                 context: Vec::new(),
                 errors: Vec::new(),
+                nothing_selected: None,
             }),
             Err(e) => {
                 ui.error(None, &format!("cannot read standard input: {}", discover::io_message(&e)));
@@ -42,7 +46,9 @@ pub(super) fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> 
             return None;
         }
     };
+    let found = discovered.files.len();
     let files: Vec<PathBuf> = discovered.files.into_iter().filter(|f| config.keeps(f)).collect();
+    let nothing_selected = (files.is_empty() && discovered.errors.is_empty()).then(|| why_nothing(args, config, found));
     let on_disk = |p: PathBuf| Input { path: p, bytes: None };
     let (check, context) = match &args.changed_since {
         None => (files, Vec::new()),
@@ -90,7 +96,38 @@ pub(super) fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> 
         check: check.into_iter().map(on_disk).collect(),
         context: context.into_iter().map(on_disk).collect(),
         errors: discovered.errors,
+        nothing_selected,
     })
+}
+
+/// The warning for a run whose paths select no file: which filter left
+/// none, or that there was none to begin with. `found` is how many sources
+/// discovery kept before the configuration's globs.
+fn why_nothing(args: &CheckArgs, config: &Config, found: usize) -> String {
+    let under = if args.paths.is_empty() {
+        "the current directory".to_string()
+    } else {
+        args.paths.iter().map(|p| crate::paths::shown_path(p)).collect::<Vec<_>>().join(", ")
+    };
+    let sources = |n: usize| {
+        if n == 1 { "the only C, C++ or Rust file".to_string() } else { format!("all {n} C, C++ or Rust files") }
+    };
+    if found > 0 {
+        let file = config.path.as_deref().map_or_else(|| "the configuration".to_string(), crate::paths::shown_path);
+        return format!("no file checked: `include`/`exclude` in {file} leave out {} under {under}", sources(found));
+    }
+    if !args.exclude.is_empty() {
+        if let Ok(all) = discover::discover(&args.paths, &[]) {
+            if !all.files.is_empty() {
+                return format!("no file checked: --exclude leaves out {} under {under}", sources(all.files.len()));
+            }
+        }
+    }
+    let exts: Vec<String> = discover::EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
+    format!(
+        "no file checked: no C, C++ or Rust file ({}) under {under} (hidden and git-ignored files are skipped)",
+        exts.join(" ")
+    )
 }
 
 /// The shard (0-based) of a file among `n`: FNV-1a of its path with forward

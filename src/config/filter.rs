@@ -38,10 +38,8 @@ impl PathFilter {
 
     pub(super) fn add(&mut self, glob: &str, include: bool) -> Result<(), String> {
         // Each glob is built alone first, so that an error points at it.
+        check_glob(&self.root, glob)?;
         let invalid = |e: ignore::Error| format!("invalid glob \"{glob}\": {}", glob_message(&e));
-        let mut alone = GitignoreBuilder::new(&self.root);
-        alone.add_line(None, glob).map_err(invalid)?;
-        alone.build().map_err(invalid)?;
         let builder = if include { &mut self.include } else { &mut self.exclude };
         builder.add_line(None, glob).map_err(invalid)?;
         if include {
@@ -83,6 +81,7 @@ impl BuiltFilter {
 
 /// Builds a glob alone, so that an error points at it.
 pub(super) fn check_glob(root: &Path, glob: &str) -> Result<(), String> {
+    crate::paths::strict_glob(glob).map_err(|m| format!("invalid glob \"{glob}\": {m}"))?;
     let invalid = |e: ignore::Error| format!("invalid glob \"{glob}\": {}", glob_message(&e));
     let mut alone = GitignoreBuilder::new(root);
     alone.add_line(None, glob).map_err(invalid)?;
