@@ -13,7 +13,6 @@
 //! become [`FileError`]s and the walk goes on, as in ripgrep; only an invalid
 //! glob stops the run.
 
-use std::ffi::OsStr;
 use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -58,9 +57,7 @@ impl std::error::Error for DiscoverError {}
 
 /// Whether discovery would pick this file by its extension.
 pub(crate) fn has_known_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(OsStr::to_str)
-        .is_some_and(|ext| EXTENSIONS.iter().any(|known| known.eq_ignore_ascii_case(ext)))
+    crate::paths::text::extension(&path.to_string_lossy()).is_some_and(|ext| EXTENSIONS.contains(&ext.as_str()))
 }
 
 /// Finds the files to check under `paths` (the current directory when empty).
@@ -141,7 +138,7 @@ fn build_excludes(root: &Path, excludes: &[String]) -> Result<Override, Discover
         crate::paths::strict_glob(glob)
             .map_err(|message| DiscoverError::InvalidExclude { glob: glob.clone(), message })?;
         builder
-            .add(&format!("!{glob}"))
+            .add(&format!("!{}", crate::paths::text::glob(glob)))
             .map_err(|e| DiscoverError::InvalidExclude { glob: glob.clone(), message: e.to_string() })?;
     }
     builder.build().map_err(|e| DiscoverError::InvalidExclude { glob: excludes.join(" "), message: e.to_string() })

@@ -108,9 +108,10 @@ impl SourceFile {
     }
 }
 
+/// A path as human and short output show it: as the user wrote it (see
+/// [`crate::paths::text::shown`]).
 pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+    crate::paths::display(path)
 }
 
 fn line_starts(text: &str) -> Vec<u32> {

@@ -539,12 +539,16 @@ fn bin_gitignore_exclude_and_explicit_files_reach_discovery() {
     };
     // .gitignore hides build/; vendor/y.c is found.
     rpclint().assert().code(2).stderr("rpclint: error: vendor/y.c: no such file or directory\n");
-    // --exclude prunes vendor/.
-    rpclint().args(["--exclude", "vendor"]).assert().code(0).stderr("");
+    // --exclude prunes vendor/, which leaves nothing (and says so).
+    rpclint().args(["--exclude", "vendor"]).assert().code(0).stderr(
+        "rpclint: warning: no file checked: --exclude leaves out all 2 C, C++ or Rust files under the current directory\n",
+    );
     // An explicit file is taken although .gitignore lists it...
     rpclint().arg("build/x.c").assert().code(2).stderr("rpclint: error: build/x.c: no such file or directory\n");
     // ...but not when excluded.
-    rpclint().args(["build/x.c", "--exclude", "build/"]).assert().code(0).stderr("");
+    rpclint().args(["build/x.c", "--exclude", "build/"]).assert().code(0).stderr(
+        "rpclint: warning: no file checked: --exclude leaves out the only C, C++ or Rust file under build/x.c\n",
+    );
 }
 
 #[test]

@@ -157,3 +157,57 @@ fn readme_bad_input_table_names_existing_tests() {
         );
     }
 }
+
+/// The attribute lines just above line `i` (`#[...]` and comments).
+fn attributes_above<'a>(lines: &[&'a str], i: usize) -> Vec<&'a str> {
+    lines[..i]
+        .iter()
+        .rev()
+        .take_while(|l| {
+            let t = l.trim_start();
+            t.starts_with("#[") || t.starts_with("//")
+        })
+        .copied()
+        .collect()
+}
+
+/// Windows CI builds every target: a use of `std::os::unix` must sit in an
+/// item (or a function) under `#[cfg(unix)]`.
+#[test]
+fn std_os_unix_only_under_cfg_unix() {
+    let mut failures = Vec::new();
+    let mut stack = vec![root().join("src"), root().join("tests")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                if !line.contains(concat!("std::os::", "unix")) || line.trim_start().starts_with("//") {
+                    continue;
+                }
+                let indent = line.len() - line.trim_start().len();
+                // The item the line is in: the nearest less-indented `fn`, or the line itself.
+                let item = lines[..i]
+                    .iter()
+                    .rposition(|l| {
+                        let t = l.trim_start();
+                        l.len() - t.len() < indent
+                            && (t.starts_with("fn ") || t.contains(" fn ") || t.starts_with("mod "))
+                    })
+                    .unwrap_or(i);
+                if !attributes_above(&lines, item).iter().any(|a| a.contains("cfg(unix)")) {
+                    failures.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "std::os::unix outside #[cfg(unix)]:\n{}", failures.join("\n"));
+}

@@ -99,6 +99,7 @@ fn missing_path_is_named_and_the_other_paths_are_checked() {
 /// tests run as root here, and root reads a `chmod 000` file. `setpriv`
 /// (util-linux) drops to `nobody`; the binary is copied into the tree, so no
 /// directory above it has to be open to that user. Not root: run as is.
+#[cfg(unix)]
 fn rpclint_unprivileged(tree: &Tree, args: &[&str]) -> Run {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let bin = tree.path("rpclint-bin");

@@ -121,9 +121,25 @@ pub(super) struct CheckArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(super) output: Option<PathBuf>,
 
-    /// Also write SARIF to FILE (with any --format)
-    #[arg(long, value_name = "FILE")]
-    pub(super) sarif_file: Option<PathBuf>,
+    /// Also write SARIF to FILE, whatever --format says (alias: --sarif-file)
+    #[arg(long, value_name = "FILE", alias = "sarif-file", help_heading = "Reports besides --format")]
+    pub(super) sarif_output: Option<PathBuf>,
+
+    /// Also write GitLab Code Quality JSON to FILE
+    #[arg(long, value_name = "FILE", help_heading = "Reports besides --format")]
+    pub(super) gitlab_output: Option<PathBuf>,
+
+    /// Also write JUnit XML to FILE
+    #[arg(long, value_name = "FILE", help_heading = "Reports besides --format")]
+    pub(super) junit_xml_output: Option<PathBuf>,
+
+    /// Also write rpclint's JSON to FILE
+    #[arg(long, value_name = "FILE", help_heading = "Reports besides --format")]
+    pub(super) json_output: Option<PathBuf>,
+
+    /// Also write the short format (one line per finding) to FILE
+    #[arg(long, value_name = "FILE", help_heading = "Reports besides --format")]
+    pub(super) text_output: Option<PathBuf>,
 
     /// Report only findings that are not in this baseline file
     #[arg(long, value_name = "FILE")]
@@ -183,6 +199,8 @@ pub(super) enum FormatArg {
     Json,
     Sarif,
     Github,
+    Gitlab,
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]

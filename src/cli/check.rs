@@ -133,6 +133,8 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Sarif) => Format::Sarif,
         Some(FormatArg::Github) => Format::Github,
+        Some(FormatArg::Gitlab) => Format::Gitlab,
+        Some(FormatArg::Junit) => Format::Junit,
         None if to_terminal => Format::Human,
         None => Format::Short,
     };
@@ -149,8 +151,17 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
         baseline: args.baseline.is_some() || args.write_baseline.is_some(),
     };
 
-    if let Some(path) = &args.sarif_file {
-        if let Err(err) = write_file(path, Format::Sarif, &report, &EmitOptions { color: false, ..opts }) {
+    // Reports besides --format, each to its file (Semgrep's `--sarif-output=FILE` family).
+    let extra = [
+        (&args.sarif_output, Format::Sarif),
+        (&args.gitlab_output, Format::Gitlab),
+        (&args.junit_xml_output, Format::Junit),
+        (&args.json_output, Format::Json),
+        (&args.text_output, Format::Short),
+    ];
+    for (path, format) in extra {
+        let Some(path) = path else { continue };
+        if let Err(err) = write_file(path, format, &report, &EmitOptions { color: false, ..opts }) {
             ui.error(Some(&crate::source::display_path(path)), &discover::io_message(&err));
             failed = true;
         }

@@ -118,8 +118,10 @@ fn why_nothing(args: &CheckArgs, config: &Config, found: usize) -> String {
     }
     if !args.exclude.is_empty() {
         if let Ok(all) = discover::discover(&args.paths, &[]) {
-            if !all.files.is_empty() {
-                return format!("no file checked: --exclude leaves out {} under {under}", sources(all.files.len()));
+            // A file discovery could not read counts: it is what --exclude hid.
+            let n = all.files.len() + all.errors.len();
+            if n > 0 {
+                return format!("no file checked: --exclude leaves out {} under {under}", sources(n));
             }
         }
     }
@@ -133,7 +135,7 @@ fn why_nothing(args: &CheckArgs, config: &Config, found: usize) -> String {
 /// The shard (0-based) of a file among `n`: FNV-1a of its path with forward
 /// slashes, stable across machines and runs.
 pub(super) fn shard_of(path: &std::path::Path, n: u64) -> u64 {
-    let text = crate::source::display_path(path);
+    let text = crate::paths::text::slash(&path.to_string_lossy());
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);

@@ -41,7 +41,7 @@ impl PathFilter {
         check_glob(&self.root, glob)?;
         let invalid = |e: ignore::Error| format!("invalid glob \"{glob}\": {}", glob_message(&e));
         let builder = if include { &mut self.include } else { &mut self.exclude };
-        builder.add_line(None, glob).map_err(invalid)?;
+        builder.add_line(None, &crate::paths::text::glob(glob)).map_err(invalid)?;
         if include {
             self.has_include = true;
         } else {
@@ -84,7 +84,7 @@ pub(super) fn check_glob(root: &Path, glob: &str) -> Result<(), String> {
     crate::paths::strict_glob(glob).map_err(|m| format!("invalid glob \"{glob}\": {m}"))?;
     let invalid = |e: ignore::Error| format!("invalid glob \"{glob}\": {}", glob_message(&e));
     let mut alone = GitignoreBuilder::new(root);
-    alone.add_line(None, glob).map_err(invalid)?;
+    alone.add_line(None, &crate::paths::text::glob(glob)).map_err(invalid)?;
     alone.build().map_err(invalid)?;
     Ok(())
 }

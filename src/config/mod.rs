@@ -150,7 +150,9 @@ impl Config {
             let mut builder = GitignoreBuilder::new(root);
             for glob in &raw.test_paths {
                 check_glob(root, glob.get_ref()).map_err(|m| err(Some(glob.span()), m))?;
-                builder.add_line(None, glob.get_ref()).map_err(|e| err(Some(glob.span()), glob_message(&e)))?;
+                builder
+                    .add_line(None, &crate::paths::text::glob(glob.get_ref()))
+                    .map_err(|e| err(Some(glob.span()), glob_message(&e)))?;
             }
             let globs = builder.build().map_err(|e| err(None, glob_message(&e)))?;
             Some(Arc::new(ExtraTestPaths { root: root.to_path_buf(), globs }))

@@ -14,7 +14,7 @@
 
 use std::io;
 
-use super::{path_of, shown, span_positions};
+use super::{portable_path_of, shown, span_positions};
 use crate::diagnostic::Severity;
 use crate::report::Report;
 
@@ -25,7 +25,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
-        let mut props = vec![("file", path_of(report, d.file))];
+        let mut props = vec![("file", portable_path_of(report, d.file))];
         if let Some(file) = report.file(d.file) {
             let (start, end) = span_positions(file, d.span);
             props.push(("line", start.line.to_string()));
@@ -42,7 +42,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
     }
     for w in &report.warnings {
         let props = [
-            ("file", w.path.clone()),
+            ("file", crate::paths::text::slash(&w.path)),
             ("line", w.line.to_string()),
             ("col", w.column.to_string()),
             ("title", "rpclint".to_string()),
@@ -50,7 +50,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         writeln!(out, "{}", command_line("warning", &props, &w.message))?;
     }
     for e in &report.errors {
-        let props = [("file", e.path.clone()), ("title", "rpclint".to_string())];
+        let props = [("file", crate::paths::text::slash(&e.path)), ("title", "rpclint".to_string())];
         writeln!(out, "{}", command_line("error", &props, &e.message))?;
     }
     Ok(())

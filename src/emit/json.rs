@@ -8,7 +8,7 @@ use std::io;
 
 use serde::Serialize;
 
-use super::{Counts, Position, VERSION, path_of, span_positions};
+use super::{Counts, Position, VERSION, portable_path_of, span_positions};
 use crate::diagnostic::{Diagnostic, Severity, Suppression};
 use crate::ir::Span;
 use crate::report::Report;
@@ -77,7 +77,7 @@ enum Suppressed<'a> {
 
 #[derive(Serialize)]
 struct JsonError<'a> {
-    path: &'a str,
+    path: String,
     message: &'a str,
 }
 
@@ -102,7 +102,11 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         version: SCHEMA_VERSION,
         tool: Tool { name: "rpclint", version: VERSION },
         diagnostics: report.diagnostics.iter().map(|d| diagnostic(report, d)).collect(),
-        errors: report.errors.iter().map(|e| JsonError { path: &e.path, message: &e.message }).collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| JsonError { path: crate::paths::text::slash(&e.path), message: &e.message })
+            .collect(),
         summary: Summary {
             files_scanned: report.files_scanned,
             files_parsed: report.files_parsed,
@@ -123,7 +127,7 @@ fn diagnostic<'a>(report: &Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     JsonDiagnostic {
         rule: d.rule,
         severity: d.severity,
-        path: path_of(report, d.file),
+        path: portable_path_of(report, d.file),
         span: span(report, d.file, d.span),
         message: &d.message,
         help: d.help.as_deref(),
@@ -131,7 +135,7 @@ fn diagnostic<'a>(report: &Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
             .labels
             .iter()
             .map(|l| JsonLabel {
-                path: path_of(report, l.file),
+                path: portable_path_of(report, l.file),
                 span: span(report, l.file, l.span),
                 message: &l.message,
             })

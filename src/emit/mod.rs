@@ -1,7 +1,8 @@
 //! Writers that turn one [`Report`] into text: `human` (codespan-reporting),
 //! `short` (one line per finding), `json` (rpclint's own schema, see
-//! `docs/json-format.md`), `sarif` (SARIF 2.1.0 for code scanning) and
-//! `github` (GitHub Actions annotations).
+//! `docs/json-format.md`), `sarif` (SARIF 2.1.0 for code scanning),
+//! `github` (GitHub Actions annotations), `gitlab` (GitLab Code Quality)
+//! and `junit` (JUnit XML, as ruff writes it).
 //!
 //! Every emitter reads the same sorted report and writes to any
 //! `io::Write`; none of them sorts, filters by severity or prints to the
@@ -19,8 +20,10 @@ use crate::rules::Rule;
 use crate::source::SourceFile;
 
 mod github;
+mod gitlab;
 mod human;
 mod json;
+mod junit;
 mod sarif;
 mod short;
 
@@ -32,6 +35,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Gitlab,
+    Junit,
 }
 
 /// How to render, beyond the report itself.
@@ -65,6 +70,8 @@ pub fn write(format: Format, report: &Report, out: &mut dyn io::Write, opts: &Em
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out, opts),
         Format::Github => github::write(report, out),
+        Format::Gitlab => gitlab::write(report, out, opts),
+        Format::Junit => junit::write(report, out, opts),
     }
 }
 
@@ -154,9 +161,22 @@ pub(crate) fn shown(report: &Report) -> impl Iterator<Item = &Diagnostic> {
     report.diagnostics.iter().filter(|d| d.suppression.is_none())
 }
 
-/// The display path of a file, or a placeholder for a bad id.
+/// The display path of a file (as the user wrote it: human, short), or a
+/// placeholder for a bad id.
 pub(crate) fn path_of(report: &Report, file: crate::source::FileId) -> String {
     report.file(file).map_or_else(|| format!("<file #{}>", file.0), SourceFile::display_path)
+}
+
+/// The path of a file as it was found, for the formats that relate it to
+/// a root themselves (SARIF, GitLab, JUnit).
+pub(crate) fn raw_path_of(report: &Report, file: crate::source::FileId) -> String {
+    report.file(file).map_or_else(|| format!("<file #{}>", file.0), |f| f.path.to_string_lossy().into_owned())
+}
+
+/// The path of a file with forward slashes (JSON, github): the same text
+/// for one tree on Windows and Linux.
+pub(crate) fn portable_path_of(report: &Report, file: crate::source::FileId) -> String {
+    crate::paths::text::slash(&raw_path_of(report, file))
 }
 
 #[cfg(test)]

@@ -32,15 +32,11 @@ pub(super) fn sort_and_fingerprint(diagnostics: &mut [Diagnostic], files: &[Sour
     }
 }
 
-/// The path a fingerprint uses: relative to `root` (with `/`) when the file
-/// is under it, else as displayed.
+/// The path a fingerprint uses: relative to `root` with `/` when the file
+/// is under it, else with `/` as given; the same for one tree checked out
+/// on Windows and on Linux (see [`crate::paths::portable`]).
 pub fn fingerprint_path(path: &Path, root: Option<&Path>) -> String {
-    if let Some(root) = root {
-        if let Ok(rel) = crate::paths::absolute(path).strip_prefix(root) {
-            return crate::source::display_path(rel);
-        }
-    }
-    crate::source::display_path(path)
+    crate::paths::portable(path, root)
 }
 
 /// FNV-1a over parts separated by NUL: stable across runs, versions and machines.

@@ -90,3 +90,27 @@ fn an_unclosed_bracket_in_exclude_flag_is_an_error() {
         .code(2)
         .stderr(predicate::str::contains("rpclint: error: --exclude gen[: unclosed character class"));
 }
+
+#[test]
+fn globs_written_with_backslashes_match_as_with_slashes() {
+    let tree = Tree::new(&[
+        ("rpclint.toml", "exclude = ['src\\vendor\\', 'gen\\*.c']\n"),
+        ("src/a.c", CLIENT),
+        ("src/vendor/v.c", CLIENT),
+        ("gen/g.c", CLIENT),
+        ("tools/t.c", CLIENT),
+    ]);
+    let out = rpclint_default(tree.root()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut files: Vec<&str> = text.lines().map(|l| l.split(':').next().unwrap()).collect();
+    files.dedup();
+    assert_eq!(files, ["src/a.c", "tools/t.c"], "{text}");
+    let out = rpclint_default(tree.root())
+        .args(["--isolated", "--exclude", "src\\vendor", "--exclude", "tools\\*.c"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut files: Vec<&str> = text.lines().map(|l| l.split(':').next().unwrap()).collect();
+    files.dedup();
+    assert_eq!(files, ["gen/g.c", "src/a.c"], "{text}");
+}

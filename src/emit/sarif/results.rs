@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::artifacts::{ArtifactLocation, Artifacts};
 use super::{Message, level};
 use crate::diagnostic::Diagnostic;
-use crate::emit::{clamp_span, path_of, span_positions};
+use crate::emit::{clamp_span, raw_path_of, span_positions};
 use crate::ir::Span;
 use crate::report::Report;
 use crate::source::FileId;
@@ -135,7 +135,7 @@ pub(super) fn result<'a>(
 }
 
 fn physical(report: &Report, artifacts: &Artifacts, file: FileId, span: Span, snippet: bool) -> PhysicalLocation {
-    let artifact_location = artifacts.location(&path_of(report, file));
+    let artifact_location = artifacts.location(&raw_path_of(report, file));
     let region = report.file(file).map(|f| {
         let (start, end) = span_positions(f, span);
         let text = &f.text[clamp_span(&f.text, span)];
