@@ -69,7 +69,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write, opts: &EmitOptions
         };
         issues.push(Issue {
             kind: "issue",
-            check_name: &d.rule,
+            check_name: d.rule,
             description,
             categories: ["Security"],
             severity: severity(d.severity),
