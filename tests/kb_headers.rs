@@ -980,10 +980,10 @@ fn kb_is_well_formed() {
         if needs_from && h.from.is_none() {
             problems.push(format!("helper {:?} ({:?}) needs `from`", h.names, h.kind));
         }
-        if h.kind == HelperKind::ZeroFill && h.to.is_none() {
-            problems.push(format!("helper {:?} (zero-fill) needs `to`", h.names));
+        if matches!(h.kind, HelperKind::ZeroFill | HelperKind::SavesThreadToken) && h.to.is_none() {
+            problems.push(format!("helper {:?} ({:?}) needs `to`", h.names, h.kind));
         }
-        if h.to.is_some() && !matches!(h.kind, HelperKind::Copy | HelperKind::ZeroFill) {
+        if h.to.is_some() && !matches!(h.kind, HelperKind::Copy | HelperKind::ZeroFill | HelperKind::SavesThreadToken) {
             problems.push(format!("helper {:?} ({:?}) cannot have `to`", h.names, h.kind));
         }
     }

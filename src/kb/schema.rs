@@ -335,6 +335,10 @@ pub enum HelperKind {
     /// leaves message protection to TLS. The resolver treats it as any
     /// unknown function.
     TokenText,
+    /// Opens the calling thread's token into argument `to`
+    /// (`OpenThreadToken`): setting that token back on the thread later
+    /// restores the identity the thread had; it starts no impersonation.
+    SavesThreadToken,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

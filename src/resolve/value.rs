@@ -29,6 +29,8 @@ pub enum Slot {
     Return,
     /// An out-parameter, by its position in the API's parameter list.
     Param(u16),
+    /// The calling thread's token, saved by a helper (`OpenThreadToken`).
+    SavedToken,
 }
 
 /// "The value call N produced in `slot`": a status to be tested, a server
@@ -261,6 +263,17 @@ impl Value {
                 Atom::Str(s) => s.is_empty(),
                 _ => false,
             })
+    }
+
+    /// Whether this is the calling thread's token saved earlier (see
+    /// [`Slot::SavedToken`]) on every path where it is a handle: a path where
+    /// the save failed and a constant stands in (`INVALID_HANDLE_VALUE`,
+    /// `NULL`) sets no token either.
+    pub(crate) fn is_saved_thread_token(&self) -> bool {
+        let saved = |a: &Atom| matches!(a, Atom::Mark(Mark { slot: Slot::SavedToken, .. }));
+        self.is_known()
+            && self.atoms.iter().any(|(a, _)| saved(a))
+            && self.atoms.iter().all(|(a, _)| saved(a) || matches!(a, Atom::Null | Atom::Int(_)))
     }
 
     pub(crate) fn marks(&self) -> impl Iterator<Item = (Mark, Option<Origin>)> + '_ {

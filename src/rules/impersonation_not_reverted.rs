@@ -13,7 +13,11 @@
 //! wrapper that returns the impersonation's status to its caller, and in an
 //! impersonation primitive: a function that reverts nowhere and calls no
 //! other function while impersonating before it returns (its caller owns
-//! the impersonation).
+//! the impersonation). Silent too where the function's contract is to hand
+//! the impersonation to its caller or to restore one: a function named for
+//! starting it (`impersonate_client`, `DoFTUserImpersonation`, not
+//! `ShowImpersonateDialog`), and a C++ destructor (an RAII guard's
+//! `~Guard` sets back the token its constructor took away).
 //! Docs: `rules/impersonation-not-reverted.md`.
 
 use super::{ApiCall, Precision, Rule, RuleCx, query};
@@ -36,6 +40,11 @@ fn check(cx: &mut RuleCx<'_>) {
         }
         // A guard's constructor impersonates on purpose: its destructor reverts.
         if call.func.owner.as_ref().is_some_and(|o| cx.project.reverting_types.contains(o)) {
+            continue;
+        }
+        // Its name says it starts an impersonation for its caller, or it is a
+        // destructor restoring what its constructor changed.
+        if hands_impersonation_on(&call.func.name) {
             continue;
         }
         // A function that never reverts and calls nothing while impersonating
@@ -63,7 +72,8 @@ fn check(cx: &mut RuleCx<'_>) {
 }
 
 /// Whether the function of `call` reverts an impersonation anywhere: a call
-/// with the `revert` effect, `SetThreadToken(NULL, NULL)`, or a local of a
+/// with the `revert` effect, `SetThreadToken(NULL, NULL)`, one that sets the
+/// thread's saved token back, or a local of a
 /// type whose destructor or `Drop` reverts.
 fn reverts_somewhere(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
     let func = call.func;
@@ -71,7 +81,70 @@ fn reverts_somewhere(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
         let Some(api) = facts.api(cx.kb) else { return false };
         api.effect == Effect::Revert
             || (api.effect == Effect::Impersonate
-                && facts.arg(cx.kb, Role::Token).is_some_and(|v| v.is_null_or_empty()))
+                && facts.arg(cx.kb, Role::Token).is_some_and(|v| v.is_null_or_empty() || v.is_saved_thread_token()))
     });
     by_call || func.locals.iter().any(|l| l.ty.as_ref().is_some_and(|t| cx.project.reverting_types.contains(t)))
+}
+
+/// Whether a function's name says its job is to leave an impersonation on
+/// for its caller (`impersonate_client`, `ImpersonateUser`,
+/// `DoFTUserImpersonation`, `begin_impersonation`), or it is a C++
+/// destructor (`Guard::~Guard`), which restores what its object changed.
+/// A name that only mentions impersonation after another verb
+/// (`ShowImpersonateDialog`) does not.
+fn hands_impersonation_on(name: &str) -> bool {
+    let last = name.rsplit("::").next().unwrap_or(name);
+    if last.starts_with('~') {
+        return true;
+    }
+    let words = words(last);
+    let is_imp = |w: &String| w.starts_with("impersonat");
+    match words.as_slice() {
+        [first, ..] if is_imp(first) => true,
+        [first, .., last] => matches!(first.as_str(), "do" | "begin" | "start" | "enter") && is_imp(last),
+        _ => false,
+    }
+}
+
+/// The lowercase words of an identifier, split at `_` and at a lowercase
+/// letter followed by an uppercase one (`DoFTUserImpersonation`: do, ftuser,
+/// impersonation).
+fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if (ch == '_' || (ch.is_ascii_uppercase() && prev_lower)) && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if ch != '_' {
+            word.push(ch.to_ascii_lowercase());
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_hand_an_impersonation_on() {
+        for name in [
+            "impersonate_client",
+            "ImpersonateUser",
+            "vncClient::DoFTUserImpersonation",
+            "begin_impersonation",
+            "SecureClient::~SecureClient",
+        ] {
+            assert!(hands_impersonation_on(name), "{name}");
+        }
+        for name in ["ShowImpersonateDialog", "request_incognito_impersonate_token", "RunOpenvpn", "do_work", ""] {
+            assert!(!hands_impersonation_on(name), "{name}");
+        }
+    }
 }

@@ -140,6 +140,15 @@ impl Interp<'_, '_> {
                     Value::unknown()
                 }
                 HelperKind::Zero => Value::zero_struct(None, Some(self.origin(span))),
+                HelperKind::SavesThreadToken => {
+                    if let Some(to) = target(h.to).filter(|_| !self.pure) {
+                        if let (Some(arg), Some(expr)) = (args.get(to).cloned(), arg_exprs.get(to).copied()) {
+                            let saved = Value::mark(Mark { call: c, slot: Slot::SavedToken }, Some(self.origin(span)));
+                            self.write_through(&arg, expr, saved);
+                        }
+                    }
+                    Value::unknown()
+                }
                 HelperKind::TokenText => Value::unknown(),
             };
         }

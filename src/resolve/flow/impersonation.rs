@@ -19,14 +19,14 @@ impl Interp<'_, '_> {
     }
 
     /// Keeps the set of impersonations in effect: an impersonating call adds
-    /// itself, a reverting one (or `SetThreadToken` with no token) ends them all.
+    /// itself, a reverting one (or `SetThreadToken` with no token, or one
+    /// that sets back the thread's own saved token) ends them all.
     pub(super) fn track_impersonation(&mut self, c: CallId, api: &crate::kb::Api, args: &[Value]) {
         let Some(state) = &mut self.state else { return };
         match api.effect {
             Effect::Impersonate => {
-                let clears_token =
-                    api.param_with(Role::Token).and_then(|i| args.get(i)).is_some_and(Value::is_null_or_empty);
-                if clears_token {
+                let token = api.param_with(Role::Token).and_then(|i| args.get(i));
+                if token.is_some_and(|t| t.is_null_or_empty() || t.is_saved_thread_token()) {
                     state.impersonating.clear();
                 } else {
                     state.impersonating.insert(c);
