@@ -157,7 +157,6 @@ pub struct Local {
     pub(crate) name: String,
     /// The declared type's last identifier (`CComPtr<IFoo>` is `CComPtr`), when written.
     pub(crate) ty: Option<String>,
-    pub span: Span,
     pub(crate) is_param: bool,
 }
 

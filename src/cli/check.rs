@@ -26,11 +26,7 @@ pub(super) fn load_config(args: &ConfigArgs, start: &Path, ui: &mut Ui<'_, '_>) 
     } else {
         Config::find(start)
     };
-    let Some(path) = found else {
-        let root = crate::paths::absolute(start);
-        let root = if root.is_dir() { root } else { root.parent().map(Path::to_path_buf).unwrap_or(root) };
-        return Some(Config::defaults(&root));
-    };
+    let Some(path) = found else { return Some(Config::default()) };
     match Config::load(&path) {
         Ok(config) => Some(config),
         Err(err) => {

@@ -66,15 +66,13 @@ pub const FILE_NAME: &str = "rpclint.toml";
 pub struct Config {
     /// The file it came from; `None` for the built-in defaults.
     pub(crate) path: Option<PathBuf>,
-    /// Where `include` and `exclude` globs start: the file's directory.
-    pub root: PathBuf,
     pub(crate) impersonation_ceiling: Option<ImpLevel>,
     pub(crate) minimum_authn_level: Option<MinimumLevel>,
     pub(crate) include: Vec<String>,
     pub(crate) exclude: Vec<String>,
     /// `test-code`: what to do with findings in test code.
     pub(crate) test_code: Option<TestCodeMode>,
-    /// `test-paths`: globs naming more test code, relative to `root`.
+    /// `test-paths`: globs naming more test code, relative to the file's directory.
     pub(crate) test_paths: Vec<String>,
     /// `audit = true`: run the audit group besides the default set.
     pub(crate) audit: Option<bool>,
@@ -87,11 +85,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// The built-in defaults, for a run without a file; globs would start at `root`.
-    pub(crate) fn defaults(root: &Path) -> Config {
-        Config { root: root.to_path_buf(), ..Config::default() }
-    }
-
     /// The `rpclint.toml` nearest above `start` (a file or directory), if any.
     pub(crate) fn find(start: &Path) -> Option<PathBuf> {
         let start = absolute(start);
@@ -183,7 +176,6 @@ impl Config {
 
         Ok(Config {
             path: None,
-            root: root.to_path_buf(),
             impersonation_ceiling: raw.impersonation_ceiling.map(|c| match c {
                 CeilingValue::Anonymous => ImpLevel::Anonymous,
                 CeilingValue::Identify => ImpLevel::Identify,

@@ -85,9 +85,9 @@ impl FnBuilder {
         }
     }
 
-    pub(crate) fn declare(&mut self, name: &str, ty: Option<String>, span: Span, is_param: bool) -> LocalId {
+    pub(crate) fn declare(&mut self, name: &str, ty: Option<String>, is_param: bool) -> LocalId {
         let id = LocalId::from_index(self.func.locals.len());
-        self.func.locals.push(Local { name: name.to_string(), ty, span, is_param });
+        self.func.locals.push(Local { name: name.to_string(), ty, is_param });
         if let Some(scope) = self.scopes.last_mut() {
             scope.push((name.to_string(), id));
         }
@@ -98,9 +98,9 @@ impl FnBuilder {
     /// initialiser still sees the previous `x`, but may write into the new one
     /// (`let x = if c { a } else { b };`). [`FnBuilder::bring_into_scope`]
     /// makes it visible.
-    pub(crate) fn new_local(&mut self, name: &str, ty: Option<String>, span: Span, is_param: bool) -> LocalId {
+    pub(crate) fn new_local(&mut self, name: &str, ty: Option<String>, is_param: bool) -> LocalId {
         let id = LocalId::from_index(self.func.locals.len());
-        self.func.locals.push(Local { name: name.to_string(), ty, span, is_param });
+        self.func.locals.push(Local { name: name.to_string(), ty, is_param });
         id
     }
 
@@ -118,9 +118,9 @@ impl FnBuilder {
     }
 
     /// A compiler-made local (the value of an `if` used as an expression).
-    pub(crate) fn temp(&mut self, span: Span) -> LocalId {
+    pub(crate) fn temp(&mut self) -> LocalId {
         let id = LocalId::from_index(self.func.locals.len());
-        self.func.locals.push(Local { name: String::new(), ty: None, span, is_param: false });
+        self.func.locals.push(Local { name: String::new(), ty: None, is_param: false });
         id
     }
 

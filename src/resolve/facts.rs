@@ -38,7 +38,6 @@ pub struct CallFacts {
     /// Argument values aligned with the API's parameters (C's explicit `This`
     /// removed); pointers are replaced by what they pointed to at the call.
     pub(crate) args: Vec<Value>,
-    pub receiver: Option<Value>,
     /// How each call output had been tested by the time of this call.
     pub(crate) tested: BTreeMap<Mark, TestInfo>,
     /// The out-parameters (by position) whose output this analysis keeps,
@@ -55,9 +54,6 @@ impl CallFacts {
     /// be either path's; an output tested on either path counts as tested.
     pub(crate) fn join(&mut self, other: &CallFacts) {
         for (mine, theirs) in self.args.iter_mut().zip(&other.args) {
-            mine.join(theirs);
-        }
-        if let (Some(mine), Some(theirs)) = (&mut self.receiver, &other.receiver) {
             mine.join(theirs);
         }
         for (k, t) in &other.tested {

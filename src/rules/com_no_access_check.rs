@@ -17,7 +17,7 @@
 //! way, so it stays silent, as do unknown descriptors.
 //! Docs: `rules/com-no-access-check.md`.
 
-use super::{ApiCall, Precision, Rule, RuleCx, query};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Effect, Role};
 use crate::resolve::Origin;
@@ -93,11 +93,11 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, open: &Open) {
     let (why, label) = match open {
         Open::Capabilities(c, o) => {
             let names = if *c == 0 { cx.const_name("EOAC_", 0) } else { query::flag_names(cx.kb, "EOAC_", *c) };
-            (format!("capabilities `{names}` without `EOAC_APPID` or `EOAC_ACCESS_CONTROL`"), o.map(|o| (o, names)))
+            (format!("capabilities `{names}` without `EOAC_APPID` or `EOAC_ACCESS_CONTROL`"), (*o, names))
         }
         Open::LevelNone(level, o) => {
             let name = cx.const_name("RPC_C_AUTHN_LEVEL_", *level);
-            (format!("`{name}`"), o.map(|o| (o, name)))
+            (format!("`{name}`"), (*o, name))
         }
     };
     let message = format!(
@@ -106,8 +106,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, open: &Open) {
     );
     let help = "pass a security descriptor that grants access only to the callers that need it, or `EOAC_APPID` with an AppID whose registry settings say who may call";
     let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
-    if let Some((o, name)) = label {
-        d = d.with_label(o.file, o.span, format!("`{name}` set here"));
-    }
+    let (origin, name) = label;
+    d = d.set_here(origin, &name);
     cx.push(d);
 }

@@ -11,7 +11,7 @@
 //! such a list (`CoInitializeSecurity` accepts the others).
 //! Docs: `rules/invalid-blanket-capabilities.md`.
 
-use super::{ApiCall, Precision, Rule, RuleCx, query};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{AcceptedFlags, Kb, Role};
 use crate::resolve::{Atom, Origin, Value};
@@ -125,10 +125,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, param: &str, defect: Defect, 
         }
     };
     let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
-    if let Some(o) = origin {
-        let names = query::flag_names(cx.kb, "EOAC_", bits);
-        d = d.with_label(o.file, o.span, format!("`{names}` set here"));
-    }
+    d = d.set_here(origin, &query::flag_names(cx.kb, "EOAC_", bits));
     cx.push(d);
 }
 

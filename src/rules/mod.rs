@@ -31,6 +31,7 @@ mod unchecked_decrypt_qop;
 mod unchecked_impersonation;
 mod unchecked_message_verification;
 mod unchecked_security_setup;
+mod unchecked_status;
 mod unprotected_sspi_context;
 mod unused_suppression;
 mod unverified_server_principal;

@@ -13,7 +13,7 @@
 //! left to `mutual-auth-without-principal`. Docs: `rules/mutual-auth-not-requested.md`.
 
 use super::mutual::Setting;
-use super::{ApiCall, Precision, RoleValue, Rule, RuleCx};
+use super::{ApiCall, OriginLabels, Precision, RoleValue, Rule, RuleCx};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Kb, Role};
 use crate::resolve::{Origin, Value};
@@ -110,25 +110,29 @@ fn qos_state(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<Qos> {
 fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, service: &str, qos: &Qos) {
     let name = call.name();
     let outcome = "so mutual authentication is not requested and the server is never authenticated";
-    let (message, label) = match qos {
-        Qos::NoSlot => (format!("`{name}` sets up `{service}` authentication without a security QOS, {outcome}"), None),
+    let (message, origin, label) = match qos {
+        Qos::NoSlot => (
+            format!("`{name}` sets up `{service}` authentication without a security QOS, {outcome}"),
+            None,
+            String::new(),
+        ),
         Qos::Null { param, origin } => (
             format!("`{name}` sets up `{service}` authentication with no security QOS ({param} is null), {outcome}"),
-            origin.map(|o| (o, "no QOS set here".to_string())),
+            *origin,
+            "no QOS set here".to_string(),
         ),
         Qos::Lacking(s) => (
             format!(
                 "{} passed to `{name}` is `{}`, without `RPC_C_QOS_CAPABILITIES_MUTUAL_AUTH`: the server is never authenticated",
                 s.describe, s.spelled
             ),
-            s.origin.map(|o| (o, format!("`{}` set here", s.spelled))),
+            s.origin,
+            format!("`{}` set here", s.spelled),
         ),
     };
     let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(
         "pass an `RPC_SECURITY_QOS` whose `Capabilities` include `RPC_C_QOS_CAPABILITIES_MUTUAL_AUTH` (the `Ex` form of the call takes one), with the principal name this client expects of the server",
     );
-    if let Some((o, text)) = label {
-        d = d.with_label(o.file, o.span, text);
-    }
+    d = d.label_at(origin, label);
     cx.push(d);
 }

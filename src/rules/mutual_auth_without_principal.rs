@@ -111,12 +111,10 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, request: &Request, missing: &
     };
     let mut d = cx.diagnostic(call, Severity::Error, message).with_help(help);
     d = d.label_at(missing.origin, "no server principal name set here");
-    if let Some(o) = asked.origin {
-        let what = match request {
-            Request::Kerberos(_) => "Kerberos chosen here",
-            _ => "mutual authentication requested here",
-        };
-        d = d.with_label(o.file, o.span, what);
-    }
+    let what = match request {
+        Request::Kerberos(_) => "Kerberos chosen here",
+        _ => "mutual authentication requested here",
+    };
+    d = d.label_at(asked.origin, what);
     cx.push(d);
 }

@@ -13,7 +13,7 @@
 //! `RpcServerRegisterIf` calling `RpcServerRegisterIf3`).
 //! Docs: `rules/unauthenticated-interface.md`.
 
-use super::{ApiCall, Precision, Rule, RuleCx, query};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Effect, Role};
 use crate::resolve::Origin;
@@ -83,9 +83,8 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, flags: Option<(u64, Option<Or
             .to_string()
     };
     let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
-    if let Some((f, Some(o))) = flags {
-        let names = query::flag_names(cx.kb, "RPC_IF_", f);
-        d = d.with_label(o.file, o.span, format!("`{names}` set here"));
+    if let Some((f, origin)) = flags {
+        d = d.set_here(origin, &query::flag_names(cx.kb, "RPC_IF_", f));
     }
     cx.push(d);
 }

@@ -12,10 +12,9 @@
 //! discard it needs the cross-function summaries (FIXME(#13)).
 //! Docs: `rules/unchecked-security-setup.md`.
 
-use super::{ApiCall, Precision, Rule, RuleCx, query, unchecked_impersonation};
+use super::{Precision, Rule, RuleCx, unchecked_status};
 use crate::diagnostic::Severity;
-use crate::kb::{Returns, SetKind};
-use crate::resolve::{Mark, Slot};
+use crate::kb::SetKind;
 
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-security-setup",
@@ -27,32 +26,16 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &mut RuleCx<'_>) {
     for call in cx.api_calls() {
-        if !cx.kb.api_in_set(SetKind::SecuritySetup, call.api)
-            || !call.api.returns.is_status()
-            || query::in_api_definition(cx.kb, &call)
-        {
+        if !cx.kb.api_in_set(SetKind::SecuritySetup, call.api) {
             continue;
         }
-        let status = Mark { call: call.id, slot: Slot::Return };
-        let tested = call.fn_facts.ever_tested.get(&status).copied().unwrap_or_default();
-        if tested.checked || tested.passed {
-            continue;
-        }
-        let how = if unchecked_impersonation::is_discarded(cx.kb, &call) { "discarded" } else { "never tested" };
+        let Some(how) = unchecked_status::untested(cx.kb, &call) else { continue };
         let message = format!(
             "the status of `{}` is {how}: if the call fails, the default, weaker security settings stay in force",
             call.name()
         );
-        let d = cx.diagnostic(&call, Severity::Warning, message).with_help(help(&call));
+        let help = unchecked_status::help(&call, "do not go on (make no call, accept none)");
+        let d = cx.diagnostic(&call, Severity::Warning, message).with_help(help);
         cx.push(d);
     }
-}
-
-fn help(call: &ApiCall<'_>) -> String {
-    let test = match call.api.returns {
-        Returns::RpcStatus => "`if (status != RPC_S_OK) return status;`, or `.ok()?` in Rust",
-        Returns::Hresult => "`if (FAILED(hr)) return hr;`, or `?` in Rust",
-        Returns::Bool | Returns::Other => "`if (!ok) return GetLastError();`, or `?` in Rust",
-    };
-    format!("test the result of `{}` and do not go on (make no call, accept none) when it failed ({test})", call.name())
 }

@@ -108,7 +108,7 @@ impl Cx<'_> {
             }
         }
         let Some(name) = info.name else { return };
-        let id = b.declare(self.text(name), ty, span(name), false);
+        let id = b.declare(self.text(name), ty, false);
         if info.is_array {
             self.arrays.insert(id);
         }

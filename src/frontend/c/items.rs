@@ -200,7 +200,7 @@ impl Cx<'_> {
             let Some(name) = super::decl::declarator_name(d).name else {
                 continue;
             };
-            b.declare(self.text(name), ty, span(name), is_param);
+            b.declare(self.text(name), ty, is_param);
         }
     }
 

@@ -293,7 +293,7 @@ impl Cx<'_> {
         b.push_scope();
         let ty = n.child_by_field_name("type").and_then(|t| self.last_ident(t));
         if let Some(name) = n.child_by_field_name("declarator").and_then(|d| super::decl::declarator_name(d).name) {
-            let id = b.declare(self.text(name), ty, span(name), false);
+            let id = b.declare(self.text(name), ty, false);
             let unknown = b.unknown(span(name));
             b.assign(Place { root: PlaceRoot::Local(id), path: Vec::new() }, unknown, span(name));
         }

@@ -86,7 +86,7 @@ impl Lower<'_> {
         let v = self.lower_expr(func);
         if self.ncalls > before {
             let span = self.b.expr_span(v);
-            let t = self.b.temp(span);
+            let t = self.b.temp();
             self.b.assign(super::lower::local_place(t), v, span);
         }
         v

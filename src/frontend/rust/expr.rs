@@ -157,7 +157,7 @@ impl Lower<'_> {
     /// A block-like expression used as a value: its arms write a temporary.
     fn lower_block_like_value(&mut self, e: &Expr) -> ExprId {
         let span = self.sp(block_like_span(e));
-        let t = self.b.temp(span);
+        let t = self.b.temp();
         self.lower_to(e, Out::Place(local_place(t)));
         self.b.expr(ExprKind::Local(t), span)
     }

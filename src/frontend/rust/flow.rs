@@ -108,7 +108,7 @@ impl Lower<'_> {
     fn lower_status_match(&mut self, m: &syn::ExprMatch, tests: &[ArmTest<'_>], out: Out) {
         let scrutinee = self.lower_expr(&m.expr);
         let span = self.b.expr_span(scrutinee);
-        let t = self.b.temp(span);
+        let t = self.b.temp();
         self.b.assign(local_place(t), scrutinee, span);
         let join = self.b.new_block();
         for (arm, test) in m.arms.iter().zip(tests) {
@@ -196,7 +196,7 @@ impl Lower<'_> {
     pub(super) fn lower_for(&mut self, f: &syn::ExprForLoop) {
         let iter = self.lower_expr(&f.expr);
         let span = self.b.expr_span(iter);
-        let t = self.b.temp(span);
+        let t = self.b.temp();
         self.b.assign(local_place(t), iter, span);
         let head = self.b.new_block();
         self.b.goto_and_continue(head);
@@ -266,7 +266,7 @@ impl Lower<'_> {
         let v = self.lower_expr(&t.expr);
         let operand = self.b.expr_span(v);
         let question = self.sp(t.question_token.spans[0]);
-        let tmp = self.b.temp(operand);
+        let tmp = self.b.temp();
         self.b.assign(local_place(tmp), v, operand);
         let tested = self.b.expr(ExprKind::Local(tmp), operand);
         let failed = self.b.call("is_err", Some(tested), Vec::new(), operand.to(question));

@@ -189,15 +189,13 @@ fn lower_fn(out: &mut FileOut, sig: &syn::Signature, block: &syn::Block, owner: 
     let mut l = Lower::new(out, b);
     for input in &sig.inputs {
         match input {
-            FnArg::Receiver(r) => {
-                let span = l.sp(r.self_token.span);
-                l.b.declare("self", owner.clone(), span, true);
+            FnArg::Receiver(_) => {
+                l.b.declare("self", owner.clone(), true);
             }
             // `_` binds nothing, but keeps its position in the parameter list.
             FnArg::Typed(pt) => match &*pt.pat {
-                syn::Pat::Wild(w) => {
-                    let span = l.sp(w.underscore_token.span);
-                    l.b.declare("_", type_name(&pt.ty), span, true);
+                syn::Pat::Wild(_) => {
+                    l.b.declare("_", type_name(&pt.ty), true);
                 }
                 pat => l.bind_pattern(pat, type_name(&pt.ty), false, Bind::Param),
             },

@@ -149,7 +149,7 @@ impl<'o> Lower<'o> {
         let v = self.lower_expr(e);
         if self.ncalls > before {
             let span = self.b.expr_span(v);
-            let t = self.b.temp(span);
+            let t = self.b.temp();
             self.b.assign(local_place(t), v, span);
         }
     }

@@ -134,7 +134,7 @@ impl Lower<'_> {
             (Pat::Ident(pi), _) if pi.subpat.is_none() => {
                 // The new local is not in scope while its initialiser runs.
                 let name = ident_name(&pi.ident);
-                let id = self.b.new_local(&name, ty, self.sp(pi.ident.span()), false);
+                let id = self.b.new_local(&name, ty, false);
                 if is_block_like(init) {
                     self.lower_to(init, Out::Place(local_place(id)));
                 } else {
@@ -176,13 +176,13 @@ impl Lower<'_> {
         let (pat, ty) = peel_pat_type(pat);
         match pat {
             Pat::Ident(pi) if pi.subpat.is_none() => {
-                let id = self.b.declare(&ident_name(&pi.ident), ty, self.sp(pi.ident.span()), false);
+                let id = self.b.declare(&ident_name(&pi.ident), ty, false);
                 self.b.assign(local_place(id), v, span);
             }
             Pat::Wild(_) => self.b.eval(v),
             _ => {
                 if has_calls {
-                    let t = self.b.temp(span);
+                    let t = self.b.temp();
                     self.b.assign(local_place(t), v, span);
                 }
                 self.bind_pattern(pat, ty, false, Bind::Unknown);
@@ -200,7 +200,7 @@ impl Lower<'_> {
         collect_bindings(pat, ty, refutable, &mut found, 0);
         for (name, ty, span) in found {
             let span = self.sp(span);
-            let id = self.b.declare(&name, ty, span, bind == Bind::Param);
+            let id = self.b.declare(&name, ty, bind == Bind::Param);
             if bind == Bind::Unknown {
                 let u = self.b.unknown(span);
                 self.b.assign(local_place(id), u, span);

@@ -14,7 +14,7 @@ impl Interp<'_, '_> {
         let func = self.func;
         let Some(call) = func.calls.get(c.index()) else { return Value::unknown() };
         let span = call.span;
-        let mut receiver = call.receiver.map(|r| self.eval(r));
+        let receiver = call.receiver.map(|r| self.eval(r));
         let args: Vec<Value> = call.args.iter().map(|a| self.eval(*a)).collect();
         let arg_exprs: Vec<ExprId> = call.args.clone();
         let kb = self.cx.kb;
@@ -27,9 +27,6 @@ impl Interp<'_, '_> {
                 let status = m.api.returns.is_status();
                 return if status { Value::mark(Mark { call: c, slot: Slot::Return }, None) } else { Value::unknown() };
             }
-            if m.this_in_args && !args.is_empty() {
-                receiver = Some(args[0].clone());
-            }
             // One value per parameter, by the signature the call follows.
             let args = m.align(&args, Value::unknown());
             let arg_exprs: Vec<Option<ExprId>> =
@@ -38,13 +35,7 @@ impl Interp<'_, '_> {
             let deep_args: Vec<Value> = args.iter().map(|v| self.deep(v, 2)).collect();
             let tested = self.state.as_ref().map(|s| s.tested.clone()).unwrap_or_default();
             if let Some(slot) = self.facts.calls.get_mut(c.index()) {
-                let facts = CallFacts {
-                    api: api_index,
-                    args: deep_args,
-                    receiver: receiver.clone(),
-                    tested,
-                    followed_outputs: BTreeMap::new(),
-                };
+                let facts = CallFacts { api: api_index, args: deep_args, tested, followed_outputs: BTreeMap::new() };
                 // Another path into the same block: what either path passes.
                 match slot {
                     Some(old) if self.joining_facts => old.join(&facts),
