@@ -75,6 +75,37 @@ impl CallOrder {
         self.block_reaches(ba, bb)
     }
 
+    /// Whether some path runs `to` after `from` without running any call of
+    /// `avoid` in between (a loop back to `to` counts).
+    pub fn reaches_avoiding(&self, from: CallId, to: CallId, avoid: &[CallId]) -> bool {
+        let at = |c: CallId| self.at.get(c.index()).copied().flatten();
+        let (Some((ba, ra)), Some((bb, rb))) = (at(from), at(to)) else { return false };
+        let avoid: Vec<(BlockId, u32)> = avoid.iter().filter_map(|&c| at(c)).collect();
+        let blocked = |b: BlockId, lo: Option<u32>, hi: Option<u32>| {
+            avoid.iter().any(|&(ab, r)| ab == b && lo.is_none_or(|l| r > l) && hi.is_none_or(|h| r < h))
+        };
+        if ba == bb && ra < rb {
+            return !blocked(ba, Some(ra), Some(rb));
+        }
+        if blocked(ba, Some(ra), None) {
+            return false;
+        }
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<BlockId> = self.succ.get(ba.index()).cloned().unwrap_or_default();
+        while let Some(b) = stack.pop() {
+            if !seen.insert(b) {
+                continue;
+            }
+            if b == bb && !blocked(b, None, Some(rb)) {
+                return true;
+            }
+            if !blocked(b, None, None) {
+                stack.extend(self.succ.get(b.index()).into_iter().flatten().copied());
+            }
+        }
+        false
+    }
+
     /// Whether a path of one edge or more leads from block `from` to block `to`.
     fn block_reaches(&self, from: BlockId, to: BlockId) -> bool {
         let mut seen = BTreeSet::new();
@@ -128,6 +159,12 @@ pub fn handle_id(func: &Function, arg: ExprId, value: Option<&Value>) -> Option<
         }
     }
     place_id(func, arg, 0)
+}
+
+/// The place an expression reads a handle from (`h`, `&h`, `ctx->binding`),
+/// whatever its value.
+pub fn place_of(func: &Function, e: ExprId) -> Option<HandleId> {
+    place_id(func, e, 0)
 }
 
 fn place_id(func: &Function, e: ExprId, depth: u32) -> Option<HandleId> {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::pipes::{self, FirstInstance};
 use crate::ir::{FileIr, FunctionKind};
-use crate::kb::{Effect, Kb};
+use crate::kb::{Effect, Kb, SetKind};
 use crate::source::FileId;
 
 /// What is known about the whole scanned tree (the program) before any
@@ -26,6 +26,9 @@ pub struct ProjectFacts {
     /// The `CreateNamedPipe` calls that may create a first instance (filled
     /// by [`ProjectFacts::locate`]).
     pub(crate) first_instances: Vec<FirstInstance>,
+    /// The functions of the tree that arm a binding (call an `arms-binding`
+    /// API): a binding handed to one counts as armed.
+    pub(crate) arming_functions: BTreeSet<String>,
 }
 
 impl ProjectFacts {
@@ -38,6 +41,9 @@ impl ProjectFacts {
                         continue;
                     };
                     facts.effects.insert(m.api.effect);
+                    if kb.api_in_set(SetKind::ArmsBinding, m.api) && !f.name.is_empty() {
+                        facts.arming_functions.insert(f.name.clone());
+                    }
                     if m.api.effect == Effect::Revert && f.kind == FunctionKind::Destructor {
                         if let Some(owner) = &f.owner {
                             facts.reverting_types.insert(owner.clone());

@@ -25,6 +25,7 @@ mod pipe_server_squatting;
 pub(crate) mod query;
 mod sign_only_wrap;
 mod transport_impersonation_option;
+mod unauthenticated_binding;
 mod unauthenticated_interface;
 mod unchecked_context_attributes;
 mod unchecked_decrypt_qop;
@@ -132,6 +133,7 @@ pub static ALL: &[&Rule] = &[
     &pipe_server_squatting::RULE,
     &sign_only_wrap::RULE,
     &transport_impersonation_option::RULE,
+    &unauthenticated_binding::RULE,
     &unauthenticated_interface::RULE,
     &unchecked_context_attributes::RULE,
     &unchecked_decrypt_qop::RULE,

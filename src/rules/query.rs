@@ -166,6 +166,53 @@ pub(crate) fn protseq_of_string_binding(kb: &Kb, fn_facts: &FunctionFacts, v: &V
     found
 }
 
+/// Where a string binding value leads: each possible protocol sequence
+/// with its network address (`None` when the address is unknown; empty for
+/// NULL), from a literal or from `RpcStringBindingCompose` in the same
+/// function. `None` when a protocol sequence cannot be known.
+pub(crate) fn string_binding_targets(
+    kb: &Kb,
+    fn_facts: &FunctionFacts,
+    v: &Value,
+) -> Option<Vec<(String, Option<String>)>> {
+    if !v.is_known() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (atom, _) in &v.atoms {
+        match atom {
+            Atom::Str(s) => {
+                let b = parse_string_binding(s)?;
+                out.push((b.protseq, Some(b.network_address)));
+            }
+            Atom::Mark(m) => {
+                let (role, _, _) = source_of(kb, fn_facts, *m)?;
+                if role != Role::StringBinding {
+                    return None;
+                }
+                let facts = fn_facts.call(m.call)?;
+                let protseqs = facts.arg(kb, Role::Protseq)?.known_strs()?;
+                let address = facts.arg(kb, Role::NetworkAddress);
+                let addresses: Option<Vec<String>> = address.and_then(|a| {
+                    if a.is_known() && a.is_null_or_empty() {
+                        return Some(vec![String::new()]);
+                    }
+                    let strs = a.known_strs()?;
+                    Some(strs.iter().map(|(s, _)| s.to_string()).collect())
+                });
+                for (p, _) in protseqs {
+                    match &addresses {
+                        Some(list) => out.extend(list.iter().map(|a| (p.to_string(), Some(a.clone())))),
+                        None => out.push((p.to_string(), None)),
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// The protocol sequence the binding handle passed to `call` was created
 /// with, when that happened in the same function.
 pub(crate) fn binding_protseq(kb: &Kb, call: &ApiCall<'_>) -> Option<String> {
