@@ -79,6 +79,10 @@ fn baseline_paths_are_the_same_for_one_tree_on_windows_and_linux() {
         ),
         linux
     );
+    // git on Windows names the repository root `C:/repo`; canonical paths are `\\?\C:\...`.
+    for path in ["C:\\repo\\src\\a.c", "\\\\?\\C:\\repo\\src\\a.c", "c:/repo/src/a.c"] {
+        assert_eq!(fingerprint_path(path, path, Some("C:/repo")), "src/a.c", "{path}");
+    }
     // Outside the root: forward slashes, nothing else changed.
     assert_eq!(fingerprint_path("D:\\lib\\x.c", "D:\\lib\\x.c", Some("C:\\proj")), "D:/lib/x.c");
     assert_eq!(slash("./a\\b.c"), "a/b.c");
