@@ -18,7 +18,7 @@ const MIN_LETTER_PRECISION: f64 = 0.97;
 /// now: a ratchet (they may not fall, and must leave this list once they
 /// reach the bar). Their false-alarm classes are in docs/realworld.md.
 const LETTER_PRECISION_TODAY: &[(&str, f64)] =
-    &[("impersonation-not-reverted", 0.80), ("ntlm-authentication", 0.64), ("unchecked-context-attributes", 0.83)];
+    &[("impersonation-not-reverted", 0.85), ("ntlm-authentication", 0.64), ("unchecked-context-attributes", 0.83)];
 /// The lowest reviewer-precision (wanted / findings outside test code) of a default-set rule.
 const MIN_RULE_REVIEWER_PRECISION: f64 = 0.90;
 /// The lowest reviewer-precision of the default set as a whole.

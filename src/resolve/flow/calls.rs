@@ -132,9 +132,16 @@ impl Interp<'_, '_> {
                 }
                 HelperKind::Zero => Value::zero_struct(None, Some(self.origin(span))),
                 HelperKind::SavesThreadToken => {
+                    // Saved while this function impersonates, it is the
+                    // client's token, not the thread's own: any token.
+                    let own = self.state.as_ref().is_some_and(|s| s.impersonating.is_empty());
                     if let Some(to) = target(h.to).filter(|_| !self.pure) {
                         if let (Some(arg), Some(expr)) = (args.get(to).cloned(), arg_exprs.get(to).copied()) {
-                            let saved = Value::mark(Mark { call: c, slot: Slot::SavedToken }, Some(self.origin(span)));
+                            let saved = if own {
+                                Value::mark(Mark { call: c, slot: Slot::SavedToken }, Some(self.origin(span)))
+                            } else {
+                                Value::unknown()
+                            };
                             self.write_through(&arg, expr, saved);
                         }
                     }

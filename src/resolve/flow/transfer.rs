@@ -129,6 +129,11 @@ impl Interp<'_, '_> {
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
                 let x = self.cond_outcome(*a, mark, success, depth + 1);
                 let y = self.cond_outcome(*b, mark, success, depth + 1);
+                // The call runs inside `b` (`wcscmp(..) && ImpersonateLoggedOnUser(h)`):
+                // it ran only where `a` let `b` decide, so `b` does.
+                if y.is_some() && calls_in(func, *b, mark.call, 0) {
+                    return y;
+                }
                 match (op, x, y) {
                     (BinOp::And, Some(false), _) | (BinOp::And, _, Some(false)) => Some(false),
                     (BinOp::And, Some(true), Some(true)) => Some(true),
@@ -291,6 +296,19 @@ impl Interp<'_, '_> {
             self.facts.ever_tested.entry(m).or_default().merge(how);
         }
     }
+}
+
+/// Whether evaluating `e` runs call `c` (bounded depth).
+fn calls_in(func: &crate::ir::Function, e: ExprId, c: crate::ir::CallId, depth: u32) -> bool {
+    let Some(expr) = func.exprs.get(e.index()) else { return false };
+    if matches!(expr.kind, ExprKind::Call(x) if x == c) {
+        return true;
+    }
+    let mut found = false;
+    if depth < 16 {
+        crate::ir::for_each_child(&expr.kind, &func.calls, |child| found |= calls_in(func, child, c, depth + 1));
+    }
+    found
 }
 
 /// A comparison of two status-like values, signed on 32 bits as C compares them.
