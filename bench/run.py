@@ -7,6 +7,8 @@ run on the same machine, interleaved, warm cache.
     bench/run.sh --rounds 3      fewer rounds
     bench/run.sh --no-peers      skip ast-grep and Semgrep
     bench/run.sh --corpus wine   only some corpora (wine, curl, rust, qtbase)
+    bench/run.sh --baseline BIN  also time another rpclint binary (an older
+                                 build), interleaved with this one
 
 Corpora (fetched once into ~/.cache/rpclint-bench, or $RPCLINT_BENCH_DIR,
 outside the repository so that no tool skips them as git-ignored): Debian source
@@ -203,9 +205,11 @@ def main():
     ap.add_argument("--corpus", action="append", choices=["wine", "curl", "rust", "qtbase"])
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    ap.add_argument("--baseline", help="another rpclint binary to time in the same rounds (`rpclint, baseline`)")
     args = ap.parse_args()
     corpora = args.corpus or ["wine", "curl", "rust"]
 
+    load_before = load_after()
     WORK.mkdir(exist_ok=True)
     log("building rpclint (release)")
     run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
@@ -230,6 +234,8 @@ def main():
             ("rpclint --jobs 1", [rpclint, "check", "--format", "short", "--isolated", "--jobs", "1", t]),
             ("rpclint --jobs 2", [rpclint, "check", "--format", "short", "--isolated", "--jobs", "2", t]),
         ]
+        if args.baseline:
+            cmds.append(("rpclint, baseline", [args.baseline, "check", "--format", "short", "--isolated", t]))
         x2 = doubled(tree)
         cmds.append(("rpclint, tree doubled", [rpclint, "check", "--format", "short", "--isolated", str(x2)]))
         cmds.append(("rg -l, tree doubled", [rg, "-l", "-F", "-f", str(names), str(x2)]))
@@ -253,7 +259,7 @@ def main():
     startup = summary(bench([("one file", [rpclint, "check", "--format", "short", "--isolated", str(small)])],
                             max(args.rounds, 10), ROOT)["one file"])
 
-    write_report(Path(args.output), rows, detail, startup, args)
+    write_report(Path(args.output), rows, detail, startup, args, load_before)
     print(Path(args.output).read_text())
 
 
@@ -283,7 +289,14 @@ def targets(detail, startup):
     return out
 
 
-def write_report(path, rows, detail, startup, args):
+def load_after():
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def write_report(path, rows, detail, startup, args, load_before):
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -297,7 +310,8 @@ def write_report(path, rows, detail, startup, args):
         "# Performance",
         "",
         "Produced by `bench/run.sh` " + " ".join(sys.argv[1:]) + f" on {time.strftime('%Y-%m-%d')}:",
-        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}.",
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()};",
+        f"load average before the run {load_before}, after it {load_after()} (the rounds are interleaved, so every command shares whatever else the machine is doing).",
         f"Medians of {args.rounds} interleaved rounds, warm cache; spread is min–max;",
         "ratio is the median over `rg -l -F -f <API names>` on the same tree in the same run.",
         "",
@@ -321,6 +335,9 @@ def write_report(path, rows, detail, startup, args):
         one, two = res["rpclint --jobs 1"]["median"], res["rpclint --jobs 2"]["median"]
         dbl = res["rpclint, tree doubled"]["median"] / res["rpclint"]["median"]
         lines.append(f"- {key}: `--jobs 2` is {one / two:.2f}x faster than `--jobs 1`; the doubled tree takes {dbl:.2f}x.")
+        if "rpclint, baseline" in res:
+            now, then = res["rpclint"]["median"], res["rpclint, baseline"]["median"]
+            lines.append(f"- {key}: rpclint takes {now / then:.2f}x the time of the baseline binary ({then:.3f} s → {now:.3f} s).")
         for peer in ("ast-grep scan", "semgrep scan"):
             if peer in res:
                 lines.append(f"- {key}: rpclint is {res[peer]['median'] / res['rpclint']['median']:.1f}x faster than `{peer}`.")
