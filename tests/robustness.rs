@@ -571,10 +571,21 @@ fn analysis_over_the_time_limit_is_reported() {
         .collect();
     let tree = Tree::new(&[("many.rs", many.as_bytes()), ("good.c", GOOD_C.as_bytes())]);
     let r = rpclint(tree.root(), &[".", "--file-timeout", "0.001"]);
-    assert_eq!((r.code, r.stderr.as_str()), (1, ""));
+    assert_eq!(r.stderr, "");
     let out = lines(&r.stdout);
     assert_eq!(out.len(), 2, "{}", r.stdout);
-    assert_eq!(out[0], GOOD_C_FINDING);
+    // good.c is tiny, but a millisecond is a wall-clock limit: on a loaded
+    // machine its own parse may be descheduled past it. Either way it is not
+    // lost silently: its finding, or its own time-limit note.
+    if out[0] == GOOD_C_FINDING {
+        assert_eq!(r.code, 1);
+    } else {
+        assert!(
+            out[0].starts_with("good.c:") && out[0].contains("note[parse-error]") && out[0].contains("--file-timeout"),
+            "{}",
+            out[0]
+        );
+    }
     assert!(out[1].starts_with("many.rs:"), "{}", out[1]);
     assert!(
         out[1].contains(": note[parse-error]: analysis stopped at the time limit (--file-timeout): `f")
