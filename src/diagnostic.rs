@@ -58,6 +58,10 @@ pub struct Diagnostic {
     /// Lowercase, no trailing period, code in backticks.
     pub message: String,
     pub(crate) labels: Vec<Label>,
+    /// For a call of the tree's own function that reaches the API through
+    /// a summary: each call on the way, outermost first (also in `labels`;
+    /// SARIF gives them as a code flow).
+    pub(crate) flow: Vec<Label>,
     /// What to write instead, imperative.
     pub(crate) help: Option<String>,
     /// Stable across edits that move code: rule, path, normalised call text,
@@ -77,6 +81,7 @@ impl Diagnostic {
             span,
             message,
             labels: Vec::new(),
+            flow: Vec::new(),
             help: None,
             fingerprint: String::new(),
             suppression: None,
@@ -92,6 +97,13 @@ impl Diagnostic {
             self.labels.push(Label { file, span, message: message.into() });
         }
         self
+    }
+
+    /// Adds a step of the way to the API (see [`Diagnostic::flow`]), also as a label.
+    pub fn with_step(mut self, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+        let label = Label { file, span, message: message.into() };
+        self.flow.push(label.clone());
+        self.with_label(label.file, label.span, label.message)
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {

@@ -369,6 +369,9 @@ pub(crate) struct Call {
     pub(crate) span: Span,
     /// The [`ExprKind::Call`] expression of this call.
     pub(crate) expr: ExprId,
+    /// Written as a path into the project itself (Rust `super::F`,
+    /// `crate::m::F`, `self::F`): the project's own function, never an API.
+    pub(crate) own_path: bool,
 }
 
 impl Function {

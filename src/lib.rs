@@ -12,6 +12,7 @@ mod git; // changed-files mode: the files git says changed (--changed-since)
 pub mod prefilter; // does a file name an API (or a needed constant) worth parsing
 pub mod frontend; // C/C++ (tree-sitter) and Rust (syn) text lowered to the IR
 pub mod ir; // the language-neutral IR: functions as CFGs, constants
+pub mod summary; // what the tree's own functions do with their arguments (wrappers, reverts)
 pub mod resolve; // the data flow: what values reach each API call's arguments
 pub mod rules; // the checks, over resolved call facts (never syntax)
 pub mod diagnostic; // one finding: rule, span, message, labels, help

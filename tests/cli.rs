@@ -31,6 +31,8 @@ use rpclint::source::{FileId, SourceFile};
 mod project;
 #[path = "cli/selection.rs"]
 mod selection;
+#[path = "cli/summaries.rs"]
+mod summaries;
 #[path = "cli/testcode.rs"]
 mod testcode;
 

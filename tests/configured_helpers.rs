@@ -57,7 +57,7 @@ fn findings_in(kb: &Kb, source: &str) -> Vec<&'static str> {
     table.add_file(file, &ir);
     let project = ProjectFacts::collect(std::iter::once(&ir), kb);
     let reverting = BTreeSet::new();
-    let cx = FileCtx { kb, file, consts: &table, reverting_types: &reverting, deadline: None };
+    let cx = FileCtx { kb, file, consts: &table, reverting_types: &reverting, deadline: None, summaries: None };
     let facts: Vec<_> = ir.functions.iter().map(|f| analyze(&cx, f)).collect();
     let rules: Vec<_> = ALL.iter().copied().filter(|r| r.name.starts_with("unchecked-")).collect();
     let mut names: Vec<&'static str> =

@@ -16,6 +16,7 @@ use crate::resolve::{self, ConstTable, FileCtx, FunctionFacts};
 use crate::rules::{self, Rule};
 use crate::settings::{Settings, TestHooks};
 use crate::source::FileId;
+use crate::summary::Summaries;
 use crate::testcode;
 
 /// Phase 3: every candidate's functions analysed and the rules run, with
@@ -23,6 +24,7 @@ use crate::testcode;
 pub(super) fn run(
     run: &Run<'_>,
     kb: &Kb,
+    summaries: &Summaries,
     rules: &[&'static Rule],
     settings: &Settings,
 ) -> (Vec<Diagnostic>, Vec<FileError>) {
@@ -42,7 +44,7 @@ pub(super) fn run(
     let results: Vec<Result<Vec<Diagnostic>, FileError>> = candidates
         .par_iter()
         .zip(ids.par_iter())
-        .map(|(c, id)| analyse_file(c, *id, kb, &table, &project, rules, settings))
+        .map(|(c, id)| analyse_file(c, *id, kb, &table, summaries, &project, rules, settings))
         .collect();
     let mut diagnostics = Vec::new();
     let mut errors = Vec::new();
@@ -55,11 +57,13 @@ pub(super) fn run(
     (diagnostics, errors)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn analyse_file(
     c: &Candidate,
     id: FileId,
     kb: &Kb,
     table: &ConstTable<'_>,
+    summaries: &Summaries,
     project: &ProjectFacts,
     rules: &[&'static Rule],
     settings: &Settings,
@@ -67,7 +71,14 @@ pub(super) fn analyse_file(
     let result = catch_unwind(AssertUnwindSafe(|| {
         TestHooks::panic_if_marked(&settings.test_hooks.panic_while_analysing, &c.source.text, "analysing");
         let deadline = settings.limits.deadline();
-        let cx = FileCtx { kb, file: id, consts: table, reverting_types: &project.reverting_types, deadline };
+        let cx = FileCtx {
+            kb,
+            file: id,
+            consts: table,
+            reverting_types: &project.reverting_types,
+            deadline,
+            summaries: Some(summaries),
+        };
         let facts: Vec<FunctionFacts> =
             c.ir.functions
                 .iter()

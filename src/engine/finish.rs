@@ -92,7 +92,7 @@ pub(super) fn finish(
     };
     for d in &mut diagnostics {
         d.file = take(d.file);
-        for l in &mut d.labels {
+        for l in d.labels.iter_mut().chain(d.flow.iter_mut()) {
             l.file = take(l.file);
         }
     }

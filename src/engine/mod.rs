@@ -25,8 +25,9 @@
 //!
 //! Its parts, in the order a run meets them: [`read`] (bytes), [`phase1`]
 //! (prefilter, parse, lower), [`deferral`] (files waiting for a word),
-//! [`needs`] (the names a file needs from elsewhere), [`consts`] (the
-//! constant search), [`analysis`] (resolver and rules),
+//! [`needs`] (the names a file needs from elsewhere), [`wrappers`]
+//! (summaries of the tree's own functions, and their callers), [`consts`]
+//! (the constant search), [`analysis`] (resolver and rules),
 //! [`finish`] (suppressions, renumbering, sorting) and [`fingerprint`].
 
 mod analysis;
@@ -37,6 +38,7 @@ mod finish;
 mod needs;
 mod phase1;
 mod read;
+mod wrappers;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -123,12 +125,13 @@ fn run_phases<'i>(inputs: &'i [Input], context: &'i [Input], settings: &Settings
     let rules = settings.rules();
 
     let mut run = phase1::run(inputs, !context.is_empty(), gates, kb, settings, &mut timer);
+    let summaries = wrappers::extend(&mut run, inputs, gates, kb, settings, &mut timer);
     let files_parsed = run.candidates.iter().filter(|c| c.parsed).count();
     // Context files are searched for constants like the skipped ones, never checked.
     run.skipped.extend(context.iter());
 
     consts::search(&mut run, kb, settings, &mut timer);
-    let (diagnostics, errors) = analysis::run(&run, kb, &rules, settings);
+    let (diagnostics, errors) = analysis::run(&run, kb, &summaries, &rules, settings);
     run.errors.extend(errors);
     finish::finish(run, diagnostics, &rules, settings, &mut timer, inputs.len(), files_parsed)
 }

@@ -11,14 +11,17 @@ use crate::kb::Kb;
 /// file nor the knowledge base defines, following the file's own constants
 /// to the names they use in turn. Names used only elsewhere (a loop bound, a
 /// message) are not looked for: phase 2 reads only what can matter.
-pub(super) fn free_names(ir: &FileIr, kb: &Kb) -> BTreeSet<String> {
+///
+/// `own`: the tree's own functions the file was lowered for ([`super::wrappers`]):
+/// their calls' arguments and their own returned values count like an API's arguments.
+pub(super) fn free_names(ir: &FileIr, kb: &Kb, own: Option<&BTreeSet<String>>) -> BTreeSet<String> {
     let local: HashMap<&str, Vec<usize>> = ir.consts.iter().enumerate().fold(HashMap::new(), |mut m, (i, d)| {
         m.entry(d.name.as_str()).or_default().push(i);
         m
     });
     let mut work: Vec<String> = Vec::new();
     for f in &ir.functions {
-        work.extend(api_argument_names(f, kb));
+        work.extend(api_argument_names(f, kb, own));
     }
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut free = BTreeSet::new();
@@ -45,7 +48,7 @@ pub(super) fn free_names(ir: &FileIr, kb: &Kb) -> BTreeSet<String> {
 /// The free names in the arguments of a function's API calls, and in what
 /// is assigned to the locals (and through pointers, and to globals) those
 /// arguments read: a backward slice over assignments.
-pub(super) fn api_argument_names(f: &Function, kb: &Kb) -> Vec<String> {
+pub(super) fn api_argument_names(f: &Function, kb: &Kb, own: Option<&BTreeSet<String>>) -> Vec<String> {
     use crate::ir::{ExprId, LocalId, PlaceRoot, Stmt};
     let mut assigned: HashMap<LocalId, Vec<ExprId>> = HashMap::new();
     let mut indirect: Vec<ExprId> = Vec::new();
@@ -63,6 +66,14 @@ pub(super) fn api_argument_names(f: &Function, kb: &Kb) -> Vec<String> {
         }
     }
     let mut stack: Vec<ExprId> = Vec::new();
+    if let Some(own) = own {
+        for call in f.calls.iter().filter(|c| own.contains(&c.callee)) {
+            stack.extend(call.args.iter().copied());
+        }
+        if own.contains(&f.name) {
+            stack.extend(crate::summary::returned_exprs(f));
+        }
+    }
     for call in &f.calls {
         let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else { continue };
         // Only the arguments whose parameter means something to a rule.

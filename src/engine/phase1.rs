@@ -12,7 +12,7 @@ use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
 use super::{Input, Run, Timer, panic_message};
 use crate::frontend::{self, Focused, Lang};
-use crate::ir::{FileIr, Function, FunctionKind, Problem, Span};
+use crate::ir::{ExprId, FileIr, Function, FunctionKind, Problem, Span, Stmt};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
 use crate::prefilter::WordSet;
@@ -21,6 +21,7 @@ use crate::report::FileError;
 use crate::resolve::callback;
 use crate::settings::{Settings, TestHooks};
 use crate::source::{Encoding, SourceFile};
+use crate::summary;
 use crate::suppress;
 
 /// A file that made it past the prefilter, lowered; or a file that could
@@ -33,6 +34,9 @@ pub(super) struct Candidate {
     pub(super) ir: FileIr,
     /// Free names its kept functions (and their constants) need from elsewhere.
     pub(super) needs: BTreeSet<String>,
+    /// The names of every function it defines, lowered or blanked (a call
+    /// to one of them is the file's own function, see [`crate::summary`]).
+    pub(super) defined: BTreeSet<String>,
 }
 
 pub(super) enum Phase1 {
@@ -117,6 +121,17 @@ pub(super) fn read_and_lower(
     (outcome, clues)
 }
 
+/// `{ return RPC_C_AUTHN_LEVEL_CONNECT; }`, `{ RPC_C_AUTHN_LEVEL_CALL.0 }`:
+/// short, one statement, no call, no block. Kept beside the functions that
+/// name an API, so that a helper that returns a constant gets its summary
+/// without a second parse (see [`crate::summary`]).
+fn is_tiny_body(body: &[u8]) -> bool {
+    const TINY: usize = 160;
+    body.len() <= TINY
+        && !body.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
+        && body.iter().filter(|b| **b == b';').count() <= 1
+}
+
 pub(super) fn read_and_lower_inner(
     input: &Input,
     lang: Lang,
@@ -184,7 +199,7 @@ pub(super) fn read_and_lower_inner(
                 !named.is_empty() && named.iter().all(|w| *w == name)
             };
             let keep = |body: &[u8]| api_words.matches(body) || (identity && gates.identity.matches(body));
-            frontend::lower_focused(lang, &source.text, &keep, &own_only, keep_named, deadline)
+            frontend::lower_focused(lang, &source.text, &keep, &own_only, keep_named, &is_tiny_body, deadline)
         }))
     };
     let mut lowered = lower(&|_| false, false);
@@ -218,7 +233,8 @@ pub(super) fn read_and_lower_inner(
                 format!("file not analysed: parsing took longer than the {limit} limit (raise it with --file-timeout)");
             let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
             clues.reach = crate::reach::not_analysed(&sites);
-            return Phase1::Candidate(Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new() }));
+            let c = Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new(), defined: BTreeSet::new() };
+            return Phase1::Candidate(Box::new(c));
         }
         Err(panic) => {
             return Phase1::Error(FileError {
@@ -241,15 +257,18 @@ pub(super) fn read_and_lower_inner(
     // (a vtable initialiser lists them).
     let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).chain(blanked_functions).collect();
     // Keep only what rules can report on: functions that call an API,
-    // destructors (which may revert an impersonation) and registered callbacks.
+    // destructors (which may revert an impersonation), registered callbacks,
+    // and the helpers those call for a constant.
     let identity = |f: &Function| f.calls.iter().any(|c| kb.callee_in_set(SetKind::CallerIdentity, &c.callee));
+    let helpers = constant_helpers(&ir, kb);
     ir.functions.retain(|f| {
         f.kind == FunctionKind::Destructor
             || calls_api(f, kb)
             || callbacks.contains(&f.name)
             || (!callbacks.is_empty() && identity(f))
+            || helpers.contains(&f.name)
     });
-    let mut needs = free_names(&ir, kb);
+    let mut needs = free_names(&ir, kb, Some(&helpers));
     needs.retain(|n| !functions.contains(n));
 
     // The text is read again at the end if a finding points into this file;
@@ -259,7 +278,39 @@ pub(super) fn read_and_lower_inner(
         || suppress::may_have_directives(source.text.as_bytes())
         || settings.test_hooks.panic_while_analysing.is_some();
     let source = if !keep_text { source.unloaded() } else { source };
-    Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs }))
+    Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs, defined: functions }))
+}
+
+/// The file's functions that return a constant and that a function calling
+/// an API calls for a value, with no argument (`level()` in
+/// `RpcBindingSetAuthInfo(h, spn, level(), ..)`).
+fn constant_helpers(ir: &FileIr, kb: &Kb) -> BTreeSet<String> {
+    let returning: BTreeSet<&str> =
+        ir.functions.iter().filter(|f| summary::returns_constant(f)).map(|f| f.name.as_str()).collect();
+    if returning.is_empty() {
+        return BTreeSet::new();
+    }
+    let mut out = BTreeSet::new();
+    for f in ir.functions.iter().filter(|f| calls_api(f, kb)) {
+        for call in &f.calls {
+            let nullary = call.args.is_empty() && call.receiver.is_none();
+            if nullary && returning.contains(call.callee.as_str()) && is_used_as_value(f, call.expr) {
+                out.insert(call.callee.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Whether a call's value is used (an argument, an assigned value), not a
+/// statement of its own.
+fn is_used_as_value(f: &Function, call: ExprId) -> bool {
+    let as_arg = f.calls.iter().any(|c| c.args.contains(&call));
+    let assigned = f.blocks.iter().flat_map(|b| &b.stmts).any(|s| match s {
+        Stmt::Assign { value, .. } => *value == call,
+        _ => false,
+    });
+    as_arg || assigned
 }
 
 pub(super) fn calls_api(f: &Function, kb: &Kb) -> bool {
@@ -271,7 +322,7 @@ pub(super) fn not_analysed(input: &Input, message: String) -> Box<Candidate> {
     let source = SourceFile::new(input.path.clone(), "".into(), Encoding::Utf8);
     let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
     let lang = Lang::from_path(&input.path).unwrap_or(Lang::C);
-    Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new() })
+    Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new(), defined: BTreeSet::new() })
 }
 
 /// A problem's span cut to its first line: a region the parser gave up on

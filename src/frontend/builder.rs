@@ -160,8 +160,15 @@ impl FnBuilder {
     pub(crate) fn call(&mut self, callee: &str, receiver: Option<ExprId>, args: Vec<ExprId>, span: Span) -> ExprId {
         let call_id = CallId::from_index(self.func.calls.len());
         let expr = self.expr(ExprKind::Call(call_id), span);
-        self.func.calls.push(Call { callee: callee.to_string(), receiver, args, span, expr });
+        self.func.calls.push(Call { callee: callee.to_string(), receiver, args, span, expr, own_path: false });
         expr
+    }
+
+    /// Marks the last call added as written through a path into the project (`super::F`).
+    pub(crate) fn mark_own_path(&mut self) {
+        if let Some(c) = self.func.calls.last_mut() {
+            c.own_path = true;
+        }
     }
 
     // ----- statements --------------------------------------------------------

@@ -99,15 +99,17 @@ pub(crate) enum Focused {
 /// function's own name; such a function is the API's own definition (see
 /// [`focus::blank_declarations_but`]) and is blanked too. `keep_named(name)`:
 /// a function to keep whatever its body names (a registered callback).
+/// `aside`: a body kept beside them that alone is no code to check.
 pub(crate) fn lower_focused(
     lang: Lang,
     text: &str,
     keep: &dyn Fn(&[u8]) -> bool,
     own_only: &dyn Fn(&str, &[u8]) -> bool,
     keep_named: &dyn Fn(&str) -> bool,
+    aside: &dyn Fn(&[u8]) -> bool,
     deadline: Option<Instant>,
 ) -> Focused {
-    let blanked = focus::blank_declarations_but(text, lang, keep, own_only, keep_named, focus::Purpose::Rules);
+    let blanked = focus::blank_declarations_but(text, lang, keep, own_only, keep_named, aside, focus::Purpose::Rules);
     let (lowered, blanked, spans) = match blanked {
         Some(Blanked { code_kept: false, blanked_api_spans, .. }) => return Focused::NoCode(blanked_api_spans),
         Some(Blanked { text: Some(focused), blanked_functions, blanked_api_spans, .. }) => {

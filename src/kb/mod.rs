@@ -219,6 +219,11 @@ impl Kb {
         self.by_callee.keys().map(String::as_str)
     }
 
+    /// Whether some API or COM method is called `name` (as written at a call).
+    pub(crate) fn is_api_name(&self, name: &str) -> bool {
+        self.by_callee.contains_key(name)
+    }
+
     /// The word a name's every API needs in a value ([`Api::only_with`]), if all have one.
     pub(crate) fn only_with(&self, callee: &str) -> Option<&str> {
         let entries = self.by_callee.get(callee)?;

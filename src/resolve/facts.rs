@@ -47,6 +47,10 @@ pub struct CallFacts {
     /// or into a global is read elsewhere, so whether it is tested cannot be
     /// told from this function.
     pub(crate) followed_outputs: BTreeMap<u16, LocalId>,
+    /// For a call of the tree's own function analysed as the API it reaches
+    /// (a summary): the calls on the way, outermost first. Empty for a
+    /// direct call.
+    pub(crate) via: Vec<crate::summary::Step>,
 }
 
 impl CallFacts {

@@ -282,9 +282,30 @@ impl<'a> RuleCx<'a> {
         calls
     }
 
-    /// Starts a finding of the running rule on `call`.
+    /// Starts a finding of the running rule on `call`. A call of the tree's
+    /// own function that reaches the API says so, and points at each call
+    /// on the way (see [`crate::summary`]).
     pub(crate) fn diagnostic(&self, call: &ApiCall<'_>, severity: Severity, message: String) -> Diagnostic {
-        Diagnostic::new(self.rule.name, severity, self.file, call.call.span, message)
+        let via = &call.facts.via;
+        let Some(last) = via.last() else {
+            return Diagnostic::new(self.rule.name, severity, self.file, call.call.span, message);
+        };
+        let chain: Vec<String> = via.iter().map(|s| format!("`{}`", s.function)).collect();
+        let chain = chain.join(" → ");
+        let message = format!("{message} (`{}` is reached through {chain})", last.callee);
+        let mut d = Diagnostic::new(self.rule.name, severity, self.file, call.call.span, message);
+        for step in via {
+            let text = if !std::ptr::eq(step, last) {
+                format!("`{}` passes it on to `{}` here", step.function, step.callee)
+            } else if step.reaches.is_empty() {
+                format!("`{}` calls `{}` here with what it was given", step.function, step.callee)
+            } else {
+                let params: Vec<String> = step.reaches.iter().map(|p| format!("`{p}`")).collect();
+                format!("reaches {} of `{}` here through {chain}", params.join(", "), step.callee)
+            };
+            d = d.with_step(step.file, step.span, text);
+        }
+        d
     }
 
     pub(crate) fn push(&mut self, d: Diagnostic) {

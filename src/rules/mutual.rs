@@ -42,12 +42,15 @@ pub(crate) fn direct_in<'a>(call: &ApiCall<'a>, role: Role) -> Option<(&'a Value
 }
 
 /// The first known value of `role` (a parameter or a field of a struct
-/// argument) with a possible value that has `bit` set.
+/// argument) whose every possible value has `bit` set: a request is a
+/// premise, so it must hold on every path (`mutual ? ISC_REQ_MUTUAL_AUTH : 0`
+/// with `mutual` from the caller is no request; see `rules/README.md`).
 fn with_bit(cx: &RuleCx<'_>, call: &ApiCall<'_>, role: Role, bit_name: &str) -> Option<Setting> {
     let bit = cx.kb.int(bit_name)?;
     for rv in call.role_values(cx.kb, role) {
         let Some(values) = rv.value.known_ints() else { continue };
-        if let Some((_, origin)) = values.into_iter().find(|(v, _)| low(*v) & bit != 0) {
+        if values.iter().all(|(v, _)| low(*v) & bit != 0) {
+            let origin = values.iter().find_map(|(_, o)| *o);
             return Some(Setting { spelled: bit_name.to_string(), describe: rv.describe(), origin });
         }
     }

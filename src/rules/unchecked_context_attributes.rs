@@ -82,7 +82,9 @@ fn check(cx: &mut RuleCx<'_>) {
         let Some(prefix) = call.api.flag_prefix.as_deref() else { continue };
         let Some((index, local)) = attributes_local(call) else { continue };
         let Some(values) = call.arg(Role::ContextReq).and_then(|v| v.known_ints()) else { continue };
-        let requested = values.iter().fold(0, |acc, (v, _)| acc | v);
+        // What is requested on every path: a flag some caller may turn off
+        // is no premise for a test (see `rules/README.md`).
+        let requested = values.iter().fold(u64::MAX, |acc, (v, _)| acc & v);
         let origin = values.iter().find_map(|(_, o)| *o);
         let tested = handshake_tests(&calls, call, prefix, local);
         // Handed on, compared as a whole, or tested with bits not known: silent.

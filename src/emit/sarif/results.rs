@@ -36,6 +36,9 @@ pub(super) struct SarifResult<'a> {
     locations: [Location; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
+    /// The calls through the tree's own functions to the API (summaries).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    code_flows: Vec<CodeFlow>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -55,6 +58,22 @@ pub(super) struct Location {
     pub(super) physical_location: PhysicalLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) message: Option<Message>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CodeFlow {
+    thread_flows: [ThreadFlow; 1],
+}
+
+#[derive(Serialize)]
+struct ThreadFlow {
+    locations: Vec<ThreadFlowLocation>,
+}
+
+#[derive(Serialize)]
+struct ThreadFlowLocation {
+    location: Location,
 }
 
 #[derive(Serialize)]
@@ -103,6 +122,25 @@ pub(super) fn result<'a>(
             message: Some(Message { text: l.message.clone() }),
         })
         .collect();
+    let code_flows = if d.flow.is_empty() {
+        Vec::new()
+    } else {
+        let start = ThreadFlowLocation {
+            location: Location {
+                id: None,
+                physical_location: physical(report, artifacts, d.file, d.span, false),
+                message: Some(Message { text: "the call".to_string() }),
+            },
+        };
+        let steps = d.flow.iter().map(|l| ThreadFlowLocation {
+            location: Location {
+                id: None,
+                physical_location: physical(report, artifacts, l.file, l.span, false),
+                message: Some(Message { text: l.message.clone() }),
+            },
+        });
+        vec![CodeFlow { thread_flows: [ThreadFlow { locations: std::iter::once(start).chain(steps).collect() }] }]
+    };
     let mut partial_fingerprints = BTreeMap::new();
     if !d.fingerprint.is_empty() {
         partial_fingerprints.insert(FINGERPRINT_KEY, d.fingerprint.as_str());
@@ -127,6 +165,7 @@ pub(super) fn result<'a>(
             message: None,
         }],
         related_locations,
+        code_flows,
         partial_fingerprints,
         suppressions,
         baseline_state: baseline.then_some("new"),

@@ -78,7 +78,7 @@ pub(crate) fn blank_declarations(
     keep: &dyn Fn(&[u8]) -> bool,
     purpose: Purpose,
 ) -> Option<Blanked> {
-    blank_declarations_but(text, lang, keep, &|_, _| false, &|_| false, purpose)
+    blank_declarations_but(text, lang, keep, &|_, _| false, &|_| false, &|_| false, purpose)
 }
 
 /// [`blank_declarations`], where for [`Purpose::Rules`] a function whose body
@@ -87,12 +87,16 @@ pub(crate) fn blank_declarations(
 /// implementation), whose calls the rules skip (`in_api_definition`); and
 /// a function whose name `keep_named` accepts is kept whatever its body
 /// names (a security callback registered with an API, which calls none).
+/// A function `keep` rejects but `aside` accepts is kept without counting as
+/// code to check (a tiny helper that may return a constant, see
+/// [`crate::summary`]).
 pub(crate) fn blank_declarations_but(
     text: &str,
     lang: Lang,
     keep: &dyn Fn(&[u8]) -> bool,
     own_only: &dyn Fn(&str, &[u8]) -> bool,
     keep_named: &dyn Fn(&str) -> bool,
+    aside: &dyn Fn(&[u8]) -> bool,
     purpose: Purpose,
 ) -> Option<Blanked> {
     let b = text.as_bytes();
@@ -122,7 +126,7 @@ pub(crate) fn blank_declarations_but(
                 let own = |name: &str| own_only(name, body) && !is_wrapper(head, body, name, scoped);
                 let kept = (keep(body) && !name.as_deref().is_some_and(own)) || name.as_deref().is_some_and(keep_named);
                 code_kept |= kept;
-                kept
+                kept || (!keep(body) && aside(body))
             }
             // A braced initialiser (`= [](..) { .. }`, `= { Api, .. }`); a
             // Rust struct definition that names an API in a field is no code.

@@ -44,12 +44,13 @@ fn the_definition_of_an_api_is_blanked() {
     let own = |name: &str, body: &[u8]| name == "Api" && !body.windows(4).any(|w| w == b"Api2");
     let src = "pub unsafe fn Api(x: u32) -> u32 {\n    link!(\"a.dll\" fn Api(x: u32) -> u32);\n    unsafe { Api(x) }\n}\n\
                pub fn user() { Api(1); }\n";
-    let b = blank_declarations_but(src, Lang::Rust, &api, &own, &|_| false, Purpose::Rules).unwrap();
+    let b = blank_declarations_but(src, Lang::Rust, &api, &own, &|_| false, &|_| false, Purpose::Rules).unwrap();
     let out = b.text.unwrap();
     assert!(!out.contains("link!") && out.contains("pub fn user() { Api(1); }"), "{out}");
     assert_eq!(b.blanked_functions, ["Api"]);
     let only_wrapper = "pub unsafe fn Api(x: u32) -> u32 { unsafe { Api(x) } }\n";
-    let b = blank_declarations_but(only_wrapper, Lang::Rust, &api, &own, &|_| false, Purpose::Rules).unwrap();
+    let b =
+        blank_declarations_but(only_wrapper, Lang::Rust, &api, &own, &|_| false, &|_| false, Purpose::Rules).unwrap();
     assert!(!b.code_kept, "a binding crate's file is nothing to check");
 }
 
@@ -147,7 +148,8 @@ fn a_function_kept_by_name_stays_whatever_it_names() {
     let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
     let src = "static long Callback(void *ctx) { return 0; }\nstatic int other(void) { return 1; }\n\
                void serve(void) { Api(Callback); }\n";
-    let b = blank_declarations_but(src, Lang::C, &api, &|_, _| false, &|n| n == "Callback", Purpose::Rules).unwrap();
+    let b = blank_declarations_but(src, Lang::C, &api, &|_, _| false, &|n| n == "Callback", &|_| false, Purpose::Rules)
+        .unwrap();
     let out = b.text.unwrap();
     assert!(out.contains("static long Callback(void *ctx) { return 0; }"), "{out}");
     assert!(!out.contains("other"), "{out}");

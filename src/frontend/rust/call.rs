@@ -56,7 +56,13 @@ impl Lower<'_> {
                 }
                 let args = self.lower_args(&c.args);
                 let span = self.sp2(last.ident.span(), close);
-                self.emit_call(&name, None, args, span)
+                let call = self.emit_call(&name, None, args, span);
+                let own = p.path.segments.len() > 1
+                    && matches!(ident_name(&first.ident).as_str(), "crate" | "super" | "self");
+                if own {
+                    self.b.mark_own_path();
+                }
+                call
             }
             func => match fn_pointer_field(func) {
                 Some((table, field)) => {

@@ -65,6 +65,7 @@ fn lower_item(out: &mut FileOut, item: &Item, owner: &Owner) {
                 lower_items(out, items, &Owner::None);
             }
         }
+        Item::Use(u) => lower_use_renames(out, &u.tree),
         Item::Impl(i) => {
             let is_drop =
                 i.trait_.as_ref().and_then(|(path, _)| path.segments.last()).is_some_and(|s| s.ident == "Drop");
@@ -221,6 +222,24 @@ fn with_const_scope(out: &mut FileOut, make: impl FnOnce(&mut Lower<'_>) -> Expr
 fn lower_const(out: &mut FileOut, ident: &syn::Ident, expr: &syn::Expr, span: Span, kind: ConstKind) {
     if let Some(value) = with_const_scope(out, |l| l.lower_expr(expr)) {
         out.consts.push(ConstDef { name: ident_name(ident), value, span, kind });
+    }
+}
+
+/// `use a::b::LEVEL as OLD;`: `OLD` is another name for `LEVEL` (a
+/// constant alias; the path is dropped, as everywhere names are looked up by
+/// their last segment).
+fn lower_use_renames(out: &mut FileOut, tree: &syn::UseTree) {
+    match tree {
+        syn::UseTree::Path(p) => lower_use_renames(out, &p.tree),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| lower_use_renames(out, t)),
+        syn::UseTree::Rename(r) if r.ident != r.rename && r.rename != "_" => {
+            let span = out.span2(r.ident.span(), r.rename.span());
+            let target = ident_name(&r.ident);
+            if let Some(value) = with_const_scope(out, |l| l.b.expr(ExprKind::Name(target), span)) {
+                out.consts.push(ConstDef { name: ident_name(&r.rename), value, span, kind: ConstKind::Const });
+            }
+        }
+        _ => {}
     }
 }
 

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use super::Interp;
 use crate::ir::{CallId, ExprId};
-use crate::kb::{Dir, HelperKind};
+use crate::kb::{Api, Dir, HelperKind};
 use crate::resolve::facts::{CallFacts, TestInfo};
 use crate::resolve::value::{Atom, Mark, PlaceRef, RefRoot, Slot, Value};
+use crate::summary::Step;
 
 impl Interp<'_, '_> {
     pub(super) fn eval_call(&mut self, c: CallId) -> Value {
@@ -19,7 +20,9 @@ impl Interp<'_, '_> {
         let arg_exprs: Vec<ExprId> = call.args.clone();
         let kb = self.cx.kb;
 
-        if let Some(m) = kb.api_for_call(&call.callee, receiver.is_some(), args.len()) {
+        // The project's own function of an API's name is not the API.
+        let own = self.cx.summaries.is_some_and(|s| s.is_own(self.cx.file, call));
+        if let Some(m) = kb.api_for_call(&call.callee, receiver.is_some(), args.len()).filter(|_| !own) {
             if self.state.is_none() {
                 return Value::unknown();
             }
@@ -32,45 +35,8 @@ impl Interp<'_, '_> {
             let arg_exprs: Vec<Option<ExprId>> =
                 m.align(&call.args.iter().copied().map(Some).collect::<Vec<_>>(), None);
             let api_index = kb.apis.iter().position(|a| std::ptr::eq(a, m.api)).unwrap_or(usize::MAX);
-            let deep_args: Vec<Value> = args.iter().map(|v| self.deep(v, 2)).collect();
-            let tested = self.state.as_ref().map(|s| s.tested.clone()).unwrap_or_default();
-            if let Some(slot) = self.facts.calls.get_mut(c.index()) {
-                let facts = CallFacts { api: api_index, args: deep_args, tested, followed_outputs: BTreeMap::new() };
-                // Another path into the same block: what either path passes.
-                match slot {
-                    Some(old) if self.joining_facts => old.join(&facts),
-                    _ => *slot = Some(facts),
-                }
-            }
-            let origin = Some(self.origin(span));
-            for (i, p) in m.api.params.iter().enumerate() {
-                if p.dir == Dir::In {
-                    continue;
-                }
-                let (Some(arg), Some(Some(expr))) = (args.get(i), arg_exprs.get(i)) else { continue };
-                let index = u16::try_from(i).unwrap_or(u16::MAX);
-                let out = Value::mark(Mark { call: c, slot: Slot::Param(index) }, origin);
-                // A parameter's storage (a C++ `ULONG &attrs`) is the caller's.
-                let local = arg.atoms.iter().find_map(|(a, _)| match a {
-                    Atom::Ref(PlaceRef { root: RefRoot::Local(l), .. })
-                        if func.locals.get(l.index()).is_some_and(|l| !l.is_param) =>
-                    {
-                        Some(*l)
-                    }
-                    _ => None,
-                });
-                if let (Some(local), Some(Some(facts))) = (local, self.facts.calls.get_mut(c.index())) {
-                    facts.followed_outputs.insert(index, local);
-                }
-                self.write_through(arg, *expr, out);
-            }
-            self.note_work();
-            self.track_impersonation(c, m.api, &args);
-            return if m.api.returns.is_status() {
-                Value::mark(Mark { call: c, slot: Slot::Return }, origin)
-            } else {
-                Value::unknown()
-            };
+            let entered = Entered { api: m.api, index: api_index, via: Vec::new(), returns_status: true };
+            return self.enter_api(c, entered, args, arg_exprs);
         }
 
         // A token-text helper passes no value on: it is an unknown function here.
@@ -151,6 +117,10 @@ impl Interp<'_, '_> {
             };
         }
 
+        if let Some(v) = self.summarised_call(c, &args, &arg_exprs, receiver.as_ref()) {
+            return v;
+        }
+
         // An unknown function: it may write through any pointer or reference
         // it gets, and a status handed to it counts as handled.
         if self.state.is_some() && !self.pure {
@@ -166,4 +136,82 @@ impl Interp<'_, '_> {
         }
         Value::unknown()
     }
+
+    /// A call of `entered.api` with these arguments (aligned with its
+    /// parameters; the expression of each, where the caller wrote one):
+    /// records its facts, marks its outputs, tracks impersonation.
+    pub(super) fn enter_api(
+        &mut self,
+        c: CallId,
+        entered: Entered<'_>,
+        args: Vec<Value>,
+        arg_exprs: Vec<Option<ExprId>>,
+    ) -> Value {
+        let func = self.func;
+        let Some(call) = func.calls.get(c.index()) else { return Value::unknown() };
+        let span = call.span;
+        let api = entered.api;
+        let deep_args: Vec<Value> = args.iter().map(|v| self.deep(v, 2)).collect();
+        let tested = self.state.as_ref().map(|s| s.tested.clone()).unwrap_or_default();
+        if let Some(slot) = self.facts.calls.get_mut(c.index()) {
+            let facts = CallFacts {
+                api: entered.index,
+                args: deep_args,
+                tested,
+                followed_outputs: BTreeMap::new(),
+                via: entered.via,
+            };
+            // Another path into the same block: what either path passes.
+            match slot {
+                Some(old) if self.joining_facts => old.join(&facts),
+                _ => *slot = Some(facts),
+            }
+        }
+        let origin = Some(self.origin(span));
+        for (i, p) in api.params.iter().enumerate() {
+            if p.dir == Dir::In {
+                continue;
+            }
+            let (Some(arg), Some(Some(expr))) = (args.get(i), arg_exprs.get(i)) else { continue };
+            let index = u16::try_from(i).unwrap_or(u16::MAX);
+            let out = Value::mark(Mark { call: c, slot: Slot::Param(index) }, origin);
+            // A parameter's storage (a C++ `ULONG &attrs`) is the caller's.
+            let local = arg.atoms.iter().find_map(|(a, _)| match a {
+                Atom::Ref(PlaceRef { root: RefRoot::Local(l), .. })
+                    if func.locals.get(l.index()).is_some_and(|l| !l.is_param) =>
+                {
+                    Some(*l)
+                }
+                _ => None,
+            });
+            if let (Some(local), Some(Some(facts))) = (local, self.facts.calls.get_mut(c.index())) {
+                facts.followed_outputs.insert(index, local);
+            }
+            self.write_through(arg, *expr, out);
+        }
+        self.note_work();
+        self.track_impersonation(c, api, &args);
+        if !api.returns.is_status() {
+            return Value::unknown();
+        }
+        let status = Value::mark(Mark { call: c, slot: Slot::Return }, origin);
+        if entered.returns_status {
+            return status;
+        }
+        // A function that keeps the status to itself has dealt with it.
+        self.test(&status, TestInfo { checked: true, ..TestInfo::default() });
+        Value::unknown()
+    }
+}
+
+/// Which API a call is analysed as, and how it got there.
+pub(super) struct Entered<'k> {
+    pub(super) api: &'k Api,
+    /// Index into [`crate::kb::Kb::apis`].
+    pub(super) index: usize,
+    /// The calls through the tree's own functions (empty for a direct call).
+    pub(super) via: Vec<Step>,
+    /// The call's value is the API's status (a direct call, or a function
+    /// that returns the status unchanged).
+    pub(super) returns_status: bool,
 }

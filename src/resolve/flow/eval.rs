@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::memory::read_field;
 use super::{FileCtx, Interp, MAX_CONST_DEPTH};
-use crate::ir::{Aggregate, BinOp, ExprId, ExprKind, Field, FieldKey, FileIr, Rest, UnOp};
+use crate::ir::{Aggregate, BinOp, ExprId, ExprKind, Field, FieldKey, FileIr, Function, Rest, UnOp};
 use crate::resolve::facts::{FunctionFacts, TestInfo};
 use crate::resolve::value::{Atom, Origin, RestVal, StructVal, Value};
 use crate::source::FileId;
@@ -243,16 +243,23 @@ impl Interp<'_, '_> {
     /// Evaluates a constant's expression in its own file's scope: no locals,
     /// no effects, names resolved from that file.
     pub(super) fn eval_const(&mut self, ir: &FileIr, file: FileId, e: ExprId) -> Value {
+        self.eval_in(&ir.const_scope, file, e)
+    }
+
+    /// Evaluates an expression of `func` (a constant scope, or a helper that
+    /// returns a constant) as seen from `file`: no locals, no effects.
+    pub(super) fn eval_in(&mut self, func: &Function, file: FileId, e: ExprId) -> Value {
         let ctx = FileCtx {
             kb: self.cx.kb,
             file,
             consts: self.cx.consts,
             reverting_types: self.cx.reverting_types,
             deadline: self.cx.deadline,
+            summaries: self.cx.summaries,
         };
         let mut sub = Interp {
             cx: &ctx,
-            func: &ir.const_scope,
+            func,
             facts: FunctionFacts::default(),
             const_memo: std::mem::take(&mut self.const_memo),
             const_stack: std::mem::take(&mut self.const_stack),
@@ -261,6 +268,7 @@ impl Interp<'_, '_> {
             deferred_reverters: BTreeSet::new(),
             joining_facts: false,
             order: Vec::new(),
+            read_depth: 0,
         };
         let v = sub.eval(e);
         self.const_memo = std::mem::take(&mut sub.const_memo);

@@ -99,10 +99,17 @@ impl Interp<'_, '_> {
     }
 
     pub(super) fn read_ref(&mut self, r: &PlaceRef) -> Value {
+        /// References followed within one read before it is unknown.
+        const MAX_READ_DEPTH: u32 = 16;
+        if self.read_depth >= MAX_READ_DEPTH {
+            return Value::unknown();
+        }
+        self.read_depth += 1;
         let mut v = self.read_root(&r.root);
         for f in &r.path {
             v = read_field(&v, f, self);
         }
+        self.read_depth -= 1;
         v
     }
 

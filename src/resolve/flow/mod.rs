@@ -14,13 +14,15 @@
 //! This module holds the interpreter's state; its parts add the methods:
 //! [`worklist`] (the fixed point), [`transfer`] (a block, and branches on a
 //! status), [`eval`] (expressions and constants), [`memory`] (places,
-//! reads and writes), [`calls`] (APIs, helpers, unknown functions) and
+//! reads and writes), [`calls`] (APIs, helpers, unknown functions),
+//! [`summaries`] (calls of the tree's own summarised functions) and
 //! [`impersonation`] (which impersonations are in effect).
 
 mod calls;
 mod eval;
 mod impersonation;
 mod memory;
+mod summaries;
 mod transfer;
 mod worklist;
 
@@ -35,6 +37,7 @@ use super::value::{Mark, Origin, Value};
 use crate::ir::{CallId, Function, LocalId};
 use crate::kb::Kb;
 use crate::source::FileId;
+use crate::summary::Summaries;
 
 /// Per block, how many visits before its changing values are widened to unknown.
 const WIDEN_AFTER: u32 = 8;
@@ -59,6 +62,8 @@ pub struct FileCtx<'a> {
     pub reverting_types: &'a BTreeSet<String>,
     /// When the analysis must stop (the per-file time limit), if ever.
     pub deadline: Option<Instant>,
+    /// The tree's own functions: applied at their calls like API entries.
+    pub summaries: Option<&'a Summaries>,
 }
 
 /// Runs the analysis on `func` (a function of the file in `cx`).
@@ -113,6 +118,9 @@ struct Interp<'a, 'c> {
     joining_facts: bool,
     /// Each block's rank in reverse postorder (a loop's back edge goes to a lower rank).
     order: Vec<usize>,
+    /// Nesting of reads through references (`read_ref`): a place that
+    /// refers to itself (`p->self = p`) would otherwise never end.
+    read_depth: u32,
 }
 
 impl<'a, 'c> Interp<'a, 'c> {
@@ -128,6 +136,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             deferred_reverters: deferred_reverters(cx.kb, func),
             joining_facts: false,
             order: Vec::new(),
+            read_depth: 0,
         }
     }
 
