@@ -369,9 +369,23 @@ pub(crate) struct Call {
     pub(crate) span: Span,
     /// The [`ExprKind::Call`] expression of this call.
     pub(crate) expr: ExprId,
-    /// Written as a path into the project itself (Rust `super::F`,
-    /// `crate::m::F`, `self::F`): the project's own function, never an API.
-    pub(crate) own_path: bool,
+    /// How the callee is qualified where it is written.
+    pub(crate) path: CallPath,
+}
+
+/// The qualification of a call's callee, which tells the project's own
+/// function from a Windows API of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum CallPath {
+    /// `F(..)`: whatever the name resolves to where it is written.
+    #[default]
+    Plain,
+    /// A path into the project itself (Rust `super::F`, `crate::m::F`,
+    /// `self::F`, `Self::F`): the project's own function, never an API.
+    Own,
+    /// Any other path (C++ `::F`, `ns::F`; Rust `windows::..::F`): not the
+    /// file's own function of that name.
+    Other,
 }
 
 impl Function {

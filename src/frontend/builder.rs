@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use crate::ir::{
-    Block, BlockId, Call, CallId, Expr, ExprId, ExprKind, Function, FunctionKind, Local, LocalId, Place, PlaceRoot,
-    Span, Stmt, Terminator,
+    Block, BlockId, Call, CallId, CallPath, Expr, ExprId, ExprKind, Function, FunctionKind, Local, LocalId, Place,
+    PlaceRoot, Span, Stmt, Terminator,
 };
 
 pub(crate) struct FnBuilder {
@@ -160,14 +160,14 @@ impl FnBuilder {
     pub(crate) fn call(&mut self, callee: &str, receiver: Option<ExprId>, args: Vec<ExprId>, span: Span) -> ExprId {
         let call_id = CallId::from_index(self.func.calls.len());
         let expr = self.expr(ExprKind::Call(call_id), span);
-        self.func.calls.push(Call { callee: callee.to_string(), receiver, args, span, expr, own_path: false });
+        self.func.calls.push(Call { callee: callee.to_string(), receiver, args, span, expr, path: CallPath::Plain });
         expr
     }
 
-    /// Marks the last call added as written through a path into the project (`super::F`).
-    pub(crate) fn mark_own_path(&mut self) {
+    /// Marks how the last call added qualifies its callee (`super::F`, `::F`).
+    pub(crate) fn mark_path(&mut self, path: CallPath) {
         if let Some(c) = self.func.calls.last_mut() {
-            c.own_path = true;
+            c.path = path;
         }
     }
 

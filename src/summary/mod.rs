@@ -36,7 +36,7 @@ use std::collections::{BTreeSet, HashMap};
 
 pub(crate) use compute::{compute, returned_exprs, returns_constant, settings_passed};
 
-use crate::ir::Span;
+use crate::ir::{CallPath, Span};
 use crate::source::FileId;
 
 /// Where an argument of the reached API call comes from.
@@ -162,7 +162,11 @@ impl Summaries {
     /// it. A method call (`p->M()`) goes where its object's type says: never own.
     pub(crate) fn is_own(&self, file: FileId, call: &crate::ir::Call) -> bool {
         call.receiver.is_none()
-            && (self.defines(file, &call.callee) || (call.own_path && self.defined_anywhere(&call.callee)))
+            && match call.path {
+                CallPath::Plain => self.defines(file, &call.callee),
+                CallPath::Own => self.defined_anywhere(&call.callee),
+                CallPath::Other => false,
+            }
     }
 
     /// The summary a call from `file` to `callee` uses, if any.

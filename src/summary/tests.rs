@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::{ArgSrc, Summaries, compute};
 use crate::frontend::{Depth, Lang, lower};
-use crate::ir::FileIr;
+use crate::ir::{CallPath, FileIr};
 use crate::kb::Kb;
 use crate::source::FileId;
 
@@ -116,12 +116,14 @@ mod tests {
     assert_eq!(m.args[2], ArgSrc::Param(0));
     assert!(s.for_call(FileId(0), "connect", false, 1).is_none(), "a method needs a receiver");
     let call = irs[0].functions.iter().flat_map(|f| &f.calls).find(|c| c.callee == "DecryptMessage").expect("call");
-    assert!(call.own_path);
+    assert_eq!(call.path, CallPath::Own);
     assert!(s.is_own(FileId(0), call));
     assert!(s.is_own(FileId(7), call), "a path into the crate reaches the tree's own");
     let mut bare = call.clone();
-    bare.own_path = false;
+    bare.path = CallPath::Plain;
     assert!(!s.is_own(FileId(7), &bare));
+    bare.path = CallPath::Other;
+    assert!(!s.is_own(FileId(0), &bare), "`windows::..::F` is not the file's own `F`");
 }
 
 #[test]

@@ -11,7 +11,9 @@ use super::literal::{parse_char, parse_int, parse_string};
 use super::macro_expr::fold_unary;
 use super::{Cx, last_ident_node, named, span};
 use crate::frontend::builder::FnBuilder;
-use crate::ir::{BinOp, ExprId, ExprKind, Field, Place, PlaceRoot, Span, StrLit, Terminator, UnOp, for_each_child};
+use crate::ir::{
+    BinOp, CallPath, ExprId, ExprKind, Field, Place, PlaceRoot, Span, StrLit, Terminator, UnOp, for_each_child,
+};
 use crate::kb::Kb;
 
 /// C++ casts written as template calls: the value passes through.
@@ -488,7 +490,11 @@ impl Cx<'_> {
                     return b.unknown(sp);
                 }
                 let args = args_node.map(|a| self.args(b, a)).unwrap_or_default();
-                b.call(name, None, args, call_span(name_node))
+                let call = b.call(name, None, args, call_span(name_node));
+                if func.kind() == "qualified_identifier" {
+                    b.mark_path(CallPath::Other);
+                }
+                call
             }
             "field_expression" => {
                 let method_node = func.child_by_field_name("field").and_then(last_ident_node);

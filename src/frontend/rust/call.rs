@@ -17,7 +17,7 @@ use syn::{Expr, Member};
 
 use super::expr::is_screaming;
 use super::lower::{Lower, ident_name, peel_expr};
-use crate::ir::{ExprId, ExprKind, Span};
+use crate::ir::{CallPath, ExprId, ExprKind, Span};
 
 impl Lower<'_> {
     /// Adds a call (arguments already lowered).
@@ -57,10 +57,9 @@ impl Lower<'_> {
                 let args = self.lower_args(&c.args);
                 let span = self.sp2(last.ident.span(), close);
                 let call = self.emit_call(&name, None, args, span);
-                let own = p.path.segments.len() > 1
-                    && matches!(ident_name(&first.ident).as_str(), "crate" | "super" | "self");
-                if own {
-                    self.b.mark_own_path();
+                if p.path.segments.len() > 1 || p.path.leading_colon.is_some() {
+                    let own = matches!(ident_name(&first.ident).as_str(), "crate" | "super" | "self" | "Self");
+                    self.b.mark_path(if own { CallPath::Own } else { CallPath::Other });
                 }
                 call
             }

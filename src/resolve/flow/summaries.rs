@@ -25,6 +25,11 @@ impl Interp<'_, '_> {
         let call = self.func.calls.get(c.index())?;
         let s = summaries.for_call(self.cx.file, &call.callee, call.receiver.is_some(), args.len())?;
         if s.returns_const {
+            // Still a call of the project's own function: the rules that ask
+            // whether work ran as the client count it, as for any function.
+            if self.state.is_some() && !self.pure {
+                self.note_work();
+            }
             return Some(self.summary_constant(s));
         }
         let reach = s.reach.as_ref()?;
