@@ -17,8 +17,12 @@ const MIN_LETTER_PRECISION: f64 = 0.97;
 /// Rules below [`MIN_LETTER_PRECISION`] today, with the precision they hold
 /// now: a ratchet (they may not fall, and must leave this list once they
 /// reach the bar). Their false-alarm classes are in docs/realworld.md.
-const LETTER_PRECISION_TODAY: &[(&str, f64)] =
-    &[("impersonation-not-reverted", 0.85), ("ntlm-authentication", 0.64), ("unchecked-context-attributes", 0.83)];
+const LETTER_PRECISION_TODAY: &[(&str, f64)] = &[("impersonation-not-reverted", 0.85), ("ntlm-authentication", 0.64)];
+/// Rules whose measured reviewer-precision is high but whose recall on the
+/// labelled files is under [`MIN_RECALL`], with that recall: they stay
+/// `medium` (the audit group) until their misses are fixed, and the test
+/// says when the recall meets the bar.
+const RECALL_HOLDS_BACK: &[(&str, f64)] = &[("unchecked-context-attributes", 0.50)];
 /// The lowest reviewer-precision (wanted / findings outside test code) of a default-set rule.
 const MIN_RULE_REVIEWER_PRECISION: f64 = 0.90;
 /// The lowest reviewer-precision of the default set as a whole.
@@ -610,14 +614,24 @@ fn every_rule_precision_is_the_measured_one() {
     for (name, m) in &per_rule {
         let Some(rule) = rpclint::rules::by_name(name) else { continue };
         let Some(reviewer) = m.reviewer().filter(|_| m.by_default() >= MIN_MEASURED) else { continue };
-        if rule.precision != bucket(reviewer) {
+        let mut measured = bucket(reviewer);
+        if RECALL_HOLDS_BACK.iter().any(|(r, _)| r == name) && measured == rpclint::rules::Precision::High {
+            if m.recall().is_some_and(|r| r >= MIN_RECALL) {
+                problems.push(format!(
+                    "{name}: recall {} meets the bar: remove it from RECALL_HOLDS_BACK",
+                    percent(m.recall())
+                ));
+            }
+            measured = rpclint::rules::Precision::Medium;
+        }
+        if rule.precision != measured {
             problems.push(format!(
                 "{name}: precision `{}` in its metadata, measured {} ({} wanted of {}): `{}`",
                 rule.precision.as_str(),
                 percent(Some(reviewer)),
                 m.wanted,
                 m.by_default(),
-                bucket(reviewer).as_str()
+                measured.as_str()
             ));
         }
     }

@@ -51,7 +51,7 @@ static RULE: Rule = Rule {
 };
 
 /// A report that uses every part of the SARIF emitter: a finding with a
-/// related location in another file and help, a suppressed finding with and
+/// related location in another file, a code flow (a summary's way) and help, a suppressed finding with and
 /// without a reason, a rule not in the rule list, a note, a path that needs
 /// percent-encoding, an absolute path, and a file error.
 fn rich_report() -> Report {
@@ -68,6 +68,7 @@ fn rich_report() -> Report {
 
     let mut first = Diagnostic::new("missing-integrity", Severity::Error, FileId(0), call, "level is `CONNECT`".into())
         .with_label(FileId(1), Span::new(14, 15), "level set here")
+        .with_step(FileId(1), Span::new(8, 13), "reaches `AuthnLevel` of `RpcBindingSetAuthInfoW` here through `bind`")
         .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`");
     first.fingerprint = "abc123".into();
     let mut second = Diagnostic::new("ntlm-authentication", Severity::Warning, FileId(0), blanket, "NTLM".into());
