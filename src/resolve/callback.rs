@@ -9,8 +9,9 @@
 
 use std::collections::BTreeSet;
 
+use super::transparent_arg;
 use crate::ir::{BlockId, ExprId, ExprKind, FileIr, Function, PlaceRoot, Stmt, Terminator, UnOp};
-use crate::kb::{HelperKind, Kb, Role};
+use crate::kb::{Kb, Role};
 
 /// Limits the recursion over nested expressions.
 const MAX_DEPTH: u32 = 24;
@@ -64,18 +65,7 @@ fn constant(kb: &Kb, func: &Function, e: ExprId, depth: u32) -> Option<u64> {
         ExprKind::Int(v) => Some(*v),
         ExprKind::Name(n) => kb.int(n),
         ExprKind::Unary(UnOp::Neg, x) => constant(kb, func, *x, depth + 1).map(u64::wrapping_neg),
-        ExprKind::Call(c) => {
-            let call = func.calls.get(c.index())?;
-            let h = kb.helper_for_call(&call.callee, call.receiver.is_some())?;
-            if h.kind != HelperKind::Transparent {
-                return None;
-            }
-            let from = match h.from.unwrap_or(0) {
-                -1 => call.receiver?,
-                i => *call.args.get(usize::try_from(i).ok()?)?,
-            };
-            constant(kb, func, from, depth + 1)
-        }
+        ExprKind::Call(c) => constant(kb, func, transparent_arg(kb, func, *c)?, depth + 1),
         _ => None,
     }
 }
@@ -101,18 +91,7 @@ pub fn function_named(kb: &Kb, func: &Function, e: ExprId, depth: u32) -> Option
                 .all(|(p, v)| p.path.is_empty() && function_named(kb, func, v, depth + 1).as_ref() == Some(&name))
                 .then_some(name)
         }
-        ExprKind::Call(c) => {
-            let call = func.calls.get(c.index())?;
-            let h = kb.helper_for_call(&call.callee, call.receiver.is_some())?;
-            if h.kind != HelperKind::Transparent {
-                return None;
-            }
-            let from = match h.from.unwrap_or(0) {
-                -1 => call.receiver?,
-                i => *call.args.get(usize::try_from(i).ok()?)?,
-            };
-            function_named(kb, func, from, depth + 1)
-        }
+        ExprKind::Call(c) => function_named(kb, func, transparent_arg(kb, func, *c)?, depth + 1),
         _ => None,
     }
 }

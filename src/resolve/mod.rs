@@ -19,3 +19,20 @@ pub use facts::{CallFacts, FunctionFacts, TestInfo};
 pub use flow::{FileCtx, analyze};
 pub use project::ProjectFacts;
 pub use value::{Atom, Mark, Origin, Slot, StructVal, Value};
+
+use crate::ir::{CallId, ExprId, Function};
+use crate::kb::{HelperKind, Kb};
+
+/// The argument a transparent helper call (`TEXT(x)`, `w!(x)`, `Some(x)`)
+/// returns, or `None` when the call is not one.
+pub(crate) fn transparent_arg(kb: &Kb, func: &Function, c: CallId) -> Option<ExprId> {
+    let call = func.calls.get(c.index())?;
+    let h = kb.helper_for_call(&call.callee, call.receiver.is_some())?;
+    if h.kind != HelperKind::Transparent {
+        return None;
+    }
+    match h.from.unwrap_or(0) {
+        -1 => call.receiver,
+        i => call.args.get(usize::try_from(i).ok()?).copied(),
+    }
+}

@@ -12,8 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::transparent_arg;
 use crate::ir::{BinOp, ExprId, ExprKind, FileIr, Function};
-use crate::kb::{HelperKind, Kb, Role};
+use crate::kb::{Kb, Role};
 use crate::source::FileId;
 
 /// Limits the recursion over nested expressions.
@@ -92,18 +93,5 @@ fn may_hold(kb: &Kb, func: &Function, e: ExprId, flag: u64, depth: u32) -> bool 
         }
         ExprKind::Call(c) => transparent_arg(kb, func, *c).is_none_or(|from| may_hold(kb, func, from, flag, depth + 1)),
         _ => true,
-    }
-}
-
-/// The argument a transparent helper call (`TEXT(x)`, `w!(x)`) returns.
-fn transparent_arg(kb: &Kb, func: &Function, c: crate::ir::CallId) -> Option<ExprId> {
-    let call = func.calls.get(c.index())?;
-    let h = kb.helper_for_call(&call.callee, call.receiver.is_some())?;
-    if h.kind != HelperKind::Transparent {
-        return None;
-    }
-    match h.from.unwrap_or(0) {
-        -1 => call.receiver,
-        i => call.args.get(usize::try_from(i).ok()?).copied(),
     }
 }

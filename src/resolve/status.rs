@@ -12,6 +12,7 @@
 
 use std::collections::BTreeSet;
 
+use super::transparent_arg;
 use crate::ir::{BinOp, BlockId, CallId, ExprId, ExprKind, Function, PlaceRoot, Stmt, UnOp};
 use crate::kb::{HelperKind, Kb, Outcome, SetKind};
 
@@ -52,15 +53,9 @@ impl<'a> StatusView<'a> {
         match &self.func.exprs.get(e.index())?.kind {
             ExprKind::Call(c) => {
                 let call = self.func.calls.get(c.index())?;
-                if let Some(h) = self.kb.helper_for_call(&call.callee, call.receiver.is_some()) {
-                    if h.kind != HelperKind::Transparent {
-                        return None;
-                    }
-                    let from = match h.from.unwrap_or(0) {
-                        -1 => call.receiver?,
-                        i => *call.args.get(usize::try_from(i).ok()?)?,
-                    };
-                    return self.status_at(from, at, before, depth + 1);
+                if self.kb.helper_for_call(&call.callee, call.receiver.is_some()).is_some() {
+                    // A helper: only a transparent one hands on its argument's status.
+                    return self.status_at(transparent_arg(self.kb, self.func, *c)?, at, before, depth + 1);
                 }
                 Some(*c)
             }
