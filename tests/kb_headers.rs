@@ -807,6 +807,7 @@ const RULE_APIS: &[Need] = &[
     need("permissive-security-callback", "RpcServerRegisterIf2", &["if-callback", "if-flags"]),
     need("permissive-security-callback", "RpcServerRegisterIf3", &["if-callback", "if-flags"]),
     need("pipe-server-squatting", "CreateNamedPipe", &["file-name", "pipe-open-mode", "pipe-mode"]),
+    need("pipe-server-squatting", "ConvertStringSecurityDescriptorToSecurityDescriptor", &["sddl", "security-descriptor"]),
     need_effect("unchecked-security-setup", "RpcServerRegisterAuthInfo", Effect::None, true),
     need("invalid-blanket-capabilities", "CoSetProxyBlanket", &["auth-identity"]),
     need("invalid-blanket-capabilities", "IClientSecurity::SetBlanket", &["auth-identity"]),
@@ -879,6 +880,10 @@ const RULE_CONSTANTS: &[&str] = &[
     "SEC_E_OK",
     "FILE_FLAG_FIRST_PIPE_INSTANCE",
     "PIPE_REJECT_REMOTE_CLIENTS",
+    "SDDL_ACCESS_DENIED",
+    "SDDL_OBJECT_ACCESS_DENIED",
+    "SDDL_NETWORK",
+    "SECURITY_NETWORK_RID",
 ];
 
 fn callee_names(a: &Api) -> Vec<String> {

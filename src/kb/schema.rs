@@ -77,6 +77,8 @@ pub enum Role {
     /// An RPC security callback (`RPC_IF_CALLBACK_FN`).
     IfCallback,
     SecurityDescriptor,
+    /// A security descriptor written as an SDDL string.
+    Sddl,
     /// A handle or token that an impersonation call uses.
     Token,
 }
@@ -123,6 +125,7 @@ impl Role {
             Role::IfFlags => "if-flags",
             Role::IfCallback => "if-callback",
             Role::SecurityDescriptor => "security-descriptor",
+            Role::Sddl => "sddl",
             Role::Token => "token",
         }
     }

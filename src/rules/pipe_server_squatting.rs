@@ -11,14 +11,22 @@
 //! be any). So the accept loop that creates further instances after a
 //! first one with the flag is silent, and so is a call whose name is built
 //! at run time (a name no one can predict cannot be squatted in advance).
+//!
+//! The second case: a call whose `lpSecurityAttributes` holds, in
+//! `lpSecurityDescriptor`, the descriptor that a
+//! `ConvertStringSecurityDescriptorToSecurityDescriptor` of the same function
+//! built from an SDDL that denies network logons (a `D`/`OD` ACE for `NU` or
+//! `S-1-5-2`: the pipe is meant to be local-only), while its pipe mode is
+//! known and lacks `PIPE_REJECT_REMOTE_CLIENTS` on some path.
 //! Docs: `rules/pipe-server-squatting.md`.
 //!
 //! [`ProjectFacts::first_instances_near`]: crate::resolve::ProjectFacts
 
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::Role;
+use crate::kb::{Dir, Kb, Role};
 use crate::resolve::pipes::{self, PipeKey};
+use crate::resolve::{Origin, Slot};
 
 pub(crate) static RULE: Rule = Rule {
     name: "pipe-server-squatting",
@@ -75,6 +83,77 @@ fn check(cx: &mut RuleCx<'_>) {
         }
         report(cx, &s.call, names);
     }
+    local_only(cx, &servers);
+}
+
+/// The second case: a descriptor that denies network logons, from an SDDL
+/// converted in the same function, on a pipe that does not reject remote clients.
+fn local_only(cx: &mut RuleCx<'_>, servers: &[Server<'_>]) {
+    let Some(reject) = cx.kb.int("PIPE_REJECT_REMOTE_CLIENTS") else { return };
+    let Some(deny) = DenyNetwork::from_kb(cx.kb) else { return };
+    let calls = cx.api_calls();
+    for s in servers {
+        let Some(modes) = s.call.arg(Role::PipeMode).and_then(|v| v.known_ints()) else { continue };
+        if modes.is_empty() || modes.iter().all(|(m, _)| m & reject != 0) {
+            continue;
+        }
+        let descriptors = s.call.role_values(cx.kb, Role::SecurityDescriptor);
+        let found = descriptors.iter().flat_map(|d| d.value.marks()).find_map(|(mark, _)| {
+            let conv = calls.iter().find(|c| std::ptr::eq(c.func, s.call.func) && c.id == mark.call)?;
+            let out = conv.api.params.iter().position(|p| p.role == Some(Role::SecurityDescriptor) && p.dir != Dir::In)?;
+            if mark.slot != Slot::Param(u16::try_from(out).ok()?) {
+                return None;
+            }
+            let sddls = conv.arg(Role::Sddl)?.known_strs()?;
+            let (sddl, origin) = sddls.into_iter().find(|(t, _)| deny.matches(t))?;
+            Some((sddl, origin.unwrap_or(Origin { file: cx.file, span: conv.call.span })))
+        });
+        if let Some((sddl, origin)) = found {
+            report_local_only(cx, &s.call, &sddl, origin);
+        }
+    }
+}
+
+/// What an SDDL string's deny ACE for network logons looks like, from the kb.
+struct DenyNetwork {
+    types: Vec<String>,
+    accounts: Vec<String>,
+}
+
+impl DenyNetwork {
+    fn from_kb(kb: &Kb) -> Option<DenyNetwork> {
+        let text = |name: &str| match kb.constant(name)? {
+            crate::kb::ConstValue::Str(s) => Some(s.clone()),
+            crate::kb::ConstValue::Int(_) => None,
+        };
+        let types = vec![text("SDDL_ACCESS_DENIED")?, text("SDDL_OBJECT_ACCESS_DENIED")?];
+        // The NT authority (5) is the SID's fixed part; the rid names the network logon group.
+        let sid = format!("S-1-5-{}", kb.int("SECURITY_NETWORK_RID")?);
+        Some(DenyNetwork { types, accounts: vec![text("SDDL_NETWORK")?, sid] })
+    }
+
+    /// Whether some ACE of `sddl` (`(type;flags;rights;guid;guid;account)`) denies the network group.
+    fn matches(&self, sddl: &str) -> bool {
+        sddl.split('(').skip(1).filter_map(|ace| ace.split(')').next()).any(|ace| {
+            let fields: Vec<&str> = ace.split(';').map(str::trim).collect();
+            let (Some(ty), Some(account)) = (fields.first(), fields.get(5)) else { return false };
+            self.types.iter().any(|t| ty.eq_ignore_ascii_case(t))
+                && self.accounts.iter().any(|a| account.eq_ignore_ascii_case(a))
+        })
+    }
+}
+
+fn report_local_only(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, sddl: &str, origin: Origin) {
+    let message = format!(
+        "`{}` creates a pipe whose security descriptor denies network logons (`{sddl}`), so it is meant for local clients only, but `dwPipeMode` lacks `PIPE_REJECT_REMOTE_CLIENTS`: the pipe still accepts connections from other machines, and the descriptor alone decides who gets in",
+        call.name()
+    );
+    let help = "add `PIPE_REJECT_REMOTE_CLIENTS` to `dwPipeMode`, so the pipe itself refuses remote clients whatever their token holds";
+    let d = cx
+        .diagnostic(call, Severity::Warning, message)
+        .with_help(help)
+        .with_label(origin.file, origin.span, "this SDDL denies network logons (`NU`)");
+    cx.push(d);
 }
 
 /// The name argument as spelled (for comparing with other files' calls).
