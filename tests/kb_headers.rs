@@ -807,7 +807,11 @@ const RULE_APIS: &[Need] = &[
     need("permissive-security-callback", "RpcServerRegisterIf2", &["if-callback", "if-flags"]),
     need("permissive-security-callback", "RpcServerRegisterIf3", &["if-callback", "if-flags"]),
     need("pipe-server-squatting", "CreateNamedPipe", &["file-name", "pipe-open-mode", "pipe-mode"]),
-    need("pipe-server-squatting", "ConvertStringSecurityDescriptorToSecurityDescriptor", &["sddl", "security-descriptor"]),
+    need(
+        "pipe-server-squatting",
+        "ConvertStringSecurityDescriptorToSecurityDescriptor",
+        &["sddl", "security-descriptor"],
+    ),
     need_effect("unchecked-security-setup", "RpcServerRegisterAuthInfo", Effect::None, true),
     need("invalid-blanket-capabilities", "CoSetProxyBlanket", &["auth-identity"]),
     need("invalid-blanket-capabilities", "IClientSecurity::SetBlanket", &["auth-identity"]),

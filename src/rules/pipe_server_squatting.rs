@@ -100,13 +100,17 @@ fn local_only(cx: &mut RuleCx<'_>, servers: &[Server<'_>]) {
         let descriptors = s.call.role_values(cx.kb, Role::SecurityDescriptor);
         let found = descriptors.iter().flat_map(|d| d.value.marks()).find_map(|(mark, _)| {
             let conv = calls.iter().find(|c| std::ptr::eq(c.func, s.call.func) && c.id == mark.call)?;
-            let out = conv.api.params.iter().position(|p| p.role == Some(Role::SecurityDescriptor) && p.dir != Dir::In)?;
+            let out =
+                conv.api.params.iter().position(|p| p.role == Some(Role::SecurityDescriptor) && p.dir != Dir::In)?;
             if mark.slot != Slot::Param(u16::try_from(out).ok()?) {
                 return None;
             }
             let sddls = conv.arg(Role::Sddl)?.known_strs()?;
             let (sddl, origin) = sddls.into_iter().find(|(t, _)| deny.matches(t))?;
-            Some((sddl, origin.unwrap_or(Origin { file: cx.file, span: conv.call.span })))
+            // A literal argument has no origin of its own: point at the argument.
+            let at = conv.api.param_with(Role::Sddl).and_then(|i| conv.call.args.get(i));
+            let span = at.and_then(|e| conv.func.exprs.get(e.index())).map_or(conv.call.span, |e| e.span);
+            Some((sddl, origin.unwrap_or(Origin { file: cx.file, span })))
         });
         if let Some((sddl, origin)) = found {
             report_local_only(cx, &s.call, &sddl, origin);
@@ -149,10 +153,11 @@ fn report_local_only(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, sddl: &str, origin
         call.name()
     );
     let help = "add `PIPE_REJECT_REMOTE_CLIENTS` to `dwPipeMode`, so the pipe itself refuses remote clients whatever their token holds";
-    let d = cx
-        .diagnostic(call, Severity::Warning, message)
-        .with_help(help)
-        .with_label(origin.file, origin.span, "this SDDL denies network logons (`NU`)");
+    let d = cx.diagnostic(call, Severity::Warning, message).with_help(help).with_label(
+        origin.file,
+        origin.span,
+        "this SDDL denies network logons",
+    );
     cx.push(d);
 }
 
