@@ -16,12 +16,13 @@
 //! the impersonation). Silent too where the function's contract is to hand
 //! the impersonation to its caller or to restore one: a function named for
 //! starting it (`impersonate_client`, `DoFTUserImpersonation`, not
-//! `ShowImpersonateDialog`), and a C++ destructor (an RAII guard's
+//! `ShowImpersonateDialog`), and a destructor (C++ `~T`, Rust `Drop::drop`: an RAII guard's
 //! `~Guard` sets back the token its constructor took away).
 //! Docs: `rules/impersonation-not-reverted.md`.
 
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
+use crate::ir::FunctionKind;
 use crate::kb::{Effect, Role};
 
 pub(crate) static RULE: Rule = Rule {
@@ -42,9 +43,9 @@ fn check(cx: &mut RuleCx<'_>) {
         if call.func.owner.as_ref().is_some_and(|o| cx.project.reverting_types.contains(o)) {
             continue;
         }
-        // Its name says it starts an impersonation for its caller, or it is a
-        // destructor restoring what its constructor changed.
-        if hands_impersonation_on(&call.func.name) {
+        // A destructor restores what its constructor changed; a function whose
+        // name says it starts an impersonation hands it to its caller.
+        if call.func.kind == FunctionKind::Destructor || hands_impersonation_on(&call.func.name) {
             continue;
         }
         // A function that never reverts and calls nothing while impersonating
@@ -88,15 +89,10 @@ fn reverts_somewhere(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
 
 /// Whether a function's name says its job is to leave an impersonation on
 /// for its caller (`impersonate_client`, `ImpersonateUser`,
-/// `DoFTUserImpersonation`, `begin_impersonation`), or it is a C++
-/// destructor (`Guard::~Guard`), which restores what its object changed.
-/// A name that only mentions impersonation after another verb
+/// `DoFTUserImpersonation`, `begin_impersonation`). A name that only mentions impersonation after another verb
 /// (`ShowImpersonateDialog`) does not.
 fn hands_impersonation_on(name: &str) -> bool {
     let last = name.rsplit("::").next().unwrap_or(name);
-    if last.starts_with('~') {
-        return true;
-    }
     let words = words(last);
     let is_imp = |w: &String| w.starts_with("impersonat");
     match words.as_slice() {
@@ -134,13 +130,8 @@ mod tests {
 
     #[test]
     fn names_that_hand_an_impersonation_on() {
-        for name in [
-            "impersonate_client",
-            "ImpersonateUser",
-            "vncClient::DoFTUserImpersonation",
-            "begin_impersonation",
-            "SecureClient::~SecureClient",
-        ] {
+        for name in ["impersonate_client", "ImpersonateUser", "vncClient::DoFTUserImpersonation", "begin_impersonation"]
+        {
             assert!(hands_impersonation_on(name), "{name}");
         }
         for name in ["ShowImpersonateDialog", "request_incognito_impersonate_token", "RunOpenvpn", "do_work", ""] {
