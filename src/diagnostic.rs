@@ -1,4 +1,5 @@
-//! The one diagnostic type every rule produces and every emitter reads.
+//! The one diagnostic type every rule produces and every emitter reads, and
+//! its fix (edits with an applicability).
 
 use std::fmt;
 
@@ -70,6 +71,60 @@ pub struct Diagnostic {
     pub suppression: Option<Suppression>,
     /// In test code (see [`crate::testcode`]); set after the rules.
     pub test_code: bool,
+    /// The edit that removes the finding, where it has one right replacement.
+    pub fix: Option<Fix>,
+}
+
+/// Whether a fix may be applied without a human looking at it (as clippy's
+/// and ruff's applicability).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Every edit stays inside the flagged call's own text and the value is
+    /// wrong on every reading (`--fix` applies it).
+    Safe,
+    /// It changes a shared definition (a `#define`, a `const`, an assignment
+    /// other code may read) or a value the rule only warns about
+    /// (`--unsafe-fixes` applies it).
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// One replacement of a byte range of a file's decoded text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Edit {
+    pub file: FileId,
+    /// Empty for an insertion.
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A finding's fix: what it does, its edits (sorted, not overlapping) and
+/// whether it is safe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// Imperative, code in backticks: "replace `A` with `B`".
+    pub message: String,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+impl Fix {
+    /// A fix of these edits; `None` when there is none or two overlap.
+    pub fn new(message: String, mut edits: Vec<Edit>, applicability: Applicability) -> Option<Fix> {
+        edits.sort();
+        edits.dedup();
+        let overlap = edits.windows(2).any(|w| w[0].file == w[1].file && w[0].span.end > w[1].span.start);
+        (!edits.is_empty() && !overlap).then_some(Fix { message, edits, applicability })
+    }
 }
 
 impl Diagnostic {
@@ -86,6 +141,7 @@ impl Diagnostic {
             fingerprint: String::new(),
             suppression: None,
             test_code: false,
+            fix: None,
         }
     }
 
@@ -108,6 +164,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Diagnostic {
+        self.fix = fix;
         self
     }
 }

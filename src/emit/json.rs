@@ -9,7 +9,7 @@ use std::io;
 use serde::Serialize;
 
 use super::{Counts, Position, VERSION, portable_path_of, span_positions};
-use crate::diagnostic::{Diagnostic, Severity, Suppression};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity, Suppression};
 use crate::ir::Span;
 use crate::report::Report;
 use crate::source::FileId;
@@ -45,6 +45,22 @@ struct JsonDiagnostic<'a> {
     suppressed: Suppressed<'a>,
     /// In test code (reported with `--include-tests`).
     test_code: bool,
+    /// The edits that remove the finding, if it has one right replacement.
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    message: &'a str,
+    applicability: Applicability,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    path: String,
+    span: JsonSpan,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -146,6 +162,23 @@ fn diagnostic<'a>(report: &Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
             Some(Suppression { justification }) => Suppressed::Yes { justification: justification.as_deref() },
         },
         test_code: d.test_code,
+        fix: d.fix.as_ref().map(|f| fix(report, f)),
+    }
+}
+
+fn fix<'a>(report: &Report, f: &'a Fix) -> JsonFix<'a> {
+    JsonFix {
+        message: &f.message,
+        applicability: f.applicability,
+        edits: f
+            .edits
+            .iter()
+            .map(|e| JsonEdit {
+                path: portable_path_of(report, e.file),
+                span: span(report, e.file, e.span),
+                replacement: &e.replacement,
+            })
+            .collect(),
     }
 }
 
@@ -208,6 +241,7 @@ mod tests {
                     "fingerprint": "0123456789abcdef",
                     "suppressed": false,
                     "test_code": false,
+                    "fix": null,
                 },
                 {
                     "rule": "ntlm-authentication",
@@ -223,6 +257,7 @@ mod tests {
                     "fingerprint": "fedcba9876543210",
                     "suppressed": {"justification": "legacy peer"},
                     "test_code": true,
+                    "fix": null,
                 },
             ],
             "errors": [{"path": "src/locked.c", "message": "permission denied"}],

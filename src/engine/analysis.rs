@@ -91,7 +91,7 @@ pub(super) fn analyse_file(
                     }
                 })
                 .collect();
-        let mut found = rules::run(rules, kb, &settings.rule_options, project, id, &c.ir, &facts);
+        let mut found = rules::run(rules, kb, &settings.rule_options, project, table, id, &c.ir, &facts);
         // Test code is decided once, after the rules, by path and by the
         // regions the frontend marked.
         let test_file = settings.test_code.is_test_file(&c.source.path, settings.project_root.as_deref());

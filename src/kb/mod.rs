@@ -78,6 +78,8 @@ pub struct Kb {
     /// `[[api-set]]` members by set.
     pub sets: BTreeMap<SetKind, Vec<String>>,
     pub accepted_flags: Vec<AcceptedFlags>,
+    /// `[[fix]]`: what each rule's fix writes, by role.
+    pub fixes: Vec<FixSpec>,
     /// `[tables]`: scales, transport facts, type names.
     pub tables: Tables,
     by_callee: BTreeMap<String, Vec<(usize, bool)>>,
@@ -157,6 +159,12 @@ impl Kb {
             self.sets.entry(set.set).or_default().extend(set.members);
         }
         self.accepted_flags.extend(file.accepted_flags);
+        self.fixes.extend(file.fix);
+    }
+
+    /// What `rule`'s fix writes for a value of `role`, if it has one.
+    pub fn fix_for(&self, rule: &str, role: Role) -> Option<&FixSpec> {
+        self.fixes.iter().find(|f| f.rule == rule && f.role == role)
     }
 
     /// Whether a callee name (as written at a call) is a member of `set`:

@@ -422,6 +422,25 @@ pub struct AcceptedFlags {
     pub exclusive_needs_null: Option<Role>,
 }
 
+/// What a rule's fix writes for a value of `role` (`[[fix]]`): the constant
+/// (or number) that replaces the offending one, or the flags added to it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FixSpec {
+    pub rule: String,
+    pub role: Role,
+    /// A constant's name: it replaces the offending constant (a literal is
+    /// replaced by its value, so the fix stays valid where no name is imported).
+    #[serde(default)]
+    pub replace_with: Option<String>,
+    /// A number that replaces the offending constant (`0`: no flag at all).
+    #[serde(default)]
+    pub replace_with_value: Option<u64>,
+    /// Constant names of flags added to the value (`| A | B`).
+    #[serde(default)]
+    pub add: Vec<String>,
+}
+
 /// One file in the knowledge-base schema (the shipped one, or a config extension).
 #[derive(Clone, Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -441,6 +460,8 @@ pub struct KbFile {
     pub api_sets: Vec<ApiSet>,
     #[serde(default, rename = "accepted-flags")]
     pub accepted_flags: Vec<AcceptedFlags>,
+    #[serde(default)]
+    pub fix: Vec<FixSpec>,
     /// The value tables; only the shipped file has them.
     #[serde(default, skip_serializing_if = "Tables::is_empty")]
     pub tables: Tables,
@@ -456,6 +477,7 @@ impl KbFile {
             && self.constants.values().all(BTreeMap::is_empty)
             && self.api_sets.is_empty()
             && self.accepted_flags.is_empty()
+            && self.fix.is_empty()
             && self.tables.is_empty()
     }
 

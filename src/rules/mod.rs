@@ -8,6 +8,7 @@
 mod auth_level_downgrade;
 mod com_no_access_check;
 mod excessive_impersonation;
+mod fix;
 mod handshake;
 mod impersonation_not_reverted;
 mod invalid_blanket_capabilities;
@@ -40,7 +41,7 @@ mod unverified_server_principal;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Call, CallId, FileIr, Function};
 use crate::kb::{Api, Dir, Kb, Role};
-use crate::resolve::{CallFacts, FunctionFacts, Origin, ProjectFacts, Value};
+use crate::resolve::{CallFacts, ConstTable, FunctionFacts, Origin, ProjectFacts, Value};
 use crate::source::FileId;
 
 /// How often a rule's findings are ones a security reviewer wants a ticket
@@ -228,6 +229,8 @@ pub struct RuleCx<'a> {
     pub(crate) kb: &'a Kb,
     pub(crate) options: &'a RuleOptions,
     pub(crate) project: &'a ProjectFacts,
+    /// Every file's constants (and IR): where a fix finds a `#define` in another file.
+    pub(crate) consts: &'a ConstTable<'a>,
     pub(crate) file: FileId,
     pub(crate) ir: &'a FileIr,
     /// Parallel to `ir.functions`.
@@ -384,18 +387,20 @@ fn struct_roles<'a>(
 }
 
 /// Runs `rules` on one analysed file.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     rules: &[&'static Rule],
     kb: &Kb,
     options: &RuleOptions,
     project: &ProjectFacts,
+    consts: &ConstTable<'_>,
     file: FileId,
     ir: &FileIr,
     facts: &[FunctionFacts],
 ) -> Vec<Diagnostic> {
     let mut all = Vec::new();
     for &rule in rules {
-        let mut cx = RuleCx { kb, options, project, file, ir, facts, rule, out: Vec::new() };
+        let mut cx = RuleCx { kb, options, project, consts, file, ir, facts, rule, out: Vec::new() };
         (rule.check)(&mut cx);
         all.append(&mut cx.out);
     }

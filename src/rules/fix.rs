@@ -1,0 +1,237 @@
+//! Fixes: what a rule's fix writes comes from the knowledge base's `[[fix]]`
+//! entries (by rule and role); where it writes is found in the IR, at the
+//! place the resolver saw the offending value set (the call's argument, an
+//! assignment, a struct field or initialiser, a `#define` or `const`).
+//!
+//! Nothing here reads source text: an edit replaces the expression of the
+//! IR that spells the offending value (for a path, `a::b::NAME`, only its
+//! last segment, so the path prefix the code used stays), or appends flags
+//! after the expression that holds the value. A fix is safe only when every
+//! edit stays inside the flagged call's own text and the rule is certain the
+//! value is wrong (an error); anything else is unsafe.
+
+use super::{ApiCall, RoleValue, RuleCx};
+use crate::diagnostic::{Applicability, Edit, Fix, Severity};
+use crate::ir::{BinOp, ExprId, ExprKind, FileIr, Function, Span, Stmt};
+use crate::kb::{FixSpec, Role};
+use crate::resolve::Origin;
+use crate::source::FileId;
+
+/// The expression that holds a value where it was written.
+struct Site<'a> {
+    file: FileId,
+    func: &'a Function,
+    expr: ExprId,
+}
+
+impl<'a> RuleCx<'a> {
+    /// The running rule's `[[fix]]` entry for `role`.
+    fn fix_spec(&self, role: Role) -> Option<&'a FixSpec> {
+        self.kb.fix_for(self.rule.name, role)
+    }
+
+    /// The fix that replaces the offending value `old` of `role`, passed to
+    /// `call` as `rv` and set at `origin`, by the rule's replacement.
+    pub(crate) fn fix_replace(
+        &self,
+        call: &ApiCall<'a>,
+        role: Role,
+        rv: &RoleValue<'_>,
+        old: u64,
+        origin: Option<Origin>,
+        severity: Severity,
+    ) -> Option<Fix> {
+        let spec = self.fix_spec(role)?;
+        let site = self.site(call, rv, origin)?;
+        let leaf = self.single_leaf(&site, old)?;
+        let expr = site.func.expr(leaf);
+        let (span, spelled) = match &expr.kind {
+            ExprKind::Name(n) => (last_segment(expr.span, n)?, n.clone()),
+            ExprKind::Int(v) => (expr.span, number(*v)),
+            _ => return None,
+        };
+        let (replacement, shown) = match (&spec.replace_with, spec.replace_with_value) {
+            (_, Some(v)) => (number(v), format!("`{}`", number(v))),
+            // A literal stays a literal: the name may not be in scope.
+            (Some(name), None) if matches!(expr.kind, ExprKind::Int(_)) => {
+                let text = number(self.kb.int(name)?);
+                (text.clone(), format!("`{text}` (`{name}`)"))
+            }
+            (Some(name), None) => (name.clone(), format!("`{name}`")),
+            (None, None) => return None,
+        };
+        let edit = Edit { file: site.file, span, replacement };
+        let message = format!("replace `{spelled}` with {shown}");
+        Fix::new(message, vec![edit.clone()], self.applicability(call, &[edit], severity))
+    }
+
+    /// The fix that adds the rule's flags for `role` to the value passed to
+    /// `call` as `rv` and set at `origin`.
+    pub(crate) fn fix_add(
+        &self,
+        call: &ApiCall<'a>,
+        role: Role,
+        rv: &RoleValue<'_>,
+        origin: Option<Origin>,
+        severity: Severity,
+    ) -> Option<Fix> {
+        let spec = self.fix_spec(role)?;
+        if spec.add.is_empty() || spec.add.iter().any(|n| self.kb.int(n).is_none()) {
+            return None;
+        }
+        let site = self.site(call, rv, origin)?;
+        let flags = spec.add.join(" | ");
+        let expr = site.func.expr(site.expr);
+        // The code's own names carry a path prefix rpclint cannot copy
+        // without reading the text: no fix rather than a wrong one.
+        let mut names = Vec::new();
+        self.leaves(site.func, site.expr, &mut names);
+        let prefixed = names.iter().any(|&e| match &site.func.expr(e).kind {
+            ExprKind::Name(n) => site.func.expr(e).span.range().len() != n.len(),
+            _ => false,
+        });
+        if prefixed || expr.span.end <= expr.span.start {
+            return None;
+        }
+        let edits = match &expr.kind {
+            // No flag at all: the flags replace the zero.
+            ExprKind::Int(0) => vec![Edit { file: site.file, span: expr.span, replacement: flags.clone() }],
+            ExprKind::Select(_) | ExprKind::Binary(BinOp::And | BinOp::Or, ..) => vec![
+                Edit { file: site.file, span: Span::new(expr.span.start as usize, expr.span.start as usize), replacement: "(".into() },
+                Edit {
+                    file: site.file,
+                    span: Span::new(expr.span.end as usize, expr.span.end as usize),
+                    replacement: format!(") | {flags}"),
+                },
+            ],
+            ExprKind::Binary(op, ..) if op.is_comparison() => return None,
+            _ => vec![Edit {
+                file: site.file,
+                span: Span::new(expr.span.end as usize, expr.span.end as usize),
+                replacement: format!(" | {flags}"),
+            }],
+        };
+        let message = format!("add `{flags}`");
+        let applicability = self.applicability(call, &edits, severity);
+        Fix::new(message, edits, applicability)
+    }
+
+    /// Safe when every edit is inside the call's own text and the finding is an error.
+    fn applicability(&self, call: &ApiCall<'_>, edits: &[Edit], severity: Severity) -> Applicability {
+        let span = call.call.span;
+        let inside = edits.iter().all(|e| e.file == self.file && e.span.start >= span.start && e.span.end <= span.end);
+        if inside && severity == Severity::Error { Applicability::Safe } else { Applicability::Unsafe }
+    }
+
+    /// Where the value was written: the call's argument when the resolver
+    /// saw no other place, else the definition, assignment or initialiser
+    /// whose span the origin is.
+    fn site(&self, call: &ApiCall<'a>, rv: &RoleValue<'_>, origin: Option<Origin>) -> Option<Site<'a>> {
+        let Some(o) = origin else {
+            // A struct field without an origin, or a value that reached the
+            // API through the tree's own function: nowhere to write.
+            if rv.field.is_some() || !call.facts.via.is_empty() {
+                return None;
+            }
+            let param = call.api.params.iter().position(|p| p.name == rv.param)?;
+            let m = self.kb.api_for_call(&call.call.callee, call.call.receiver.is_some(), call.call.args.len())?;
+            let expr = *call.call.args.get(m.arg_index(param)?)?;
+            return Some(Site { file: self.file, func: call.func, expr });
+        };
+        let ir: &'a FileIr = if o.file == self.file { self.ir } else { self.consts.file(o.file)? };
+        if let Some(def) = ir.consts.iter().find(|d| d.span == o.span) {
+            return Some(Site { file: o.file, func: &ir.const_scope, expr: def.value });
+        }
+        for func in &ir.functions {
+            let assigned = func.blocks.iter().flat_map(|b| &b.stmts).find_map(|s| match s {
+                Stmt::Assign { value, span, .. } if *span == o.span => Some(*value),
+                _ => None,
+            });
+            if let Some(value) = assigned {
+                // A compound assignment (`x |= y`) is spelled out as `x = x | y`
+                // over the whole statement: its value is not one expression.
+                let v = func.expr(value).span;
+                return (v.start > o.span.start && v.end <= o.span.end).then_some(Site { file: o.file, func, expr: value });
+            }
+            // A struct field's initialiser: the outermost expression of that span.
+            if let Some(i) = func.exprs.iter().rposition(|e| e.span == o.span) {
+                return Some(Site { file: o.file, func, expr: crate::ir::ExprId::from_index(i) });
+            }
+        }
+        None
+    }
+
+    /// The one leaf of the site's expression that spells `old` (a constant
+    /// of the knowledge base, or a literal), looking through `|` and `?:`.
+    fn single_leaf(&self, site: &Site<'_>, old: u64) -> Option<ExprId> {
+        let mut leaves = Vec::new();
+        self.leaves(site.func, site.expr, &mut leaves);
+        let same = |v: u64| u64::from(v as u32) == u64::from(old as u32);
+        let mut hits = leaves.into_iter().filter(|&e| match &site.func.expr(e).kind {
+            ExprKind::Name(n) => self.kb.int(n).is_some_and(same),
+            ExprKind::Int(v) => same(*v),
+            _ => false,
+        });
+        let first = hits.next()?;
+        hits.next().is_none().then_some(first)
+    }
+
+    /// The names and literals of an expression, through `|` and `?:`.
+    #[allow(clippy::only_used_in_recursion)]
+    fn leaves(&self, func: &Function, e: ExprId, out: &mut Vec<ExprId>) {
+        if out.len() > 64 {
+            return;
+        }
+        match &func.expr(e).kind {
+            ExprKind::Name(_) | ExprKind::Int(_) => out.push(e),
+            ExprKind::Binary(BinOp::BitOr, a, b) => {
+                self.leaves(func, *a, out);
+                self.leaves(func, *b, out);
+            }
+            ExprKind::Select(es) => es.iter().for_each(|x| self.leaves(func, *x, out)),
+            _ => {}
+        }
+    }
+}
+
+/// The span of a name's last path segment (`a::b::NAME` → `NAME`), if the
+/// span ends with the name.
+fn last_segment(span: Span, name: &str) -> Option<Span> {
+    let len = u32::try_from(name.len()).ok()?;
+    (span.end >= span.start + len).then(|| Span::new((span.end - len) as usize, span.end as usize))
+}
+
+/// A number as code writes flags and levels: small ones decimal, others hex.
+fn number(v: u64) -> String {
+    let v = u64::from(v as u32);
+    if v < 10 { v.to_string() } else { format!("0x{v:x}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kb::Kb;
+
+    /// Every `[[fix]]` entry names a rule rpclint has and constants the
+    /// knowledge base knows, and says what to write.
+    #[test]
+    fn fix_entries_are_complete() {
+        let kb = Kb::builtin();
+        assert!(!kb.fixes.is_empty());
+        for f in &kb.fixes {
+            assert!(crate::rules::by_name(&f.rule).is_some(), "[[fix]] names unknown rule {}", f.rule);
+            let writes = f.replace_with.is_some() || f.replace_with_value.is_some() || !f.add.is_empty();
+            assert!(writes, "[[fix]] of {} writes nothing", f.rule);
+            for name in f.replace_with.iter().chain(&f.add) {
+                assert!(kb.int(name).is_some(), "[[fix]] of {}: unknown constant {name}", f.rule);
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_code_writes_them() {
+        assert_eq!(super::number(6), "6");
+        assert_eq!(super::number(0x100000), "0x100000");
+        assert_eq!(super::last_segment(crate::ir::Span::new(10, 30), "NAME"), Some(crate::ir::Span::new(26, 30)));
+        assert_eq!(super::last_segment(crate::ir::Span::new(10, 12), "NAME"), None);
+    }
+}
