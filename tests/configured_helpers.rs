@@ -61,7 +61,7 @@ fn findings_in(kb: &Kb, source: &str) -> Vec<&'static str> {
     let facts: Vec<_> = ir.functions.iter().map(|f| analyze(&cx, f)).collect();
     let rules: Vec<_> = ALL.iter().copied().filter(|r| r.name.starts_with("unchecked-")).collect();
     let mut names: Vec<&'static str> =
-        run(&rules, kb, &RuleOptions::default(), &project, file, &ir, &facts).iter().map(|d| d.rule).collect();
+        run(&rules, kb, &RuleOptions::default(), &project, &table, file, &ir, &facts).iter().map(|d| d.rule).collect();
     names.sort_unstable();
     names
 }

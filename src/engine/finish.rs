@@ -42,6 +42,7 @@ pub(super) fn finish(
     for d in &diagnostics {
         wanted.insert(d.file.index());
         wanted.extend(d.labels.iter().map(|l| l.file.index()));
+        wanted.extend(d.fix.iter().flat_map(|f| &f.edits).map(|e| e.file.index()));
     }
     for i in wanted {
         let source = match i.checked_sub(candidates.len()) {
@@ -94,6 +95,12 @@ pub(super) fn finish(
         d.file = take(d.file);
         for l in d.labels.iter_mut().chain(d.flow.iter_mut()) {
             l.file = take(l.file);
+        }
+        if let Some(fix) = &mut d.fix {
+            for e in &mut fix.edits {
+                e.file = take(e.file);
+            }
+            fix.edits.sort();
         }
     }
     for (rule, severity) in &settings.severity {

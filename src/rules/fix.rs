@@ -65,13 +65,14 @@ impl<'a> RuleCx<'a> {
         Fix::new(message, vec![edit.clone()], self.applicability(call, &[edit], severity))
     }
 
-    /// The fix that adds the rule's flags for `role` to the value passed to
-    /// `call` as `rv` and set at `origin`.
+    /// The fix that adds the rule's flags for `role` to the value `old`
+    /// passed to `call` as `rv` and set at `origin`.
     pub(crate) fn fix_add(
         &self,
         call: &ApiCall<'a>,
         role: Role,
         rv: &RoleValue<'_>,
+        old: u64,
         origin: Option<Origin>,
         severity: Severity,
     ) -> Option<Fix> {
@@ -80,6 +81,11 @@ impl<'a> RuleCx<'a> {
             return None;
         }
         let site = self.site(call, rv, origin)?;
+        // The expression must spell exactly the value (not a `memset` or a
+        // `..Default::default()` that zeroed it).
+        if self.flags_value(site.func, site.expr).map(|v| v as u32) != Some(old as u32) {
+            return None;
+        }
         let flags = spec.add.join(" | ");
         let expr = site.func.expr(site.expr);
         // The code's own names carry a path prefix rpclint cannot copy
@@ -93,24 +99,17 @@ impl<'a> RuleCx<'a> {
         if prefixed || expr.span.end <= expr.span.start {
             return None;
         }
-        let edits = match &expr.kind {
+        let edit = match &expr.kind {
             // No flag at all: the flags replace the zero.
-            ExprKind::Int(0) => vec![Edit { file: site.file, span: expr.span, replacement: flags.clone() }],
-            ExprKind::Select(_) | ExprKind::Binary(BinOp::And | BinOp::Or, ..) => vec![
-                Edit { file: site.file, span: Span::new(expr.span.start as usize, expr.span.start as usize), replacement: "(".into() },
-                Edit {
-                    file: site.file,
-                    span: Span::new(expr.span.end as usize, expr.span.end as usize),
-                    replacement: format!(") | {flags}"),
-                },
-            ],
-            ExprKind::Binary(op, ..) if op.is_comparison() => return None,
-            _ => vec![Edit {
+            ExprKind::Int(0) => Edit { file: site.file, span: expr.span, replacement: flags.clone() },
+            // `|` binds no looser than `|` itself: no parentheses needed.
+            _ => Edit {
                 file: site.file,
                 span: Span::new(expr.span.end as usize, expr.span.end as usize),
                 replacement: format!(" | {flags}"),
-            }],
+            },
         };
+        let edits = vec![edit];
         let message = format!("add `{flags}`");
         let applicability = self.applicability(call, &edits, severity);
         Fix::new(message, edits, applicability)
@@ -151,7 +150,11 @@ impl<'a> RuleCx<'a> {
                 // A compound assignment (`x |= y`) is spelled out as `x = x | y`
                 // over the whole statement: its value is not one expression.
                 let v = func.expr(value).span;
-                return (v.start > o.span.start && v.end <= o.span.end).then_some(Site { file: o.file, func, expr: value });
+                return (v.start > o.span.start && v.end <= o.span.end).then_some(Site {
+                    file: o.file,
+                    func,
+                    expr: value,
+                });
             }
             // A struct field's initialiser: the outermost expression of that span.
             if let Some(i) = func.exprs.iter().rposition(|e| e.span == o.span) {
@@ -174,6 +177,17 @@ impl<'a> RuleCx<'a> {
         });
         let first = hits.next()?;
         hits.next().is_none().then_some(first)
+    }
+
+    /// The value of an expression made of the knowledge base's constants,
+    /// literals and `|`.
+    fn flags_value(&self, func: &Function, e: ExprId) -> Option<u64> {
+        match &func.expr(e).kind {
+            ExprKind::Name(n) => self.kb.int(n),
+            ExprKind::Int(v) => Some(*v),
+            ExprKind::Binary(BinOp::BitOr, a, b) => Some(self.flags_value(func, *a)? | self.flags_value(func, *b)?),
+            _ => None,
+        }
     }
 
     /// The names and literals of an expression, through `|` and `?:`.

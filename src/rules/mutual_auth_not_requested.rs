@@ -14,7 +14,7 @@
 
 use super::mutual::Setting;
 use super::{ApiCall, OriginLabels, Precision, RoleValue, Rule, RuleCx};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Fix, Severity};
 use crate::kb::{Dir, Kb, Role};
 use crate::resolve::{Origin, Value};
 
@@ -32,8 +32,9 @@ enum Qos {
     NoSlot,
     /// The QOS pointer is null.
     Null { param: String, origin: Option<Origin> },
-    /// The capabilities are known and lack mutual authentication on some path.
-    Lacking(Setting),
+    /// The capabilities are known and lack mutual authentication on some
+    /// path; the fix adds the flag where they were set.
+    Lacking(Setting, Option<Fix>),
 }
 
 fn check(cx: &mut RuleCx<'_>) {
@@ -87,7 +88,7 @@ fn qos_slots(kb: &Kb, call: &ApiCall<'_>) -> Vec<(Value, String)> {
     out
 }
 
-fn qos_state(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<Qos> {
+fn qos_state<'a>(cx: &RuleCx<'a>, call: &ApiCall<'a>) -> Option<Qos> {
     let slots = qos_slots(cx.kb, call);
     if slots.is_empty() {
         return Some(Qos::NoSlot);
@@ -101,7 +102,8 @@ fn qos_state(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<Qos> {
         let Some(values) = rv.value.known_ints() else { continue };
         if let Some((v, origin)) = values.into_iter().find(|(v, _)| v & bit == 0) {
             let spelled = cx.const_name("RPC_C_QOS_CAPABILITIES_", u64::from(v as u32));
-            return Some(Qos::Lacking(Setting { spelled, describe: rv.describe(), origin }));
+            let fix = cx.fix_add(call, Role::QosCapabilities, &rv, v, origin, Severity::Warning);
+            return Some(Qos::Lacking(Setting { spelled, describe: rv.describe(), origin }, fix));
         }
     }
     None
@@ -121,7 +123,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, service: &str, qos: &Qos) {
             *origin,
             "no QOS set here".to_string(),
         ),
-        Qos::Lacking(s) => (
+        Qos::Lacking(s, _) => (
             format!(
                 "{} passed to `{name}` is `{}`, without `RPC_C_QOS_CAPABILITIES_MUTUAL_AUTH`: the server is never authenticated",
                 s.describe, s.spelled
@@ -134,5 +136,8 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, service: &str, qos: &Qos) {
         "pass an `RPC_SECURITY_QOS` whose `Capabilities` include `RPC_C_QOS_CAPABILITIES_MUTUAL_AUTH` (the `Ex` form of the call takes one), with the principal name this client expects of the server",
     );
     d = d.label_at(origin, label);
+    if let Qos::Lacking(_, fix) = qos {
+        d = d.with_fix(fix.clone());
+    }
     cx.push(d);
 }
