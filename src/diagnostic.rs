@@ -54,8 +54,16 @@ pub struct Diagnostic {
     pub rule: &'static str,
     pub severity: Severity,
     pub file: FileId,
-    /// The call: from the callee's first character through the closing parenthesis.
+    /// The primary span: what an editor underlines. The argument, struct
+    /// field or flag that carries the offending value where a rule knows it
+    /// (see [`Diagnostic::at`]), else the whole call.
     pub span: Span,
+    /// The call the finding is about, from the callee's first character
+    /// through the closing parenthesis (in `file`). Fingerprints hash its
+    /// text and suppression comments apply on its first line, so that moving
+    /// the primary span changes neither; emitters show it as a secondary
+    /// location when it differs from `span`.
+    pub call_span: Span,
     /// Lowercase, no trailing period, code in backticks.
     pub message: String,
     pub(crate) labels: Vec<Label>,
@@ -134,6 +142,7 @@ impl Diagnostic {
             severity,
             file,
             span,
+            call_span: span,
             message,
             labels: Vec::new(),
             flow: Vec::new(),
@@ -143,6 +152,24 @@ impl Diagnostic {
             test_code: false,
             fix: None,
         }
+    }
+
+    /// Moves the primary span to `cause` (in the same file, inside the call
+    /// or wherever the rule found the value), keeping the call in
+    /// [`Diagnostic::call_span`]; labels now inside the primary span go.
+    /// `None` leaves the finding on the call.
+    pub fn at(mut self, cause: Option<Span>) -> Diagnostic {
+        let Some(cause) = cause.filter(|c| c.end > c.start) else { return self };
+        self.span = cause;
+        let file = self.file;
+        self.labels.retain(|l| !(l.file == file && l.span.start >= cause.start && l.span.end <= cause.end));
+        self
+    }
+
+    /// Whether the primary span is narrower than the call (the call is then
+    /// shown as a secondary location).
+    pub fn points_into_call(&self) -> bool {
+        self.span != self.call_span
     }
 
     /// Adds a secondary label, unless it would sit inside the primary span.

@@ -10,7 +10,10 @@
 //!   past further comment-only lines but not past a blank line;
 //! * `allow-file(..)`: the whole file.
 //!
-//! A finding applies where its primary span starts. Suppressed findings are
+//! A finding applies on the first line of its call and on the line where
+//! its primary span (the argument carrying the value) starts, so that a
+//! comment above the call, after its first line, or after the argument all
+//! work, and moving the primary span suppresses nothing less. Suppressed findings are
 //! kept, marked with the reason (SARIF writes them as `suppressions`). Names
 //! that are not rules are warnings; names of rules that ran and matched
 //! nothing are `unused-suppression` findings when that rule is enabled.
@@ -329,8 +332,8 @@ pub(crate) fn apply(
         }
         let mut used: Vec<Vec<bool>> = directives.iter().map(|d| vec![false; d.names.len()]).collect();
         for diag in diagnostics.iter_mut().filter(|d| d.file == f.id) {
-            let line = f.source.line_index(diag.span.start);
-            mark(diag, line, &directives, Some(&mut used));
+            let lines = [f.source.line_index(diag.call_span.start), f.source.line_index(diag.span.start)];
+            mark(diag, &lines, &directives, Some(&mut used));
         }
         let Some(unused_rule) = rules.unused else { continue };
         for (d, flags) in directives.iter().zip(&used) {
@@ -358,7 +361,7 @@ pub(crate) fn apply(
                 if d.names.iter().any(|(n, _)| n == unused_rule.name) {
                     finding.suppression = Some(Suppression { justification: d.reason.clone() });
                 }
-                mark(&mut finding, f.source.line_index(span.start), &directives, None);
+                mark(&mut finding, &[f.source.line_index(span.start)], &directives, None);
                 unused_findings.push(finding);
             }
         }
@@ -367,11 +370,11 @@ pub(crate) fn apply(
     warnings
 }
 
-/// Suppresses `diag` (on 0-based `line`) if a directive names its rule there,
-/// and records which directive names were used.
-fn mark(diag: &mut Diagnostic, line: usize, directives: &[Directive], mut used: Option<&mut Vec<Vec<bool>>>) {
+/// Suppresses `diag` (applying on 0-based `lines`) if a directive names its
+/// rule on one of them, and records which directive names were used.
+fn mark(diag: &mut Diagnostic, lines: &[usize], directives: &[Directive], mut used: Option<&mut Vec<Vec<bool>>>) {
     for (di, d) in directives.iter().enumerate() {
-        if !(d.file_scope || d.target == Some(line)) {
+        if !(d.file_scope || d.target.is_some_and(|t| lines.contains(&t))) {
             continue;
         }
         for (ni, (name, _)) in d.names.iter().enumerate() {

@@ -149,7 +149,7 @@ pub fn in_region(regions: &[Span], span: Span) -> bool {
 /// else those inside its test regions.
 pub fn mark(diagnostics: &mut [Diagnostic], file_is_test: bool, regions: &[Span]) {
     for d in diagnostics {
-        d.test_code = file_is_test || in_region(regions, d.span);
+        d.test_code = file_is_test || in_region(regions, d.call_span);
     }
 }
 

@@ -653,11 +653,11 @@ fn bin_short_format_reports_findings_and_exits_1() {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
         lines[0].starts_with(
-            "src/client.c:6:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT`"
+            "src/client.c:6:45: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT`"
         ),
         "{text}"
     );
-    assert!(lines[1].starts_with("src/client.c:12:12: warning[missing-privacy]: "), "{text}");
+    assert!(lines[1].starts_with("src/client.c:12:45: warning[missing-privacy]: "), "{text}");
 }
 
 #[test]
@@ -746,7 +746,7 @@ fn bin_constant_defined_in_files_the_prefilter_skips_still_resolves() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "src/client.c:4:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT`",
+            "src/client.c:4:46: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT`",
         ));
 }
 

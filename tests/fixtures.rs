@@ -113,7 +113,7 @@ fn fixtures_match_their_expect_comments() {
         let mut actual: BTreeMap<String, Vec<(usize, String, String, String)>> = BTreeMap::new();
         for d in report.diagnostics.iter().filter(|d| d.suppression.is_none()) {
             let file = &report.files[d.file.index()];
-            let (line, _) = file.line_col(d.span.start);
+            let (line, _) = file.line_col(d.call_span.start);
             actual.entry(file.display_path()).or_default().push((
                 line,
                 d.rule.to_string(),

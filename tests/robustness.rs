@@ -19,11 +19,12 @@ use rpclint::cli::{self, Env};
 use rpclint::engine::{Settings, TestHooks};
 use rpclint::report::Report;
 
-/// A C file with one finding, at 3:12.
+/// A C file with one finding, at its level argument, 3:46 (the call starts at 3:12).
 const GOOD_C: &str = "RPC_STATUS bind(RPC_BINDING_HANDLE h, RPC_SECURITY_QOS *q)\n{\n    return RpcBindingSetAuthInfoExW(h, NULL, RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, q);\n}\n";
-const GOOD_C_FINDING: &str = "good.c:3:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity";
+const GOOD_C_FINDING: &str = "good.c:3:46: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity";
 
-/// A Rust function with one finding on its second line, column 5.
+/// A Rust function with one finding on its second line, at its level
+/// argument, column 41 (the call starts at column 5).
 const GOOD_RS_FN: &str = "unsafe fn bind(h: *mut c_void, q: *const RPC_SECURITY_QOS) -> i32 {\n    RpcBindingSetAuthInfoExW(h, null(), RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_GSS_NEGOTIATE, null(), 0, q)\n}\n";
 
 /// A temporary tree of files.
@@ -211,7 +212,7 @@ fn invalid_utf8_in_rust_is_a_parse_error_and_the_rest_is_analysed() {
         lines(&r.stdout),
         [
             "bad.rs:1:14: note[parse-error]: invalid UTF-8: the Rust compiler rejects this file (rpclint read the bad bytes as U+FFFD)",
-            "bad.rs:3:5: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity",
+            "bad.rs:3:41: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity",
             GOOD_C_FINDING,
         ]
     );
@@ -240,9 +241,9 @@ fn utf16_with_bom_is_decoded_and_positions_are_right() {
     ]);
     let expected = |dir: &str| {
         [
-            format!("{dir}/{}", GOOD_C_FINDING.replace("good.c:3:12:", "good.c:4:16:")),
+            format!("{dir}/{}", GOOD_C_FINDING.replace("good.c:3:46:", "good.c:4:50:")),
             format!(
-                "{dir}/good.rs:3:6: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity"
+                "{dir}/good.rs:3:42: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity"
             ),
         ]
     };
@@ -323,7 +324,7 @@ fn file_truncated_mid_call_is_a_parse_error_and_earlier_findings_stay() {
     assert!(out[1].starts_with("cut.c:6:1: note[parse-error]: syntax error: "), "{}", out[1]);
     assert_eq!(out[2], GOOD_C_FINDING.replace("good.c", "cut.cpp"));
     assert!(out[3].starts_with("cut.cpp:6:1: note[parse-error]: syntax error: "), "{}", out[3]);
-    assert!(out[4].starts_with("cut.rs:2:5: error[missing-integrity]: "), "{}", out[4]);
+    assert!(out[4].starts_with("cut.rs:2:41: error[missing-integrity]: "), "{}", out[4]);
     assert!(out[5].starts_with("cut.rs:6:"), "{}", out[5]);
     assert!(out[5].contains("note[parse-error]: syntax error: "), "{}", out[5]);
 }
@@ -386,9 +387,11 @@ fn megabyte_line_is_analysed_at_the_right_column() {
     let col = pad.chars().count() + 1;
     let out = lines(&r.stdout);
     assert_eq!(out.len(), 2, "{}", r.stdout);
-    let c_col = col + "return ".len();
+    // At the level argument.
+    let c_col = col + "return RpcBindingSetAuthInfoExW(h, NULL, ".len();
+    let rs_col = col + "RpcBindingSetAuthInfoExW(h, null(), ".len();
     assert!(out[0].starts_with(&format!("long.c:3:{c_col}: error[missing-integrity]")), "{}", out[0]);
-    assert!(out[1].starts_with(&format!("long.rs:2:{col}: error[missing-integrity]")), "{}", out[1]);
+    assert!(out[1].starts_with(&format!("long.rs:2:{rs_col}: error[missing-integrity]")), "{}", out[1]);
 }
 
 #[test]
@@ -437,9 +440,10 @@ fn crlf_line_endings_give_the_same_positions_in_every_format() {
                     results.iter().map(|r| r["locations"][0]["physicalLocation"]["region"].clone()).collect()
                 };
                 assert_eq!(regions(&lf), regions(&crlf));
+                // SARIF's location is the level argument; JSON's `span` the call.
                 assert_eq!(regions(&lf)[0]["startLine"], 4);
-                assert_eq!(regions(&lf)[0]["startColumn"], 12);
-                assert_eq!(regions(&lf)[0]["endColumn"], 111);
+                assert_eq!(regions(&lf)[0]["startColumn"], 46);
+                assert_eq!(regions(&lf)[0]["endColumn"], 71);
             }
             _ => {
                 assert_eq!(lf, crlf, "{format}");
@@ -447,7 +451,7 @@ fn crlf_line_endings_give_the_same_positions_in_every_format() {
             }
         }
         if format == "short" {
-            assert!(crlf.starts_with("good.c:4:12: error[missing-integrity]"), "{crlf}");
+            assert!(crlf.starts_with("good.c:4:46: error[missing-integrity]"), "{crlf}");
         }
     }
 }
@@ -461,7 +465,7 @@ fn parse_over_the_time_limit_is_reported() {
     let r = rpclint(tree.root(), &[".", "--file-timeout", "0.001"]);
     assert_eq!((r.code, r.stderr.as_str()), (1, ""));
     let out = lines(&r.stdout);
-    assert!(out[0].starts_with("good.rs:2:5: error[missing-integrity]"), "{}", r.stdout);
+    assert!(out[0].starts_with("good.rs:2:41: error[missing-integrity]"), "{}", r.stdout);
     assert_eq!(
         out[1],
         "slow.c:1:1: note[parse-error]: file not analysed: parsing took longer than the 0.001 s limit (raise it with --file-timeout)"
@@ -526,8 +530,8 @@ fn panic_in_one_file_loses_no_other_findings() {
     assert_eq!(code, 2);
     let out = lines(&stdout);
     assert_eq!(out.len(), 2, "{stdout}");
-    assert!(out[0].starts_with(&format!("{root}/a.c:3:12: error[missing-integrity]")), "{stdout}");
-    assert!(out[1].starts_with(&format!("{root}/d.rs:2:5: error[missing-integrity]")), "{stdout}");
+    assert!(out[0].starts_with(&format!("{root}/a.c:3:46: error[missing-integrity]")), "{stdout}");
+    assert!(out[1].starts_with(&format!("{root}/d.rs:2:41: error[missing-integrity]")), "{stdout}");
     assert_eq!(
         stderr,
         format!(

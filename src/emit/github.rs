@@ -89,7 +89,7 @@ mod tests {
         write(&report, &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "::error file=src/main.c,line=5,col=13,endLine=6,endColumn=45,title=missing-integrity::authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity%0Ahelp: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`\n\
+            "::error file=src/main.c,line=5,col=47,endLine=5,endColumn=52,title=missing-integrity::authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity%0Ahelp: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`\n\
              ::warning file=src/main.c,line=3,col=8,title=rpclint::unknown rule `x` in suppression comment\n\
              ::error file=src/a%2Cb%3Ac.c,title=rpclint::permission denied\n"
         );

@@ -122,7 +122,7 @@ mod tests {
         let issue = &list[0];
         assert_eq!(issue["check_name"], "missing-integrity");
         assert_eq!(issue["severity"], "critical");
-        assert_eq!(issue["location"], serde_json::json!({"path": "src/main.c", "lines": {"begin": 5, "end": 6}}));
+        assert_eq!(issue["location"], serde_json::json!({"path": "src/main.c", "lines": {"begin": 5, "end": 5}}));
         assert!(issue["description"].as_str().unwrap().ends_with("(help: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`)"));
         assert_eq!(issue["fingerprint"].as_str().unwrap().len(), 32);
     }

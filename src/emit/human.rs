@@ -8,7 +8,7 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabe
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config, termcolor::Ansi};
 
-use super::{Counts, EmitOptions, clamp_span, shown};
+use super::{CALL_LABEL, Counts, EmitOptions, call_head, clamp_span, shown};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::report::Report;
 use crate::source::FileId;
@@ -85,6 +85,12 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
     let mut labels = Vec::new();
     if in_report(d.file) {
         labels.push(CsLabel::primary(d.file, range(report, d.file, d.span)));
+        // The call, by its head only: a label around a multi-line call
+        // would frame the argument the primary label already points at.
+        if let Some(f) = report.file(d.file).filter(|_| d.points_into_call()) {
+            let head = call_head(&f.text, d.call_span);
+            labels.push(CsLabel::secondary(d.file, range(report, d.file, head)).with_message(CALL_LABEL));
+        }
     }
     labels.extend(
         d.labels
@@ -160,16 +166,17 @@ mod tests {
     #[test]
     fn renders_primary_secondary_in_another_file_and_help() {
         let text = render(&test_report::report(), &EmitOptions::default());
-        // codespan pads the border lines around a multi-line label with two spaces.
+        // The primary label at the argument, the call by its head; codespan
+        // pads the line under a label it hangs a message from.
         let expected = [
             "error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity",
-            "  ┌─ src/main.c:5:13",
-            "  │  ",
-            "5 │       /* é */ RpcBindingSetAuthInfoW(h, L\"spn\", LEVEL,",
-            "  │ ╭─────────────^",
-            "6 │ │         RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0);",
-            "  │ ╰────────────────────────────────────────────^",
-            "  │  ",
+            "  ┌─ src/main.c:5:47",
+            "  │",
+            "5 │     /* é */ RpcBindingSetAuthInfoW(h, L\"spn\", LEVEL,",
+            "  │             ----------------------            ^^^^^",
+            "  │             │                                  ",
+            "  │             in this call",
+            "  │",
             "  ┌─ src/sec.h:2:15",
             "  │",
             "2 │ #define LEVEL RPC_C_AUTHN_LEVEL_CONNECT",

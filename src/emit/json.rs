@@ -37,7 +37,12 @@ struct JsonDiagnostic<'a> {
     rule: &'a str,
     severity: Severity,
     path: String,
+    /// The call the finding is about (its meaning since version 1).
     span: JsonSpan,
+    /// What an editor underlines: the argument, field or flag carrying the
+    /// offending value, or the call itself (then equal to `span`). Added
+    /// without a version bump.
+    primary: JsonSpan,
     message: &'a str,
     help: Option<&'a str>,
     labels: Vec<JsonLabel<'a>>,
@@ -144,7 +149,8 @@ fn diagnostic<'a>(report: &Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
         rule: d.rule,
         severity: d.severity,
         path: portable_path_of(report, d.file),
-        span: span(report, d.file, d.span),
+        span: span(report, d.file, d.call_span),
+        primary: span(report, d.file, d.span),
         message: &d.message,
         help: d.help.as_deref(),
         labels: d
@@ -213,6 +219,7 @@ mod tests {
         let main = test_report::MAIN_C;
         let call = main.find("RpcBindingSetAuthInfoW").unwrap();
         let call_end = call + main[call..].find("0);").unwrap() + 3;
+        let level = main.find("LEVEL,").unwrap();
         let blanket = main.find("CoSetProxyBlanket").unwrap();
         let blanket_end = blanket + main[blanket..].find("0);").unwrap() + 3;
         let define = test_report::SEC_H.find("RPC_C_AUTHN").unwrap();
@@ -227,6 +234,10 @@ mod tests {
                     "span": {
                         "start": {"line": 5, "column": 13, "offset": call},
                         "end": {"line": 6, "column": 45, "offset": call_end},
+                    },
+                    "primary": {
+                        "start": {"line": 5, "column": 47, "offset": level},
+                        "end": {"line": 5, "column": 52, "offset": level + 5},
                     },
                     "message": "authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity",
                     "help": "pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`",
@@ -248,6 +259,10 @@ mod tests {
                     "severity": "warning",
                     "path": "src/main.c",
                     "span": {
+                        "start": {"line": 7, "column": 5, "offset": blanket},
+                        "end": {"line": 7, "column": 54, "offset": blanket_end},
+                    },
+                    "primary": {
                         "start": {"line": 7, "column": 5, "offset": blanket},
                         "end": {"line": 7, "column": 54, "offset": blanket_end},
                     },

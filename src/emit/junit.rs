@@ -142,7 +142,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(r#"<testcase name="org.rpclint.missing-integrity" classname="src/main.c">"#), "{text}");
-        assert!(text.contains("line 5, col 13, authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity&#10;help: pass"), "{text}");
+        assert!(text.contains("line 5, col 47, authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity&#10;help: pass"), "{text}");
         assert!(text.contains(r#"<skipped message="suppressed: legacy peer">line 7"#), "{text}");
         assert!(text.contains(r#"<error message="permission denied">permission denied</error>"#), "{text}");
     }

@@ -140,6 +140,23 @@ pub(crate) fn span_positions(file: &SourceFile, span: Span) -> (Position, Positi
     (position(file, range.start), position(file, range.end))
 }
 
+/// The message of the secondary location at the call, when a finding's
+/// primary span is the argument inside it.
+pub(crate) const CALL_LABEL: &str = "in this call";
+
+/// The head of a call, for a label that does not cover the whole call:
+/// from its first character to before its first `(` on its first line
+/// (`RpcBindingSetAuthInfoW`, `p->lpVtbl->M`, `windows::Win32::F`), spaces
+/// trimmed; the call's first line when it has no `(` there.
+pub(crate) fn call_head(text: &str, call: Span) -> Span {
+    let range = clamp_span(text, call);
+    let body = &text[range.clone()];
+    let line = body.split('\n').next().unwrap_or("");
+    let head = line.split('(').next().unwrap_or(line).trim_end();
+    let head = if head.is_empty() { line.trim_end() } else { head };
+    Span::new(range.start, range.start + head.len())
+}
+
 /// A byte range that is safe to slice `text` with: inside it and on
 /// character boundaries (rounded down), with `start <= end`.
 pub(crate) fn clamp_span(text: &str, span: Span) -> std::ops::Range<usize> {
@@ -229,6 +246,7 @@ pub(crate) mod test_report {
             call,
             "authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity".to_string(),
         )
+        .at(Some(span_of(MAIN_C, "LEVEL,", "LEVEL")))
         .with_label(FileId(1), define, "level set here")
         .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`");
         first.fingerprint = "0123456789abcdef".to_string();
@@ -276,7 +294,7 @@ mod tests {
     fn positions_count_characters_and_end_is_exclusive() {
         let report = test_report::report();
         let d = &report.diagnostics[0];
-        let (start, end) = span_positions(&report.files[0], d.span);
+        let (start, end) = span_positions(&report.files[0], d.call_span);
         // `/* é */ ` precedes the call: é is one column but two bytes.
         assert_eq!((start.line, start.column), (5, 13));
         assert_eq!(start.offset, test_report::MAIN_C.find("RpcBindingSetAuthInfoW").unwrap());

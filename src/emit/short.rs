@@ -29,7 +29,7 @@ mod tests {
         write(&test_report::report(), &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "src/main.c:5:13: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity\n"
+            "src/main.c:5:47: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` does not protect integrity\n"
         );
     }
 }

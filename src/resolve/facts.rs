@@ -38,6 +38,10 @@ pub struct CallFacts {
     /// Argument values aligned with the API's parameters (C's explicit `This`
     /// removed); pointers are replaced by what they pointed to at the call.
     pub(crate) args: Vec<Value>,
+    /// Aligned with `args`: the expression the call's function wrote for
+    /// each parameter, where it wrote one (for a summarised call, the
+    /// caller's argument that reaches it). Rules point their findings at it.
+    pub(crate) arg_exprs: Vec<Option<crate::ir::ExprId>>,
     /// How each call output had been tested by the time of this call.
     pub(crate) tested: BTreeMap<Mark, TestInfo>,
     /// The out-parameters (by position) whose output this analysis keeps,

@@ -90,14 +90,19 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, open: &Open) {
         .iter()
         .find(|a| a.effect == Effect::RegisterClassObject)
         .map_or_else(|| "registers class objects".to_string(), |a| format!("calls `{}`", a.display()));
-    let (why, label) = match open {
+    // At the capabilities (or the level) that leave the check out.
+    let (why, label, role) = match open {
         Open::Capabilities(c, o) => {
             let names = if *c == 0 { cx.const_name("EOAC_", 0) } else { query::flag_names(cx.kb, "EOAC_", *c) };
-            (format!("capabilities `{names}` without `EOAC_APPID` or `EOAC_ACCESS_CONTROL`"), (*o, names))
+            (
+                format!("capabilities `{names}` without `EOAC_APPID` or `EOAC_ACCESS_CONTROL`"),
+                (*o, names),
+                Role::Capabilities,
+            )
         }
         Open::LevelNone(level, o) => {
             let name = cx.const_name("RPC_C_AUTHN_LEVEL_", *level);
-            (format!("`{name}`"), (*o, name))
+            (format!("`{name}`"), (*o, name), Role::AuthnLevel)
         }
     };
     let message = format!(
@@ -105,8 +110,8 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, open: &Open) {
         call.name()
     );
     let help = "pass a security descriptor that grants access only to the callers that need it, or `EOAC_APPID` with an AppID whose registry settings say who may call";
-    let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
     let (origin, name) = label;
+    let mut d = cx.diagnostic(call, Severity::Warning, message).at(cx.cause_of(call, role, origin)).with_help(help);
     d = d.set_here(origin, &name);
     cx.push(d);
 }

@@ -35,6 +35,8 @@ struct Grant {
     granted: Granted,
     spelled: String,
     origin: Option<Origin>,
+    /// The parameter whose argument carries it.
+    param: usize,
 }
 
 fn check(cx: &mut RuleCx<'_>) {
@@ -45,7 +47,7 @@ fn check(cx: &mut RuleCx<'_>) {
             let Some(levels) = rv.value.known_ints() else { continue };
             for (v, origin) in levels {
                 if let Some((granted, name)) = rpc_scale(cx.kb, v) {
-                    grants.push((rv.describe(), Grant { granted, spelled: name.to_string(), origin }));
+                    grants.push((rv.describe(), Grant { granted, spelled: name.to_string(), origin, param: rv.index }));
                 }
             }
         }
@@ -54,7 +56,10 @@ fn check(cx: &mut RuleCx<'_>) {
             for (v, origin) in levels {
                 if let Some((level, name)) = security_scale(cx.kb, v) {
                     let spelled = name.to_string();
-                    grants.push((rv.describe(), Grant { granted: Granted::Level(level), spelled, origin }));
+                    grants.push((
+                        rv.describe(),
+                        Grant { granted: Granted::Level(level), spelled, origin, param: rv.index },
+                    ));
                 }
             }
         }
@@ -69,7 +74,10 @@ fn check(cx: &mut RuleCx<'_>) {
                 for (f, origin) in flags {
                     if let Some(level) = sqos_level(cx.kb, f) {
                         let spelled = sqos_name(cx.kb, f);
-                        grants.push((rv.describe(), Grant { granted: Granted::Level(level), spelled, origin }));
+                        grants.push((
+                            rv.describe(),
+                            Grant { granted: Granted::Level(level), spelled, origin, param: rv.index },
+                        ));
                     }
                 }
             }
@@ -105,7 +113,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, describe: &str, grant: &Grant
         identify(&scales.security),
         sqos_identify(cx.kb),
     );
-    let mut d = cx.diagnostic(call, severity, message).with_help(help);
+    let mut d = cx.diagnostic(call, severity, message).at(cx.cause(call, grant.param, grant.origin)).with_help(help);
     d = d.set_here(grant.origin, &grant.spelled);
     cx.push(d);
 }

@@ -52,7 +52,7 @@ pub(crate) fn one_per_handshake(
 ) -> Vec<Diagnostic> {
     let mut seen: BTreeSet<usize> = BTreeSet::new();
     let mut found = found;
-    found.sort_by_key(|(i, d)| (d.span.start, *i));
+    found.sort_by_key(|(i, d)| (d.call_span.start, *i));
     let mut out = Vec::new();
     for (i, mut d) in found {
         let Some(group) = groups.get(i).copied().flatten() else {

@@ -45,7 +45,7 @@ fn check(cx: &mut RuleCx<'_>) {
         let param = call.api.params.get(i).map_or("", |p| p.name.as_str());
         let found = values.iter().find_map(|(v, origin)| defect(cx.kb, &call, accepted, *v).map(|d| (d, *origin)));
         if let Some((defect, origin)) = found {
-            report(cx, &call, param, defect, origin);
+            report(cx, &call, (i, param), defect, origin);
         }
     }
 }
@@ -85,7 +85,9 @@ fn is_real_pointer(v: &Value) -> bool {
         && v.atoms.iter().all(|(a, _)| matches!(a, Atom::Struct(_) | Atom::Pointee(_) | Atom::Ref(_) | Atom::Str(_)))
 }
 
-fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, param: &str, defect: Defect, origin: Option<Origin>) {
+/// `param`: the capabilities parameter's position and name.
+fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, param: (usize, &str), defect: Defect, origin: Option<Origin>) {
+    let (index, param) = param;
     let api = call.api.display();
     let (message, help, bits) = match &defect {
         Defect::Foreign(bits) => {
@@ -124,7 +126,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, param: &str, defect: Defect, 
             )
         }
     };
-    let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
+    let mut d = cx.diagnostic(call, Severity::Warning, message).at(cx.cause(call, index, origin)).with_help(help);
     d = d.set_here(origin, &query::flag_names(cx.kb, "EOAC_", bits));
     cx.push(d);
 }

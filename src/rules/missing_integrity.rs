@@ -50,6 +50,7 @@ fn check(cx: &mut RuleCx<'_>) {
             let fix = cx.fix_replace(&call, Role::AuthnLevel, &rv, level, origin, severity);
             let mut d = cx
                 .diagnostic(&call, severity, message)
+                .at(cx.cause(&call, rv.index, origin))
                 .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`, so that every message is signed and encrypted")
                 .with_fix(fix);
             d = d.set_here(origin, &name);

@@ -36,7 +36,7 @@ fn check(cx: &mut RuleCx<'_>) {
                 rv.describe(),
                 call.name()
             );
-            let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(
+            let mut d = cx.diagnostic(&call, Severity::Warning, message).at(cx.cause(&call, rv.index, origin)).with_help(
                 "pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`; if integrity without privacy is a deliberate choice, set `minimum-authn-level = \"pkt-integrity\"` in rpclint.toml",
             );
             d = d.with_fix(cx.fix_replace(&call, Role::AuthnLevel, &rv, integrity, origin, Severity::Warning));

@@ -39,7 +39,7 @@ mod unused_suppression;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ir::{Call, CallId, FileIr, Function};
+use crate::ir::{Call, CallId, FileIr, Function, Span};
 use crate::kb::{Api, Dir, Kb, Role};
 use crate::resolve::{CallFacts, ConstTable, FunctionFacts, Origin, ProjectFacts, Value};
 use crate::source::FileId;
@@ -255,6 +255,8 @@ pub(crate) struct ApiCall<'a> {
 /// argument (`ImpersonationType` of the QOS).
 pub(crate) struct RoleValue<'a> {
     pub(crate) value: Value,
+    /// The parameter's position: where [`RuleCx::cause`] finds the argument.
+    pub(crate) index: usize,
     pub(crate) param: &'a str,
     pub(crate) field: Option<&'a str>,
 }
@@ -311,6 +313,24 @@ impl<'a> RuleCx<'a> {
         d
     }
 
+    /// Where a finding about the value passed for parameter `param` of
+    /// `call` points: the value's origin when it lies inside that argument
+    /// (the flag in `A | B`, the field of a struct literal written in the
+    /// call), else the argument as written (`level`, `&qos`). `None` when
+    /// the call wrote no argument for it (a summarised call whose function
+    /// fixes the value itself): the finding stays on the call.
+    pub(crate) fn cause(&self, call: &ApiCall<'_>, param: usize, origin: Option<Origin>) -> Option<Span> {
+        let arg = call.arg_span(param)?;
+        let inside = origin.filter(|o| o.file == self.file && o.span.start >= arg.start && o.span.end <= arg.end);
+        Some(inside.map_or(arg, |o| o.span))
+    }
+
+    /// [`RuleCx::cause`] for the first parameter with `role` (what
+    /// [`ApiCall::arg`] reads).
+    pub(crate) fn cause_of(&self, call: &ApiCall<'_>, role: Role, origin: Option<Origin>) -> Option<Span> {
+        self.cause(call, call.api.param_with(role)?, origin)
+    }
+
     pub(crate) fn push(&mut self, d: Diagnostic) {
         self.out.push(d);
     }
@@ -337,6 +357,12 @@ impl<'a> ApiCall<'a> {
         CallId::from_index(index)
     }
 
+    /// The span of the argument written for parameter `param`, if any.
+    pub(crate) fn arg_span(&self, param: usize) -> Option<Span> {
+        let expr = self.facts.arg_exprs.get(param).copied().flatten()?;
+        self.func.exprs.get(expr.index()).map(|e| e.span)
+    }
+
     /// The argument for the first parameter with `role` (not looking into structs).
     pub(crate) fn arg(&self, role: Role) -> Option<&'a Value> {
         let i = self.api.param_with(role)?;
@@ -347,19 +373,27 @@ impl<'a> ApiCall<'a> {
     /// that role, and fields with that role of structs passed by pointer.
     pub(crate) fn role_values(&self, kb: &'a Kb, role: Role) -> Vec<RoleValue<'a>> {
         let mut out = Vec::new();
-        for (param, value) in self.api.params.iter().zip(&self.facts.args) {
+        for (index, (param, value)) in self.api.params.iter().zip(&self.facts.args).enumerate() {
             // Outputs (a query's `pImpLevel`) are not settings the code chose.
             if param.dir == Dir::Out {
                 continue;
             }
             if param.role == Some(role) && param.struct_type.is_none() {
-                out.push(RoleValue { value: value.clone(), param: &param.name, field: None });
+                out.push(RoleValue { value: value.clone(), index, param: &param.name, field: None });
                 continue;
             }
-            struct_roles(kb, value, param.struct_type.as_deref(), role, &param.name, 2, &mut out);
+            let at = Param { index, name: &param.name };
+            struct_roles(kb, value, param.struct_type.as_deref(), role, at, 2, &mut out);
         }
         out
     }
+}
+
+/// A parameter a struct value was passed for.
+#[derive(Clone, Copy)]
+struct Param<'a> {
+    index: usize,
+    name: &'a str,
 }
 
 /// The fields with `role` of the struct `value` is or points to; `declared`
@@ -370,7 +404,7 @@ fn struct_roles<'a>(
     value: &Value,
     declared: Option<&'a str>,
     role: Role,
-    param: &'a str,
+    param: Param<'a>,
     depth: u8,
     out: &mut Vec<RoleValue<'a>>,
 ) {
@@ -379,7 +413,8 @@ fn struct_roles<'a>(
     let Some(def) = def else { return };
     for f in &def.fields {
         if f.role == Some(role) && f.struct_type.is_none() {
-            out.push(RoleValue { value: st.field_named(&f.name), param, field: Some(&f.name) });
+            let value = st.field_named(&f.name);
+            out.push(RoleValue { value, index: param.index, param: param.name, field: Some(&f.name) });
         } else if f.struct_type.is_some() && depth > 0 {
             struct_roles(kb, &st.field_named(&f.name), f.struct_type.as_deref(), role, param, depth - 1, out);
         }

@@ -23,6 +23,8 @@ pub(crate) struct Setting {
     /// How a message names the argument: `` `AuthnSvc` `` or `` `Capabilities` of `SecurityQos` ``.
     pub(crate) describe: String,
     pub(crate) origin: Option<Origin>,
+    /// The parameter whose argument carries it (see [`RuleCx::cause`]).
+    pub(crate) param: usize,
 }
 
 /// The 32 bits an API sees of a value.
@@ -51,7 +53,7 @@ fn with_bit(cx: &RuleCx<'_>, call: &ApiCall<'_>, role: Role, bit_name: &str) -> 
         let Some(values) = rv.value.known_ints() else { continue };
         if values.iter().all(|(v, _)| low(*v) & bit != 0) {
             let origin = values.iter().find_map(|(_, o)| *o);
-            return Some(Setting { spelled: bit_name.to_string(), describe: rv.describe(), origin });
+            return Some(Setting { spelled: bit_name.to_string(), describe: rv.describe(), origin, param: rv.index });
         }
     }
     None
@@ -117,7 +119,7 @@ pub(crate) fn ntlm_service(cx: &RuleCx<'_>, call: &ApiCall<'_>, direct_only: boo
             .or_else(|| values.iter().find(|(v, _)| default_counts && Some(low(*v)) == default));
         if let Some((v, origin)) = hit {
             let spelled = cx.const_name("RPC_C_AUTHN_", low(*v));
-            let setting = Setting { spelled, describe: rv.describe(), origin: *origin };
+            let setting = Setting { spelled, describe: rv.describe(), origin: *origin, param: rv.index };
             return Some(NtlmService { setting, via_default: low(*v) != winnt });
         }
     }

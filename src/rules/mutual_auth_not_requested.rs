@@ -31,7 +31,8 @@ enum Qos {
     /// The call takes no QOS at all.
     NoSlot,
     /// The QOS pointer is null.
-    Null { param: String, origin: Option<Origin> },
+    /// `index`: the parameter's position.
+    Null { param: String, origin: Option<Origin>, index: usize },
     /// The capabilities are known and lack mutual authentication on some
     /// path; the fix adds the flag where they were set.
     Lacking(Setting, Option<Fix>),
@@ -67,22 +68,23 @@ fn authenticated(values: &[RoleValue<'_>], none: u64) -> bool {
 }
 
 /// The QOS values the call receives: parameters with the `qos` role, and
-/// `qos` fields of structs passed by pointer, each with the name to show.
-fn qos_slots(kb: &Kb, call: &ApiCall<'_>) -> Vec<(Value, String)> {
+/// `qos` fields of structs passed by pointer, each with the name to show
+/// and the position of the parameter.
+fn qos_slots(kb: &Kb, call: &ApiCall<'_>) -> Vec<(Value, String, usize)> {
     let mut out = Vec::new();
-    for (param, value) in call.api.params.iter().zip(&call.facts.args) {
+    for (i, (param, value)) in call.api.params.iter().zip(&call.facts.args).enumerate() {
         if param.dir == Dir::Out {
             continue;
         }
         if param.role == Some(Role::Qos) {
-            out.push((value.clone(), format!("`{}`", param.name)));
+            out.push((value.clone(), format!("`{}`", param.name), i));
             continue;
         }
         let Some(def) = param.struct_type.as_deref().and_then(|t| kb.struct_def(t)) else { continue };
         for f in def.fields.iter().filter(|f| f.role == Some(Role::Qos)) {
             // An unknown struct still has the slot: its value is unknown.
             let v = value.as_struct().map_or_else(Value::unknown, |st| st.field_named(&f.name));
-            out.push((v, format!("`{}` of `{}`", f.name, param.name)));
+            out.push((v, format!("`{}` of `{}`", f.name, param.name), i));
         }
     }
     out
@@ -93,9 +95,9 @@ fn qos_state<'a>(cx: &RuleCx<'a>, call: &ApiCall<'a>) -> Option<Qos> {
     if slots.is_empty() {
         return Some(Qos::NoSlot);
     }
-    if let Some((v, param)) = slots.iter().find(|(v, _)| v.is_null_or_empty()) {
+    if let Some((v, param, index)) = slots.iter().find(|(v, _, _)| v.is_null_or_empty()) {
         let origin = v.atoms.iter().find_map(|(_, o)| *o);
-        return Some(Qos::Null { param: param.clone(), origin });
+        return Some(Qos::Null { param: param.clone(), origin, index: *index });
     }
     let bit = cx.kb.int("RPC_C_QOS_CAPABILITIES_MUTUAL_AUTH")?;
     for rv in call.role_values(cx.kb, Role::QosCapabilities) {
@@ -103,7 +105,8 @@ fn qos_state<'a>(cx: &RuleCx<'a>, call: &ApiCall<'a>) -> Option<Qos> {
         if let Some((v, origin)) = values.into_iter().find(|(v, _)| v & bit == 0) {
             let spelled = cx.const_name("RPC_C_QOS_CAPABILITIES_", u64::from(v as u32));
             let fix = cx.fix_add(call, Role::QosCapabilities, &rv, v, origin, Severity::Warning);
-            return Some(Qos::Lacking(Setting { spelled, describe: rv.describe(), origin }, fix));
+            let setting = Setting { spelled, describe: rv.describe(), origin, param: rv.index };
+            return Some(Qos::Lacking(setting, fix));
         }
     }
     None
@@ -112,16 +115,18 @@ fn qos_state<'a>(cx: &RuleCx<'a>, call: &ApiCall<'a>) -> Option<Qos> {
 fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, service: &str, qos: &Qos) {
     let name = call.name();
     let outcome = "so mutual authentication is not requested and the server is never authenticated";
-    let (message, origin, label) = match qos {
+    let (message, origin, label, param) = match qos {
         Qos::NoSlot => (
             format!("`{name}` sets up `{service}` authentication without a security QOS, {outcome}"),
             None,
             String::new(),
+            None,
         ),
-        Qos::Null { param, origin } => (
+        Qos::Null { param, origin, index } => (
             format!("`{name}` sets up `{service}` authentication with no security QOS ({param} is null), {outcome}"),
             *origin,
             "no QOS set here".to_string(),
+            Some(*index),
         ),
         Qos::Lacking(s, _) => (
             format!(
@@ -130,9 +135,11 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, service: &str, qos: &Qos) {
             ),
             s.origin,
             format!("`{}` set here", s.spelled),
+            Some(s.param),
         ),
     };
-    let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(
+    let cause = param.and_then(|i| cx.cause(call, i, origin));
+    let mut d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(
         "pass an `RPC_SECURITY_QOS` whose `Capabilities` include `RPC_C_QOS_CAPABILITIES_MUTUAL_AUTH` (the `Ex` form of the call takes one), with the principal name this client expects of the server",
     );
     d = d.label_at(origin, label);

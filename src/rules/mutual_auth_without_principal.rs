@@ -58,6 +58,8 @@ struct Missing {
     describe: String,
     what: &'static str,
     origin: Option<Origin>,
+    /// The parameter whose argument passes it.
+    param: usize,
 }
 
 fn missing_principal(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<Missing> {
@@ -68,7 +70,7 @@ fn missing_principal(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<Missing> {
     }
     let rv = values.first()?;
     let origin = rv.value.atoms.iter().find_map(|(_, o)| *o);
-    Some(Missing { describe: rv.describe(), what: mutual::describe_missing(&rv.value), origin })
+    Some(Missing { describe: rv.describe(), what: mutual::describe_missing(&rv.value), origin, param: rv.index })
 }
 
 /// `RPC_C_AUTHN_GSS_KERBEROS` as the service of a COM blanket.
@@ -77,7 +79,8 @@ fn kerberos(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<Setting> {
     let (value, name) = mutual::direct_in(call, Role::AuthnService)?;
     let values = value.known_ints()?;
     let (_, origin) = values.into_iter().find(|(v, _)| u64::from(*v as u32) == kerberos)?;
-    Some(Setting { spelled: cx.const_name("RPC_C_AUTHN_", kerberos), describe: format!("`{name}`"), origin })
+    let param = call.api.param_with(Role::AuthnService)?;
+    Some(Setting { spelled: cx.const_name("RPC_C_AUTHN_", kerberos), describe: format!("`{name}`"), origin, param })
 }
 
 fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, request: &Request, missing: &Missing) {
@@ -109,7 +112,9 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, request: &Request, missing: &
             s,
         ),
     };
-    let mut d = cx.diagnostic(call, Severity::Error, message).with_help(help);
+    // At the argument that passes no principal: that is what to change.
+    let cause = cx.cause(call, missing.param, missing.origin);
+    let mut d = cx.diagnostic(call, Severity::Error, message).at(cause).with_help(help);
     d = d.label_at(missing.origin, "no server principal name set here");
     let what = match request {
         Request::Kerberos(_) => "Kerberos chosen here",

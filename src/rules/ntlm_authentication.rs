@@ -34,7 +34,7 @@ fn check(cx: &mut RuleCx<'_>) {
             format!("`{}` (NTLM) passed as {} to `{}`", s.spelled, s.describe, call.name())
         };
         let message = format!("{chosen}, which cannot authenticate the server to the client");
-        let mut d = cx.diagnostic(&call, Severity::Warning, message).with_help(
+        let mut d = cx.diagnostic(&call, Severity::Warning, message).at(cx.cause(&call, s.param, s.origin)).with_help(
             "choose `RPC_C_AUTHN_GSS_NEGOTIATE` or `RPC_C_AUTHN_GSS_KERBEROS`; a client also passes the principal name it expects of the server",
         );
         d = d.set_here(s.origin, &s.spelled);

@@ -56,7 +56,9 @@ fn report(cx: &RuleCx<'_>, call: &ApiCall<'_>, found: &NtlmMutual) -> Diagnostic
                 "`{name}` asks for mutual authentication (`{}` in {}) with {ntlm}: {outcome}",
                 request.spelled, request.describe
             );
-            let mut d = cx.diagnostic(call, Severity::Error, message).with_help(
+            // At the service: NTLM is the cause, the request only its premise.
+            let cause = cx.cause(call, service.param, service.origin);
+            let mut d = cx.diagnostic(call, Severity::Error, message).at(cause).with_help(
                 "choose `RPC_C_AUTHN_GSS_KERBEROS` or `RPC_C_AUTHN_GSS_NEGOTIATE` and pass the principal name this client expects of the server",
             );
             d = d.set_here(service.origin, &service.spelled);

@@ -38,6 +38,7 @@ fn check(cx: &mut RuleCx<'_>) {
         );
         let mut d = cx
             .diagnostic(call, Severity::Warning, message)
+            .at(cx.cause_of(call, Role::Qop, origin))
             .with_help(format!("pass 0 as `{param}` so that the message is encrypted"));
         d = d.set_here(origin, "SECQOP_WRAP_NO_ENCRYPT");
         cx.push(d);

@@ -119,7 +119,8 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, f: &Finding) {
         "write `Security=Identification {} {}` (or `Anonymous`) so the server can identify this client but not act as it",
         f.security.tracking, f.security.effective_only
     );
-    let mut d = cx.diagnostic(call, severity, message).with_help(help);
+    let role = if has_input(call, Role::NetworkOptions) { Role::NetworkOptions } else { Role::StringBinding };
+    let mut d = cx.diagnostic(call, severity, message).at(cx.cause_of(call, role, f.origin)).with_help(help);
     d = d.set_here(f.origin, &f.written);
     cx.push(d);
 }

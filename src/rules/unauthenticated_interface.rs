@@ -82,7 +82,9 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, flags: Option<(u64, Option<Or
         "add `RPC_IF_ALLOW_SECURE_ONLY` to the flags, or pass a security callback that checks the caller's authentication"
             .to_string()
     };
-    let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
+    // On the flags argument when there is one; else (no flags parameter) on the call.
+    let cause = flags.and_then(|(_, origin)| cx.cause_of(call, Role::IfFlags, origin));
+    let mut d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help);
     if let Some((f, origin)) = flags {
         d = d.set_here(origin, &query::flag_names(cx.kb, "RPC_IF_", f));
     }

@@ -125,7 +125,8 @@ fn check(cx: &mut RuleCx<'_>) {
             asked.join(", "),
             untested.join(", ")
         );
-        let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(format!(
+        // At the attributes argument: the output nobody tests.
+        let mut d = cx.diagnostic(call, Severity::Warning, message).at(cx.cause(call, index, None)).with_help(format!(
             "once the handshake completes, test `{param}` for {} and fail when one is missing",
             untested.join(", ")
         ));

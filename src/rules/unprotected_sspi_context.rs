@@ -54,7 +54,8 @@ fn check(cx: &mut RuleCx<'_>) {
             "`{}` requests mutual authentication (`{prefix}_REQ_MUTUAL_AUTH` in `{param}`) but neither `{prefix}_REQ_INTEGRITY` nor `{prefix}_REQ_CONFIDENTIALITY`, and this file never signs or encrypts a message: the peer is authenticated once, then the traffic is unprotected",
             call.name()
         );
-        let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(format!(
+        let cause = cx.cause_of(call, Role::ContextReq, origin);
+        let mut d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(format!(
             "add `{prefix}_REQ_CONFIDENTIALITY | {prefix}_REQ_INTEGRITY` to `{param}` and protect every message with `EncryptMessage` (or at least `MakeSignature`)"
         ));
         d = d.label_at(origin, "request flags set here");

@@ -42,7 +42,7 @@ fn check(cx: &mut RuleCx<'_>) {
             "`{}` authenticates the server against the principal name the server reported itself through `{source}`, which was never compared with a name this client trusts",
             call.name()
         );
-        let mut d = cx.diagnostic(&call, Severity::Error, message).with_help(
+        let mut d = cx.diagnostic(&call, Severity::Error, message).at(cx.cause(&call, idx, origin)).with_help(
             "pass the server principal name this client expects (e.g. `L\"host/server.example.com\"`), or compare the reported name with it (`wcscmp`, `CompareStringOrdinal`, `==`) before using it",
         );
         d = d.label_at(origin, "server principal name obtained from the server here");

@@ -189,7 +189,7 @@ fn rules_table_sets_severity_and_off_and_the_command_line_wins() {
 #[test]
 fn impersonation_ceiling_and_minimum_authn_level() {
     let tree = Tree::new(&[("a.cpp", IMPERSONATE), ("b.c", CLIENT)]);
-    assert!(run_findings(&mut rpclint(tree.root())).contains(&"a.cpp:5: warning[excessive-impersonation]".to_string()));
+    assert!(run_findings(&mut rpclint(tree.root())).contains(&"a.cpp:6: warning[excessive-impersonation]".to_string()));
     fs::write(tree.root().join("rpclint.toml"), "impersonation-ceiling = \"impersonate\"\n").unwrap();
     assert!(!run_findings(&mut rpclint(tree.root())).iter().any(|f| f.contains("excessive-impersonation")));
     fs::write(
@@ -199,7 +199,7 @@ fn impersonation_ceiling_and_minimum_authn_level() {
     .unwrap();
     assert_eq!(
         run_findings(&mut rpclint(tree.root())),
-        ["a.cpp:5: warning[excessive-impersonation]", "b.c:5: error[missing-integrity]"]
+        ["a.cpp:6: warning[excessive-impersonation]", "b.c:5: error[missing-integrity]"]
     );
 }
 
@@ -316,7 +316,7 @@ fn suppressions_silence_their_line_and_are_kept_in_json_and_sarif() {
     rpclint(tree.root())
         .assert()
         .code(1)
-        .stdout("a.c:17:12: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity\n")
+        .stdout("a.c:17:45: error[missing-integrity]: authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity\n")
         .stderr(predicate::str::starts_with(
             "rpclint: warning: a.c:11:101: unknown rule `no-such-rule` in suppression comment; known rules: auth-level-downgrade, com-no-access-check, excessive-impersonation,",
         ));
@@ -333,6 +333,87 @@ fn suppressions_silence_their_line_and_are_kept_in_json_and_sarif() {
     let out = rpclint(tree.root()).args(["--format", "json"]).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["suppressed"], 2);
+}
+
+/// A finding points at the argument (line 7, 13, 19, 26) of a call that
+/// starts a line earlier: a comment above the call, on its first line or on
+/// the argument's line suppresses it; one on another line of the call does not.
+const SUPPRESSED_SPLIT: &str = "#include <rpc.h>
+
+RPC_STATUS above(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
+{
+    // rpclint: allow(missing-integrity) -- above the call
+    return RpcBindingSetAuthInfoExW(h, spn,
+        RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, qos);
+}
+
+RPC_STATUS first_line(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
+{
+    return RpcBindingSetAuthInfoExW(h, spn, // rpclint: allow(missing-integrity) -- on the call's first line
+        RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, qos);
+}
+
+RPC_STATUS argument_line(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
+{
+    return RpcBindingSetAuthInfoExW(h, spn,
+        RPC_C_AUTHN_LEVEL_CONNECT, // rpclint: allow(missing-integrity) -- on the argument's line
+        RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, qos);
+}
+
+RPC_STATUS other_line(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
+{
+    return RpcBindingSetAuthInfoExW(h, spn,
+        RPC_C_AUTHN_LEVEL_CONNECT,
+        RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, qos); // rpclint: allow(missing-integrity) -- a line of neither
+}
+";
+
+/// The same in Rust: the argument's line.
+const SUPPRESSED_SPLIT_RS: &str = "fn bind(h: *mut c_void) {
+    unsafe {
+        let _ = RpcBindingSetAuthInfoExW(
+            h,
+            None,
+            RPC_C_AUTHN_LEVEL_CONNECT, // rpclint: allow(missing-integrity) -- on the argument's line
+            RPC_C_AUTHN_GSS_NEGOTIATE,
+            None,
+            0,
+            None,
+        );
+    }
+}
+";
+
+#[test]
+fn suppression_above_the_call_on_its_first_line_or_on_the_arguments_line() {
+    let tree = Tree::new(&[("a.c", SUPPRESSED_SPLIT), ("b.rs", SUPPRESSED_SPLIT_RS)]);
+    let out = rpclint(tree.root()).args(["--format", "json", "--select", "missing-integrity"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64, u64, serde_json::Value)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "missing-integrity")
+        .map(|d| {
+            let line = |k: &str| d[k]["start"]["line"].as_u64().unwrap();
+            (d["path"].as_str().unwrap().to_string(), line("span"), line("primary"), d["suppressed"].clone())
+        })
+        .collect();
+    let by = |why: &str| serde_json::json!({ "justification": why });
+    assert_eq!(
+        found,
+        [
+            ("a.c".to_string(), 6, 7, by("above the call")),
+            ("a.c".to_string(), 12, 13, by("on the call's first line")),
+            ("a.c".to_string(), 18, 19, by("on the argument's line")),
+            ("a.c".to_string(), 25, 26, serde_json::json!(false)),
+            ("b.rs".to_string(), 3, 6, by("on the argument's line")),
+        ]
+    );
+    // The comment on a line of neither is unused.
+    let mut cmd = rpclint_default(tree.root());
+    cmd.args(["a.c", "--select", "missing-integrity", "--report-unused-suppressions"]);
+    assert_eq!(run_findings(&mut cmd), ["a.c:26: error[missing-integrity]", "a.c:27: warning[unused-suppression]"]);
 }
 
 #[test]
@@ -359,6 +440,40 @@ fn allow_file_and_unused_suppressions() {
 }
 
 // ---------------------------------------------------------------- baseline
+
+/// `tests/data/spans/baseline.json` was written by rpclint before findings
+/// pointed at their arguments: fingerprints hash the call, so the baseline
+/// still matches every finding, including those whose primary span moved to
+/// a later line and two identical calls told apart by their rank.
+#[test]
+fn a_baseline_written_before_findings_pointed_at_arguments_still_matches() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out = cargo_bin_cmd!("rpclint")
+            .current_dir(root)
+            .args(["check", "--select=all", "--isolated", "--include-tests", "--format", "json"])
+            .args(extra)
+            .arg("tests/data/spans")
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let stored: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root.join("tests/data/spans/baseline.json")).unwrap()).unwrap();
+    let mut stored: Vec<&str> =
+        stored["findings"].as_array().unwrap().iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();
+    stored.sort_unstable();
+    let now = run(&[]);
+    let diagnostics = now["diagnostics"].as_array().unwrap();
+    let mut fingerprints: Vec<&str> = diagnostics.iter().map(|d| d["fingerprint"].as_str().unwrap()).collect();
+    fingerprints.sort_unstable();
+    assert_eq!(fingerprints, stored);
+    let moved = diagnostics.iter().filter(|d| d["primary"]["start"]["line"] != d["span"]["start"]["line"]).count();
+    assert!(moved >= 5, "the data has findings at an argument below the call's first line: {now}");
+    let with_baseline = run(&["--baseline", "tests/data/spans/baseline.json"]);
+    assert_eq!(with_baseline["diagnostics"], serde_json::json!([]));
+    assert_eq!(with_baseline["summary"]["baselined"], stored.len());
+}
 
 #[test]
 fn baseline_survives_lines_inserted_above_and_reports_only_new_findings() {
@@ -431,8 +546,8 @@ fn github_format_writes_workflow_commands() {
         .assert()
         .code(1)
         .stdout(
-            "::error file=a%2Cb.c,line=5,col=12,endLine=5,endColumn=112,title=missing-integrity::authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity%0Ahelp: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`, so that every message is signed and encrypted\n\
-             ::warning file=a%2Cb.c,line=10,col=12,endLine=10,endColumn=118,title=missing-privacy::authentication level `RPC_C_AUTHN_LEVEL_PKT_INTEGRITY` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` signs messages but does not encrypt them%0Ahelp: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`; if integrity without privacy is a deliberate choice, set `minimum-authn-level = \"pkt-integrity\"` in rpclint.toml\n",
+            "::error file=a%2Cb.c,line=5,col=45,endLine=5,endColumn=70,title=missing-integrity::authentication level `RPC_C_AUTHN_LEVEL_CONNECT` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` does not protect message integrity%0Ahelp: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`, so that every message is signed and encrypted\n\
+             ::warning file=a%2Cb.c,line=10,col=45,endLine=10,endColumn=76,title=missing-privacy::authentication level `RPC_C_AUTHN_LEVEL_PKT_INTEGRITY` passed as `AuthnLevel` to `RpcBindingSetAuthInfoExW` signs messages but does not encrypt them%0Ahelp: pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`; if integrity without privacy is a deliberate choice, set `minimum-authn-level = \"pkt-integrity\"` in rpclint.toml\n",
         );
     let tree = Tree::new(&[
         ("rpclint.toml", "[rules]\nmissing-integrity = \"note\"\nmissing-privacy = \"off\"\n"),
@@ -525,14 +640,14 @@ fn stdin_filename_names_language_path_and_configuration() {
     cmd.args(["--stdin-filename", "lib/client.c"]).write_stdin(CLIENT);
     cmd.assert()
         .code(1)
-        .stdout(predicate::str::starts_with("lib/client.c:5:12: error[missing-integrity]: "))
+        .stdout(predicate::str::starts_with("lib/client.c:5:45: error[missing-integrity]: "))
         .stdout(predicate::function(|s: &str| s.lines().count() == 1));
     // Rust by its name.
     let rust =
         "fn f(b: *const c_void) { unsafe { RpcBindingSetAuthInfoW(b, None, RPC_C_AUTHN_LEVEL_CALL, 9, None, 0) }; }\n";
     let mut cmd = rpclint(tree.root());
     cmd.args(["--stdin-filename", "src/x.rs"]).write_stdin(rust);
-    cmd.assert().code(1).stdout(predicate::str::starts_with("src/x.rs:1:35: error[missing-integrity]"));
+    cmd.assert().code(1).stdout(predicate::str::contains("src/x.rs:1:67: error[missing-integrity]"));
     let mut cmd = rpclint(tree.root());
     cmd.args(["--stdin-filename", "notes.txt"]).write_stdin("x");
     cmd.assert().code(2).stderr("rpclint: error: --stdin-filename notes.txt: not a C, C++ or Rust file name\n");

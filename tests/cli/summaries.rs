@@ -69,7 +69,9 @@ fn sarif_gives_the_way_as_related_locations_and_a_code_flow() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
     let related = results[0]["relatedLocations"].as_array().unwrap();
-    assert_eq!(related.len(), 2);
+    // The caller's call (the result is at its argument), then the two steps.
+    assert_eq!(related.len(), 3);
+    assert_eq!(related[0]["message"]["text"], "in this call");
     let steps = results[0]["codeFlows"][0]["threadFlows"][0]["locations"].as_array().unwrap();
     let at: Vec<(String, u64)> = steps
         .iter()

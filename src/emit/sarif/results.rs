@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::artifacts::{ArtifactLocation, Artifacts};
 use super::{Message, level};
 use crate::diagnostic::Diagnostic;
-use crate::emit::{clamp_span, raw_path_of, span_positions};
+use crate::emit::{CALL_LABEL, clamp_span, raw_path_of, span_positions};
 use crate::ir::Span;
 use crate::report::Report;
 use crate::source::FileId;
@@ -112,14 +112,16 @@ pub(super) fn result<'a>(
     rule_index: usize,
     baseline: bool,
 ) -> SarifResult<'a> {
-    let related_locations = d
-        .labels
-        .iter()
+    // The call first, when the primary location is the argument inside it.
+    let call = d.points_into_call().then_some((d.file, d.call_span, CALL_LABEL));
+    let related_locations = call
+        .into_iter()
+        .chain(d.labels.iter().map(|l| (l.file, l.span, l.message.as_str())))
         .enumerate()
-        .map(|(i, l)| Location {
+        .map(|(i, (file, span, text))| Location {
             id: Some(i + 1),
-            physical_location: physical(report, artifacts, l.file, l.span, false),
-            message: Some(Message { text: l.message.clone() }),
+            physical_location: physical(report, artifacts, file, span, false),
+            message: Some(Message { text: text.to_string() }),
         })
         .collect();
     let code_flows = if d.flow.is_empty() {
@@ -128,7 +130,7 @@ pub(super) fn result<'a>(
         let start = ThreadFlowLocation {
             location: Location {
                 id: None,
-                physical_location: physical(report, artifacts, d.file, d.span, false),
+                physical_location: physical(report, artifacts, d.file, d.call_span, false),
                 message: Some(Message { text: "the call".to_string() }),
             },
         };

@@ -78,13 +78,20 @@ fn results_with_related_location_fingerprint_and_suppression() {
                 "physicalLocation": {
                     "artifactLocation": {"uri": "src/main.c", "uriBaseId": "%SRCROOT%"},
                     "region": {
-                        "startLine": 5, "startColumn": 13, "endLine": 6, "endColumn": 45,
-                        "snippet": {"text": "RpcBindingSetAuthInfoW(h, L\"spn\", LEVEL,\n        RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0);"},
+                        "startLine": 5, "startColumn": 47, "endLine": 5, "endColumn": 52,
+                        "snippet": {"text": "LEVEL"},
                     },
                 },
             }],
             "relatedLocations": [{
                 "id": 1,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "src/main.c", "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": 5, "startColumn": 13, "endLine": 6, "endColumn": 45},
+                },
+                "message": {"text": "in this call"},
+            }, {
+                "id": 2,
                 "physicalLocation": {
                     "artifactLocation": {"uri": "src/sec.h", "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": 2, "startColumn": 15, "endLine": 2, "endColumn": 40},
@@ -97,6 +104,7 @@ fn results_with_related_location_fingerprint_and_suppression() {
     assert_eq!(results[1]["ruleIndex"], 1);
     assert_eq!(results[1]["level"], "warning");
     assert_eq!(results[1]["suppressions"], json!([{"kind": "inSource", "justification": "legacy peer"}]));
+    // A finding on the whole call has no call to relate to.
     assert!(results[1].get("relatedLocations").is_none());
     assert!(results[0].get("properties").is_none(), "not test code: no tags");
 }

@@ -157,6 +157,7 @@ impl Interp<'_, '_> {
             let facts = CallFacts {
                 api: entered.index,
                 args: deep_args,
+                arg_exprs: arg_exprs.clone(),
                 tested,
                 followed_outputs: BTreeMap::new(),
                 via: entered.via,
