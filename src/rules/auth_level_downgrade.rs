@@ -93,7 +93,9 @@ fn report(cx: &mut RuleCx<'_>, later: &Armed<'_>, earlier: &Armed<'_>, low: u64,
         "do not fall back to a weaker level: when `{}` fails, fail the connection (or retry with the same level)",
         earlier.call.name()
     );
-    let d = cx.diagnostic(&later.call, Severity::Error, message).with_help(help).with_label(
+    // At the weaker level the later call passes.
+    let cause = cx.cause_of(&later.call, Role::AuthnLevel, None);
+    let d = cx.diagnostic(&later.call, Severity::Error, message).at(cause).with_help(help).with_label(
         cx.file,
         earlier_line,
         format!("`{high_name}` set here first"),

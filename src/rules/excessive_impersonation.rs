@@ -143,7 +143,10 @@ fn pipe_without_sqos(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, pipe: &str) -> boo
         call.name()
     );
     let help = format!("add `{}` to the flags (`dwFlagsAndAttributes`)", sqos_identify(cx.kb));
-    let d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
+    // At the flags the missing one belongs in.
+    let lacking = values.iter().find(|(f, _)| f & present == 0).and_then(|(_, o)| *o);
+    let cause = cx.cause(call, rv.index, lacking);
+    let d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help);
     cx.push(d);
     true
 }

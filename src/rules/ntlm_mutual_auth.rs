@@ -14,6 +14,7 @@
 use super::mutual::{self, NtlmMutual};
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, handshake};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::kb::Role;
 
 pub(crate) static RULE: Rule = Rule {
     name: "ntlm-mutual-auth",
@@ -72,7 +73,9 @@ fn report(cx: &RuleCx<'_>, call: &ApiCall<'_>, found: &NtlmMutual) -> Diagnostic
                 "`{name}` asks for mutual authentication (`{}` in {}) on credentials acquired{acquirer} for the `NTLM` package, which cannot authenticate the server",
                 request.spelled, request.describe
             );
-            let mut d = cx.diagnostic(call, Severity::Error, message).with_help(
+            // At the credentials: they carry the NTLM package.
+            let cause = cx.cause_of(call, Role::Credential, None);
+            let mut d = cx.diagnostic(call, Severity::Error, message).at(cause).with_help(
                 "acquire the credentials for `Negotiate` (`NEGOSSP_NAME`) or `Kerberos` and pass the server's SPN as the target name",
             );
             if let Some(c) = source {

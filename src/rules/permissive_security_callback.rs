@@ -19,7 +19,7 @@
 
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::ir::Function;
+use crate::ir::{Function, Span};
 use crate::kb::{Effect, Kb, Role, SetKind};
 use crate::resolve::callback::{function_named, returned_constants};
 
@@ -54,13 +54,16 @@ fn check(cx: &mut RuleCx<'_>) {
         // Every return a known `RPC_S_OK`: it admits everyone. A return the
         // knowledge base cannot spell (`ERROR_ACCESS_DENIED`) is no `RPC_S_OK`.
         if returned_constants(cx.kb, callback).is_some_and(|r| r.iter().all(|v| u64::from(*v as u32) == ok)) {
-            report(cx, &call, callback, None);
+            let cause = cx.cause(&call, i, None);
+            report(cx, &call, callback, None, cause);
             continue;
         }
         let flags = call.arg(Role::IfFlags).and_then(|v| v.known_ints());
-        let lets_in = flags.is_some_and(|fs| !fs.is_empty() && fs.iter().all(|(f, _)| f & no_auth != 0));
+        let lets_in = flags.as_ref().is_some_and(|fs| !fs.is_empty() && fs.iter().all(|(f, _)| f & no_auth != 0));
         if lets_in && !asks_identity(cx.kb, &cx.ir.functions, callback, 2) {
-            report(cx, &call, callback, Some(query::flag_names(cx.kb, "RPC_IF_", no_auth)));
+            let origin = flags.as_ref().and_then(|fs| fs.first()).and_then(|(_, o)| *o);
+            let cause = cx.cause_of(&call, Role::IfFlags, origin);
+            report(cx, &call, callback, Some(query::flag_names(cx.kb, "RPC_IF_", no_auth)), cause);
         }
     }
 }
@@ -78,7 +81,8 @@ fn asks_identity(kb: &Kb, all: &[Function], func: &Function, depth: u8) -> bool 
     })
 }
 
-fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, callback: &Function, flag: Option<String>) {
+/// `cause`: the callback argument, or the flags that let everyone in.
+fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, callback: &Function, flag: Option<String>, cause: Option<Span>) {
     let name = &callback.name;
     let (message, help) = match &flag {
         None => (
@@ -100,7 +104,7 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, callback: &Function, flag: Op
             ),
         ),
     };
-    let d = cx.diagnostic(call, Severity::Warning, message).with_help(help).with_label(
+    let d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help).with_label(
         cx.file,
         callback.span,
         format!("`{name}` defined here"),

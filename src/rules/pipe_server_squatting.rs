@@ -153,7 +153,9 @@ fn report_local_only(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, sddl: &str, origin
         call.name()
     );
     let help = "add `PIPE_REJECT_REMOTE_CLIENTS` to `dwPipeMode`, so the pipe itself refuses remote clients whatever their token holds";
-    let d = cx.diagnostic(call, Severity::Warning, message).with_help(help).with_label(
+    // At the pipe mode the flag belongs in.
+    let cause = cx.cause_of(call, Role::PipeMode, None);
+    let d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help).with_label(
         origin.file,
         origin.span,
         "this SDDL denies network logons",
@@ -180,6 +182,8 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, names: &[String]) {
         call.name()
     );
     let help = "add `FILE_FLAG_FIRST_PIPE_INSTANCE` to `dwOpenMode` of the call that creates the first instance (and fail when the name already exists), or use a name other processes cannot predict";
-    let d = cx.diagnostic(call, Severity::Warning, message).with_help(help);
+    // At the open mode the flag belongs in.
+    let cause = cx.cause_of(call, Role::PipeOpenMode, None);
+    let d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help);
     cx.push(d);
 }

@@ -73,7 +73,10 @@ fn check(cx: &mut RuleCx<'_>) {
                 call.name()
             )
         };
-        let mut d = cx.diagnostic(call, Severity::Warning, message).with_help(format!(
+        // At the QOP argument: null, or the output nobody tests.
+        let origin = if null { arg.atoms.first().and_then(|(_, o)| *o) } else { None };
+        let cause = cx.cause(call, index, origin);
+        let mut d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(format!(
             "pass the address of a `ULONG` as `{param}` and reject the message when `qop & SECQOP_WRAP_NO_ENCRYPT` is set"
         ));
         if null {
