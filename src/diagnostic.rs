@@ -199,3 +199,40 @@ impl Diagnostic {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on_call() -> Diagnostic {
+        Diagnostic::new("r", Severity::Error, FileId(0), Span::new(10, 60), String::new())
+    }
+
+    #[test]
+    fn at_moves_the_primary_span_and_keeps_the_call() {
+        let d = on_call().with_label(FileId(0), Span::new(30, 35), "set here").with_label(
+            FileId(1),
+            Span::new(30, 35),
+            "x",
+        );
+        // Inside the call: a label at the call's own text is dropped while the primary is the call.
+        assert_eq!(d.labels.len(), 1);
+        let d = on_call().at(Some(Span::new(30, 40))).with_label(FileId(0), Span::new(5, 8), "set here");
+        assert_eq!((d.span, d.call_span), (Span::new(30, 40), Span::new(10, 60)));
+        assert!(d.points_into_call());
+        // A label inside the new primary span goes; one elsewhere in the call stays.
+        let d = on_call().at(Some(Span::new(30, 40))).with_label(FileId(0), Span::new(32, 35), "inside").with_label(
+            FileId(0),
+            Span::new(45, 50),
+            "elsewhere",
+        );
+        let kept: Vec<&str> = d.labels.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(kept, ["elsewhere"]);
+        // No cause, or an empty one: the finding stays on the call.
+        for cause in [None, Some(Span::new(30, 30))] {
+            let d = on_call().at(cause);
+            assert_eq!(d.span, d.call_span);
+            assert!(!d.points_into_call());
+        }
+    }
+}

@@ -291,6 +291,22 @@ mod tests {
     }
 
     #[test]
+    fn a_call_head_is_its_text_before_the_parenthesis_on_its_first_line() {
+        let head = |text: &str| {
+            let s = call_head(text, Span::new(0, text.len()));
+            text[s.range()].to_string()
+        };
+        assert_eq!(head("RpcBindingSetAuthInfoW(h,\n  x)"), "RpcBindingSetAuthInfoW");
+        assert_eq!(head("p->lpVtbl->SetBlanket (p, 1)"), "p->lpVtbl->SetBlanket");
+        assert_eq!(head("windows::Win32::F::<T>(a)"), "windows::Win32::F::<T>");
+        // No parenthesis on the first line: the first line.
+        assert_eq!(head("MACRO_CALL\n(a)"), "MACRO_CALL");
+        assert_eq!(head("(f)(a)"), "(f)(a)");
+        // Clamped into the text and onto character boundaries.
+        assert_eq!(call_head("é(x)", Span::new(1, 99)), Span::new(0, "é".len()));
+    }
+
+    #[test]
     fn positions_count_characters_and_end_is_exclusive() {
         let report = test_report::report();
         let d = &report.diagnostics[0];

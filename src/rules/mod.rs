@@ -318,9 +318,16 @@ impl<'a> RuleCx<'a> {
     /// (the flag in `A | B`, the field of a struct literal written in the
     /// call), else the argument as written (`level`, `&qos`). `None` when
     /// the call wrote no argument for it (a summarised call whose function
-    /// fixes the value itself): the finding stays on the call.
+    /// fixes the value itself) or the argument is not in the call's text:
+    /// the finding stays on the call.
     pub(crate) fn cause(&self, call: &ApiCall<'_>, param: usize, origin: Option<Origin>) -> Option<Span> {
         let arg = call.arg_span(param)?;
+        // An argument the call's text does not hold (written through a
+        // macro, say) is no place to point at in the call.
+        let within = |s: Span| s.start >= call.call.span.start && s.end <= call.call.span.end;
+        if !within(arg) || arg.end <= arg.start {
+            return None;
+        }
         let inside = origin.filter(|o| o.file == self.file && o.span.start >= arg.start && o.span.end <= arg.end);
         Some(inside.map_or(arg, |o| o.span))
     }
