@@ -29,12 +29,15 @@
 //! (summaries of the tree's own functions, and their callers), [`consts`]
 //! (the constant search), [`analysis`] (resolver and rules),
 //! [`finish`] (suppressions, renumbering, sorting) and [`fingerprint`].
+//! [`index`] is the project a long-running client (the language server)
+//! keeps in memory, to check one buffer against it ([`check_buffer`]).
 
 mod analysis;
 mod consts;
 mod deferral;
 mod fingerprint;
 mod finish;
+mod index;
 mod needs;
 mod phase1;
 mod read;
@@ -51,6 +54,7 @@ use crate::report::{FileError, Report};
 use crate::source::SourceFile;
 
 pub use self::fingerprint::fingerprint_path;
+pub use self::index::{ProjectIndex, check_buffer};
 pub use crate::settings::{Settings, TestHooks};
 
 /// Stack for worker threads: parsers and lowering recurse (bounded, but deep).
@@ -72,6 +76,13 @@ pub fn check_files(files: &[PathBuf], settings: &Settings) -> Report {
 /// Checks `inputs`; `context` files are never checked, only searched for the
 /// constant definitions the checked files use (changed-files mode, shards).
 pub fn check_with_context(inputs: &[Input], context: &[Input], settings: &Settings) -> Report {
+    let context: Vec<&Input> = context.iter().collect();
+    check_against(inputs, &context, settings)
+}
+
+/// [`check_with_context`] with the context files borrowed one by one (the
+/// server's index, less the buffer's own file).
+fn check_against(inputs: &[Input], context: &[&Input], settings: &Settings) -> Report {
     let builtin;
     let kb: &Kb = match &settings.kb {
         Some(kb) => kb,
@@ -110,7 +121,7 @@ struct Run<'i> {
     errors: Vec<FileError>,
 }
 
-fn run_phases<'i>(inputs: &'i [Input], context: &'i [Input], settings: &Settings, kb: &Kb) -> Report {
+fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Settings, kb: &Kb) -> Report {
     let mut timer = Timer::new();
     // Building the automata costs more than checking a small file (tens of
     // milliseconds in a debug build): the built-in knowledge base's are kept.
@@ -128,7 +139,7 @@ fn run_phases<'i>(inputs: &'i [Input], context: &'i [Input], settings: &Settings
     let summaries = wrappers::extend(&mut run, inputs, gates, kb, settings, &mut timer);
     let files_parsed = run.candidates.iter().filter(|c| c.parsed).count();
     // Context files are searched for constants like the skipped ones, never checked.
-    run.skipped.extend(context.iter());
+    run.skipped.extend(context.iter().copied());
 
     consts::search(&mut run, kb, settings, &mut timer);
     let (diagnostics, errors) = analysis::run(&run, kb, &summaries, &rules, settings);
