@@ -26,6 +26,7 @@ pub mod engine; // runs the stages over a set of files, in parallel, in three ph
 pub mod reach; // how many API call sites the analysis could not read (RPCLINT_TIMINGS)
 pub mod settings; // what a run is asked to do (rules, severities, limits)
 pub mod config; // `rpclint.toml`, merged into the settings
+pub mod server; // `rpclint server`: the language server editors start
 pub mod cli; // the command line, the exit code
 
 // Shared data and helpers.

@@ -34,6 +34,8 @@ pub(super) enum Command {
     Explain(ExplainArgs),
     /// Show the effective configuration (`rpclint config --show`).
     Config(ConfigCmdArgs),
+    /// Run as a language server over stdin and stdout (for editors).
+    Server,
     /// Print the intermediate representation of files (for bug reports).
     #[command(hide = true)]
     DebugIr(DebugIrArgs),

@@ -16,7 +16,8 @@
 //!
 //! Its parts: [`args`] (the grammar), [`check`] (the `check` command),
 //! [`inputs`] (which files: `--changed-since`, `--shard`) and [`commands`]
-//! (`rules`, `explain`, `config`, `debug-ir`).
+//! (`rules`, `explain`, `config`, `debug-ir`); `server` hands the process
+//! to [`crate::server`].
 
 mod args;
 mod check;
@@ -108,6 +109,8 @@ where
         Some(Command::Explain(ref args)) => explain(args, &mut ui, stdout),
         Some(Command::Config(ref args)) => show_config(args, &mut ui, stdout),
         Some(Command::DebugIr(ref args)) => debug_ir(args, &mut ui, stdout),
+        // The protocol owns the process's stdin and stdout.
+        Some(Command::Server) => Ok(crate::server::run(stdout)),
     };
     match result {
         Ok(code) => code,
