@@ -229,6 +229,16 @@ fn a_session_from_initialize_to_exit() {
         .iter()
         .find(|a| a["title"] == "Suppress `missing-integrity` on this line")
         .unwrap_or_else(|| panic!("no suppress action in {actions}"));
+    // The fix changes the header's `#define`, which other code may use: offered, not preferred.
+    let fix = list
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with("Fix `missing-integrity`")))
+        .unwrap_or_else(|| panic!("no fix action in {actions}"));
+    assert_eq!(fix["isPreferred"], false, "{fix}");
+    let header_edits = fix["edit"]["changes"][file_uri(&header)].as_array().cloned().unwrap_or_default();
+    assert_eq!(header_edits.len(), 1, "{fix}");
+    assert_eq!(header_edits[0]["newText"], "RPC_C_AUTHN_LEVEL_PKT_PRIVACY");
+    assert_eq!(header_edits[0]["range"]["start"], json!({ "line": 0, "character": 17 }));
     let edits = suppress["edit"]["changes"][&uri].as_array().cloned().unwrap_or_default();
     assert_eq!(edits.len(), 1, "{suppress}");
     assert_eq!(edits[0]["newText"], "    // rpclint: allow(missing-integrity) -- \n");
@@ -252,11 +262,31 @@ fn a_session_from_initialize_to_exit() {
         json!({ "textDocument": { "uri": uri, "version": 4 }, "contentChanges": [{ "text": good }] }),
     );
     assert_eq!(client.diagnostics(&uri, Some(4)), Vec::<Value>::new());
+
+    // A literal in the call: the fix is safe and preferred; applied, the finding goes.
+    let literal = BAD.replace("MY_LEVEL", "RPC_C_AUTHN_LEVEL_NONE");
     client.notify(
         "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri, "version": 5 }, "contentChanges": [{ "text": BAD }] }),
+        json!({ "textDocument": { "uri": uri, "version": 5 }, "contentChanges": [{ "text": literal }] }),
     );
-    assert_eq!(rules_of(&client.diagnostics(&uri, Some(5))), ["missing-integrity"]);
+    let found = client.diagnostics(&uri, Some(5));
+    assert_eq!(rules_of(&found), ["missing-integrity"]);
+    let actions = client.call(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": found[0]["range"], "context": { "diagnostics": found } }),
+    );
+    let list = actions["result"].as_array().cloned().unwrap_or_default();
+    let fix = list.iter().find(|a| a["isPreferred"] == true).unwrap_or_else(|| panic!("no preferred fix in {actions}"));
+    let edits = fix["edit"]["changes"][&uri].as_array().cloned().unwrap_or_default();
+    assert_eq!(edits.len(), 1, "{fix}");
+    assert_eq!(covered(&literal, &edits[0]["range"]), "RPC_C_AUTHN_LEVEL_NONE");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 6 }, "contentChanges": [
+            { "range": edits[0]["range"], "text": edits[0]["newText"] },
+        ]}),
+    );
+    assert_eq!(client.diagnostics(&uri, Some(6)), Vec::<Value>::new());
 
     // Bad input: a malformed message, an unknown method, bad parameters.
     client.raw(b"{this is not json");
@@ -275,16 +305,16 @@ fn a_session_from_initialize_to_exit() {
     assert_eq!(broken[0]["range"]["start"]["line"], 0);
     client.notify(
         "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri, "version": 6 }, "contentChanges": [{ "text": BAD }] }),
+        json!({ "textDocument": { "uri": uri, "version": 7 }, "contentChanges": [{ "text": BAD }] }),
     );
-    let kept = client.diagnostics(&uri, Some(6));
+    let kept = client.diagnostics(&uri, Some(7));
     assert_eq!(rules_of(&kept), ["missing-integrity"]);
     assert_eq!(kept[0]["severity"], 2);
 
     // An edited header re-checks the open buffer that uses its name.
     std::fs::write(&header, "#define MY_LEVEL RPC_C_AUTHN_LEVEL_PKT_PRIVACY\n").expect("header");
     client.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": file_uri(&header), "type": 2 }] }));
-    assert_eq!(client.diagnostics(&uri, Some(6)), Vec::<Value>::new());
+    assert_eq!(client.diagnostics(&uri, Some(7)), Vec::<Value>::new());
 
     // The configuration repaired: its diagnostic clears.
     std::fs::write(root.join("rpclint.toml"), CONFIG).expect("config");
@@ -306,11 +336,9 @@ fn a_session_from_initialize_to_exit() {
     assert_eq!(rules_of(&stray_found), ["missing-privacy"]);
     assert_eq!(stray_found[0]["severity"], 2);
 
-    let bad_literal = BAD.replace("MY_LEVEL", "RPC_C_AUTHN_LEVEL_NONE");
-
     let big_uri = file_uri(&root.join("big.c"));
     let mut big = "// filler line to make the buffer large\n".repeat(10_000_000 / 40);
-    big.push_str(&bad_literal);
+    big.push_str(&literal);
     client.notify(
         "textDocument/didOpen",
         json!({ "textDocument": { "uri": big_uri, "languageId": "c", "version": 1, "text": big } }),

@@ -1,8 +1,10 @@
 //! What the editor asks about a finding: hover (the rule's documentation,
-//! as `rpclint explain` prints it) and code actions ("suppress `RULE` on
-//! this line": a `// rpclint: allow(RULE) -- ` comment on a line of its
-//! own above the finding's first line, which the suppression syntax
-//! applies to the next line with code).
+//! as `rpclint explain` prints it) and code actions: the finding's fix
+//! where it has one (preferred when safe; an unsafe one, which changes a
+//! shared definition, says so), and "suppress `RULE` on this line": a
+//! `// rpclint: allow(RULE) -- ` comment on a line of its own above the
+//! finding's first line, which the suppression syntax applies to the next
+//! line with code.
 
 use std::collections::HashMap;
 
@@ -48,6 +50,24 @@ pub(crate) fn code_actions(uri: &Uri, text: &str, findings: &[Finding], range: R
             continue;
         }
         done.push((line, rule));
+        if let Some(fix) = &finding.fix {
+            let unsafe_note = if fix.safe {
+                ""
+            } else {
+                " (unsafe: changes a shared definition or a value the rule only warns about)"
+            };
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Fix `{rule}`: {}{unsafe_note}", fix.message),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![finding.diagnostic.clone()]),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(fix.changes.iter().cloned().collect()),
+                    ..WorkspaceEdit::default()
+                }),
+                is_preferred: Some(fix.safe),
+                ..CodeAction::default()
+            }));
+        }
         let comment = format!("{}// rpclint: allow({rule}) -- {}", lines.indent(line), lines.line_end());
         let at_line = Position { line, character: 0 };
         let edit = TextEdit { range: Range { start: at_line, end: at_line }, new_text: comment };

@@ -7,12 +7,13 @@
 use std::path::Path;
 
 use lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range, TextEdit,
+    Uri,
 };
 
 use super::text::{Encoding, Lines};
 use super::uri;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::report::Report;
 use crate::source::SourceFile;
 
@@ -26,6 +27,17 @@ pub(crate) struct Finding {
     /// The rule's name (`None` for a problem that is no rule's finding:
     /// an unusable suppression comment, an internal error).
     pub(crate) rule: Option<&'static str>,
+    /// The finding's fix, as edits of the files it changes.
+    pub(crate) fix: Option<FixEdits>,
+}
+
+/// A fix in the client's terms: its message, whether it is safe, and the
+/// edits of each file (the buffer, or a header that holds the `#define`).
+#[derive(Clone, Debug)]
+pub(crate) struct FixEdits {
+    pub(crate) message: String,
+    pub(crate) safe: bool,
+    pub(crate) changes: Vec<(Uri, Vec<TextEdit>)>,
 }
 
 /// The findings of `report` in the file at `path` (the buffer), sorted as
@@ -71,6 +83,7 @@ pub(crate) fn findings(report: &Report, path: &Path, encoding: Encoding) -> Vec<
                 ..Diagnostic::default()
             },
             rule: Some(d.rule),
+            fix: d.fix.as_ref().and_then(|fix| fix_edits(report, fix, encoding)),
         });
     }
     out.extend(problems(report, Some(file), encoding));
@@ -110,7 +123,25 @@ fn problem(range: Range, severity: DiagnosticSeverity, message: &str) -> Finding
             ..Diagnostic::default()
         },
         rule: None,
+        fix: None,
     }
+}
+
+/// The edits of a fix, grouped by file in the report's order; `None` if a
+/// file it edits is not in the report.
+fn fix_edits(report: &Report, fix: &Fix, encoding: Encoding) -> Option<FixEdits> {
+    let mut changes: Vec<(Uri, Vec<TextEdit>)> = Vec::new();
+    for edit in &fix.edits {
+        let file = report.file(edit.file)?;
+        let uri = uri::from_path(&file.path)?;
+        let range = Lines::new(&file.text).range(edit.span.start as usize, edit.span.end as usize, encoding);
+        let text_edit = TextEdit { range, new_text: edit.replacement.clone() };
+        match changes.iter_mut().find(|(u, _)| *u == uri) {
+            Some((_, edits)) => edits.push(text_edit),
+            None => changes.push((uri, vec![text_edit])),
+        }
+    }
+    Some(FixEdits { message: fix.message.clone(), safe: fix.applicability == Applicability::Safe, changes })
 }
 
 fn location_in(file: &SourceFile, start: usize, end: usize, encoding: Encoding) -> Option<Location> {
