@@ -44,6 +44,9 @@ impl Gates {
 pub(super) struct Clues {
     pub(super) defined_near: Vec<String>,
     pub(super) string_defines: Vec<(String, Vec<String>)>,
+    /// Whether a needle word is in one of the file's strings: a file that
+    /// names only conditional APIs waits when none is.
+    pub(super) word_in_string: bool,
     /// The file's API call sites by what the analysis made of them, when
     /// counted ([`crate::reach`]); carried here because every outcome of
     /// phase 1 (a skipped header of definitions too) has them.
@@ -57,14 +60,19 @@ impl Clues {
         // A file that is all about the word (a pipe library) gives its first
         // occurrences' names; the bound keeps a pathological file cheap.
         const MAX_OCCURRENCES: usize = 2_000;
-        let defined_near = needles
-            .iter()
-            .flat_map(|n| n.positions_in_strings(text, lang.dialect()).take(MAX_OCCURRENCES))
-            .flat_map(|at| definitions_near(text, at, scope))
-            .collect();
+        // The file is lexed once for the positions of all needles (phase 1
+        // asks whether there is any, for deferral).
+        let mut word_in_string = false;
+        let mut defined_near = Vec::new();
+        for n in needles {
+            for at in n.positions_in_strings(text, lang.dialect()).take(MAX_OCCURRENCES) {
+                word_in_string = true;
+                defined_near.extend(definitions_near(text, at, scope));
+            }
+        }
         // A source file's macros stay in it.
         let string_defines = if header { string_defines(text) } else { Vec::new() };
-        Clues { defined_near, string_defines, reach: Reach::default() }
+        Clues { defined_near, string_defines, word_in_string, reach: Reach::default() }
     }
 }
 

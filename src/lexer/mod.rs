@@ -22,8 +22,11 @@
 #[cfg(test)]
 mod agreement;
 mod skip;
+mod strings;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use strings::RustStrings;
 
 /// Which language's lexical rules apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
