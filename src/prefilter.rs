@@ -4,7 +4,7 @@
 
 use aho_corasick::{AhoCorasick, MatchKind, packed};
 
-use crate::lexer::{Dialect, Kind, Lexer, RustStrings, Token};
+use crate::lexer::{Dialect, Kind, Lexer, StringValues};
 
 /// Patterns per searcher: up to 64, aho-corasick's SIMD searcher (Teddy)
 /// takes them, about ten times faster than the automaton on source text.
@@ -203,104 +203,12 @@ impl Needle {
         h: &'a [u8],
         dialect: Dialect,
     ) -> impl Iterator<Item = usize> + 'a {
-        let tokens = match dialect {
-            // Before the first raw string, a C string ends on its logical line.
-            Dialect::C => Tokens::C {
-                lexer: Lexer::new(h, dialect),
-                include: false,
-                first_raw: memchr::memmem::find(h, b"R\"").unwrap_or(h.len()),
-            },
-            // A Rust string spans lines: its string tokens, found by a scan
-            // that skips to each quote (the whole lexer cost 18% on the crates).
-            Dialect::Rust => Tokens::Rust(RustStrings::new(h)),
-        };
-        let mut strings = Strings { tokens, current: None };
-        self.positions(h).filter(move |&at| strings.holds(h, at))
+        let mut strings = StringValues::new(h, dialect);
+        self.positions(h).filter(move |&at| strings.holds(at))
     }
 
     pub fn positions<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
         self.searcher.iter().flat_map(move |s| s.find_iter(h).map(|(start, _)| start))
-    }
-}
-
-/// The string literals of a text, walked in order of the positions asked about.
-struct Strings<'a> {
-    tokens: Tokens<'a>,
-    /// The first token that ends after the last position asked about, and
-    /// whether it is a string value.
-    current: Option<(Token, bool)>,
-}
-
-/// Where [`Strings`] takes its tokens from.
-enum Tokens<'a> {
-    /// Every token of C text.
-    C {
-        lexer: Lexer<'a>,
-        /// Whether the last token is in an `#include` or `#import` line (a
-        /// file name, no value).
-        include: bool,
-        /// Before this offset, a string is on one logical line (no raw strings).
-        first_raw: usize,
-    },
-    /// Only the string tokens of Rust text.
-    Rust(RustStrings<'a>),
-}
-
-impl Tokens<'_> {
-    /// The next token, and whether it is a string value.
-    fn next(&mut self, h: &[u8]) -> Option<(Token, bool)> {
-        match self {
-            Tokens::C { lexer, include, .. } => {
-                let t = lexer.next()?;
-                match t.kind {
-                    Kind::Directive => {
-                        let name = lexer.clone().next().map(|n| n.text(h));
-                        *include = matches!(name, Some(b"include" | b"import"));
-                    }
-                    Kind::DirectiveEnd => *include = false,
-                    _ => {}
-                }
-                Some((t, t.kind == Kind::Str && !*include))
-            }
-            Tokens::Rust(strings) => strings.next().map(|t| (t, true)),
-        }
-    }
-}
-
-impl Strings<'_> {
-    /// Whether `at` (no smaller than the last position asked about) is
-    /// inside a string literal.
-    fn holds(&mut self, h: &[u8], at: usize) -> bool {
-        // The lexer's answer, without lexing up to `at`: no string opens
-        // before `at` on its logical line, so none holds it.
-        if let Tokens::C { first_raw, .. } = self.tokens
-            && at < first_raw
-            && !quote_before_on_line(h, at)
-        {
-            return false;
-        }
-        while self.current.is_none_or(|(t, _)| t.end <= at) {
-            let Some(next) = self.tokens.next(h) else { return false };
-            self.current = Some(next);
-        }
-        self.current.is_some_and(|(t, value)| value && t.start <= at)
-    }
-}
-
-/// Whether a `"` precedes `at` on its logical line (the lines before it
-/// that a `\` continues included).
-fn quote_before_on_line(h: &[u8], at: usize) -> bool {
-    let mut start = line_start(h, at);
-    loop {
-        if memchr::memchr(b'"', &h[start..at]).is_some() {
-            return true;
-        }
-        let Some(newline) = start.checked_sub(1) else { return false };
-        let before = &h[..newline];
-        if !(before.ends_with(b"\\") || before.ends_with(b"\\\r")) {
-            return false;
-        }
-        start = line_start(h, newline);
     }
 }
 

@@ -22,11 +22,13 @@
 #[cfg(test)]
 mod agreement;
 mod skip;
-mod strings;
+mod skim;
+mod values;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use strings::RustStrings;
+pub(crate) use skim::{RustSkim, RustStrings};
+pub(crate) use values::StringValues;
 
 /// Which language's lexical rules apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

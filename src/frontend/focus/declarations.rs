@@ -3,7 +3,7 @@
 
 use super::Lang;
 use super::head::{classify, depth_zero, first_code, is_scope};
-use crate::lexer::{Kind, Lexer};
+use crate::lexer::{Dialect, Kind, Lexer, RustSkim, Token};
 
 /// Initialisers at file level longer than this (test data, font tables) are
 /// blanked for the rules when they name no API: no rule reads a value out of
@@ -38,9 +38,17 @@ enum Event {
 /// Scans `b`, calling `on` for every event; `None` if a comment or a
 /// string (other than a C one, which its line ends) runs to the end of the
 /// text unclosed.
-fn scan(b: &[u8], lang: Lang, mut on: impl FnMut(Event)) -> Option<()> {
+fn scan(b: &[u8], lang: Lang, on: impl FnMut(Event)) -> Option<()> {
+    match lang.dialect() {
+        // Rust has no directives: its comments, literals and these bytes are enough.
+        Dialect::Rust => scan_tokens(b, RustSkim::new(b, b"{};"), on),
+        Dialect::C => scan_tokens(b, Lexer::new(b, Dialect::C), on),
+    }
+}
+
+fn scan_tokens(b: &[u8], tokens: impl Iterator<Item = Token>, mut on: impl FnMut(Event)) -> Option<()> {
     let mut directive = None;
-    for t in Lexer::new(b, lang.dialect()) {
+    for t in tokens {
         match t.kind {
             Kind::Str | Kind::BlockComment if !t.terminated && t.end == b.len() => return None,
             Kind::Directive => directive = Some(t.start),
