@@ -358,9 +358,11 @@ fn a_session_from_initialize_to_exit() {
 }
 
 #[test]
-fn exit_without_shutdown_is_an_error_and_pulls_answer_with_utf8_positions() {
+fn a_client_that_pulls_with_utf8_positions_and_exit_without_shutdown() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().canonicalize().expect("canonical");
+    let header = root.join("levels.h");
+    std::fs::write(&header, "#define MY_LEVEL RPC_C_AUTHN_LEVEL_PKT_INTEGRITY\n").expect("header");
     let source = root.join("pulled.c");
     let uri = file_uri(&source);
     let mut client = Client::start(&root);
@@ -372,24 +374,41 @@ fn exit_without_shutdown_is_an_error_and_pulls_answer_with_utf8_positions() {
             "capabilities": {
                 "general": { "positionEncodings": ["utf-8", "utf-16"] },
                 "textDocument": { "diagnostic": { "dynamicRegistration": false } },
+                "workspace": {
+                    "diagnostic": { "refreshSupport": true },
+                    "didChangeWatchedFiles": { "dynamicRegistration": true },
+                },
             },
         }),
     );
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8", "{init}");
     client.notify("initialized", json!({}));
-    let text = BAD.replace("MY_LEVEL", "RPC_C_AUTHN_LEVEL_PKT_INTEGRITY");
+    // The server asks to be told of changed sources and configurations.
+    let registration = client.wait_for("client/registerCapability", |m| m["method"] == "client/registerCapability");
+    let reply = json!({ "jsonrpc": "2.0", "id": registration["id"], "result": null });
+    client.raw(reply.to_string().as_bytes());
+    let watchers = registration["params"]["registrations"][0]["registerOptions"]["watchers"].to_string();
+    assert!(watchers.contains("rpclint.toml"), "{registration}");
+
     client.notify(
         "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri, "languageId": "c", "version": 1, "text": text } }),
+        json!({ "textDocument": { "uri": uri, "languageId": "c", "version": 1, "text": BAD } }),
     );
-    // A client that pulls is answered.
     let pulled = client.call("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } }));
     let items = pulled["result"]["items"].as_array().cloned().unwrap_or_default();
-    assert!(!items.is_empty(), "{pulled}");
-    let line = text.lines().nth(2).unwrap_or("");
-    let character = items[0]["range"]["start"]["character"].as_u64().unwrap_or(0) as usize;
-    // UTF-8: the column counts bytes, so it lands on a character boundary of the line.
-    assert!(line.is_char_boundary(character) && character > line.find("*/").unwrap_or(0), "{}", items[0]);
+    assert_eq!(rules_of(&items), ["missing-privacy"], "{pulled}");
+    // UTF-8: the column counts bytes.
+    let line = BAD.lines().nth(2).unwrap_or("");
+    assert_eq!(items[0]["range"]["start"]["character"], line.find("MY_LEVEL").unwrap_or(0), "{}", items[0]);
+
+    // The header changes on disk: the server asks the client to pull again,
+    // and the pull waits for the new check.
+    std::fs::write(&header, "#define MY_LEVEL RPC_C_AUTHN_LEVEL_PKT_PRIVACY\n").expect("header");
+    client.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": file_uri(&header), "type": 2 }] }));
+    client.wait_for("workspace/diagnostic/refresh", |m| m["method"] == "workspace/diagnostic/refresh");
+    let pulled = client.call("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(pulled["result"]["items"], json!([]), "{pulled}");
+
     // Exit without shutdown: code 1.
     client.notify("exit", Value::Null);
     assert_eq!(wait_exit(&mut client.child), Some(1));

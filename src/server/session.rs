@@ -37,8 +37,11 @@ struct Document {
     path: Option<PathBuf>,
     text: Arc<str>,
     version: i32,
-    /// The findings of the last check and the version they are for.
-    findings: Option<(i32, Vec<Finding>)>,
+    /// How many checks were asked of it (an edit, a changed header or
+    /// configuration): only the result of the last one is current.
+    generation: u64,
+    /// The findings of the last check and its generation.
+    findings: Option<(u64, Vec<Finding>)>,
 }
 
 impl Document {
@@ -60,6 +63,8 @@ pub(crate) struct Session<'o> {
     encoding: Encoding,
     /// Push diagnostics (the client does not pull them).
     push: bool,
+    /// The client pulls, and re-pulls when asked (`workspace/diagnostic/refresh`).
+    refresh: bool,
     initialized: bool,
     shutdown: bool,
     next_request: i32,
@@ -75,6 +80,7 @@ impl<'o> Session<'o> {
             pulls: BTreeMap::new(),
             encoding: Encoding::Utf16,
             push: true,
+            refresh: false,
             initialized: false,
             shutdown: false,
             next_request: 0,
@@ -175,6 +181,13 @@ impl<'o> Session<'o> {
             .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
         self.encoding = if offers_utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
         self.push = caps.text_document.as_ref().and_then(|t| t.diagnostic.as_ref()).is_none();
+        self.refresh = !self.push
+            && caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.diagnostic.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false);
         let watch = caps
             .workspace
             .as_ref()
@@ -240,9 +253,14 @@ impl<'o> Session<'o> {
             "method": notif::DidChangeWatchedFiles::METHOD,
             "registerOptions": { "watchers": watchers },
         }]});
+        self.request(req::RegisterCapability::METHOD, params);
+    }
+
+    /// Sends a request to the client (whose answer is not needed).
+    fn request(&mut self, method: &str, params: Value) {
         self.next_request += 1;
         let id = RequestId::from(format!("rpclint-{}", self.next_request));
-        self.send(Request::new(id, req::RegisterCapability::METHOD.to_string(), params));
+        self.send(Request::new(id, method.to_string(), params));
     }
 
     fn on_notification(&mut self, n: Notification) {
@@ -254,6 +272,7 @@ impl<'o> Session<'o> {
                         path: uri::to_path(&d.uri),
                         text: Arc::from(d.text),
                         version: d.version,
+                        generation: 0,
                         findings: None,
                     };
                     self.docs.insert(d.uri.clone(), doc);
@@ -286,6 +305,9 @@ impl<'o> Session<'o> {
                     let uri = p.text_document.uri;
                     self.docs.remove(&uri);
                     self.due.remove(&uri);
+                    for id in self.pulls.remove(&uri).unwrap_or_default() {
+                        self.answer_pull(id, &[]);
+                    }
                     if self.push {
                         self.publish(uri, Vec::new(), None);
                     }
@@ -313,16 +335,12 @@ impl<'o> Session<'o> {
         let _ = self.jobs.send(Job::FilesChanged { paths, open });
     }
 
-    /// Checks the buffer after `delay`, unless a check is due sooner.
+    /// Checks the buffer after `delay`; what was due before is replaced.
     fn schedule(&mut self, uri: &Uri, delay: Duration) {
-        let at = Instant::now() + delay;
-        let due = self.due.entry(uri.clone()).or_insert(at);
-        if delay.is_zero() || *due > at {
-            *due = at.min(*due);
-        } else {
-            // Another edit: the pause starts again.
-            *due = at;
-        }
+        let Some(doc) = self.docs.get_mut(uri) else { return };
+        doc.generation += 1;
+        // Another edit restarts the pause.
+        self.due.insert(uri.clone(), Instant::now() + delay);
     }
 
     /// Sends the checks that are due to the worker.
@@ -334,13 +352,14 @@ impl<'o> Session<'o> {
             let Some(doc) = self.docs.get_mut(&uri) else { continue };
             match doc.checked_path() {
                 Some(path) => {
-                    let job = Job::Check { uri, version: doc.version, path: path.clone(), text: doc.text.clone() };
+                    let (version, generation) = (doc.version, doc.generation);
+                    let job = Job::Check { uri, version, generation, path: path.clone(), text: doc.text.clone() };
                     let _ = self.jobs.send(job);
                 }
                 // Not a file rpclint reads: nothing to find.
                 None => {
-                    let version = doc.version;
-                    self.on_outcome(Outcome::Checked { uri, version, findings: Vec::new() });
+                    let (version, generation) = (doc.version, doc.generation);
+                    self.on_outcome(Outcome::Checked { uri, version, generation, findings: Vec::new() });
                 }
             }
         }
@@ -348,13 +367,14 @@ impl<'o> Session<'o> {
 
     fn on_outcome(&mut self, outcome: Outcome) {
         match outcome {
-            Outcome::Checked { uri, version, findings } => {
+            Outcome::Checked { uri, version, generation, findings } => {
                 let Some(doc) = self.docs.get_mut(&uri) else { return };
-                // A result for an older version is stale: a newer check is due or running.
-                if version != doc.version {
+                // The result of an older check is stale (an older version, or
+                // a header since changed): a newer check is due or running.
+                if generation != doc.generation {
                     return;
                 }
-                doc.findings = Some((version, findings.clone()));
+                doc.findings = Some((generation, findings.clone()));
                 if self.push {
                     self.publish(uri.clone(), findings.iter().map(|f| f.diagnostic.clone()).collect(), Some(version));
                 }
@@ -373,6 +393,10 @@ impl<'o> Session<'o> {
                 for uri in uris {
                     self.schedule(&uri, Duration::ZERO);
                 }
+                // A client that pulls asks again, and its pulls wait for these checks.
+                if self.refresh {
+                    self.request(req::WorkspaceDiagnosticRefresh::METHOD, Value::Null);
+                }
             }
         }
     }
@@ -387,16 +411,12 @@ impl<'o> Session<'o> {
         let uri = params.text_document.uri;
         let Some(doc) = self.docs.get(&uri) else { return self.answer_pull(r.id, &[]) };
         match &doc.findings {
-            Some((version, findings)) if *version == doc.version && !self.due.contains_key(&uri) => {
+            Some((generation, findings)) if *generation == doc.generation => {
                 let findings = findings.clone();
                 self.answer_pull(r.id, &findings);
             }
-            _ => {
-                self.pulls.entry(uri.clone()).or_default().push(r.id);
-                if !self.due.contains_key(&uri) && doc.findings.is_none() {
-                    self.schedule(&uri, Duration::ZERO);
-                }
-            }
+            // The last check asked of it is due or running: the answer waits for it.
+            _ => self.pulls.entry(uri.clone()).or_default().push(r.id),
         }
     }
 
@@ -416,7 +436,7 @@ impl<'o> Session<'o> {
     /// The findings of a buffer's current version, if checked.
     fn current(&self, uri: &Uri) -> Option<&[Finding]> {
         let doc = self.docs.get(uri)?;
-        doc.findings.as_ref().filter(|(v, _)| *v == doc.version).map(|(_, f)| f.as_slice())
+        doc.findings.as_ref().filter(|(g, _)| *g == doc.generation).map(|(_, f)| f.as_slice())
     }
 
     fn publish(&mut self, uri: Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) {

@@ -17,28 +17,25 @@ use crate::prefilter::WordSet;
 
 pub(crate) enum Job {
     /// Read the folders' configurations and build their indexes (first).
-    Open {
-        roots: Vec<PathBuf>,
-        encoding: Encoding,
-    },
+    Open { roots: Vec<PathBuf>, encoding: Encoding },
     Check {
         uri: Uri,
         version: i32,
+        /// Counts the checks asked of the buffer (edits and rechecks alike).
+        generation: u64,
         path: PathBuf,
         text: Arc<str>,
     },
     /// Files changed on disk; `open` are the open buffers, to tell which
     /// use a name a changed file defines.
-    FilesChanged {
-        paths: Vec<PathBuf>,
-        open: Vec<(Uri, PathBuf, Arc<str>)>,
-    },
+    FilesChanged { paths: Vec<PathBuf>, open: Vec<(Uri, PathBuf, Arc<str>)> },
 }
 
 pub(crate) enum Outcome {
     Checked {
         uri: Uri,
         version: i32,
+        generation: u64,
         findings: Vec<Finding>,
     },
     Configs(Vec<ConfigState>),
@@ -96,9 +93,10 @@ fn perform(job: Job, workspace: &mut Workspace, encoding: &mut Encoding) -> Vec<
             *workspace = opened;
             vec![Outcome::Configs(states)]
         }
-        Job::Check { uri, version, path, text } => {
+        Job::Check { uri, version, generation, path, text } => {
             let report = workspace.check(&path, &text);
-            vec![Outcome::Checked { uri, version, findings: convert::findings(&report, &path, *encoding) }]
+            let findings = convert::findings(&report, &path, *encoding);
+            vec![Outcome::Checked { uri, version, generation, findings }]
         }
         Job::FilesChanged { paths, open } => {
             let idents: Vec<Vec<&str>> = open.iter().map(|(_, _, text)| identifiers(text)).collect();
@@ -144,7 +142,13 @@ mod tests {
     #[test]
     fn only_the_newest_check_of_a_buffer_runs() {
         let uri = |s: &str| Uri::from_str(s).expect("uri");
-        let check = |u: &str, version| Job::Check { uri: uri(u), version, path: PathBuf::new(), text: Arc::from("") };
+        let check = |u: &str, version| Job::Check {
+            uri: uri(u),
+            version,
+            generation: 0,
+            path: PathBuf::new(),
+            text: Arc::from(""),
+        };
         let kept = newest_checks(vec![check("file:///a.c", 1), check("file:///b.c", 1), check("file:///a.c", 2)]);
         let versions: Vec<(String, i32)> = kept
             .iter()
