@@ -20,6 +20,7 @@ mod suppress; // inline `rpclint: allow(..)` comments
 pub mod testcode; // which findings are in test code, and whether they are reported
 mod baseline; // findings recorded once, so later runs report only new ones
 pub mod emit; // the report as human, short, github, json or sarif text
+pub mod apply; // fixes: which go together, the edited text written back as stored, --diff
 
 // Driving the pipeline.
 pub mod engine; // runs the stages over a set of files, in parallel, in three phases

@@ -42,6 +42,19 @@ pub struct Report {
     /// Findings left out because they are in test code (without
     /// `--include-tests`; see [`crate::testcode`]).
     pub test_code: usize,
+    /// What `check --fix` (or `--diff`) did, when it ran.
+    pub fixes: Option<FixOutcome>,
+}
+
+/// What `check --fix`, `--unsafe-fixes` or `--diff` did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FixOutcome {
+    /// Findings fixed (or, with `--diff`, that would be).
+    pub fixed: usize,
+    /// Unsafe fixes were applied too.
+    pub unsafe_fixes: bool,
+    /// Nothing was written (`--diff`).
+    pub dry_run: bool,
 }
 
 impl Report {

@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use rpclint::diagnostic::{Diagnostic, Severity, Suppression};
+use rpclint::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Suppression};
 use rpclint::emit::{self, EmitOptions, Format};
 use rpclint::ir::Span;
 use rpclint::report::{FileError, Report};
@@ -62,14 +62,24 @@ fn rich_report() -> Report {
         SourceFile::new("/abs/include/sec.h".into(), Arc::from(header), Encoding::Utf8),
     ];
     let call = main.find("RpcBinding").unwrap();
-    let call = Span::new(call, call + main[call..].find(';').unwrap());
+    let call_end = call + main[call..].find(';').unwrap();
+    let call = Span::new(call, call_end);
     let blanket = main.find("CoSet").unwrap();
     let blanket = Span::new(blanket, blanket + "CoSetProxyBlanket(p)".len());
 
     let mut first = Diagnostic::new("missing-integrity", Severity::Error, FileId(0), call, "level is `CONNECT`".into())
         .with_label(FileId(1), Span::new(14, 15), "level set here")
         .with_step(FileId(1), Span::new(8, 13), "reaches `AuthnLevel` of `RpcBindingSetAuthInfoW` here through `bind`")
-        .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`");
+        .with_help("pass `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`")
+        .with_fix(Fix::new(
+            "replace `2` with `6`".into(),
+            vec![
+                Edit { file: FileId(1), span: Span::new(14, 15), replacement: "6".into() },
+                // An insertion (an empty region) in the other file.
+                Edit { file: FileId(0), span: Span::new(call_end, call_end), replacement: " ".into() },
+            ],
+            Applicability::Unsafe,
+        ));
     first.fingerprint = "abc123".into();
     let mut second = Diagnostic::new("ntlm-authentication", Severity::Warning, FileId(0), blanket, "NTLM".into());
     second.suppression = Some(Suppression { justification: Some("legacy".into()) });
@@ -100,6 +110,21 @@ fn rich_report_is_schema_valid() {
     keep("rich", &doc);
     let errs = errors(&validator, &doc);
     assert!(errs.is_empty(), "{errs:#?}\n{doc:#}");
+}
+
+#[test]
+fn a_fix_is_one_artifact_change_per_file() {
+    let doc = sarif(&rich_report(), &[&RULE]);
+    let fix = &doc["runs"][0]["results"][0]["fixes"][0];
+    assert_eq!(fix["description"]["text"], "replace `2` with `6`");
+    assert_eq!(fix["properties"]["applicability"], "unsafe");
+    let changes = fix["artifactChanges"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{fix:#}");
+    let insertion = &changes[0]["replacements"][0];
+    assert_eq!(insertion["deletedRegion"]["startColumn"], insertion["deletedRegion"]["endColumn"]);
+    assert_eq!(changes[1]["artifactLocation"]["uri"], "file:///abs/include/sec.h");
+    assert_eq!(changes[1]["replacements"][0]["insertedContent"]["text"], "6");
+    assert!(doc["runs"][0]["results"][1].get("fixes").is_none());
 }
 
 #[test]

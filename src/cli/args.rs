@@ -179,6 +179,18 @@ pub(super) struct CheckArgs {
     /// Stop parsing, and analysing, one file after this long (0: no limit) [default: 30]
     #[arg(long, value_name = "SECONDS", value_parser = crate::limits::parse_timeout)]
     pub(super) file_timeout: Option<std::time::Duration>,
+
+    /// Apply the safe fixes (edits inside the flagged call) to the files checked
+    #[arg(long, help_heading = "Fixes", conflicts_with = "write_baseline")]
+    pub(super) fix: bool,
+
+    /// Apply the unsafe fixes too (shared definitions, values a rule only warns about); implies --fix
+    #[arg(long, help_heading = "Fixes", conflicts_with = "write_baseline")]
+    pub(super) unsafe_fixes: bool,
+
+    /// Print the fixes as a unified diff and write nothing (with --unsafe-fixes: those too)
+    #[arg(long, help_heading = "Fixes", conflicts_with = "write_baseline")]
+    pub(super) diff: bool,
 }
 
 #[derive(Args, Debug)]

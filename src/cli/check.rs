@@ -7,6 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use super::args::{CheckArgs, ColorArg, ConfigArgs, FormatArg};
+use super::fix;
 use super::inputs::gather;
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Ui};
 use crate::baseline::BaselineFile;
@@ -14,7 +15,7 @@ use crate::config::Config;
 use crate::discover::{self};
 use crate::emit::{self, Counts, EmitOptions, Format};
 use crate::engine::Settings;
-use crate::report::{FileError, Report};
+use crate::report::{FileError, FixOutcome, Report};
 
 /// The configuration for a run: none with `--isolated`, the `--config`
 /// file, or the nearest `rpclint.toml` above `start`.
@@ -102,12 +103,42 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
     if let Some(why) = &job.nothing_selected {
         ui.warning(why);
     }
-    let mut report = (env.engine)(&job.check, &job.context, &settings);
-    report.errors.extend(job.errors);
-    report.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    report.errors.dedup();
-
+    let fixing = args.fix || args.unsafe_fixes || args.diff;
+    if fixing && !args.diff && args.stdin_filename.is_some() {
+        ui.error(None, "--fix and --unsafe-fixes cannot write to standard input; use --diff");
+        return Ok(EXIT_ERROR);
+    }
+    let mut analyse = |inputs: &[crate::engine::Input]| {
+        let mut report = (env.engine)(inputs, &job.context, &settings);
+        report.errors.extend(job.errors.iter().cloned());
+        report.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        report.errors.dedup();
+        if let Some(baseline) = baseline.as_ref().filter(|_| fixing) {
+            baseline.apply(&mut report);
+        }
+        report
+    };
+    let mut report = analyse(&job.check);
     let mut failed = false;
+    if fixing {
+        let outcome = fix::rounds(&job.check, report, args.unsafe_fixes, &mut analyse);
+        report = outcome.report;
+        let dry_run = args.diff;
+        report.fixes = Some(FixOutcome { fixed: outcome.fixed, unsafe_fixes: args.unsafe_fixes, dry_run });
+        if dry_run {
+            for c in &outcome.changed {
+                let shown = crate::source::display_path(&c.path);
+                stdout.write_all(crate::apply::diff::unified(&shown, &c.old, &c.new).as_bytes())?;
+            }
+            stdout.flush()?;
+            if !args.quiet {
+                let _ = writeln!(ui.stderr, "{}", crate::emit::fix_summary(&report));
+            }
+            return Ok(if outcome.changed.is_empty() { EXIT_OK } else { EXIT_FINDINGS });
+        }
+        failed |= !write_fixed(&outcome.changed, ui);
+    }
+
     if let Some(path) = &args.write_baseline {
         let written = BaselineFile::from_report(&report, settings.project_root.as_deref());
         match written.write(path) {
@@ -118,7 +149,7 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
                 failed = true;
             }
         }
-    } else if let Some(baseline) = &baseline {
+    } else if let Some(baseline) = baseline.as_ref().filter(|_| !fixing) {
         baseline.apply(&mut report);
     }
 
@@ -187,6 +218,26 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
     } else {
         EXIT_OK
     })
+}
+
+/// Writes the fixed files back, each only if it still holds what was read;
+/// false (after saying why) if one could not be written.
+fn write_fixed(changed: &[fix::Changed], ui: &mut Ui<'_, '_>) -> bool {
+    let mut ok = true;
+    for c in changed {
+        let shown = crate::source::display_path(&c.path);
+        if std::fs::read(&c.path).ok().as_deref() != Some(c.original.as_slice()) {
+            ui.error(Some(&shown), "changed while rpclint ran; fixes not written");
+            ok = false;
+            continue;
+        }
+        let bytes = crate::apply::stored::encode(&c.new, c.stored);
+        if let Err(err) = crate::apply::stored::write_atomic(&c.path, &bytes) {
+            ui.error(Some(&shown), &format!("cannot write the fixes: {}", discover::io_message(&err)));
+            ok = false;
+        }
+    }
+    ok
 }
 
 pub(super) fn write_file(path: &Path, format: Format, report: &Report, opts: &EmitOptions<'_>) -> io::Result<()> {

@@ -15,13 +15,14 @@
 //! ends the run quietly with 0.
 //!
 //! Its parts: [`args`] (the grammar), [`check`] (the `check` command),
-//! [`inputs`] (which files: `--changed-since`, `--shard`) and [`commands`]
-//! (`rules`, `explain`, `config`, `debug-ir`); `server` hands the process
-//! to [`crate::server`].
+//! [`inputs`] (which files: `--changed-since`, `--shard`), [`fix`] (the
+//! rounds of `--fix`) and [`commands`] (`rules`, `explain`, `config`,
+//! `debug-ir`); `server` hands the process to [`crate::server`].
 
 mod args;
 mod check;
 mod commands;
+mod fix;
 mod inputs;
 
 use std::ffi::OsString;

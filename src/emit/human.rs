@@ -9,7 +9,7 @@ use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config, termcolor::Ansi};
 
 use super::{CALL_LABEL, Counts, EmitOptions, call_head, clamp_span, shown};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity};
 use crate::report::Report;
 use crate::source::FileId;
 
@@ -66,7 +66,28 @@ pub(crate) fn summary(report: &Report) -> String {
         line.pop();
         line.push_str(&format!("; {} in test code not shown (--include-tests).", report.test_code));
     }
+    if let Some(f) = report.fixes.filter(|f| !f.dry_run) {
+        line = format!("Fixed {}. {line}", plural(f.fixed, "problem"));
+    }
+    line.push_str(&unsafe_hint(report));
     line
+}
+
+/// `--diff`'s line: `Would fix 2 problems; 1 would remain.`
+pub(crate) fn fix_summary(report: &Report) -> String {
+    let fixed = report.fixes.map_or(0, |f| f.fixed);
+    let remain = Counts::of(report).total();
+    format!("Would fix {}; {remain} would remain.{}", plural(fixed, "problem"), unsafe_hint(report))
+}
+
+/// ` 2 more fixable with --unsafe-fixes.` after a `--fix` that left unsafe
+/// fixes out; empty otherwise.
+fn unsafe_hint(report: &Report) -> String {
+    if report.fixes.is_none_or(|f| f.unsafe_fixes) {
+        return String::new();
+    }
+    let n = shown(report).filter(|d| d.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Unsafe)).count();
+    if n == 0 { String::new() } else { format!(" {n} more fixable with --unsafe-fixes.") }
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -98,8 +119,48 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
             .filter(|l| in_report(l.file))
             .map(|l| CsLabel::secondary(l.file, range(report, l.file, l.span)).with_message(l.message.clone())),
     );
-    let notes = d.help.iter().map(|h| format!("help: {h}")).collect();
+    let mut notes: Vec<String> = d.help.iter().map(|h| format!("help: {h}")).collect();
+    notes.extend(fix_note(report, d));
     CsDiagnostic::new(severity).with_code(d.rule).with_message(d.message.clone()).with_labels(labels).with_notes(notes)
+}
+
+/// rustc's "help: replace with" and the changed lines as they would read:
+/// `fix (safe): replace `A` with `B`` then `6 | <the new line>`.
+fn fix_note(report: &Report, d: &Diagnostic) -> Option<String> {
+    let fix = d.fix.as_ref()?;
+    let how = match fix.applicability {
+        Applicability::Safe => "safe, `--fix`",
+        Applicability::Unsafe => "unsafe, `--unsafe-fixes`",
+    };
+    let mut note = format!("fix ({how}): {}", fix.message);
+    let mut files: Vec<FileId> = fix.edits.iter().map(|e| e.file).collect();
+    files.dedup();
+    for id in files {
+        let Some(file) = report.file(id) else { continue };
+        let edits: Vec<&Edit> = fix.edits.iter().filter(|e| e.file == id).collect();
+        let (Some(first), Some(last)) = (edits.first(), edits.last()) else { continue };
+        let (from, to) = (file.line_index(first.span.start), file.line_index(last.span.end));
+        let start = file.line_start(from).unwrap_or(0);
+        let end = file.line_start(to + 1).unwrap_or(file.text.len());
+        // The lines with the edits applied (offsets relative to `start`).
+        let mut text = String::new();
+        let mut at = start;
+        for e in &edits {
+            let (s, t) = (e.span.start as usize, e.span.end as usize);
+            text.push_str(file.text.get(at..s.max(at))?);
+            text.push_str(&e.replacement);
+            at = t.max(at);
+        }
+        text.push_str(file.text.get(at..end.max(at))?);
+        if id != d.file {
+            note.push_str(&format!("\n--> {}", file.display_path()));
+        }
+        let width = (to + 1).to_string().len();
+        for (i, line) in text.lines().enumerate() {
+            note.push_str(&format!("\n{:>width$} | {}", from + 1 + i, line.trim_end_matches('\r')));
+        }
+    }
+    Some(note)
 }
 
 fn range(report: &Report, file: FileId, span: crate::ir::Span) -> Range<usize> {

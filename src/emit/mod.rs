@@ -75,6 +75,11 @@ pub fn write(format: Format, report: &Report, out: &mut dyn io::Write, opts: &Em
     }
 }
 
+/// The summary line of `check --diff` (on stderr: stdout holds the diff).
+pub fn fix_summary(report: &Report) -> String {
+    human::fix_summary(report)
+}
+
 /// The tool's version, as in `Cargo.toml`.
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -116,5 +116,5 @@ pub(super) fn finish(
     let mut warnings = warnings;
     warnings.sort_by(|a, b| (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message)));
     warnings.dedup();
-    Report { files, diagnostics, errors, files_scanned, files_parsed, warnings, baselined: 0, test_code }
+    Report { files, diagnostics, errors, files_scanned, files_parsed, warnings, baselined: 0, test_code, fixes: None }
 }

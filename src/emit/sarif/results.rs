@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::artifacts::{ArtifactLocation, Artifacts};
 use super::{Message, level};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::emit::{CALL_LABEL, clamp_span, raw_path_of, span_positions};
 use crate::ir::Span;
 use crate::report::Report;
@@ -48,6 +48,33 @@ pub(super) struct SarifResult<'a> {
     baseline_state: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<ResultProperties>,
+    /// The finding's fix (at most one), with its edits per file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Message,
+    artifact_changes: Vec<ArtifactChange>,
+    /// `applicability`: `safe` (`--fix`) or `unsafe` (`--unsafe-fixes`).
+    properties: BTreeMap<&'static str, &'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    /// An empty region (start = end) is an insertion point.
+    deleted_region: Region,
+    inserted_content: Message,
 }
 
 #[derive(Serialize)]
@@ -172,7 +199,30 @@ pub(super) fn result<'a>(
         suppressions,
         baseline_state: baseline.then_some("new"),
         properties: d.test_code.then_some(ResultProperties { tags: [TEST_CODE_TAG] }),
+        fixes: d.fix.iter().filter_map(|f| fix(report, artifacts, f)).collect(),
     }
+}
+
+/// A fix as SARIF's `fix`: one `artifactChange` per file, in the order of
+/// the edits (sorted by file and offset); none if a file is not in the report.
+fn fix(report: &Report, artifacts: &Artifacts, f: &Fix) -> Option<SarifFix> {
+    let mut artifact_changes: Vec<ArtifactChange> = Vec::new();
+    let mut last: Option<FileId> = None;
+    for e in &f.edits {
+        let region = physical(report, artifacts, e.file, e.span, false).region?;
+        let replacement =
+            Replacement { deleted_region: region, inserted_content: Message { text: e.replacement.clone() } };
+        match artifact_changes.last_mut() {
+            Some(change) if last == Some(e.file) => change.replacements.push(replacement),
+            _ => artifact_changes.push(ArtifactChange {
+                artifact_location: artifacts.location(&raw_path_of(report, e.file)),
+                replacements: vec![replacement],
+            }),
+        }
+        last = Some(e.file);
+    }
+    let properties = BTreeMap::from([("applicability", f.applicability.as_str())]);
+    Some(SarifFix { description: Message { text: f.message.clone() }, artifact_changes, properties })
 }
 
 fn physical(report: &Report, artifacts: &Artifacts, file: FileId, span: Span, snippet: bool) -> PhysicalLocation {
