@@ -125,14 +125,14 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
 }
 
 /// rustc's "help: replace with" and the changed lines as they would read:
-/// `fix (safe): replace `A` with `B`` then `6 | <the new line>`.
+/// ``help: replace `A` with `B` (safe fix, `--fix`):`` then `6 | <the new line>`.
 fn fix_note(report: &Report, d: &Diagnostic) -> Option<String> {
     let fix = d.fix.as_ref()?;
     let how = match fix.applicability {
-        Applicability::Safe => "safe, `--fix`",
-        Applicability::Unsafe => "unsafe, `--unsafe-fixes`",
+        Applicability::Safe => "safe fix, `--fix`",
+        Applicability::Unsafe => "unsafe fix, `--unsafe-fixes`",
     };
-    let mut note = format!("fix ({how}): {}", fix.message);
+    let mut note = format!("help: {} ({how}):", fix.message);
     let mut files: Vec<FileId> = fix.edits.iter().map(|e| e.file).collect();
     files.dedup();
     for id in files {
