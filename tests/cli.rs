@@ -419,16 +419,16 @@ fn rules_table_and_json() {
     assert_eq!(r.code, 0);
     assert_eq!(
         r.stdout,
-        "bad-call    warning  high    default  A call marked `BAD` in a test file.\n\
-         other-rule  error    medium  audit    Another rule with a longer summary line.\n"
+        "bad-call    warning  high    default  -    A call marked `BAD` in a test file.\n\
+         other-rule  error    medium  audit    -    Another rule with a longer summary line.\n"
     );
     let r = run(&["rules", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
         json,
         serde_json::json!({"version": 1, "rules": [
-            {"name": "bad-call", "default_severity": "warning", "precision": "high", "group": "default", "summary": "A call marked `BAD` in a test file."},
-            {"name": "other-rule", "default_severity": "error", "precision": "medium", "group": "audit", "summary": "Another rule with a longer summary line."},
+            {"name": "bad-call", "default_severity": "warning", "precision": "high", "group": "default", "fix": false, "summary": "A call marked `BAD` in a test file."},
+            {"name": "other-rule", "default_severity": "error", "precision": "medium", "group": "audit", "fix": false, "summary": "Another rule with a longer summary line."},
         ]})
     );
 }
@@ -569,8 +569,9 @@ fn bin_rules_lists_every_rule() {
         .iter()
         .map(|r| {
             let group = if std::ptr::eq(*r, rpclint::rules::UNUSED_SUPPRESSION) { "opt-in" } else { r.group() };
+            let fix = if r.has_fix() { "fix" } else { "-" };
             format!(
-                "{}  {:7}  {}  {group}  {}\n",
+                "{}  {:7}  {}  {group}  {fix}  {}\n",
                 r.name,
                 r.default_severity.as_str(),
                 r.precision.as_str(),

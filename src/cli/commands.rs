@@ -62,6 +62,8 @@ pub(super) struct RuleEntry<'a> {
     default_severity: Severity,
     precision: Precision,
     group: &'static str,
+    /// Some of its findings carry a fix (`check --fix`).
+    fix: bool,
     summary: &'a str,
 }
 
@@ -79,7 +81,13 @@ pub(super) fn list_rules(args: &RulesArgs, env: &Env<'_>, stdout: &mut dyn Write
                 let severity = rule.default_severity.as_str();
                 let precision = rule.precision.as_str();
                 let group = group_of(rule);
-                writeln!(stdout, "{:width$}  {severity:7}  {precision:6}  {group:7}  {}", rule.name, rule.summary())?;
+                let fix = if rule.has_fix() { "fix" } else { "-" };
+                writeln!(
+                    stdout,
+                    "{:width$}  {severity:7}  {precision:6}  {group:7}  {fix:3}  {}",
+                    rule.name,
+                    rule.summary()
+                )?;
             }
         }
         RulesFormat::Json => {
@@ -93,6 +101,7 @@ pub(super) fn list_rules(args: &RulesArgs, env: &Env<'_>, stdout: &mut dyn Write
                         default_severity: r.default_severity,
                         precision: r.precision,
                         group: group_of(r),
+                        fix: r.has_fix(),
                         summary: r.summary(),
                     })
                     .collect(),

@@ -11,7 +11,7 @@
 //! Docs: `rules/excessive-impersonation.md`.
 
 use super::{ApiCall, ImpLevel, OriginLabels, Precision, Rule, RuleCx, query};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Fix, Severity};
 use crate::kb::{Kb, Role, Scale, ScaleLevel, name_of};
 use crate::resolve::Origin;
 
@@ -37,6 +37,8 @@ struct Grant {
     origin: Option<Origin>,
     /// The parameter whose argument carries it.
     param: usize,
+    /// The identify level of the same scale in its place.
+    fix: Option<Fix>,
 }
 
 fn check(cx: &mut RuleCx<'_>) {
@@ -47,7 +49,9 @@ fn check(cx: &mut RuleCx<'_>) {
             let Some(levels) = rv.value.known_ints() else { continue };
             for (v, origin) in levels {
                 if let Some((granted, name)) = rpc_scale(cx.kb, v) {
-                    grants.push((rv.describe(), Grant { granted, spelled: name.to_string(), origin, param: rv.index }));
+                    let fix = cx.fix_replace(&call, Role::ImpLevel, &rv, v, origin, severity(granted));
+                    let param = rv.index;
+                    grants.push((rv.describe(), Grant { granted, spelled: name.to_string(), origin, param, fix }));
                 }
             }
         }
@@ -56,10 +60,9 @@ fn check(cx: &mut RuleCx<'_>) {
             for (v, origin) in levels {
                 if let Some((level, name)) = security_scale(cx.kb, v) {
                     let spelled = name.to_string();
-                    grants.push((
-                        rv.describe(),
-                        Grant { granted: Granted::Level(level), spelled, origin, param: rv.index },
-                    ));
+                    let granted = Granted::Level(level);
+                    let fix = cx.fix_replace(&call, Role::SecurityImpLevel, &rv, v, origin, severity(granted));
+                    grants.push((rv.describe(), Grant { granted, spelled, origin, param: rv.index, fix }));
                 }
             }
         }
@@ -67,17 +70,18 @@ fn check(cx: &mut RuleCx<'_>) {
             if pipe_without_sqos(cx, &call, &pipe) {
                 continue;
             }
-            for rv in
-                call.role_values(cx.kb, Role::FileFlags).into_iter().chain(call.role_values(cx.kb, Role::SqosFlags))
-            {
-                let Some(flags) = rv.value.known_ints() else { continue };
-                for (f, origin) in flags {
-                    if let Some(level) = sqos_level(cx.kb, f) {
-                        let spelled = sqos_name(cx.kb, f);
-                        grants.push((
-                            rv.describe(),
-                            Grant { granted: Granted::Level(level), spelled, origin, param: rv.index },
-                        ));
+            for role in [Role::FileFlags, Role::SqosFlags] {
+                for rv in call.role_values(cx.kb, role) {
+                    let Some(flags) = rv.value.known_ints() else { continue };
+                    for (f, origin) in flags {
+                        if let Some(level) = sqos_level(cx.kb, f) {
+                            let spelled = sqos_name(cx.kb, f);
+                            let granted = Granted::Level(level);
+                            // The level's flag among the others is replaced.
+                            let field = f & sqos_mask(cx.kb).unwrap_or(0);
+                            let fix = cx.fix_replace(&call, role, &rv, field, origin, severity(granted));
+                            grants.push((rv.describe(), Grant { granted, spelled, origin, param: rv.index, fix }));
+                        }
                     }
                 }
             }
@@ -89,18 +93,22 @@ fn check(cx: &mut RuleCx<'_>) {
     }
 }
 
+/// Error for delegation, warning for impersonation, note for the rest.
+fn severity(granted: Granted) -> Severity {
+    match granted {
+        Granted::Level(ImpLevel::Delegate) => Severity::Error,
+        Granted::Level(ImpLevel::Impersonate) => Severity::Warning,
+        Granted::Level(_) | Granted::Default => Severity::Note,
+    }
+}
+
 fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, describe: &str, grant: &Grant) {
-    let (severity, what) = match grant.granted {
-        Granted::Level(ImpLevel::Delegate) => {
-            (Severity::Error, "lets the server act as this client on other machines (delegation)")
-        }
-        Granted::Level(ImpLevel::Impersonate) => {
-            (Severity::Warning, "lets the server act as this client on its machine")
-        }
-        Granted::Level(_) => (Severity::Note, "lets the server identify this client"),
-        Granted::Default => {
-            (Severity::Note, "leaves the impersonation level to the security provider, which may grant impersonation")
-        }
+    let severity = severity(grant.granted);
+    let what = match grant.granted {
+        Granted::Level(ImpLevel::Delegate) => "lets the server act as this client on other machines (delegation)",
+        Granted::Level(ImpLevel::Impersonate) => "lets the server act as this client on its machine",
+        Granted::Level(_) => "lets the server identify this client",
+        Granted::Default => "leaves the impersonation level to the security provider, which may grant impersonation",
     };
     let message = format!("`{}` passed as {describe} to `{}` {what}", grant.spelled, call.name());
     let ceiling = cx.options.impersonation_ceiling;
@@ -113,7 +121,11 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, describe: &str, grant: &Grant
         identify(&scales.security),
         sqos_identify(cx.kb),
     );
-    let mut d = cx.diagnostic(call, severity, message).at(cx.cause(call, grant.param, grant.origin)).with_help(help);
+    let mut d = cx
+        .diagnostic(call, severity, message)
+        .at(cx.cause(call, grant.param, grant.origin))
+        .with_help(help)
+        .with_fix(grant.fix.clone());
     d = d.set_here(grant.origin, &grant.spelled);
     cx.push(d);
 }
@@ -126,7 +138,7 @@ fn sqos_identify(kb: &Kb) -> String {
 
 /// A named-pipe client open without `SECURITY_SQOS_PRESENT`: reported here
 /// (returns true) because the server then impersonates by default.
-fn pipe_without_sqos(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, pipe: &str) -> bool {
+fn pipe_without_sqos<'a>(cx: &mut RuleCx<'a>, call: &ApiCall<'a>, pipe: &str) -> bool {
     let present_name = &cx.kb.tables.impersonation.sqos_present;
     let Some(present) = cx.kb.int(present_name) else { return false };
     let flags = call.role_values(cx.kb, Role::FileFlags);
@@ -135,6 +147,11 @@ fn pipe_without_sqos(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, pipe: &str) -> boo
     if values.iter().all(|(f, _)| f & present != 0) {
         return false;
     }
+    // One way the flags are set: the two flags are added there.
+    let fix = match values.as_slice() {
+        [(f, origin)] => cx.fix_add(call, Role::FileFlags, rv, *f, *origin, Severity::Warning),
+        _ => None,
+    };
     if ImpLevel::Impersonate <= cx.options.impersonation_ceiling {
         return true;
     }
@@ -146,7 +163,7 @@ fn pipe_without_sqos(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, pipe: &str) -> boo
     // At the flags the missing one belongs in.
     let lacking = values.iter().find(|(f, _)| f & present == 0).and_then(|(_, o)| *o);
     let cause = cx.cause(call, rv.index, lacking);
-    let d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help);
+    let d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help).with_fix(fix);
     cx.push(d);
     true
 }

@@ -139,7 +139,13 @@ impl<'a> RuleCx<'a> {
         };
         let ir: &'a FileIr = if o.file == self.file { self.ir } else { self.consts.file(o.file)? };
         if let Some(def) = ir.consts.iter().find(|d| d.span == o.span) {
-            return Some(Site { file: o.file, func: &ir.const_scope, expr: def.value });
+            // An enumerator without `= value` has a value nobody wrote.
+            let v = ir.const_scope.exprs.get(def.value.index())?.span;
+            return (v.start > o.span.start && v.end <= o.span.end).then_some(Site {
+                file: o.file,
+                func: &ir.const_scope,
+                expr: def.value,
+            });
         }
         for func in &ir.functions {
             let assigned = func.blocks.iter().flat_map(|b| &b.stmts).find_map(|s| match s {

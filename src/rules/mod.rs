@@ -97,6 +97,12 @@ impl Rule {
             .unwrap_or("")
     }
 
+    /// Whether the knowledge base says what its fix writes (`[[fix]]` in
+    /// `rules/api.toml`): some of its findings then carry a fix.
+    pub fn has_fix(&self) -> bool {
+        Kb::builtin().fixes.iter().any(|f| f.rule == self.name)
+    }
+
     /// `default` or `audit`: whether the rule runs without being asked for.
     pub fn group(&self) -> &'static str {
         if self.precision == Precision::High { GROUP_DEFAULT } else { GROUP_AUDIT }

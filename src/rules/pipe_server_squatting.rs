@@ -88,7 +88,7 @@ fn check(cx: &mut RuleCx<'_>) {
 
 /// The second case: a descriptor that denies network logons, from an SDDL
 /// converted in the same function, on a pipe that does not reject remote clients.
-fn local_only(cx: &mut RuleCx<'_>, servers: &[Server<'_>]) {
+fn local_only<'a>(cx: &mut RuleCx<'a>, servers: &[Server<'a>]) {
     let Some(reject) = cx.kb.int("PIPE_REJECT_REMOTE_CLIENTS") else { return };
     let Some(deny) = DenyNetwork::from_kb(cx.kb) else { return };
     let calls = cx.api_calls();
@@ -147,7 +147,7 @@ impl DenyNetwork {
     }
 }
 
-fn report_local_only(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, sddl: &str, origin: Origin) {
+fn report_local_only<'a>(cx: &mut RuleCx<'a>, call: &ApiCall<'a>, sddl: &str, origin: Origin) {
     let message = format!(
         "`{}` creates a pipe whose security descriptor denies network logons (`{sddl}`), so it is meant for local clients only, but `dwPipeMode` lacks `PIPE_REJECT_REMOTE_CLIENTS`: the pipe still accepts connections from other machines, and the descriptor alone decides who gets in",
         call.name()
@@ -155,11 +155,18 @@ fn report_local_only(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, sddl: &str, origin
     let help = "add `PIPE_REJECT_REMOTE_CLIENTS` to `dwPipeMode`, so the pipe itself refuses remote clients whatever their token holds";
     // At the pipe mode the flag belongs in.
     let cause = cx.cause_of(call, Role::PipeMode, None);
-    let d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help).with_label(
-        origin.file,
-        origin.span,
-        "this SDDL denies network logons",
-    );
+    // One way the mode is set: the flag is added there.
+    let modes = call.role_values(cx.kb, Role::PipeMode);
+    let fix = modes.first().and_then(|rv| match rv.value.known_ints()?.as_slice() {
+        [(mode, at)] => cx.fix_add(call, Role::PipeMode, rv, *mode, *at, Severity::Warning),
+        _ => None,
+    });
+    let d = cx
+        .diagnostic(call, Severity::Warning, message)
+        .at(cause)
+        .with_help(help)
+        .with_label(origin.file, origin.span, "this SDDL denies network logons")
+        .with_fix(fix);
     cx.push(d);
 }
 

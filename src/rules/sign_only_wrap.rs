@@ -36,10 +36,19 @@ fn check(cx: &mut RuleCx<'_>) {
             "`{}` only signs this message: `{param}` is `SECQOP_WRAP_NO_ENCRYPT`, so the payload travels in clear text",
             call.name()
         );
+        // The value the origin set, replaced by the knowledge base's `0`.
+        let fix = call.role_values(cx.kb, Role::Qop).iter().find_map(|rv| {
+            let values = rv.value.known_ints()?;
+            values
+                .into_iter()
+                .filter(|(_, o)| *o == origin)
+                .find_map(|(v, _)| cx.fix_replace(call, Role::Qop, rv, v, origin, Severity::Warning))
+        });
         let mut d = cx
             .diagnostic(call, Severity::Warning, message)
             .at(cx.cause_of(call, Role::Qop, origin))
-            .with_help(format!("pass 0 as `{param}` so that the message is encrypted"));
+            .with_help(format!("pass 0 as `{param}` so that the message is encrypted"))
+            .with_fix(fix);
         d = d.set_here(origin, "SECQOP_WRAP_NO_ENCRYPT");
         cx.push(d);
     }
