@@ -41,6 +41,20 @@ fn every_rule_has_a_doc_with_a_one_line_summary() {
     }
 }
 
+/// The doc's `## How to fix` ends with a `**Fix:**` paragraph: what the
+/// rule's fix writes when the knowledge base gives it one (`[[fix]]`), else
+/// `none:` and why. `rpclint rules` shows the same in its fix column.
+#[test]
+fn every_doc_says_what_its_fix_does() {
+    for rule in ALL {
+        let section = rule.doc.split("\n## How to fix\n").nth(1).and_then(|s| s.split("\n## ").next()).unwrap_or("");
+        let fix = section.lines().find(|l| l.starts_with("**Fix:**"));
+        let Some(fix) = fix else { panic!("{}: `## How to fix` lacks a `**Fix:**` paragraph", rule.name) };
+        let none = fix.starts_with("**Fix:** none:");
+        assert_eq!(!none, rule.has_fix(), "{}: the doc's `{fix}` disagrees with [[fix]] in rules/api.toml", rule.name);
+    }
+}
+
 /// The doc's `## Precision` section states the metadata's precision and group.
 #[test]
 fn every_doc_states_the_rule_precision_and_group() {
