@@ -28,7 +28,8 @@ local function read_lines(path)
   return lines
 end
 
--- { [0-based line] = rule } from the `expect: rule` markers.
+-- { [0-based line] = rule } from the `expect: rule` markers (on the flagged
+-- call's first line, as tests/fixtures.rs reads them).
 local function expected(lines)
   local out = {}
   for i, line in ipairs(lines) do
@@ -48,11 +49,30 @@ local function code_of(d)
   return lsp and lsp.code
 end
 
+-- The editor underlines the offending argument, which may sit on a later
+-- line of the call than the marker: a diagnostic counts at the nearest
+-- marker above it in the same statement (no `;` in between).
+local function statement_start(lines, lnum)
+  local l = lnum
+  while l >= 0 do
+    local text = lines[l + 1] or ""
+    if l < lnum and text:find(";") then
+      break
+    end
+    if text:match("expect: ") then
+      return l
+    end
+    l = l - 1
+  end
+  return lnum
+end
+
 local function shown(buf)
+  local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
   local out = {}
   for _, d in ipairs(vim.diagnostic.get(buf)) do
     if d.source == "rpclint" then
-      out[d.lnum] = code_of(d)
+      out[statement_start(lines, d.lnum)] = code_of(d)
     end
   end
   return out
