@@ -179,6 +179,7 @@ fn a_session_from_initialize_to_exit() {
     let caps = &init["result"]["capabilities"];
     assert_eq!(caps["positionEncoding"], "utf-16", "{init}");
     assert_eq!(caps["textDocumentSync"]["change"], 2);
+    assert_eq!(caps["workspace"]["workspaceFolders"]["changeNotifications"], true);
     client.notify("initialized", json!({}));
 
     // A bad buffer: the finding arrives, with the configuration's severity,
@@ -335,6 +336,14 @@ fn a_session_from_initialize_to_exit() {
     let stray_found = client.diagnostics(&stray_uri, Some(1));
     assert_eq!(rules_of(&stray_found), ["missing-privacy"]);
     assert_eq!(stray_found[0]["severity"], 2);
+    // Its folder joins the workspace, with a configuration that turns the rule off.
+    let outside_root = stray.parent().expect("parent").to_path_buf();
+    std::fs::write(outside_root.join("rpclint.toml"), "[rules]\nmissing-privacy = \"off\"\n").expect("config");
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({ "event": { "added": [{ "uri": file_uri(&outside_root), "name": "outside" }], "removed": [] } }),
+    );
+    assert_eq!(client.diagnostics(&stray_uri, Some(1)), Vec::<Value>::new());
 
     let big_uri = file_uri(&root.join("big.c"));
     let mut big = "// filler line to make the buffer large\n".repeat(10_000_000 / 40);

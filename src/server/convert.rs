@@ -113,6 +113,11 @@ fn problems(report: &Report, file: Option<&SourceFile>, encoding: Encoding) -> V
     out
 }
 
+/// A finding that says the check itself failed.
+pub(crate) fn internal_error(message: &str) -> Finding {
+    problem(Range::default(), DiagnosticSeverity::ERROR, message)
+}
+
 fn problem(range: Range, severity: DiagnosticSeverity, message: &str) -> Finding {
     Finding {
         diagnostic: Diagnostic {

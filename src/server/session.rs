@@ -15,9 +15,10 @@ use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
     ClientCapabilities, CodeActionKind, CodeActionOptions, CodeActionProviderCapability, Diagnostic, DiagnosticOptions,
     DiagnosticServerCapabilities, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
-    FullDocumentDiagnosticReport, HoverProviderCapability, InitializeParams, InitializeResult, PositionEncodingKind,
-    PublishDiagnosticsParams, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+    FullDocumentDiagnosticReport, HoverProviderCapability, InitializeParams, InitializeResult, OneOf,
+    PositionEncodingKind, PublishDiagnosticsParams, RelatedFullDocumentDiagnosticReport, ServerCapabilities,
+    ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    Uri, WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 use serde_json::Value;
 
@@ -242,6 +243,13 @@ impl<'o> Session<'o> {
                 workspace_diagnostics: false,
                 ..DiagnosticOptions::default()
             })),
+            workspace: Some(WorkspaceServerCapabilities {
+                workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(OneOf::Left(true)),
+                }),
+                file_operations: None,
+            }),
             ..ServerCapabilities::default()
         }
     }
@@ -313,6 +321,17 @@ impl<'o> Session<'o> {
                     if self.push {
                         self.publish(uri, Vec::new(), None);
                     }
+                }
+            }
+            notif::DidChangeWorkspaceFolders::METHOD => {
+                if let Ok(p) = parse::<lsp_types::DidChangeWorkspaceFoldersParams>(n.params) {
+                    let paths = |list: &[lsp_types::WorkspaceFolder]| {
+                        list.iter().filter_map(|f| uri::to_path(&f.uri)).collect()
+                    };
+                    let added = paths(&p.event.added);
+                    let removed = paths(&p.event.removed);
+                    let open = self.docs.keys().cloned().collect();
+                    let _ = self.jobs.send(Job::Folders { added, removed, open });
                 }
             }
             notif::DidChangeWatchedFiles::METHOD => {

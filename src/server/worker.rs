@@ -26,6 +26,8 @@ pub(crate) enum Job {
         path: PathBuf,
         text: Arc<str>,
     },
+    /// Workspace folders added and removed; `open` as for `FilesChanged`.
+    Folders { added: Vec<PathBuf>, removed: Vec<PathBuf>, open: Vec<Uri> },
     /// Files changed on disk; `open` are the open buffers, to tell which
     /// use a name a changed file defines.
     FilesChanged { paths: Vec<PathBuf>, open: Vec<(Uri, PathBuf, Arc<str>)> },
@@ -54,12 +56,14 @@ fn run(jobs: &Receiver<Job>, outcomes: &Sender<Outcome>) {
         let mut batch = vec![first];
         batch.extend(jobs.try_iter());
         for job in newest_checks(batch) {
-            let done = catch_unwind(AssertUnwindSafe(|| perform(job, &mut workspace, &mut encoding)));
-            let sent = match done {
-                Ok(results) => results.into_iter().all(|o| outcomes.send(o).is_ok()),
-                Err(_) => report_panic(),
+            // A check that panics still answers, with the error as its finding.
+            let check = match &job {
+                Job::Check { uri, version, generation, .. } => Some((uri.clone(), *version, *generation)),
+                _ => None,
             };
-            if !sent {
+            let results = catch_unwind(AssertUnwindSafe(|| perform(job, &mut workspace, &mut encoding)))
+                .unwrap_or_else(|_| panicked(check));
+            if !results.into_iter().all(|o| outcomes.send(o).is_ok()) {
                 return;
             }
         }
@@ -67,9 +71,15 @@ fn run(jobs: &Receiver<Job>, outcomes: &Sender<Outcome>) {
 }
 
 #[allow(clippy::print_stderr)]
-fn report_panic() -> bool {
+fn panicked(check: Option<(Uri, i32, u64)>) -> Vec<Outcome> {
     eprintln!("rpclint server: internal error in a check; the server goes on");
-    true
+    check
+        .map(|(uri, version, generation)| {
+            let findings = vec![convert::internal_error("internal error while checking this buffer")];
+            Outcome::Checked { uri, version, generation, findings }
+        })
+        .into_iter()
+        .collect()
 }
 
 /// The batch without the checks a later check of the same buffer replaces.
@@ -97,6 +107,10 @@ fn perform(job: Job, workspace: &mut Workspace, encoding: &mut Encoding) -> Vec<
             let report = workspace.check(&path, &text);
             let findings = convert::findings(&report, &path, *encoding);
             vec![Outcome::Checked { uri, version, generation, findings }]
+        }
+        Job::Folders { added, removed, open } => {
+            let states = workspace.change_folders(&added, &removed);
+            vec![Outcome::Configs(states), Outcome::Recheck(open)]
         }
         Job::FilesChanged { paths, open } => {
             let idents: Vec<Vec<&str>> = open.iter().map(|(_, _, text)| identifiers(text)).collect();

@@ -34,9 +34,17 @@ impl Workspace {
     /// Reads each folder's configuration and builds its index. Returns the
     /// state of each configuration file found.
     pub(crate) fn open(roots: &[PathBuf]) -> (Workspace, Vec<ConfigState>) {
+        let mut workspace = Workspace::default();
+        let states = workspace.change_folders(roots, &[]);
+        (workspace, states)
+    }
+
+    /// Folders added to the workspace (read as [`Workspace::open`] does) and removed.
+    pub(crate) fn change_folders(&mut self, added: &[PathBuf], removed: &[PathBuf]) -> Vec<ConfigState> {
+        self.folders.retain(|f| !removed.contains(&f.root));
         let mut states = Vec::new();
-        let mut folders = Vec::new();
-        for root in roots {
+        let folders = &mut self.folders;
+        for root in added.iter().filter(|r| !folders.iter().any(|f| &f.root == *r)).collect::<Vec<_>>() {
             let config_path = Config::find(root);
             let config = match &config_path {
                 None => Config::default(),
@@ -63,7 +71,7 @@ impl Workspace {
         }
         // The innermost folder wins: longest roots first.
         folders.sort_by_key(|f| std::cmp::Reverse(f.root.components().count()));
-        (Workspace { folders }, states)
+        states
     }
 
     /// Checks a buffer's text.
