@@ -11,7 +11,8 @@ The server's debounce (5 ms) is part of the number, as an editor sees it.
 Prints the distribution; a benchmark, not a test (nothing is asserted).
 
     scripts/lsp-latency.py [--binary target/release/rpclint] [--edits 40]
-                           [--workspace DIR]   (a real tree as the project index)
+                           [--workspace DIR]   (a real tree as the project index:
+                                                the buffer is placed in it, unwritten)
 
 Build the binary first: cargo build --release. Standard library only.
 """
@@ -112,14 +113,14 @@ def main():
     binary = os.path.abspath(args.binary)
     scratch = tempfile.TemporaryDirectory()
     root = os.path.abspath(args.workspace) if args.workspace else scratch.name
-    # The header lives in the scratch folder; with --workspace it is one more
-    # workspace folder, so its #defines are in an index either way.
-    with open(os.path.join(scratch.name, "levels.h"), "w") as f:
-        f.write(header_text())
-    folders = [{"uri": "file://" + scratch.name, "name": "scratch"}]
-    if args.workspace:
-        folders.insert(0, {"uri": "file://" + root, "name": "tree"})
-    path = os.path.join(scratch.name, "latency_buffer.c")
+    # Without --workspace, the header is the index. With it, the buffer (never
+    # written) belongs to that tree, whose every file is the index phase 2
+    # searches for the header's names at each edit (and does not find).
+    if not args.workspace:
+        with open(os.path.join(scratch.name, "levels.h"), "w") as f:
+            f.write(header_text())
+    folders = [{"uri": "file://" + root, "name": "workspace"}]
+    path = os.path.join(root, "rpclint_latency_buffer.c")
     uri = "file://" + path
     text = buffer_text()
     lines = text.split("\n")
