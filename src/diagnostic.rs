@@ -123,6 +123,11 @@ pub struct Fix {
     pub message: String,
     pub edits: Vec<Edit>,
     pub applicability: Applicability,
+    /// Text the source must read at these places for the edits to be
+    /// right: where a rule placed an edit by assuming how a literal is
+    /// spelled (rules see no text). Checked when the report is made: the fix
+    /// is dropped if one does not hold.
+    pub(crate) expects: Vec<(FileId, Span, String)>,
 }
 
 impl Fix {
@@ -131,7 +136,7 @@ impl Fix {
         edits.sort();
         edits.dedup();
         let overlap = edits.windows(2).any(|w| w[0].file == w[1].file && w[0].span.end > w[1].span.start);
-        (!edits.is_empty() && !overlap).then_some(Fix { message, edits, applicability })
+        (!edits.is_empty() && !overlap).then_some(Fix { message, edits, applicability, expects: Vec::new() })
     }
 }
 

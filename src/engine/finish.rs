@@ -55,6 +55,24 @@ pub(super) fn finish(
         }
     }
 
+    // A fix placed by assuming how a literal is spelled holds only if the
+    // source reads what the rule assumed.
+    for d in &mut diagnostics {
+        let Some(fix) = &mut d.fix else { continue };
+        let holds = fix.expects.iter().all(|(file, span, want)| {
+            let source = match file.index().checked_sub(candidates.len()) {
+                None => candidates.get(file.index()).map(|c| &c.source),
+                Some(j) => const_files.get(j).map(|(s, _)| s),
+            };
+            source.is_some_and(|s| s.text.get(span.range()) == Some(want.as_str()))
+        });
+        if holds {
+            fix.expects.clear();
+        } else {
+            d.fix = None;
+        }
+    }
+
     // Suppression comments, in the checked files only.
     let marked_base = candidates.len() + const_files.len();
     let marked_ids: Vec<FileId> =

@@ -436,6 +436,10 @@ pub struct FixSpec {
     /// A number that replaces the offending constant (`0`: no flag at all).
     #[serde(default)]
     pub replace_with_value: Option<u64>,
+    /// A word that replaces the offending word inside a string (the level
+    /// of a string binding's `Security=` option).
+    #[serde(default)]
+    pub replace_with_text: Option<String>,
     /// Constant names of flags added to the value (`| A | B`).
     #[serde(default)]
     pub add: Vec<String>,

@@ -6,7 +6,10 @@
 //! Nothing here reads source text: an edit replaces the expression of the
 //! IR that spells the offending value (for a path, `a::b::NAME`, only its
 //! last segment, so the path prefix the code used stays), or appends flags
-//! after the expression that holds the value. A fix is safe only when every
+//! after the expression that holds the value. A word inside a string
+//! literal is placed by counting back from its closing quote; the fix
+//! carries the text it assumed, checked against the source at the end of
+//! the run (`Fix::expects`). A fix is safe only when every
 //! edit stays inside the flagged call's own text and the rule is certain the
 //! value is wrong (an error); anything else is unsafe.
 
@@ -115,6 +118,50 @@ impl<'a> RuleCx<'a> {
         Fix::new(message, edits, applicability)
     }
 
+    /// The fix that replaces the word `old` at byte `at` of `text` (the
+    /// string the rule parsed, passed to `call` as `rv` and set at `origin`)
+    /// by the rule's `replace-with-text`. Rules see no text, so the edit is
+    /// placed by counting back from the literal's closing quote, and holds
+    /// only if the source spells the rest of the value verbatim there up to
+    /// a plain `"` (no escape, no raw-string delimiter, no literal
+    /// concatenated after it): checked when the report is made.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn fix_replace_in_string(
+        &self,
+        call: &ApiCall<'a>,
+        role: Role,
+        rv: &RoleValue<'_>,
+        (text, at, old): (&str, usize, &str),
+        origin: Option<Origin>,
+        severity: Severity,
+    ) -> Option<Fix> {
+        let new = self.fix_spec(role)?.replace_with_text.as_ref()?;
+        // The word keeps the code's case where it is all one case.
+        let new = if !old.bytes().any(|b| b.is_ascii_uppercase()) {
+            new.to_ascii_lowercase()
+        } else if !old.bytes().any(|b| b.is_ascii_lowercase()) {
+            new.to_ascii_uppercase()
+        } else {
+            new.clone()
+        };
+        let tail = text.get(at..)?;
+        if !tail.starts_with(old) || old.is_empty() || tail.contains(['\\', '"']) {
+            return None;
+        }
+        let site = self.site(call, rv, origin)?;
+        let literal = string_literal(site.func, site.expr, text, 2)?;
+        let span = site.func.expr(literal).span;
+        let start = (span.end as usize).checked_sub(1 + tail.len())?;
+        if start <= span.start as usize {
+            return None;
+        }
+        let edit = Edit { file: site.file, span: Span::new(start, start + old.len()), replacement: new.clone() };
+        let applicability = self.applicability(call, std::slice::from_ref(&edit), severity);
+        let mut fix = Fix::new(format!("replace `{old}` with `{new}`"), vec![edit], applicability)?;
+        fix.expects.push((site.file, Span::new(start, span.end as usize), format!("{tail}\"")));
+        Some(fix)
+    }
+
     /// Safe when every edit is inside the call's own text and the finding is an error.
     fn applicability(&self, call: &ApiCall<'_>, edits: &[Edit], severity: Severity) -> Applicability {
         let span = call.call.span;
@@ -214,6 +261,19 @@ impl<'a> RuleCx<'a> {
     }
 }
 
+/// The string literal of `e` whose value is `text`, through a wrapper call
+/// of one argument (`TEXT("..")`, `w!("..")`).
+fn string_literal(func: &Function, e: ExprId, text: &str, depth: u8) -> Option<ExprId> {
+    match &func.expr(e).kind {
+        ExprKind::Str(s) if s.value == text => Some(e),
+        ExprKind::Call(c) if depth > 0 => match func.calls.get(c.index())?.args.as_slice() {
+            [a] => string_literal(func, *a, text, depth - 1),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The span of a name's last path segment (`a::b::NAME` → `NAME`), if the
 /// span ends with the name.
 fn last_segment(span: Span, name: &str) -> Option<Span> {
@@ -239,7 +299,10 @@ mod tests {
         assert!(!kb.fixes.is_empty());
         for f in &kb.fixes {
             assert!(crate::rules::by_name(&f.rule).is_some(), "[[fix]] names unknown rule {}", f.rule);
-            let writes = f.replace_with.is_some() || f.replace_with_value.is_some() || !f.add.is_empty();
+            let writes = f.replace_with.is_some()
+                || f.replace_with_value.is_some()
+                || f.replace_with_text.is_some()
+                || !f.add.is_empty();
             assert!(writes, "[[fix]] of {} writes nothing", f.rule);
             for name in f.replace_with.iter().chain(&f.add) {
                 assert!(kb.int(name).is_some(), "[[fix]] of {}: unknown constant {name}", f.rule);

@@ -34,6 +34,8 @@ struct Finding {
     security: TransportSecurity,
     written: String,
     origin: Option<Origin>,
+    /// The whole string, and the byte offset and text of the level word in it.
+    level: (String, usize, String),
 }
 
 fn check(cx: &mut RuleCx<'_>) {
@@ -87,10 +89,29 @@ fn worst(value: &Value, parse: impl Fn(&str) -> Option<(String, Vec<(String, Str
             let (protseq, options) = parse(text)?;
             let (key, val) = query::find_option(&options, "Security")?;
             let security = query::parse_transport_security(val)?;
-            Some(Finding { protseq, security, written: format!("{key}={val}"), origin: *origin })
+            let written = format!("{key}={val}");
+            let level = level_word(text).unwrap_or_default();
+            Some(Finding { protseq, security, written, origin: *origin, level })
         })
         .filter(|f| matches!(f.security.level, TransportLevel::Impersonation | TransportLevel::Delegation))
         .max_by_key(|f| f.security.level == TransportLevel::Delegation)
+}
+
+/// Where the level word of the first `Security=` option is in `text` (the
+/// option `find_option` reads): its byte offset and its text.
+fn level_word(text: &str) -> Option<(String, usize, String)> {
+    let mut offset = 0;
+    for part in text.split([',', '[']) {
+        if let Some((key, value)) = part.split_once('=') {
+            if key.trim().eq_ignore_ascii_case("Security") {
+                let word = value.split_whitespace().next()?;
+                let at = offset + key.len() + 1 + value.find(word)?;
+                return Some((text.to_string(), at, word.to_string()));
+            }
+        }
+        offset += part.len() + 1;
+    }
+    None
 }
 
 /// Whether the transport of `protseq` honours the `Security=` option
@@ -99,7 +120,7 @@ fn honours(kb: &Kb, protseq: &str) -> bool {
     kb.tables.transport.honours_security_option.iter().any(|p| protseq.trim().eq_ignore_ascii_case(p))
 }
 
-fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, f: &Finding) {
+fn report<'a>(cx: &mut RuleCx<'a>, call: &ApiCall<'a>, f: &Finding) {
     let protseq = f.protseq.trim().to_ascii_lowercase();
     let grants = format!(
         "lets the `{protseq}` server impersonate this client at transport level, whatever the binding's QOS asks"
@@ -120,7 +141,29 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, f: &Finding) {
         f.security.tracking, f.security.effective_only
     );
     let role = if has_input(call, Role::NetworkOptions) { Role::NetworkOptions } else { Role::StringBinding };
-    let mut d = cx.diagnostic(call, severity, message).at(cx.cause_of(call, role, f.origin)).with_help(help);
+    let (text, at, word) = &f.level;
+    let fix = call.role_values(cx.kb, role).first().and_then(|rv| {
+        (!word.is_empty())
+            .then(|| cx.fix_replace_in_string(call, role, rv, (text, *at, word), f.origin, severity))
+            .flatten()
+    });
+    let mut d =
+        cx.diagnostic(call, severity, message).at(cx.cause_of(call, role, f.origin)).with_help(help).with_fix(fix);
     d = d.set_here(f.origin, &f.written);
     cx.push(d);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level_word;
+
+    #[test]
+    fn the_level_word_is_found_where_the_option_is_written() {
+        let at = |s: &str| level_word(s).map(|(_, at, word)| (at, word));
+        assert_eq!(at("Security=Impersonation Dynamic False"), Some((9, "Impersonation".into())));
+        assert_eq!(at("Other=1, security =  delegation static true"), Some((21, "delegation".into())));
+        assert_eq!(at("ncalrpc:[ep=x,Security=Impersonation Dynamic False]"), Some((23, "Impersonation".into())));
+        assert_eq!(at("ncalrpc:[ep]"), None);
+        assert_eq!(at("Security="), None);
+    }
 }
