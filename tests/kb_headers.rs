@@ -1119,6 +1119,11 @@ fn kb_is_well_formed() {
     if transport.local_protseq.is_empty() || transport.pipe_directory.is_empty() {
         problems.push("[tables.transport]: local-protseq and pipe-directory are needed".to_string());
     }
+    for name in transport.pipe_busy_constants.iter().chain(&transport.pipe_wait_constants) {
+        if kb.int(name).is_none() {
+            problems.push(format!("[tables.transport] pipe constant {name}: no such constant"));
+        }
+    }
     if !transport.honours_security_option.contains(&transport.local_protseq) {
         problems.push("[tables.transport]: local RPC honours the Security= option".to_string());
     }

@@ -21,6 +21,9 @@ pub(super) struct Gates {
     /// The `caller-identity` calls: a helper of a security callback that
     /// makes one is kept (`permissive-security-callback` reads it).
     pub(super) identity: WordSet,
+    /// Constants of named-pipe clients (`ERROR_PIPE_BUSY`): their
+    /// `CreateFile` of a path they are given opens a pipe, so the file is parsed.
+    pub(super) pipe_client: WordSet,
 }
 
 impl Gates {
@@ -32,6 +35,14 @@ impl Gates {
             unconditional: WordSet::with_prefixes(unconditional, POINTER_PREFIXES),
             needles: words.into_iter().map(Needle::new).collect(),
             identity: WordSet::new(kb.set_spellings(SetKind::CallerIdentity).iter().map(String::as_str)),
+            pipe_client: WordSet::new(
+                kb.tables
+                    .transport
+                    .pipe_busy_constants
+                    .iter()
+                    .chain(&kb.tables.transport.pipe_wait_constants)
+                    .map(String::as_str),
+            ),
         }
     }
 }

@@ -178,7 +178,11 @@ pub(super) fn read_and_lower_inner(
     // Sites in a deferred file are counted if it is parsed (a file without
     // the word cannot have a finding: it is not a miss).
     let names_api = api_words.matches(&text);
-    let wait = names_api && defer && !gates.unconditional.matches(&text) && !clues.word_in_string;
+    let wait = names_api
+        && defer
+        && !gates.unconditional.matches(&text)
+        && !clues.word_in_string
+        && !gates.pipe_client.matches(&text);
     if !names_api || wait {
         let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
         return if wait { Phase1::Deferred(marked) } else { Phase1::Skipped(marked) };

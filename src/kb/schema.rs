@@ -81,6 +81,8 @@ pub enum Role {
     Sddl,
     /// A handle or token that an impersonation call uses.
     Token,
+    /// A WMI namespace path (`ROOT\\CIMV2`, `\\\\server\\root\\cimv2`): its server part says where the proxy goes.
+    WmiNamespace,
 }
 
 impl Role {
@@ -127,6 +129,7 @@ impl Role {
             Role::SecurityDescriptor => "security-descriptor",
             Role::Sddl => "sddl",
             Role::Token => "token",
+            Role::WmiNamespace => "wmi-namespace",
         }
     }
 }

@@ -76,6 +76,18 @@ pub struct Transport {
     /// The directory of named pipes in a path: `\\server\pipe\name`.
     #[serde(default)]
     pub pipe_directory: String,
+    /// The failures only a named-pipe open gives (`ERROR_PIPE_BUSY`).
+    #[serde(default)]
+    pub pipe_busy_constants: Vec<String>,
+    /// A named pipe's wait timeouts (`NMPWAIT_USE_DEFAULT_WAIT`).
+    #[serde(default)]
+    pub pipe_wait_constants: Vec<String>,
+    /// A word (lower case, without `_`) in the name of a function that opens named pipes.
+    #[serde(default)]
+    pub pipe_client_word: String,
+    /// The names a path's server part (`\\server\...`) gives this machine.
+    #[serde(default)]
+    pub local_servers: Vec<String>,
 }
 
 /// Windows type names.

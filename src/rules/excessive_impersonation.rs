@@ -12,6 +12,7 @@
 
 use super::{ApiCall, ImpLevel, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::{Fix, Severity};
+use crate::ir::Span;
 use crate::kb::{Kb, Role, Scale, ScaleLevel, name_of};
 use crate::resolve::Origin;
 
@@ -66,8 +67,8 @@ fn check(cx: &mut RuleCx<'_>) {
                 }
             }
         }
-        if let Some(pipe) = pipe_path(cx.kb, &call) {
-            if pipe_without_sqos(cx, &call, &pipe) {
+        if let Some((opened, label)) = opened_pipe(cx.kb, &call) {
+            if pipe_without_sqos(cx, &call, &opened, label) {
                 continue;
             }
             for role in [Role::FileFlags, Role::SqosFlags] {
@@ -138,7 +139,9 @@ fn sqos_identify(kb: &Kb) -> String {
 
 /// A named-pipe client open without `SECURITY_SQOS_PRESENT`: reported here
 /// (returns true) because the server then impersonates by default.
-fn pipe_without_sqos<'a>(cx: &mut RuleCx<'a>, call: &ApiCall<'a>, pipe: &str) -> bool {
+/// `opened` says what is opened (the named pipe `\\.\pipe\x`), `label` why
+/// it is taken for a pipe, where that is written.
+fn pipe_without_sqos<'a>(cx: &mut RuleCx<'a>, call: &ApiCall<'a>, opened: &str, label: Option<(Span, String)>) -> bool {
     let present_name = &cx.kb.tables.impersonation.sqos_present;
     let Some(present) = cx.kb.int(present_name) else { return false };
     let flags = call.role_values(cx.kb, Role::FileFlags);
@@ -156,16 +159,42 @@ fn pipe_without_sqos<'a>(cx: &mut RuleCx<'a>, call: &ApiCall<'a>, pipe: &str) ->
         return true;
     }
     let message = format!(
-        "`{}` opens the named pipe `{pipe}` without `{present_name}`, so the pipe server can impersonate this client",
+        "`{}` opens {opened} without `{present_name}`, so the pipe server can impersonate this client",
         call.name()
     );
     let help = format!("add `{}` to the flags (`dwFlagsAndAttributes`)", sqos_identify(cx.kb));
     // At the flags the missing one belongs in.
     let lacking = values.iter().find(|(f, _)| f & present == 0).and_then(|(_, o)| *o);
     let cause = cx.cause(call, rv.index, lacking);
-    let d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help).with_fix(fix);
+    let mut d = cx.diagnostic(call, Severity::Warning, message).at(cause).with_help(help).with_fix(fix);
+    if let Some((span, text)) = label {
+        d = d.with_label(cx.file, span, text);
+    }
     cx.push(d);
     true
+}
+
+/// What a `CreateFile` opens when it is a named pipe, for messages, and
+/// why it is taken for one when its path does not say so: a path known to
+/// be a pipe (the named pipe `\\.\pipe\x`), or a path the function does not
+/// know (its caller's) when its own code says it opens pipes
+/// ([`query::pipe_client_clue`]). A path known here that is not a pipe is a file.
+fn opened_pipe(kb: &Kb, call: &ApiCall<'_>) -> Option<(String, Option<(Span, String)>)> {
+    if let Some(pipe) = pipe_path(kb, call) {
+        return Some((format!("the named pipe `{pipe}`"), None));
+    }
+    if call.arg(Role::FileName)?.known_strs().is_some() {
+        return None;
+    }
+    let m = kb.api_for_call(&call.call.callee, call.call.receiver.is_some(), call.call.args.len())?;
+    let path = *call.call.args.get(m.arg_index(call.api.param_with(Role::FileName)?)?)?;
+    Some(match query::pipe_client_clue(kb, call.func, call.call, path)? {
+        query::PipeClue::Constant(c, span) => (
+            format!("a named pipe (`{}` expects one: it names `{c}`)", call.func.name),
+            Some((span, format!("`{c}` concerns only named-pipe clients"))),
+        ),
+        query::PipeClue::Name(f) => (format!("a named pipe (`{f}` is named for opening one)"), None),
+    })
 }
 
 /// The pipe path a call opens, if its file name is known to be one.

@@ -7,8 +7,9 @@
 //! maps it to `RPC_C_AUTHN_WINNT`. Silent where `ntlm-mutual-auth` reports the
 //! same call, on calls that only ask about a service (`RpcMgmtInqServerPrincName`)
 //! or turn authentication off (level `RPC_C_AUTHN_LEVEL_NONE`),
-//! on unknown values, and when the binding is known to use `ncalrpc`, which
-//! supports only NTLM and authenticates the server with it. Docs: `rules/ntlm-authentication.md`.
+//! on unknown values, when the binding is known to use `ncalrpc`, which
+//! supports only NTLM and authenticates the server with it, and when the
+//! proxy is known to be local (WMI opened on a namespace of this machine). Docs: `rules/ntlm-authentication.md`.
 
 use super::{OriginLabels, Precision, Rule, RuleCx, mutual, query};
 use crate::diagnostic::Severity;
@@ -24,7 +25,11 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &mut RuleCx<'_>) {
     for call in cx.api_calls() {
         let Some(found) = mutual::ntlm_service(cx, &call, false) else { continue };
-        if query::binding_is_ncalrpc(cx.kb, &call) || mutual::ntlm_mutual(cx, &call).is_some() {
+        // NTLM to a local proxy (WMI on this machine) authenticates nothing over a network.
+        if query::binding_is_ncalrpc(cx.kb, &call)
+            || query::proxy_is_local(cx.kb, &call)
+            || mutual::ntlm_mutual(cx, &call).is_some()
+        {
             continue;
         }
         let s = &found.setting;

@@ -2,7 +2,7 @@
 //! a string binding says, whether a path names a pipe.
 
 use super::ApiCall;
-use crate::ir::FileIr;
+use crate::ir::{Call, ExprId, ExprKind, FileIr, Function, Span};
 use crate::kb::{Dir, Effect, Kb, Role};
 use crate::resolve::{Atom, FunctionFacts, Mark, Slot, Value};
 
@@ -118,6 +118,85 @@ pub(crate) fn is_pipe_path(kb: &Kb, s: &str) -> bool {
     let (_server, pipe, name) = (parts.next(), parts.next(), parts.next());
     // `\\.\pipe` and `\\.\pipe\` name the pipe file system itself, not a pipe.
     pipe.is_some_and(|p| p.eq_ignore_ascii_case(directory)) && name.is_some_and(|n| !n.is_empty())
+}
+
+/// Why a `CreateFile` of a path its function does not know is taken for a
+/// named-pipe client's open.
+pub(crate) enum PipeClue<'f> {
+    /// A constant of pipe clients tied to this open: a wait timeout passed
+    /// with the same path to another call (`WaitNamedPipe(name, NMPWAIT_USE_DEFAULT_WAIT)`),
+    /// or the first pipe-busy failure after the open (`GetLastError() == ERROR_PIPE_BUSY`).
+    Constant(&'f str, Span),
+    /// The path is a parameter of a function whose name says it opens
+    /// named pipes (`open_named_pipe(name)`).
+    Name(&'f str),
+}
+
+/// Whether the code around an open (`call`, whose path is the expression
+/// `path`) says it opens a named pipe: see [`PipeClue`]. The constants and
+/// the word are the knowledge base's (`[tables.transport]`).
+pub(crate) fn pipe_client_clue<'f>(kb: &Kb, func: &'f Function, call: &Call, path: ExprId) -> Option<PipeClue<'f>> {
+    let transport = &kb.tables.transport;
+    let key = path_key(func, path);
+    let constant = |e: ExprId, list: &[String]| match &func.expr(e).kind {
+        ExprKind::Name(n) if list.iter().any(|c| c == n) => Some((n.as_str(), func.expr(e).span)),
+        _ => None,
+    };
+    // Passed with the same path to another call.
+    for other in func.calls.iter().filter(|c| c.span != call.span) {
+        let same_path = key.is_some() && other.args.iter().any(|a| path_key(func, *a) == key);
+        if let Some(found) =
+            other.args.iter().find_map(|a| constant(*a, &transport.pipe_wait_constants)).filter(|_| same_path)
+        {
+            return Some(PipeClue::Constant(found.0, found.1));
+        }
+    }
+    // The first pipe-busy test after the open, before the next open of the same name.
+    let next_open = func
+        .calls
+        .iter()
+        .filter(|c| c.callee == call.callee && c.span.start > call.span.end)
+        .map(|c| c.span.start)
+        .min()
+        .unwrap_or(u32::MAX);
+    let after = func
+        .exprs
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.span.start > call.span.end && e.span.start < next_open)
+        .filter_map(|(i, _)| constant(ExprId::from_index(i), &transport.pipe_busy_constants))
+        .min_by_key(|(_, span)| span.start);
+    if let Some((name, span)) = after {
+        return Some(PipeClue::Constant(name, span));
+    }
+    let word = &transport.pipe_client_word;
+    let squeezed: String = func.name.chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect();
+    let from_caller = key.as_ref().is_some_and(|k| {
+        func.locals.iter().enumerate().any(|(i, l)| l.is_param && k.split('.').next() == Some(&format!("#{i}")))
+    });
+    (from_caller && !word.is_empty() && squeezed.contains(word.as_str())).then_some(PipeClue::Name(&func.name))
+}
+
+/// A path expression as the place it reads, to tell two uses of the same
+/// path (`name`, `handle->name`, `path.as_ptr()`, `&buf`): locals by their
+/// id (`#3`), globals by name, fields after a dot; a call with one operand
+/// (a conversion) is its operand.
+fn path_key(func: &Function, e: ExprId) -> Option<String> {
+    match &func.expr(e).kind {
+        ExprKind::Local(l) => Some(format!("#{}", l.index())),
+        ExprKind::Name(n) => Some(n.clone()),
+        ExprKind::Field(inner, f) => Some(format!("{}.{f}", path_key(func, *inner)?)),
+        ExprKind::AddrOf(inner) | ExprKind::Deref(inner) => path_key(func, *inner),
+        ExprKind::Call(c) => {
+            let call = func.calls.get(c.index())?;
+            match (call.receiver, call.args.as_slice()) {
+                (Some(r), []) => path_key(func, r),
+                (None, [a]) => path_key(func, *a),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// The single string a value always holds.
@@ -240,6 +319,47 @@ pub(crate) fn binding_protseq(kb: &Kb, call: &ApiCall<'_>) -> Option<String> {
 /// Whether the binding of `call` is known to use the local RPC transport.
 pub(crate) fn binding_is_ncalrpc(kb: &Kb, call: &ApiCall<'_>) -> bool {
     binding_protseq(kb, call).is_some_and(|p| p.eq_ignore_ascii_case(&kb.tables.transport.local_protseq))
+}
+
+/// Whether the COM proxy `call` sets a blanket on is known to reach this
+/// machine only: every value it may hold came out of a call (in the same
+/// function) that opened it on a namespace path without a server part, or
+/// with one that names this machine (`ROOT\CIMV2`, `\\.\root\cimv2`).
+pub(crate) fn proxy_is_local(kb: &Kb, call: &ApiCall<'_>) -> bool {
+    let Some(proxy) = call.arg(Role::Proxy).map(|v| v.pointee().unwrap_or(v)) else { return false };
+    if !proxy.is_known() {
+        return false;
+    }
+    proxy.atoms.iter().all(|(atom, _)| {
+        let Atom::Mark(m) = atom else { return false };
+        let Some(opened) = call.fn_facts.call(m.call) else { return false };
+        let Some(api) = opened.api(kb) else { return false };
+        // The proxy out of the opening call (or, when the `windows` crate
+        // returns it, that call's value).
+        let out = api.params.iter().position(|p| p.role == Some(Role::Proxy) && p.dir != Dir::In);
+        let from_open = match m.slot {
+            Slot::Param(i) => out == Some(usize::from(i)),
+            Slot::Return => out.is_some(),
+            Slot::SavedToken => false,
+        };
+        from_open
+            && opened
+                .arg(kb, Role::WmiNamespace)
+                .and_then(|v| v.pointee().unwrap_or(v).known_strs())
+                .is_some_and(|paths| !paths.is_empty() && paths.iter().all(|(p, _)| is_local_namespace(kb, p)))
+    })
+}
+
+/// A namespace path that stays on this machine: `root\cimv2` (it must hold
+/// a separator: a lone word may be a server's name in another signature),
+/// `\\.\root\cimv2`, `//localhost/root/cimv2`.
+pub(crate) fn is_local_namespace(kb: &Kb, path: &str) -> bool {
+    let sep = |c: char| c == '\\' || c == '/';
+    let Some(rest) = path.strip_prefix("\\\\").or_else(|| path.strip_prefix("//")) else {
+        return path.contains(sep) && !path.starts_with(sep);
+    };
+    let server = rest.split(sep).next().unwrap_or_default();
+    kb.tables.transport.local_servers.iter().any(|s| s.eq_ignore_ascii_case(server))
 }
 
 /// Whether some function of the file calls (on a path the analysis reached

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::Interp;
 use crate::ir::{CallId, ExprId};
-use crate::kb::{Api, Dir, HelperKind};
+use crate::kb::{Api, Dir, HelperKind, WindowsForm};
 use crate::resolve::facts::{CallFacts, TestInfo};
 use crate::resolve::value::{Atom, Mark, PlaceRef, RefRoot, Slot, Value};
 use crate::summary::Step;
@@ -36,7 +36,13 @@ impl Interp<'_, '_> {
                 m.align(&call.args.iter().copied().map(Some).collect::<Vec<_>>(), None);
             let api_index = kb.apis.iter().position(|a| std::ptr::eq(a, m.api)).unwrap_or(usize::MAX);
             let entered = Entered { api: m.api, index: api_index, via: Vec::new(), returns_status: true };
-            return self.enter_api(c, entered, args, arg_exprs);
+            let mut value = self.enter_api(c, entered, args, arg_exprs);
+            // The `windows` crate returns the proxy it opens as the call's
+            // value (`let svc = locator.ConnectServer(..)?`): the value is that proxy too.
+            if let Some(i) = m.windows_layout.then(|| returned_proxy(m.api)).flatten() {
+                value.join(&Value::mark(Mark { call: c, slot: Slot::Param(i) }, Some(self.origin(span))));
+            }
+            return value;
         }
 
         // A token-text helper passes no value on: it is an unknown function here.
@@ -203,6 +209,15 @@ impl Interp<'_, '_> {
         self.test(&status, TestInfo { checked: true, ..TestInfo::default() });
         Value::unknown()
     }
+}
+
+/// The out-parameter holding a COM proxy that the `windows` crate returns
+/// instead of taking (`IWbemLocator::ConnectServer`'s `ppNamespace`).
+fn returned_proxy(api: &Api) -> Option<u16> {
+    let i = api.params.iter().position(|p| {
+        p.role == Some(crate::kb::Role::Proxy) && p.dir != Dir::In && p.windows == Some(WindowsForm::Returned)
+    })?;
+    u16::try_from(i).ok()
 }
 
 /// Which API a call is analysed as, and how it got there.
