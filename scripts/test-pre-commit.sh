@@ -77,7 +77,7 @@ if git commit -m "insecure client" >"$scratch/bad.log" 2>&1; then
     cat "$scratch/bad.log" >&2
     fail "the commit with an insecure call was accepted"
 fi
-grep -q "client.c:5:12: warning\[missing-privacy\]" "$scratch/bad.log" \
+grep -q "client.c:5:45: warning\[missing-privacy\]" "$scratch/bad.log" \
     || { cat "$scratch/bad.log" >&2; fail "the rejected commit did not print the finding"; }
 grep -q "^rpclint\.*Failed" "$scratch/bad.log" || { cat "$scratch/bad.log" >&2; fail "the hook did not report Failed"; }
 say "ok: insecure commit rejected with the finding printed"

@@ -40,8 +40,8 @@ out=$("$installed" check examples/ --format short 2>&1)
 code=$?
 set -e
 expected=(
-    "examples/com_client.cpp:8:12: warning[missing-privacy]"
-    "examples/rpc_client.c:33:14: error[unverified-server-principal]"
+    "examples/com_client.cpp:10:30: warning[missing-privacy]"
+    "examples/rpc_client.c:33:42: error[unverified-server-principal]"
 )
 status=0
 [ "$code" -eq 1 ] || { say "expected exit 1 (findings), got $code"; status=1; }
