@@ -426,7 +426,8 @@ pub struct AcceptedFlags {
 }
 
 /// What a rule's fix writes for a value of `role` (`[[fix]]`): the constant
-/// (or number) that replaces the offending one, or the flags added to it.
+/// (or number, or word of a string) that replaces the offending one, the
+/// flags added to it, or the flags removed from it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FixSpec {
@@ -446,6 +447,10 @@ pub struct FixSpec {
     /// Constant names of flags added to the value (`| A | B`).
     #[serde(default)]
     pub add: Vec<String>,
+    /// The flags outside the role's `[[accepted-flags]]` are removed from
+    /// the value; `replace-with` is written where none would remain.
+    #[serde(default)]
+    pub remove_unaccepted: bool,
 }
 
 /// One file in the knowledge-base schema (the shipped one, or a config extension).

@@ -6,7 +6,8 @@
 //! Nothing here reads source text: an edit replaces the expression of the
 //! IR that spells the offending value (for a path, `a::b::NAME`, only its
 //! last segment, so the path prefix the code used stays), or appends flags
-//! after the expression that holds the value. A word inside a string
+//! after the expression that holds the value, or deletes the operands of
+//! `|` that spell unwanted flags. A word inside a string
 //! literal is placed by counting back from its closing quote; the fix
 //! carries the text it assumed, checked against the source at the end of
 //! the run (`Fix::expects`). A fix is safe only when every
@@ -162,6 +163,97 @@ impl<'a> RuleCx<'a> {
         Some(fix)
     }
 
+    /// The fix that removes the flags `unwanted` from the value `old` of
+    /// `role`, passed to `call` as `rv` and set at `origin`, when the rule's
+    /// entry says `remove-unaccepted`: each operand of `|` made only of them
+    /// goes with its `|`; a value made of one such operand is replaced by
+    /// `replace-with`. The text between two operands must be `|` or ` | `
+    /// (a parenthesis or a comment there is not the fix's to delete):
+    /// checked when the report is made.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn fix_remove(
+        &self,
+        call: &ApiCall<'a>,
+        role: Role,
+        rv: &RoleValue<'_>,
+        (old, unwanted): (u64, u64),
+        origin: Option<Origin>,
+        severity: Severity,
+        shown: &str,
+    ) -> Option<Fix> {
+        let spec = self.fix_spec(role)?;
+        let unwanted = u64::from(unwanted as u32);
+        if !spec.remove_unaccepted || unwanted == 0 {
+            return None;
+        }
+        let site = self.site(call, rv, origin)?;
+        if self.flags_value(site.func, site.expr).map(|v| v as u32) != Some(old as u32) {
+            return None;
+        }
+        let mut edits = Vec::new();
+        let mut expects = Vec::new();
+        let mut message = format!("remove `{shown}`");
+        if self.prune(&site, site.expr, unwanted, &mut edits, &mut expects, 0)? {
+            // Nothing would remain: the one operand becomes `replace-with`.
+            let expr = site.func.expr(site.expr);
+            let name = spec.replace_with.as_ref()?;
+            let (span, replacement, written) = match &expr.kind {
+                ExprKind::Name(n) => (last_segment(expr.span, n)?, name.clone(), format!("`{name}`")),
+                ExprKind::Int(_) => {
+                    let text = number(self.kb.int(name)?);
+                    (expr.span, text.clone(), format!("`{text}` (`{name}`)"))
+                }
+                _ => return None,
+            };
+            message = format!("replace `{shown}` with {written}");
+            edits.push(Edit { file: site.file, span, replacement });
+        }
+        let applicability = self.applicability(call, &edits, severity);
+        let mut fix = Fix::new(message, edits, applicability)?;
+        fix.expects = expects;
+        Some(fix)
+    }
+
+    /// Deletes from `e` (an expression of `|`) the operands made only of
+    /// `unwanted` flags; whether all of `e` would go. `None` for an operand
+    /// that mixes wanted and unwanted flags, or is not a known flag.
+    fn prune(
+        &self,
+        site: &Site<'_>,
+        e: ExprId,
+        unwanted: u64,
+        edits: &mut Vec<Edit>,
+        expects: &mut Vec<(FileId, Span, String)>,
+        depth: u8,
+    ) -> Option<bool> {
+        let expr = site.func.expr(e);
+        match &expr.kind {
+            ExprKind::Binary(BinOp::BitOr, a, b) if depth < 64 => {
+                let gone_a = self.prune(site, *a, unwanted, edits, expects, depth + 1)?;
+                let gone_b = self.prune(site, *b, unwanted, edits, expects, depth + 1)?;
+                let (sa, sb) = (site.func.expr(*a).span, site.func.expr(*b).span);
+                let gap = match sb.start.checked_sub(sa.end)? {
+                    1 => "|",
+                    3 => " | ",
+                    _ => return (gone_a == gone_b).then_some(gone_a),
+                };
+                let deleted = match (gone_a, gone_b) {
+                    (true, false) => Span::new(sa.start as usize, sb.start as usize),
+                    (false, true) => Span::new(sa.end as usize, sb.end as usize),
+                    (both, _) => return Some(both),
+                };
+                expects.push((site.file, Span::new(sa.end as usize, sb.start as usize), gap.to_string()));
+                edits.push(Edit { file: site.file, span: deleted, replacement: String::new() });
+                Some(false)
+            }
+            ExprKind::Name(_) | ExprKind::Int(_) => {
+                let v = u64::from(self.flags_value(site.func, e)? as u32);
+                if v != 0 && v & unwanted == v { Some(true) } else { (v & unwanted == 0).then_some(false) }
+            }
+            _ => None,
+        }
+    }
+
     /// Safe when every edit is inside the call's own text and the finding is an error.
     fn applicability(&self, call: &ApiCall<'_>, edits: &[Edit], severity: Severity) -> Applicability {
         let span = call.call.span;
@@ -302,6 +394,7 @@ mod tests {
             let writes = f.replace_with.is_some()
                 || f.replace_with_value.is_some()
                 || f.replace_with_text.is_some()
+                || f.remove_unaccepted
                 || !f.add.is_empty();
             assert!(writes, "[[fix]] of {} writes nothing", f.rule);
             for name in f.replace_with.iter().chain(&f.add) {

@@ -43,10 +43,12 @@ fn check(cx: &mut RuleCx<'_>) {
         let Some(i) = call.api.params.iter().position(|p| p.role == Some(accepted.role)) else { continue };
         let Some(values) = call.facts.args.get(i).and_then(Value::known_ints) else { continue };
         let param = call.api.params.get(i).map_or("", |p| p.name.as_str());
-        let found = values.iter().find_map(|(v, origin)| defect(cx.kb, &call, accepted, *v).map(|d| (d, *origin)));
-        if let Some((defect, origin)) = found {
-            report(cx, &call, (i, param), defect, origin);
-        }
+        let mut found =
+            values.iter().filter_map(|(v, origin)| defect(cx.kb, &call, accepted, *v).map(|d| (d, *v, *origin)));
+        let Some((defect, value, origin)) = found.next() else { continue };
+        // A fix edits one place: only when no other value is wrong too.
+        let fixable = found.next().is_none();
+        report(cx, &call, (i, param), (defect, value, fixable), origin);
     }
 }
 
@@ -86,8 +88,16 @@ fn is_real_pointer(v: &Value) -> bool {
 }
 
 /// `param`: the capabilities parameter's position and name.
-fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, param: (usize, &str), defect: Defect, origin: Option<Origin>) {
+/// `found`: the defect, the value that has it, and whether it may be fixed.
+fn report<'a>(
+    cx: &mut RuleCx<'a>,
+    call: &ApiCall<'a>,
+    param: (usize, &str),
+    found: (Defect, u64, bool),
+    origin: Option<Origin>,
+) {
     let (index, param) = param;
+    let (defect, value, fixable) = found;
     let api = call.api.display();
     let (message, help, bits) = match &defect {
         Defect::Foreign(bits) => {
@@ -126,7 +136,17 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, param: (usize, &str), defect:
             )
         }
     };
-    let mut d = cx.diagnostic(call, Severity::Warning, message).at(cx.cause(call, index, origin)).with_help(help);
+    // Flags the call does not accept are dropped; which cloaking flag, or
+    // which credentials, to keep is the author's choice.
+    let fix = match defect {
+        Defect::Foreign(bits) if fixable => call.role_values(cx.kb, Role::Capabilities).first().and_then(|rv| {
+            let shown = query::flag_names(cx.kb, "EOAC_", bits);
+            cx.fix_remove(call, Role::Capabilities, rv, (value, bits), origin, Severity::Warning, &shown)
+        }),
+        _ => None,
+    };
+    let mut d =
+        cx.diagnostic(call, Severity::Warning, message).at(cx.cause(call, index, origin)).with_help(help).with_fix(fix);
     d = d.set_here(origin, &query::flag_names(cx.kb, "EOAC_", bits));
     cx.push(d);
 }
