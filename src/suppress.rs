@@ -16,11 +16,12 @@
 //! work, and moving the primary span suppresses nothing less. Suppressed findings are
 //! kept, marked with the reason (SARIF writes them as `suppressions`). Names
 //! that are not rules are warnings; names of rules that ran and matched
-//! nothing are `unused-suppression` findings when that rule is enabled.
+//! nothing are `unused-suppression` findings when that rule is enabled; their
+//! fix deletes the name from the comment, or the comment when no name stays.
 
 use memchr::memmem;
 
-use crate::diagnostic::{Diagnostic, Suppression};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Suppression};
 use crate::frontend::Lang;
 use crate::ir::Span;
 use crate::lexer::{Dialect, Kind, Lexer, is_ident_continue};
@@ -100,6 +101,10 @@ struct Directive {
     /// Rule names as written, with their byte spans in the file.
     names: Vec<(String, Span)>,
     reason: Option<String>,
+    /// What to delete when every name goes: the comment, with its line
+    /// when nothing else is on it, or with the spaces before it after code;
+    /// `None` when the comment holds more than this directive.
+    whole: Option<Span>,
 }
 
 /// A directive that could not be read, at a byte offset.
@@ -110,8 +115,8 @@ struct Malformed {
 }
 
 /// A directive as read from a comment, before it is placed: file scope,
-/// names with their spans, reason.
-type Parsed = (bool, Vec<(String, Span)>, Option<String>);
+/// names with their spans, reason, and its byte range in the comment's text.
+type Parsed = (bool, Vec<(String, Span)>, Option<String>, (usize, usize));
 
 /// Reads every directive in one comment's text `body`, which starts at
 /// byte `base` of the file.
@@ -190,7 +195,7 @@ fn directives_in(body: &str, base: usize) -> (Vec<Parsed>, Vec<Malformed>) {
             }
             from = b.len();
         }
-        found.push((file_scope, names, reason));
+        found.push((file_scope, names, reason, (at, from)));
     }
     (found, problems)
 }
@@ -262,11 +267,51 @@ fn parse(source: &SourceFile, lang: Lang) -> (Vec<Directive>, Vec<Malformed>) {
                 l += 1;
             }
         };
-        for (file_scope, names, reason) in found {
-            directives.push(Directive { file_scope, target: if file_scope { None } else { target }, names, reason });
+        let whole = match found.as_slice() {
+            [(.., (at, end))] if body[..*at].trim().is_empty() && body[*end..].trim().is_empty() => {
+                deletion(text, c.start, c.end)
+            }
+            _ => None,
+        };
+        for (file_scope, names, reason, _) in found {
+            let target = if file_scope { None } else { target };
+            directives.push(Directive { file_scope, target, names, reason, whole });
         }
     }
     (directives, problems)
+}
+
+/// What deleting the comment at `start..end` of `text` removes: its lines
+/// when nothing else is on them, else the comment and the spaces before it.
+fn deletion(text: &str, start: usize, end: usize) -> Option<Span> {
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let after = text.get(end..)?;
+    let line_end = after.find('\n').map_or(text.len(), |i| end + i + 1);
+    let before = text.get(line_start..start)?;
+    if before.trim().is_empty() && text.get(end..line_end)?.trim().is_empty() {
+        return Some(Span::new(line_start, line_end));
+    }
+    let spaces = before.len() - before.trim_end().len();
+    Some(Span::new(start - spaces, end))
+}
+
+/// The fix of an unused name of `d`: every reported name gone (`going`),
+/// the whole comment; else this name, with the comma and spaces that join
+/// it to the next name (to the previous one, for the last).
+fn unused_fix(d: &Directive, index: usize, going: &[bool], file: FileId) -> Option<Fix> {
+    let (name, span) = d.names.get(index)?;
+    let (span, message) = if going.iter().all(|g| *g) {
+        (d.whole?, "remove this suppression comment".to_string())
+    } else {
+        let span = match (d.names.get(index + 1), index.checked_sub(1).and_then(|i| d.names.get(i))) {
+            (Some((_, next)), _) => Span::new(span.start as usize, next.start as usize),
+            (None, Some((_, prev))) => Span::new(prev.end as usize, span.end as usize),
+            (None, None) => return None,
+        };
+        (span, format!("remove `{name}` from this suppression comment"))
+    };
+    // Unsafe: the finding the comment was for may have moved, not gone.
+    Fix::new(message, vec![Edit { file, span, replacement: String::new() }], Applicability::Unsafe)
 }
 
 fn offset32(o: usize) -> u32 {
@@ -337,9 +382,16 @@ pub(crate) fn apply(
         }
         let Some(unused_rule) = rules.unused else { continue };
         for (d, flags) in directives.iter().zip(&used) {
-            for ((name, span), was_used) in d.names.iter().zip(flags) {
-                let ran = rules.enabled.iter().any(|r| r.name == name.as_str());
-                if *was_used || !ran || name == unused_rule.name {
+            let going: Vec<bool> = d
+                .names
+                .iter()
+                .zip(flags)
+                .map(|((name, _), was_used)| {
+                    !*was_used && name != unused_rule.name && rules.enabled.iter().any(|r| r.name == name.as_str())
+                })
+                .collect();
+            for (index, ((name, span), goes)) in d.names.iter().zip(&going).enumerate() {
+                if !goes {
                     continue;
                 }
                 let message = match (d.file_scope, d.target) {
@@ -355,7 +407,8 @@ pub(crate) fn apply(
                     format!("remove `{name}` from this suppression comment")
                 };
                 let mut finding = Diagnostic::new(unused_rule.name, unused_rule.default_severity, f.id, *span, message)
-                    .with_help(help);
+                    .with_help(help)
+                    .with_fix(unused_fix(d, index, &going, f.id));
                 // `unused-suppression` named in the same comment, on the
                 // comment's line, or in an allow-file.
                 if d.names.iter().any(|(n, _)| n == unused_rule.name) {
@@ -422,8 +475,9 @@ mod tests {
         let body = " rpclint: allow(rule-a, rule-b) -- legacy  server ";
         let (found, problems) = directives_in(body, 100);
         assert!(problems.is_empty());
-        let (file_scope, names, reason) = &found[0];
+        let (file_scope, names, reason, range) = &found[0];
         assert!(!file_scope);
+        assert_eq!(*range, (1, body.len()), "the reason runs to the comment's end");
         assert_eq!(names[0].0, "rule-a");
         assert_eq!(names[0].1, Span::new(100 + 16, 100 + 22));
         assert_eq!(names[1].0, "rule-b");
@@ -453,5 +507,16 @@ mod tests {
         let (ds, _) = parse(&source(text), Lang::C);
         let targets: Vec<(&str, Option<usize>)> = ds.iter().map(|d| (d.names[0].0.as_str(), d.target)).collect();
         assert_eq!(targets, [("r1", Some(3)), ("r2", Some(3)), ("r3", None), ("r4", Some(8))]);
+    }
+
+    #[test]
+    fn a_deleted_comment_takes_its_line_or_the_spaces_before_it() {
+        let text = "a();\r\n  // rpclint: allow(x)\r\nb(); /* rpclint: allow(x) */\n";
+        let own = text.find("//").unwrap();
+        let own_end = text[own..].find('\r').unwrap() + own;
+        assert_eq!(super::deletion(text, own, own_end), Some(Span::new(6, own_end + 2)));
+        let trailing = text.find("/*").unwrap();
+        let end = text.len() - 1;
+        assert_eq!(super::deletion(text, trailing, end), Some(Span::new(trailing - 1, end)));
     }
 }

@@ -100,7 +100,9 @@ impl Rule {
     /// Whether the knowledge base says what its fix writes (`[[fix]]` in
     /// `rules/api.toml`): some of its findings then carry a fix.
     pub fn has_fix(&self) -> bool {
-        Kb::builtin().fixes.iter().any(|f| f.rule == self.name)
+        // `unused-suppression` edits comments, not API values: its fix is
+        // made by the suppression pass (src/suppress.rs), not from [[fix]].
+        self.name == unused_suppression::RULE.name || Kb::builtin().fixes.iter().any(|f| f.rule == self.name)
     }
 
     /// `default` or `audit`: whether the rule runs without being asked for.

@@ -6,7 +6,7 @@ use std::fs;
 use std::process::Command;
 
 use super::Tree;
-use super::project::{CLIENT, rpclint};
+use super::project::{CLIENT, findings, rpclint, rpclint_default};
 
 /// `CLIENT` with `CONNECT` (an error, safe fix) and `PKT_INTEGRITY` (a
 /// warning, unsafe fix) both fixed: what `--unsafe-fixes` writes.
@@ -139,4 +139,29 @@ fn json_and_sarif_carry_the_fix() {
     let change = &doc["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0];
     assert_eq!(change["artifactLocation"]["uri"], "client.c");
     assert_eq!(change["replacements"][0]["insertedContent"]["text"], "RPC_C_AUTHN_LEVEL_PKT_PRIVACY");
+}
+
+/// `unused-suppression`'s fix: a comment with no name left goes with its
+/// line, an unused name goes from a comment that keeps another, and a
+/// comment holding more than the directive is left alone.
+#[test]
+fn unused_suppressions_are_removed_by_the_unsafe_fix() {
+    let source = "#include <rpc.h>\nvoid f(RPC_BINDING_HANDLE h)\n{\n    // rpclint: allow(missing-integrity) -- legacy peer\n    RpcBindingSetAuthInfoW(h, NULL, RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0);\n    RpcBindingSetAuthInfoW(h, NULL, RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0); /* rpclint: allow(missing-privacy, missing-integrity) */\n    RpcBindingSetAuthInfoW(h, NULL, RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0); /* see #12 rpclint: allow(missing-integrity) */\n}\n";
+    let tree = Tree::new(&[("a.c", source)]);
+    let args = ["--select", "missing-integrity,missing-privacy", "--report-unused-suppressions"];
+    // Unsafe: `--fix` alone leaves the comments.
+    let out = rpclint_default(tree.root()).args(args).args(["--fix", "a.c"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(fs::read_to_string(tree.root().join("a.c")).unwrap(), source);
+    let out = rpclint_default(tree.root()).args(args).args(["--unsafe-fixes", "a.c"]).output().unwrap();
+    let fixed = fs::read_to_string(tree.root().join("a.c")).unwrap();
+    let want = source
+        .replace("    // rpclint: allow(missing-integrity) -- legacy peer\n", "")
+        .replace("allow(missing-privacy, missing-integrity)", "allow(missing-integrity)");
+    assert_eq!(fixed, want, "{}", String::from_utf8_lossy(&out.stderr));
+    // The comment with other text in it is still reported, without a fix.
+    assert_eq!(findings(&out.stdout), ["a.c:6: warning[unused-suppression]"]);
+    let again = rpclint_default(tree.root()).args(args).args(["--unsafe-fixes", "a.c"]).output().unwrap();
+    assert_eq!(findings(&again.stdout), ["a.c:6: warning[unused-suppression]"]);
+    assert_eq!(fs::read_to_string(tree.root().join("a.c")).unwrap(), want, "a second run changes nothing");
 }
