@@ -11,7 +11,12 @@
 //! `RPC_IF_OLE` (COM's own interfaces, guarded by COM's access checks), and
 //! the registration inside the definition of a registering API (Wine's
 //! `RpcServerRegisterIf` calling `RpcServerRegisterIf3`).
-//! Docs: `rules/unauthenticated-interface.md`.
+//!
+//! Fix (`[[fix]]`): `RPC_IF_ALLOW_SECURE_ONLY` added to the flags where they
+//! were set, when one value reaches the call; never safe (a warning: the
+//! server may serve clients that do not authenticate, or have no
+//! authentication registered). None for `RpcServerRegisterIf`, which has no
+//! flags to add it to. Docs: `rules/unauthenticated-interface.md`.
 
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
@@ -88,5 +93,16 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, flags: Option<(u64, Option<Or
     if let Some((f, origin)) = flags {
         d = d.set_here(origin, &query::flag_names(cx.kb, "RPC_IF_", f));
     }
-    cx.push(d);
+    cx.push(d.with_fix(fix(cx, call)));
+}
+
+/// `RPC_IF_ALLOW_SECURE_ONLY` added where the flags were set, when the flags
+/// argument has one value on every path.
+fn fix(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<crate::diagnostic::Fix> {
+    let values = call.role_values(cx.kb, Role::IfFlags);
+    let [rv] = values.as_slice() else { return None };
+    match rv.value.known_ints()?.as_slice() {
+        [(flags, at)] => cx.fix_add(call, Role::IfFlags, rv, *flags, *at, Severity::Warning),
+        _ => None,
+    }
 }
