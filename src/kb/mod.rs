@@ -162,9 +162,14 @@ impl Kb {
         self.fixes.extend(file.fix);
     }
 
+    /// How `rule`'s fix writes the test of a status of type `returns`.
+    pub(crate) fn status_test(&self, rule: &str, returns: Returns) -> Option<&StatusTest> {
+        self.fixes.iter().filter(|f| f.rule == rule).flat_map(|f| &f.status_tests).find(|t| t.returns == returns)
+    }
+
     /// What `rule`'s fix writes for a value of `role`, if it has one.
     pub fn fix_for(&self, rule: &str, role: Role) -> Option<&FixSpec> {
-        self.fixes.iter().find(|f| f.rule == rule && f.role == role)
+        self.fixes.iter().find(|f| f.rule == rule && f.role == Some(role))
     }
 
     /// Whether a callee name (as written at a call) is a member of `set`:

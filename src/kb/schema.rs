@@ -432,7 +432,10 @@ pub struct AcceptedFlags {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FixSpec {
     pub rule: String,
-    pub role: Role,
+    /// The role of the offending value; none for a fix of a test
+    /// (`status-tests`).
+    #[serde(default)]
+    pub role: Option<Role>,
     /// A constant's name: it replaces the offending constant (a literal is
     /// replaced by its value, so the fix stays valid where no name is imported).
     #[serde(default)]
@@ -451,6 +454,30 @@ pub struct FixSpec {
     /// the value; `replace-with` is written where none would remain.
     #[serde(default)]
     pub remove_unaccepted: bool,
+    /// How a status is tested with its own type's convention: a test of a
+    /// status written with another type's convention becomes
+    /// `<status> <success or failure>`, whichever the code's test meant.
+    #[serde(default)]
+    pub status_tests: Vec<StatusTest>,
+}
+
+/// A type's comparisons for success and failure (`RPC_STATUS`: `== RPC_S_OK`,
+/// `!= RPC_S_OK`): an operator and a constant's name or a number.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StatusTest {
+    pub returns: Returns,
+    pub success: String,
+    pub failure: String,
+}
+
+impl StatusTest {
+    /// The comparison for success or failure, as (operator, operand).
+    pub(crate) fn comparison(&self, success: bool) -> Option<(&str, &str)> {
+        let text = if success { &self.success } else { &self.failure };
+        let (op, operand) = text.split_once(' ')?;
+        matches!(op, "==" | "!=" | "<" | ">=").then_some((op, operand))
+    }
 }
 
 /// One file in the knowledge-base schema (the shipped one, or a config extension).

@@ -396,9 +396,17 @@ mod tests {
                 || f.replace_with_text.is_some()
                 || f.remove_unaccepted
                 || !f.add.is_empty();
-            assert!(writes, "[[fix]] of {} writes nothing", f.rule);
+            assert!(writes == f.role.is_some(), "[[fix]] of {}: a role and what to write for it", f.rule);
+            assert!(writes || !f.status_tests.is_empty(), "[[fix]] of {} writes nothing", f.rule);
             for name in f.replace_with.iter().chain(&f.add) {
                 assert!(kb.int(name).is_some(), "[[fix]] of {}: unknown constant {name}", f.rule);
+            }
+            for t in &f.status_tests {
+                for success in [true, false] {
+                    let (_, operand) = t.comparison(success).expect("`OP OPERAND` with ==, !=, < or >=");
+                    let known = operand.parse::<u64>().is_ok() || kb.int(operand).is_some();
+                    assert!(known, "[[fix]] of {}: unknown constant {operand}", f.rule);
+                }
             }
         }
     }

@@ -16,16 +16,28 @@
 //! (`if (RpcImpersonateClient(h)) return ERROR_ACCESS_DENIED;`): reported
 //! when the edge taken on success leaves the function at once while the
 //! edge taken on failure goes on, or when only the failure edge reverts an
-//! impersonation (it believes it is impersonating). Docs: `rules/inverted-status-test.md`.
+//! impersonation (it believes it is impersonating).
+//!
+//! Fix (`status-tests` in `[[fix]]`): the test is rewritten as a comparison
+//! in the status's own convention (`!= RPC_S_OK`, `== 0` for a `BOOL`, `< 0`
+//! for an `HRESULT`) that is true when the code's test meant it to be:
+//! what the test means is evaluated with the convention its spelling uses
+//! (a sign for `SUCCEEDED`/`FAILED`, 0 for success for a success code, a
+//! `BOOL` for a truth value). The edits replace only the text around the
+//! status (the macro's name and parenthesis, the `!`, the operator and the
+//! other operand), whose spelling is checked when the report is made.
+//! Always unsafe: the branch that then runs has only ever run on the other
+//! outcome. Docs: `rules/inverted-status-test.md`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{ApiCall, Precision, Rule, RuleCx};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::ir::{BinOp, BlockId, CallId, ExprId, ExprKind, Function, Span, Terminator, UnOp};
 use crate::kb::{Effect, Kb, Returns, SetKind};
 use crate::resolve::order::CallOrder;
 use crate::resolve::status::StatusView;
+use crate::source::FileId;
 
 pub(crate) static RULE: Rule = Rule {
     name: "inverted-status-test",
@@ -62,14 +74,15 @@ fn check(cx: &mut RuleCx<'_>) {
             let at = BlockId::from_index(b);
             let mut tests = Vec::new();
             find_tests(cx.kb, func, &view, &relevant, *cond, at, None, &mut tests, 0);
-            for (id, form, span) in tests {
-                let Some(call) = relevant.get(&id) else { continue };
-                if reported.contains(&id) {
+            for test in tests {
+                let Some(call) = relevant.get(&test.id) else { continue };
+                if reported.contains(&test.id) {
                     continue;
                 }
-                if let Some(why) = judge(&view, &shape, call, &form, *cond, at, *then_, *else_) {
-                    reported.insert(id);
-                    report(cx, call, &form, span, why);
+                if let Some(why) = judge(&view, &shape, call, &test.form, *cond, at, *then_, *else_) {
+                    reported.insert(test.id);
+                    let fix = fix(cx, &view, call, &test, *cond, at);
+                    report(cx, call, &test.form, test.span, why, fix);
                 }
             }
         }
@@ -82,6 +95,17 @@ fn is_relevant(call: &ApiCall<'_>) -> bool {
         && (super::query::starts_impersonation(call) || matches!(call.api.effect, Effect::Verify | Effect::Decrypt))
 }
 
+/// A test of a relevant call's status found in a condition.
+struct Test {
+    id: CallId,
+    form: Form,
+    /// The test (`parent`, or the status itself), for the label.
+    span: Span,
+    /// The expression that holds the status, and the one that tests it.
+    status: ExprId,
+    parent: Option<ExprId>,
+}
+
 /// The statuses of relevant calls that `e` tests, with the spelling of each test.
 #[allow(clippy::too_many_arguments)]
 fn find_tests(
@@ -92,7 +116,7 @@ fn find_tests(
     e: ExprId,
     at: BlockId,
     parent: Option<ExprId>,
-    out: &mut Vec<(CallId, Form, Span)>,
+    out: &mut Vec<Test>,
     depth: u32,
 ) {
     if depth > 24 {
@@ -102,7 +126,7 @@ fn find_tests(
     if let Some(id) = view.status_of(e, at).filter(|id| relevant.contains_key(id)) {
         if let Some(form) = form_of(kb, func, relevant, id, e, parent) {
             let span = parent.and_then(|p| func.exprs.get(p.index())).map_or(expr.span, |p| p.span);
-            out.push((id, form, span));
+            out.push(Test { id, form, span, status: e, parent });
         }
         return;
     }
@@ -293,7 +317,7 @@ fn convention(returns: Returns) -> &'static str {
     }
 }
 
-fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, form: &Form, test: Span, why: Why) {
+fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, form: &Form, test: Span, why: Why, fix: Option<Fix>) {
     let api = call.name();
     let conv = convention(call.api.returns);
     let message = match (&why, form) {
@@ -318,5 +342,126 @@ fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, form: &Form, test: Span, why:
         Why::RevertsOnFailure => "tested here; the branch taken on failure reverts as if impersonating",
     };
     let d = cx.diagnostic(call, Severity::Error, message).with_help(help).with_label(cx.file, test, label);
-    cx.push(d);
+    cx.push(d.with_fix(fix));
+}
+
+/// The fix: the test rewritten as a comparison in the status's own
+/// convention, true when the code's test meant it to be (see the module doc).
+fn fix(
+    cx: &RuleCx<'_>,
+    view: &StatusView<'_>,
+    call: &ApiCall<'_>,
+    test: &Test,
+    cond: ExprId,
+    at: BlockId,
+) -> Option<Fix> {
+    let func = call.func;
+    let own = cx.kb.status_test(cx.rule.name, call.api.returns)?;
+    // The status must be one operand: a call, a local, a name or a field
+    // (an assignment inside the condition would bind looser than the comparison).
+    let status = func.exprs.get(test.status.index())?;
+    if !matches!(status.kind, ExprKind::Call(_) | ExprKind::Local(_) | ExprKind::Name(_) | ExprKind::Field(..)) {
+        return None;
+    }
+    // The test the fix replaces: in `a && s` only `s` is one.
+    let parent = test.parent.and_then(|p| func.exprs.get(p.index()).map(|x| (p, x)));
+    let parent = parent.filter(|(_, p)| !matches!(p.kind, ExprKind::Binary(BinOp::And | BinOp::Or, _, _)));
+    let tested = parent.map_or(test.status, |(p, _)| p);
+    // What the test means in the convention its spelling uses.
+    let spelled = match test.form {
+        Form::SignTest(_) => Returns::Hresult,
+        Form::SuccessCode(_) => Returns::RpcStatus,
+        Form::Truthy => Returns::Bool,
+    };
+    let holds = |worked: bool| Some(view.eval(tested, at, call.id, spelled.sample(worked)?)? != 0);
+    let (on_success, on_failure) = (holds(true)?, holds(false)?);
+    if on_success == on_failure {
+        return None;
+    }
+    let (op, operand) = own.comparison(on_success)?;
+    let comparison = format!(" {op} {operand}");
+    // Parenthesised unless the test is the whole condition.
+    let wrap = tested != cond && parent.is_some();
+    let (open, close) = if wrap { ("(", ")") } else { ("", "") };
+    let s = status.span;
+    let file = cx.file;
+    let edit = |start: u32, end: u32, text: String| Edit {
+        file,
+        span: Span::new(start as usize, end as usize),
+        replacement: text,
+    };
+    let mut expects: Vec<(FileId, Span, String)> = Vec::new();
+    let mut expect = |start: u32, end: u32, text: &str| {
+        expects.push((file, Span::new(start as usize, end as usize), text.to_string()));
+    };
+    let edits = match parent {
+        None => vec![edit(s.end, s.end, comparison.clone())],
+        Some((_, p)) => match &p.kind {
+            // `!s` or `!(s)`.
+            ExprKind::Unary(UnOp::Not, _) => {
+                let (prefix, suffix) = match (s.start.checked_sub(p.span.start)?, p.span.end.checked_sub(s.end)?) {
+                    (1, 0) => ("!", ""),
+                    (2, 1) => ("!(", ")"),
+                    _ => return None,
+                };
+                expect(p.span.start, s.start, prefix);
+                expect(s.end, p.span.end, suffix);
+                vec![
+                    edit(p.span.start, s.start, open.to_string()),
+                    edit(s.end, p.span.end, format!("{comparison}{close}")),
+                ]
+            }
+            // `s == FALSE`, `ERROR_SUCCESS != s`: the operator and the other operand go.
+            ExprKind::Binary(bin @ (BinOp::Eq | BinOp::Ne), a, b) => {
+                let (sa, sb) = (func.exprs.get(a.index())?.span, func.exprs.get(b.index())?.span);
+                let sign = if *bin == BinOp::Eq { "==" } else { "!=" };
+                match sb.start.checked_sub(sa.end)? {
+                    2 => expect(sa.end, sb.start, sign),
+                    4 => expect(sa.end, sb.start, &format!(" {sign} ")),
+                    _ => return None,
+                }
+                if *a == test.status {
+                    vec![
+                        edit(sa.end, sb.end, format!("{comparison}{close}")),
+                        edit(sa.start, sa.start, open.to_string()),
+                    ]
+                } else {
+                    vec![
+                        edit(sa.start, sb.start, open.to_string()),
+                        edit(sb.end, sb.end, format!("{comparison}{close}")),
+                    ]
+                }
+            }
+            // `FAILED(s)`: the macro's name and parentheses go.
+            ExprKind::Call(c) => {
+                let macro_name = &func.calls.get(c.index())?.callee;
+                expect(p.span.start, s.start, &format!("{macro_name}("));
+                expect(s.end, p.span.end, ")");
+                vec![
+                    edit(p.span.start, s.start, open.to_string()),
+                    edit(s.end, p.span.end, format!("{comparison}{close}")),
+                ]
+            }
+            _ => return None,
+        },
+    };
+    let outcome = if on_success { "success" } else { "failure" };
+    let message = format!("test the {} for {outcome}: `{}`", type_name(call.api.returns), comparison.trim_start());
+    // Never safe: the branch that then runs has only ever run on the other outcome.
+    let mut fix = Fix::new(
+        message,
+        edits.into_iter().filter(|e| !(e.span.start == e.span.end && e.replacement.is_empty())).collect(),
+        Applicability::Unsafe,
+    )?;
+    fix.expects = expects;
+    Some(fix)
+}
+
+fn type_name(returns: Returns) -> &'static str {
+    match returns {
+        Returns::Bool => "`BOOL`",
+        Returns::RpcStatus => "`RPC_STATUS`",
+        Returns::Hresult => "`HRESULT` (or `SECURITY_STATUS`)",
+        Returns::Other => "status",
+    }
 }
