@@ -59,6 +59,7 @@ impl SourceFile {
     pub(crate) fn reload(&mut self) -> bool {
         match std::fs::read(&self.path) {
             Ok(bytes) => {
+                count_read(bytes.len());
                 *self = SourceFile::from_bytes(self.path.clone(), &bytes);
                 true
             }
@@ -144,6 +145,20 @@ fn decode_utf8(bytes: &[u8]) -> (String, Encoding) {
 fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
     let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
     char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+}
+
+/// Bytes read from files by this process (`RPCLINT_TIMINGS=1` prints them
+/// per phase: the tree once, plus what is read again).
+static BYTES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Counts `n` bytes read from a file.
+pub(crate) fn count_read(n: usize) {
+    BYTES_READ.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Bytes read from files so far.
+pub(crate) fn bytes_read() -> u64 {
+    BYTES_READ.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[cfg(test)]

@@ -482,6 +482,18 @@ fn bin_clean_tree_exits_0_with_nothing_on_stdout() {
 }
 
 #[test]
+fn bin_timings_count_the_bytes_read() {
+    // Phase 1 reads every file once; nothing names an API, so nothing is read again.
+    let tree = Tree::new(&[("a.c", "int x;\n"), ("b.h", "int yy;\n"), ("notes.txt", "not source\n")]);
+    let out =
+        cargo_bin_cmd!("rpclint").env("RPCLINT_TIMINGS", "1").arg(tree.root()).assert().code(0).get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("phase 1: 2 files, 0 candidates, 0 deferred: "), "{stderr}");
+    assert!(stderr.contains(" s, 15 bytes read\n"), "{stderr}");
+    assert!(stderr.ends_with("rpclint: timing: 15 bytes read in all\n"), "{stderr}");
+}
+
+#[test]
 fn bin_human_format_prints_a_summary() {
     let tree = Tree::new(&[("a.c", "int x;\n")]);
     cargo_bin_cmd!("rpclint")

@@ -144,7 +144,9 @@ fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Setting
     consts::search(&mut run, kb, settings, &mut timer);
     let (diagnostics, errors) = analysis::run(&run, kb, &summaries, &rules, settings);
     run.errors.extend(errors);
-    finish::finish(run, diagnostics, &rules, settings, &mut timer, inputs.len(), files_parsed)
+    let report = finish::finish(run, diagnostics, &rules, settings, &mut timer, inputs.len(), files_parsed);
+    timer.total();
+    report
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -161,11 +163,20 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 struct Timer {
     on: bool,
     last: std::time::Instant,
+    /// [`crate::source::bytes_read`] at the start of the run and at the last lap.
+    bytes_at_start: u64,
+    bytes_at_last: u64,
 }
 
 impl Timer {
     fn new() -> Timer {
-        Timer { on: std::env::var_os("RPCLINT_TIMINGS").is_some(), last: std::time::Instant::now() }
+        let bytes = crate::source::bytes_read();
+        Timer {
+            on: std::env::var_os("RPCLINT_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+            bytes_at_start: bytes,
+            bytes_at_last: bytes,
+        }
     }
 
     #[allow(clippy::print_stderr)]
@@ -183,10 +194,23 @@ impl Timer {
         }
     }
 
+    /// The bytes read in the whole run: phase 1 reads every file once, the
+    /// rest is what later phases read again.
+    #[allow(clippy::print_stderr)]
+    fn total(&self) {
+        if self.on {
+            let read = crate::source::bytes_read().saturating_sub(self.bytes_at_start);
+            eprintln!("rpclint: timing: {read} bytes read in all");
+        }
+    }
+
     #[allow(clippy::print_stderr)]
     fn lap(&mut self, what: &str) {
         if self.on {
-            eprintln!("rpclint: timing: {what}: {:.3} s", self.last.elapsed().as_secs_f64());
+            let bytes = crate::source::bytes_read();
+            let read = bytes.saturating_sub(self.bytes_at_last);
+            eprintln!("rpclint: timing: {what}: {:.3} s, {read} bytes read", self.last.elapsed().as_secs_f64());
+            self.bytes_at_last = bytes;
         }
         self.last = std::time::Instant::now();
     }

@@ -31,6 +31,7 @@ pub(super) fn read_bytes(input: &Input, max_size: u64) -> Result<Bytes<'_>, File
     // read more than the limit allows.
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.take(max_size.saturating_add(1)).read_to_end(&mut bytes).map_err(error)?;
+    crate::source::count_read(bytes.len());
     let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     Ok(if read > max_size { Bytes::TooLarge(read) } else { Bytes::Read(std::borrow::Cow::Owned(bytes)) })
 }
