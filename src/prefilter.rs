@@ -6,6 +6,9 @@ use aho_corasick::{AhoCorasick, MatchKind, packed};
 
 use crate::lexer::{Dialect, Kind, Lexer, StringValues};
 
+mod defined;
+pub use defined::{Defined, name_key};
+
 /// Patterns per searcher: up to 64, aho-corasick's SIMD searcher (Teddy)
 /// takes them, about ten times faster than the automaton on source text.
 const PATTERNS_PER_SEARCHER: usize = 64;
@@ -350,8 +353,14 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
         let directive = trim_start(&line[1..]);
         return directive.starts_with(b"define") && before_trim.ends_with(b"define");
     }
-    // Rust `const NAME:` / `static NAME:` / `static mut NAME:`.
-    if before_trim.ends_with(b"const") || before_trim.ends_with(b"static") || before_trim.ends_with(b"mut") {
+    // Rust `const NAME:` / `static NAME:` / `static mut NAME:` (not `let mut
+    // name`: a local is no constant).
+    let static_mut = || {
+        before_trim
+            .strip_suffix(b"mut")
+            .is_some_and(|b| b.last().is_some_and(u8::is_ascii_whitespace) && trim_end(b).ends_with(b"static"))
+    };
+    if before_trim.ends_with(b"const") || before_trim.ends_with(b"static") || static_mut() {
         return true;
     }
     // `NAME = value` (not `==`, not a field `p->NAME =`): an enumerator or a
@@ -384,7 +393,7 @@ fn skip_brackets(s: &[u8]) -> &[u8] {
 
 /// The start of the line that holds `i`.
 fn line_start(h: &[u8], i: usize) -> usize {
-    h[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1)
+    memchr::memrchr(b'\n', &h[..i]).map_or(0, |n| n + 1)
 }
 
 fn trim_start_blanks(s: &[u8]) -> &[u8] {
@@ -525,6 +534,8 @@ mod tests {
         assert_eq!(set.found_defined(b"static const DWORD LEVEL = 2;"), vec!["LEVEL"]);
         assert_eq!(set.found_defined(b"enum {\n    A,\n    B = 3\n};"), vec!["A", "B"]);
         assert_eq!(set.found_defined(b"pub const LEVEL: u32 = 2;"), vec!["LEVEL"]);
+        assert_eq!(set.found_defined(b"static mut LEVEL: u32 = 2;"), vec!["LEVEL"]);
+        assert!(set.found_defined(b"    let mut LEVEL = 2;").is_empty(), "a local");
         assert_eq!(set.found_defined(b"typedef enum _E { X = (1 << 2),\n  A,\n} E;"), vec!["A"]);
         assert_eq!(set.found_defined(b"enum class E : int { A, B };"), vec!["A", "B"]);
         assert!(set.found_defined(b"f(LEVEL); if (x == LEVEL) g(); #ifdef LEVEL").is_empty());

@@ -1,6 +1,7 @@
 //! The constant search (phase 2): which free names the kept functions need
 //! (a backward slice from API arguments), and the files that define them,
-//! lowered for their constants only.
+//! lowered for their constants only. A file whose names phase 1 recorded is
+//! opened only if it may define one of them.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -11,12 +12,12 @@ use rayon::prelude::*;
 use super::needs::const_refs;
 use super::phase1::{Candidate, not_analysed};
 use super::read::{Bytes, read_bytes, searchable};
-use super::{Input, Run, Timer, panic_message};
+use super::{Input, Run, Skipped, Timer, panic_message};
 use crate::frontend::{self, Lang};
 use crate::ir::FileIr;
 use crate::kb::Kb;
 use crate::limits::{self, Limits};
-use crate::prefilter::WordSet;
+use crate::prefilter::{WordSet, name_key};
 use crate::report::FileError;
 use crate::settings::Settings;
 use crate::source::SourceFile;
@@ -32,6 +33,7 @@ pub(super) fn search(run: &mut Run<'_>, kb: &Kb, settings: &Settings, timer: &mu
     let mut needed: BTreeSet<String> =
         candidates.iter().flat_map(|c| c.needs.iter()).filter(|n| !defined.contains(n.as_str())).cloned().collect();
     let mut searched: BTreeSet<String> = BTreeSet::new();
+    let (mut rounds, mut opened) = (0, 0);
     for _ in 0..CONST_ROUNDS {
         needed.retain(|n| !searched.contains(n));
         if needed.is_empty() || skipped.is_empty() {
@@ -43,17 +45,26 @@ pub(super) fn search(run: &mut Run<'_>, kb: &Kb, settings: &Settings, timer: &mu
             needed.len(),
             needed.iter().take(12).collect::<Vec<_>>()
         ));
-        let found: Vec<ConstsRead> =
-            skipped.par_iter().map(|input| read_consts(input, &words, &settings.limits)).collect();
+        // A file that phase 1 read opens again only if it may define a name.
+        let keys: Vec<u64> = needed.iter().map(|n| name_key(n.as_bytes())).collect();
+        let found: Vec<ConstsRead> = skipped
+            .par_iter()
+            .map(|s| match &s.defined {
+                Some(defined) if !defined.may_define_any(&keys) => ConstsRead::Skipped,
+                _ => read_consts(s.input, &words, &settings.limits),
+            })
+            .collect();
+        rounds += 1;
+        opened += found.iter().filter(|r| !matches!(r, ConstsRead::Skipped)).count();
         searched.extend(needed.iter().cloned());
         let mut next: BTreeSet<String> = BTreeSet::new();
         // A file read for some names stays in the search: the next round's
         // names may be defined in it too (`PIPE_ROOT`, which `AGENT` in
         // another header is built on). One that failed is reported once.
         let mut failed: BTreeSet<PathBuf> = BTreeSet::new();
-        for (input, read) in skipped.iter().zip(found) {
+        for (Skipped { input, .. }, read) in skipped.iter().zip(found) {
             match read {
-                ConstsRead::Nothing => continue,
+                ConstsRead::Nothing | ConstsRead::Skipped => continue,
                 ConstsRead::Found(file) => {
                     next.extend(const_refs(&file.1, &needed));
                     const_files.push(*file);
@@ -66,16 +77,19 @@ pub(super) fn search(run: &mut Run<'_>, kb: &Kb, settings: &Settings, timer: &mu
             }
             failed.insert(input.path.clone());
         }
-        skipped.retain(|i| !failed.contains(&i.path));
+        skipped.retain(|s| !failed.contains(&s.input.path));
         let defined: BTreeSet<&str> =
             const_files.iter().flat_map(|(_, ir)| ir.consts.iter().map(|d| d.name.as_str())).collect();
         next.retain(|n| !defined.contains(n.as_str()) && kb.constant(n).is_none());
         needed = next;
     }
+    timer.lap(&format!("phase 2: {rounds} rounds, {opened} files opened, {} define a name", const_files.len()));
 }
 
 /// What phase 2 made of a file that might define a needed name.
 pub(super) enum ConstsRead {
+    /// Not opened: phase 1 found it defines none of the names.
+    Skipped,
     /// It does not (or it is not a source file).
     Nothing,
     /// It does: its constants.

@@ -12,7 +12,9 @@
 //!    their file nor the knowledge base defines are collected.
 //! 2. The other files are searched for exactly those names; the few that
 //!    hold one are lowered for their constants only (repeated while new
-//!    names appear, e.g. a `#define` that refers to another header).
+//!    names appear, e.g. a `#define` that refers to another header). A C or
+//!    C++ file is read again only if phase 1 recorded that it may define
+//!    one of them ([`crate::prefilter::Defined`]).
 //! 3. In parallel, each candidate's functions are analysed and the rules run
 //!    with the merged constant table; then findings are sorted and
 //!    fingerprinted.
@@ -115,10 +117,18 @@ struct Run<'i> {
     /// Files read for their constants only (phase 2).
     const_files: Vec<(SourceFile, FileIr)>,
     /// Files not checked: searched for constants in phase 2.
-    skipped: Vec<&'i Input>,
+    skipped: Vec<Skipped<'i>>,
     /// Files without an API that hold a suppression comment (for unused ones).
     marked: Vec<SourceFile>,
     errors: Vec<FileError>,
+}
+
+/// A file not checked, searched for constants in phase 2.
+struct Skipped<'i> {
+    input: &'i Input,
+    /// The names it may define, from phase 1's read; `None` for a context
+    /// file, which phase 1 did not read (phase 2 reads it to know).
+    defined: Option<crate::prefilter::Defined>,
 }
 
 fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Settings, kb: &Kb) -> Report {
@@ -139,7 +149,7 @@ fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Setting
     let summaries = wrappers::extend(&mut run, inputs, gates, kb, settings, &mut timer);
     let files_parsed = run.candidates.iter().filter(|c| c.parsed).count();
     // Context files are searched for constants like the skipped ones, never checked.
-    run.skipped.extend(context.iter().copied());
+    run.skipped.extend(context.iter().map(|&input| Skipped { input, defined: None }));
 
     consts::search(&mut run, kb, settings, &mut timer);
     let (diagnostics, errors) = analysis::run(&run, kb, &summaries, &rules, settings);

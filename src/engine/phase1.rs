@@ -10,12 +10,12 @@ use rayon::prelude::*;
 use super::deferral::{Clues, Gates, clue_names};
 use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
-use super::{Input, Run, Timer, panic_message};
+use super::{Input, Run, Skipped, Timer, panic_message};
 use crate::frontend::{self, Focused, Lang};
 use crate::ir::{ExprId, FileIr, Function, FunctionKind, Problem, Span, Stmt};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
-use crate::prefilter::WordSet;
+use crate::prefilter::{Defined, WordSet};
 use crate::reach::Reach;
 use crate::report::FileError;
 use crate::resolve::callback;
@@ -40,12 +40,14 @@ pub(super) struct Candidate {
 }
 
 pub(super) enum Phase1 {
-    /// Not a candidate; its text when it may hold a suppression comment.
-    Skipped(Option<SourceFile>),
+    /// Not a candidate; its text when it may hold a suppression comment,
+    /// and the names it may define (for phase 2, which then need not read
+    /// it; see [`index_definitions`]).
+    Skipped(Option<SourceFile>, Option<Defined>),
     /// It names only APIs whose findings need a word it does not hold
     /// (`CreateFile` and no `pipe`): parsed only if it uses a name whose
-    /// definition holds the word (see [`Clues`]). Its text as for `Skipped`.
-    Deferred(Option<SourceFile>),
+    /// definition holds the word (see [`Clues`]). The rest as for `Skipped`.
+    Deferred(Option<SourceFile>, Option<Defined>),
     Candidate(Box<Candidate>),
     Error(FileError),
 }
@@ -67,8 +69,8 @@ pub(super) fn run<'i>(
         inputs.par_iter().map(|input| read_and_lower(input, gates, defer, kb, settings)).collect();
     let mut errors = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut skipped: Vec<&Input> = Vec::new();
-    let mut deferred: Vec<(&Input, Option<SourceFile>)> = Vec::new();
+    let mut skipped: Vec<Skipped<'i>> = Vec::new();
+    let mut deferred: Vec<(&Input, Option<SourceFile>, Option<Defined>)> = Vec::new();
     let mut clues: Vec<Clues> = Vec::new();
     // Files without an API that hold a suppression comment (for unused ones).
     let mut marked: Vec<SourceFile> = Vec::new();
@@ -76,11 +78,11 @@ pub(super) fn run<'i>(
     for (input, (outcome, clue)) in inputs.iter().zip(phase1) {
         reach += clue.reach;
         match outcome {
-            Phase1::Skipped(source) => {
-                skipped.push(input);
+            Phase1::Skipped(source, defined) => {
+                skipped.push(Skipped { input, defined });
                 marked.extend(source);
             }
-            Phase1::Deferred(source) => deferred.push((input, source)),
+            Phase1::Deferred(source, defined) => deferred.push((input, source, defined)),
             Phase1::Candidate(c) => candidates.push(*c),
             Phase1::Error(e) => errors.push(e),
         }
@@ -88,8 +90,10 @@ pub(super) fn run<'i>(
             clues.push(clue);
         }
     }
+    let names: usize = skipped.iter().filter_map(|s| s.defined.as_ref()).map(Defined::len).sum::<usize>()
+        + deferred.iter().filter_map(|(.., d)| d.as_ref()).map(Defined::len).sum::<usize>();
     timer.lap(&format!(
-        "phase 1: {} files, {} candidates, {} deferred",
+        "phase 1: {} files, {} candidates, {} deferred, {names} names the others may define",
         inputs.len(),
         candidates.len(),
         deferred.len()
@@ -115,10 +119,23 @@ pub(super) fn read_and_lower(
     kb: &Kb,
     settings: &Settings,
 ) -> (Phase1, Clues) {
-    let Some(lang) = Lang::from_path(&input.path) else { return (Phase1::Skipped(None), Clues::default()) };
+    // Not a source file: phase 2 does not read it either (no definitions).
+    let Some(lang) = Lang::from_path(&input.path) else {
+        return (Phase1::Skipped(None, Some(Defined::default())), Clues::default());
+    };
     let mut clues = Clues::default();
     let outcome = read_and_lower_inner(input, lang, gates, defer, &mut clues, kb, settings);
     (outcome, clues)
+}
+
+/// The names a C or C++ file not checked may define, recorded while its
+/// bytes are at hand, so that phase 2 reads it again only if it may define
+/// a name it looks for. A Rust file is not indexed: in a binding crate
+/// nearly every line is a `pub const`, and recording them cost more CPU on
+/// the Rust crates than phase 2's second read of them
+/// (`docs/performance.md`); phase 2 reads it as before.
+fn index_definitions(lang: Lang, text: &[u8]) -> Option<Defined> {
+    (lang != Lang::Rust).then(|| Defined::of(text))
 }
 
 /// `{ return RPC_C_AUTHN_LEVEL_CONNECT; }`, `{ RPC_C_AUTHN_LEVEL_CALL.0 }`:
@@ -185,7 +202,8 @@ pub(super) fn read_and_lower_inner(
         && !gates.pipe_client.matches(&text);
     if !names_api || wait {
         let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
-        return if wait { Phase1::Deferred(marked) } else { Phase1::Skipped(marked) };
+        let defined = index_definitions(lang, &text);
+        return if wait { Phase1::Deferred(marked, defined) } else { Phase1::Skipped(marked, defined) };
     }
     drop(text);
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);
@@ -225,8 +243,9 @@ pub(super) fn read_and_lower_inner(
             if !sites.is_empty() {
                 clues.reach = crate::reach::count_file(&source, &sites, &FileIr::default(), &spans);
             }
+            let defined = index_definitions(lang, source.text.as_bytes());
             let marked = suppress::may_have_directives(source.text.as_bytes()).then_some(source);
-            return Phase1::Skipped(marked);
+            return Phase1::Skipped(marked, defined);
         }
         Ok(Focused::TimedOut) => {
             let limit = settings.limits.file_timeout.map(limits::format_timeout).unwrap_or_default();
@@ -344,7 +363,7 @@ pub(super) fn first_line(text: &str, span: Span) -> Span {
 /// The deferred files that use a name the word can reach are parsed; the
 /// others join the skipped files. Returns the parsed files' reach.
 fn promote<'i>(
-    deferred: Vec<(&'i Input, Option<SourceFile>)>,
+    deferred: Vec<(&'i Input, Option<SourceFile>, Option<Defined>)>,
     clues: &[Clues],
     gates: &Gates,
     kb: &Kb,
@@ -356,16 +375,21 @@ fn promote<'i>(
     let mut reach = Reach::default();
     let names = clue_names(clues);
     let words = WordSet::new(names.iter().map(String::as_str));
-    let promoted: Vec<Option<(Phase1, Clues)>> = deferred
-        .par_iter()
-        .map(|(input, _)| match read_bytes(input, settings.limits.max_file_size) {
-            Ok(Bytes::Read(bytes)) if !words.is_empty() && words.matches(&searchable(&bytes)) => {
-                Some(read_and_lower(input, gates, false, kb, settings))
-            }
-            _ => None,
-        })
-        .collect();
-    for ((input, source), outcome) in deferred.into_iter().zip(promoted) {
+    // No name to look for (wine): no file is read again.
+    let promoted: Vec<Option<(Phase1, Clues)>> = if words.is_empty() {
+        deferred.iter().map(|_| None).collect()
+    } else {
+        deferred
+            .par_iter()
+            .map(|(input, ..)| match read_bytes(input, settings.limits.max_file_size) {
+                Ok(Bytes::Read(bytes)) if words.matches(&searchable(&bytes)) => {
+                    Some(read_and_lower(input, gates, false, kb, settings))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    for ((input, source, defined), outcome) in deferred.into_iter().zip(promoted) {
         let outcome = outcome.map(|(o, clue)| {
             reach += clue.reach;
             o
@@ -373,8 +397,12 @@ fn promote<'i>(
         match outcome {
             Some(Phase1::Candidate(c)) => candidates.push(*c),
             Some(Phase1::Error(e)) => errors.push(e),
-            Some(Phase1::Skipped(_) | Phase1::Deferred(_)) | None => {
-                skipped.push(input);
+            Some(Phase1::Skipped(_, defined) | Phase1::Deferred(_, defined)) => {
+                skipped.push(Skipped { input, defined });
+                marked.extend(source);
+            }
+            None => {
+                skipped.push(Skipped { input, defined });
                 marked.extend(source);
             }
         }

@@ -1,0 +1,294 @@
+//! The names a file may define, recorded during phase 1's one read of it, so
+//! that the constant search (phase 2) opens only the files that may define
+//! a name it needs, instead of reading the whole tree again each round.
+//!
+//! [`Defined::of`] finds a superset of what [`super::WordSet::found_defined`]
+//! accepts for any word: the name after `define`, `const`, `static` or
+//! `static mut`; a name before `=` (or `[..] =`) on a line at file level; every
+//! name in the body of an `enum`. A name is kept as a 64-bit hash (no text,
+//! no position: the file is read again only if it is opened): a collision
+//! costs one needless read, never a missed definition, since phase 2 checks
+//! the bytes it reads with `found_defined` as before.
+
+use std::sync::OnceLock;
+
+use aho_corasick::packed;
+
+use super::{Visibility, at_file_level, is_ident_byte};
+
+/// The hashes of the names a file may define, sorted and unique.
+#[derive(Clone, Debug, Default)]
+pub struct Defined {
+    keys: Box<[u64]>,
+}
+
+/// Keywords after which the next name on the line is a definition
+/// (`#define`, C `static`/`const`, Rust `const`/`static`/`static mut`), and
+/// `enum`, whose body is all definitions.
+const KEYWORDS: [&str; 4] = ["define", "const", "static", "enum"];
+const ENUM: usize = 3;
+
+/// How far `enum` may stand before its `{` (`in_enum_body` looks 256 bytes back).
+const ENUM_HEAD: usize = 512;
+/// How long an enum's body may be (`in_enum_body` looks 16 KiB back).
+const ENUM_BODY: usize = 16 * 1024 + 64;
+/// How long an array's `[..]` may be (`skip_brackets` looks 128 bytes ahead).
+const BRACKETS: usize = 130;
+
+/// The hash of a name, as [`Defined`] keeps it: eight bytes at a time,
+/// multiplied and rotated (stable across runs; names are short).
+pub fn name_key(name: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = (name.len() as u64).wrapping_mul(K);
+    for chunk in name.chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(K).rotate_left(29);
+    }
+    h
+}
+
+impl Defined {
+    /// The names `h` may define (see the module comment).
+    pub fn of(h: &[u8]) -> Defined {
+        let mut keys = Vec::new();
+        keywords(h, &mut keys);
+        assignments(h, &mut keys);
+        keys.sort_unstable();
+        keys.dedup();
+        Defined { keys: keys.into_boxed_slice() }
+    }
+
+    /// Whether the file may define one of these names (keys of [`name_key`]).
+    pub fn may_define_any(&self, keys: &[u64]) -> bool {
+        keys.iter().any(|k| self.keys.binary_search(k).is_ok())
+    }
+
+    /// How many names (for the memory it takes: 8 bytes each).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// The names after the keywords, and every name in an enum's body.
+fn keywords(h: &[u8], keys: &mut Vec<u64>) {
+    static SEARCHER: OnceLock<Option<packed::Searcher>> = OnceLock::new();
+    let searcher = SEARCHER.get_or_init(|| {
+        let mut b = packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder();
+        b.extend(KEYWORDS);
+        b.build()
+    });
+    let at_keyword = |k: usize, end: usize, keys: &mut Vec<u64>| {
+        if k == ENUM { enum_body(h, end, keys) } else { name_after(h, end, keys) }
+    };
+    match searcher {
+        Some(s) => {
+            for m in s.find_iter(h) {
+                let k = m.pattern().as_usize();
+                at_keyword(k, m.end(), keys);
+                // Matches do not overlap: a keyword that starts inside this
+                // one (`static` in `constatic`) is looked for by hand.
+                for &(at, other) in &overlaps()[k] {
+                    if h[m.start() + at..].starts_with(KEYWORDS[other].as_bytes()) {
+                        at_keyword(other, m.start() + at + KEYWORDS[other].len(), keys);
+                    }
+                }
+            }
+        }
+        None => {
+            for (k, word) in KEYWORDS.iter().enumerate() {
+                for start in memchr::memmem::find_iter(h, word.as_bytes()) {
+                    at_keyword(k, start + word.len(), keys);
+                }
+            }
+        }
+    }
+}
+
+/// For each keyword, where another may start inside it: (offset, keyword),
+/// as `const` at 5 in `static` (`staticonst`).
+fn overlaps() -> &'static [Vec<(usize, usize)>] {
+    static OVERLAPS: OnceLock<Vec<Vec<(usize, usize)>>> = OnceLock::new();
+    OVERLAPS.get_or_init(|| {
+        KEYWORDS
+            .iter()
+            .map(|a| {
+                let mut out = Vec::new();
+                for at in 1..a.len() {
+                    for (other, b) in KEYWORDS.iter().enumerate() {
+                        let n = b.len().min(a.len() - at);
+                        if a.as_bytes()[at..at + n] == b.as_bytes()[..n] {
+                            out.push((at, other));
+                        }
+                    }
+                }
+                out
+            })
+            .collect()
+    })
+}
+
+/// The name after `h[..end]`'s keyword and blanks on the same line, and
+/// after `mut` there (`static mut NAME`).
+fn name_after(h: &[u8], end: usize, keys: &mut Vec<u64>) {
+    let rest = &h[end..];
+    let blanks = rest.iter().take_while(|&&b| b.is_ascii_whitespace() && b != b'\n').count();
+    if blanks == 0 {
+        return;
+    }
+    let name = &rest[blanks..];
+    let len = name.iter().take_while(|&&b| is_ident_byte(b)).count();
+    if len > 0 {
+        keys.push(name_key(&name[..len]));
+        if &name[..len] == b"mut" {
+            name_after(h, end + blanks + len, keys);
+        }
+    }
+}
+
+/// Every name between the `{` after `enum` (with no `;`, `{` or `}` between
+/// them) and the first `;` or `}` after it.
+fn enum_body(h: &[u8], end: usize, keys: &mut Vec<u64>) {
+    let head = &h[end..h.len().min(end + ENUM_HEAD)];
+    let Some(open) = memchr::memchr3(b';', b'{', b'}', head) else { return };
+    if head[open] != b'{' {
+        return;
+    }
+    let start = end + open + 1;
+    let body = &h[start..h.len().min(start + ENUM_BODY)];
+    let body = &body[..memchr::memchr2(b';', b'}', body).unwrap_or(body.len())];
+    let mut i = 0;
+    while i < body.len() {
+        if is_ident_byte(body[i]) {
+            // A name cut by the length limit is read whole.
+            let len = h[start + i..].iter().take_while(|&&b| is_ident_byte(b)).count();
+            keys.push(name_key(&h[start + i..start + i + len]));
+            i += len;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// The name before each `=` (not `==`), past blanks and one `[..]`, on a
+/// line at file level.
+fn assignments(h: &[u8], keys: &mut Vec<u64>) {
+    let push = |end: usize, keys: &mut Vec<u64>| {
+        let start = h[..end].iter().rposition(|&b| !is_ident_byte(b)).map_or(0, |i| i + 1);
+        if start < end && at_file_level(h, start, Visibility::Included) {
+            keys.push(name_key(&h[start..end]));
+        }
+    };
+    for eq in memchr::memchr_iter(b'=', h) {
+        if h.get(eq + 1) == Some(&b'=') {
+            continue;
+        }
+        let end = skip_blanks_back(h, eq);
+        if end == 0 || h[end - 1] != b']' {
+            push(end, keys);
+            continue;
+        }
+        // `NAME[..] =`: the array's `[` is any one after the `]` before
+        // this one (its size may hold a `[`, as `skip_brackets` allows).
+        let close = end - 1;
+        let from = close.saturating_sub(BRACKETS);
+        let from = memchr::memrchr(b']', &h[from..close]).map_or(from, |i| from + i + 1);
+        for open in memchr::memchr_iter(b'[', &h[from..close]) {
+            push(skip_blanks_back(h, from + open), keys);
+        }
+    }
+}
+
+fn skip_blanks_back(h: &[u8], mut i: usize) -> usize {
+    while i > 0 && matches!(h[i - 1], b' ' | b'\t') {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::prefilter::WordSet;
+
+    /// Every identifier of `h` that `found_defined` calls a definition.
+    fn truth(h: &[u8]) -> Vec<String> {
+        let words: Vec<String> = h
+            .split(|b| !is_ident_byte(*b))
+            .filter(|w| !w.is_empty())
+            .filter_map(|w| std::str::from_utf8(w).ok())
+            .map(str::to_string)
+            .collect();
+        let set = WordSet::new(words.iter().map(String::as_str));
+        set.found_defined(h).into_iter().map(str::to_string).collect()
+    }
+
+    fn missed(h: &[u8]) -> Vec<String> {
+        let d = Defined::of(h);
+        truth(h).into_iter().filter(|n| !d.may_define_any(&[name_key(n.as_bytes())])).collect()
+    }
+
+    #[test]
+    fn every_kind_of_definition_is_recorded() {
+        let h = b"#define LEVEL 2\n#  define  OTHER\n static const DWORD C1 = 2;\npub const R: u32 = 1;\n\
+                  static mut M: u8 = 0;\nenum E {\n    A,\n    B = (1 << 2),\n};\nconst WCHAR name[16] = L\"x\";\n\
+                  int g = 3;\nvoid f() {\n    local = 4;\n}\nconstatic X;\nstaticonst Y;\nstatic mut Z: u8 = 0;\nfn g() { let mut w = 1; }\n";
+        assert_eq!(missed(h), Vec::<String>::new());
+        let d = Defined::of(h);
+        for n in ["LEVEL", "OTHER", "C1", "R", "M", "A", "B", "name", "g", "X", "Y", "Z"] {
+            assert!(d.may_define_any(&[name_key(n.as_bytes())]), "{n}");
+        }
+        assert!(!d.may_define_any(&[name_key(b"local")]), "a local's assignment defines nothing");
+        assert!(!d.may_define_any(&[name_key(b"f")]));
+        assert!(!d.may_define_any(&[name_key(b"w")]), "nor a `let mut`");
+    }
+
+    #[test]
+    fn the_fixtures_definitions_are_all_recorded() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut stack = vec![root];
+        let mut files = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    assert_eq!(missed(&bytes), Vec::<String>::new(), "{}", path.display());
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 100, "the fixtures were read: {files}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn a_superset_of_found_defined_on_code_like_text(
+            parts in proptest::collection::vec(prop_oneof![
+                Just("#define "), Just("# define\t"), Just("const "), Just("static "), Just("mut "), Just("let "),
+                Just("enum "), Just("enum class E : int "), Just("{"), Just("}"), Just(";"), Just(","),
+                Just(" = "), Just("=="), Just("["), Just("]"), Just("("), Just(")"), Just("\n"), Just("    "),
+                Just("\t"), Just("->"), Just("."), Just("NAME"), Just("x1"), Just("A"), Just("B_2"),
+                Just("constatic "), Just("/* c */"), Just("\r\n"), Just("pub "), Just("extern "),
+            ], 0..40)
+        ) {
+            let h = parts.concat();
+            prop_assert_eq!(missed(h.as_bytes()), Vec::<String>::new(), "{:?}", h);
+        }
+
+        #[test]
+        fn a_superset_on_arbitrary_bytes(h in proptest::collection::vec(
+            prop_oneof![Just(b'A'), Just(b'='), Just(b' '), Just(b'\n'), Just(b'{'), Just(b'}'), Just(b','),
+                        Just(b'['), Just(b']'), Just(b'#'), Just(b';'), any::<u8>()], 0..200)) {
+            prop_assert_eq!(missed(&h), Vec::<String>::new());
+        }
+    }
+}
