@@ -7,6 +7,14 @@ run on the same machine, interleaved, warm cache.
     bench/run.sh --rounds 3      fewer rounds
     bench/run.sh --no-peers      skip ast-grep and Semgrep
     bench/run.sh --corpus wine   only some corpora (wine, curl, rust, qtbase)
+    bench/run.sh --corpus big    only the linearity run: eleven pinned trees of
+                                 the real-world corpus in four groups of about
+                                 0.25 to 0.29 GB of C, C++ and Rust each (1.1 GB in all,
+                                 read in place from $RPCLINT_CORPUS_DIR/trees,
+                                 fetched by scripts/corpus.sh --fetch when missing),
+                                 one, two, three and four groups passed as paths;
+                                 writes its table into docs/performance.md and the
+                                 plot docs/performance-linearity.png (bench/plot.py)
     bench/run.sh --baseline BIN  also time another rpclint binary (an older
                                  build), interleaved with this one
 
@@ -39,8 +47,17 @@ TOOLS = WORK / "tools"
 
 CRATES = {"windows": "0.62.2", "windows-sys": "0.61.2", "wmi": "0.18.4", "schannel": "0.1.30"}
 DEBIAN = {"wine": "wine", "curl": "curl", "qtbase": "qtbase-opensource-src"}
+# The 1 GB corpus: trees of tests/realworld/corpus.txt, in four groups of
+# about 0.25 GB of source each (C, C++ and Rust mixed), added one at a time.
+BIG = [
+    ["wine", "glib2.0", "python3.11", "libgit2"],
+    ["wireshark", "subversion"],
+    ["qtbase-opensource-src", "openjdk-17", "postgresql-15"],
+    ["qemu", "windows"],
+]
 AST_GREP = "0.51.1"
 SEMGREP = "1.185.0"
+MATPLOTLIB = "3.10.7"
 
 
 def log(*a):
@@ -118,6 +135,41 @@ def doubled(src):
     return dest
 
 
+def big_corpus():
+    """The real-world corpus's trees for the linearity run: groups of [(dir, version)]."""
+    cdir = Path(os.environ.get("RPCLINT_CORPUS_DIR", ROOT / "corpus"))
+    pinned = {}
+    for line in (ROOT / "tests" / "realworld" / "corpus.txt").read_text().splitlines():
+        f = line.split()
+        if len(f) >= 3 and not f[0].startswith("#"):
+            pinned[f[1]] = f[2]
+    if any(not (cdir / "trees" / n).is_dir() for g in BIG for n in g):
+        log(f"fetching the corpus into {cdir}")
+        run([str(ROOT / "scripts" / "corpus.sh"), "--fetch"], env={**os.environ, "RPCLINT_CORPUS_DIR": str(cdir)})
+    out = []
+    for group in BIG:
+        trees = []
+        for n in group:
+            stamp = cdir / "trees" / f"{n}.version"
+            have = stamp.read_text().strip() if stamp.exists() else "unknown"
+            if have != pinned.get(n):
+                log(f"warning: {n} is {have}, tests/realworld/corpus.txt pins {pinned.get(n)}")
+            trees.append((cdir / "trees" / n, have))
+        out.append(trees)
+    return out
+
+
+def source_bytes(rpclint, paths):
+    """The bytes rpclint reads in phase 1 (its source files), from RPCLINT_TIMINGS."""
+    err = subprocess.run([rpclint, "check", "--format", "short", "--isolated", *map(str, paths)],
+                         env={**os.environ, "RPCLINT_TIMINGS": "1"}, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True).stderr
+    for line in err.splitlines():
+        if line.startswith("rpclint: timing: phase 1: "):
+            return int(line.rsplit(", ", 1)[1].split()[0])
+    return 0
+
+
 # ----- tools -----------------------------------------------------------------
 
 def api_names():
@@ -157,15 +209,29 @@ def semgrep():
     return exe if exe.exists() else None
 
 
+def plotter():
+    """A Python with matplotlib, for bench/plot.py (a venv of its own)."""
+    venv = TOOLS / "plot"
+    exe = venv / "bin" / "python"
+    if not (venv / ".ok").exists():
+        log(f"installing matplotlib {MATPLOTLIB}")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], stdout=subprocess.DEVNULL)
+        ok = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"matplotlib=={MATPLOTLIB}"],
+                            stdout=subprocess.DEVNULL).returncode == 0
+        if ok:
+            (venv / ".ok").write_text(MATPLOTLIB + "\n")
+    return exe if (venv / ".ok").exists() else None
+
+
 # ----- measuring -------------------------------------------------------------
 
 def measure(cmd, cwd):
-    """Runs `cmd` once; returns (wall seconds, peak RSS in KiB, exit code)."""
+    """Runs `cmd` once; returns (wall seconds, peak RSS in KiB, exit code, CPU seconds: user + sys)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
 
 
 def bench(commands, rounds, cwd):
@@ -194,6 +260,7 @@ def summary(samples):
         "max": max(walls),
         "rss": max(s[1] for s in samples),
         "codes": sorted({s[2] for s in samples}),
+        "cpu": statistics.median(s[3] for s in samples),
     }
 
 
@@ -202,12 +269,14 @@ def summary(samples):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--corpus", action="append", choices=["wine", "curl", "rust", "qtbase"])
+    ap.add_argument("--corpus", action="append", choices=["wine", "curl", "rust", "qtbase", "big"])
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
     ap.add_argument("--baseline", help="another rpclint binary to time in the same rounds (`rpclint, baseline`)")
     args = ap.parse_args()
     corpora = args.corpus or ["wine", "curl", "rust"]
+    big = "big" in corpora
+    corpora = [c for c in corpora if c != "big"]
 
     load_before = load_after()
     WORK.mkdir(exist_ok=True)
@@ -219,6 +288,11 @@ def main():
         sys.exit("bench: ripgrep (rg) is needed: apt-get install ripgrep")
     names = api_names()
     peers = {} if args.no_peers else {"ast-grep": ast_grep(), "semgrep": semgrep()}
+
+    if big:
+        linearity(rpclint, rg, names, args)
+        if not corpora:
+            return
 
     trees = {}
     for key in corpora:
@@ -261,6 +335,64 @@ def main():
 
     write_report(Path(args.output), rows, detail, startup, args, load_before)
     print(Path(args.output).read_text())
+
+
+def linearity(rpclint, rg, names, args):
+    """Time and peak RSS on one to four big trees, rpclint and rg interleaved."""
+    groups = big_corpus()
+    steps = [[t for g in groups[:k] for t in g] for k in range(1, len(groups) + 1)]
+    cmds = []
+    for step in steps:
+        paths = [str(t) for t, _ in step]
+        cmds.append((f"rg -l {len(step)}", [rg, "-l", "-F", "-f", str(names), *paths]))
+        cmds.append((f"rpclint {len(step)}", [rpclint, "check", "--format", "short", "--isolated", *paths]))
+    log(f"big: {len(cmds)} commands x {args.rounds} rounds")
+    res = {name: summary(s) for name, s in bench(cmds, args.rounds, ROOT).items()}
+    rows = []
+    for step in steps:
+        k = len(step)
+        rows.append({
+            "trees": [f"{t.name} {v}" for t, v in step],
+            "groups": k,
+            "bytes": source_bytes(rpclint, [t for t, _ in step]),
+            "rg": res[f"rg -l {k}"],
+            "rpclint": res[f"rpclint {k}"],
+        })
+    (WORK / "last-big.json").write_text(json.dumps(rows, indent=1))
+    lines = [
+        "<!-- linearity: begin (written by bench/run.sh --corpus big) -->",
+        f"Produced by `bench/run.sh --corpus big --rounds {args.rounds}` on {time.strftime('%Y-%m-%d')}, "
+        f"load average {load_after()} at the end; medians of {args.rounds} interleaved rounds, warm cache. "
+        "Size is the bytes of the C, C++ and Rust files rpclint reads (`RPCLINT_TIMINGS=1`, phase 1); "
+        "CPU is user + sys, which moves less than wall time on a shared machine.",
+        "",
+        "| groups: trees | size (MB) | `rg -l` wall (s) | rpclint wall (s) | ratio | `rg -l` CPU (s) | rpclint CPU (s) | CPU ratio | rpclint peak RSS (MiB) | rpclint s per GB (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        mb = r["bytes"] / 1e6
+        rg_, rp = r["rg"], r["rpclint"]
+        lines.append(
+            f"| {r['groups']}: {', '.join(t.split()[0] for t in r['trees'])} | {mb:.0f} | {rg_['median']:.2f} | {rp['median']:.2f} | "
+            f"{rp['median'] / rg_['median']:.1f}x | {rg_['cpu']:.2f} | {rp['cpu']:.2f} | {rp['cpu'] / rg_['cpu']:.1f}x | "
+            f"{rp['rss'] / 1024:.1f} | {rp['cpu'] / (r['bytes'] / 1e9):.2f} |"
+        )
+    lines += ["", "![time and peak RSS against tree size](performance-linearity.png)",
+              "<!-- linearity: end -->"]
+    section = "\n".join(lines)
+    python = plotter()
+    if not python or subprocess.run([str(python), str(ROOT / "bench" / "plot.py"), str(WORK / "last-big.json"),
+                                     str(ROOT / "docs" / "performance-linearity.png")]).returncode != 0:
+        log("no plot: bench/plot.py needs matplotlib (see its header)")
+    for path in (Path(args.output), Path(__file__).with_name("notes.md")):
+        text = path.read_text() if path.exists() else ""
+        begin, end = text.find("<!-- linearity: begin"), text.find("<!-- linearity: end -->")
+        if begin >= 0 and end > begin:
+            text = text[:begin] + section + text[end + len("<!-- linearity: end -->"):]
+        else:
+            text = text.rstrip() + "\n\n## The 1 GB corpus: linearity\n\n" + section + "\n"
+        path.write_text(text)
+    print(section)
 
 
 def targets(detail, startup):
