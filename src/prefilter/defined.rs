@@ -238,7 +238,7 @@ mod tests {
     fn every_kind_of_definition_is_recorded() {
         let h = b"#define LEVEL 2\n#  define  OTHER\n static const DWORD C1 = 2;\npub const R: u32 = 1;\n\
                   static mut M: u8 = 0;\nenum E {\n    A,\n    B = (1 << 2),\n};\nconst WCHAR name[16] = L\"x\";\n\
-                  int g = 3;\nvoid f() {\n    local = 4;\n}\nconstatic X;\nstaticonst Y;\nstatic mut Z: u8 = 0;\nfn g() { let mut w = 1; }\n";
+                  int g = 3;\nvoid f() {\n    local = 4;\n}\nconstatic X;\nstaticonst Y;\nstatic mut Z: u8 = 0;\nfn g() {\n    let mut w = 1;\n}\n";
         assert_eq!(missed(h), Vec::<String>::new());
         let d = Defined::of(h);
         for n in ["LEVEL", "OTHER", "C1", "R", "M", "A", "B", "name", "g", "X", "Y", "Z"] {
