@@ -136,6 +136,9 @@ pub struct Function {
     pub(crate) name: String,
     /// For methods, destructors and `Drop::drop`: the type they belong to.
     pub(crate) owner: Option<String>,
+    /// The innermost C++ namespace the function is defined in (`util` for
+    /// `namespace app { namespace util { F } }`).
+    pub(crate) namespace: Option<String>,
     pub(crate) kind: FunctionKind,
     pub(crate) span: Span,
     pub(crate) locals: Vec<Local>,
@@ -371,6 +374,9 @@ pub(crate) struct Call {
     pub(crate) expr: ExprId,
     /// How the callee is qualified where it is written.
     pub(crate) path: CallPath,
+    /// For [`CallPath::Scoped`]: the qualifier's last name (`wil` of
+    /// `wil::CoImpersonateClient()`), which a summary's function must be in.
+    pub(crate) scope: Option<String>,
 }
 
 /// The qualification of a call's callee, which tells the project's own
@@ -383,9 +389,13 @@ pub(crate) enum CallPath {
     /// A path into the project itself (Rust `super::F`, `crate::m::F`,
     /// `self::F`, `Self::F`): the project's own function, never an API.
     Own,
-    /// Any other path (C++ `::F`, `ns::F`; Rust `windows::..::F`): not the
-    /// file's own function of that name.
+    /// Any other path (C++ `::F`; Rust `windows::..::F`): not the file's own
+    /// function of that name.
     Other,
+    /// C++ `ns::F` or `Class::F`: that namespace's or class's function of the
+    /// name (WIL's `wil::CoImpersonateClient()`, which throws on failure and
+    /// returns a guard that reverts), never the Win32 API itself.
+    Scoped,
 }
 
 impl Function {

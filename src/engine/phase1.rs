@@ -334,7 +334,12 @@ fn is_used_as_value(f: &Function, call: ExprId) -> bool {
 }
 
 pub(super) fn calls_api(f: &Function, kb: &Kb) -> bool {
-    f.calls.iter().any(|c| kb.api_for_call(&c.callee, c.receiver.is_some(), c.args.len()).is_some())
+    // Any arity: a call of an API's name that does not fit the API
+    // (`ComSecurity::CoInitializeSecurity(level)`) is the tree's wrapper of
+    // that name, which its summary may resolve.
+    f.calls
+        .iter()
+        .any(|c| kb.is_api_name(&c.callee) || kb.api_for_call(&c.callee, c.receiver.is_some(), c.args.len()).is_some())
 }
 
 /// A file that is not analysed: its IR is this one problem, at its start.

@@ -67,6 +67,10 @@ impl FnBuilder {
         self.func.kind = kind;
     }
 
+    pub(crate) fn set_namespace(&mut self, namespace: Option<String>) {
+        self.func.namespace = namespace;
+    }
+
     // ----- locals and scopes -------------------------------------------------
 
     pub(crate) fn push_scope(&mut self) {
@@ -160,7 +164,8 @@ impl FnBuilder {
     pub(crate) fn call(&mut self, callee: &str, receiver: Option<ExprId>, args: Vec<ExprId>, span: Span) -> ExprId {
         let call_id = CallId::from_index(self.func.calls.len());
         let expr = self.expr(ExprKind::Call(call_id), span);
-        self.func.calls.push(Call { callee: callee.to_string(), receiver, args, span, expr, path: CallPath::Plain });
+        let path = CallPath::Plain;
+        self.func.calls.push(Call { callee: callee.to_string(), receiver, args, span, expr, path, scope: None });
         expr
     }
 
@@ -168,6 +173,14 @@ impl FnBuilder {
     pub(crate) fn mark_path(&mut self, path: CallPath) {
         if let Some(c) = self.func.calls.last_mut() {
             c.path = path;
+        }
+    }
+
+    /// Marks the last call added as a C++ `scope::F`.
+    pub(crate) fn mark_scoped(&mut self, scope: Option<String>) {
+        if let Some(c) = self.func.calls.last_mut() {
+            c.path = CallPath::Scoped;
+            c.scope = scope;
         }
     }
 

@@ -258,6 +258,27 @@ impl Kb {
         self.struct_by_name.get(name).map(|&i| &self.structs[i])
     }
 
+    /// A later version of `base` that has every field in `written`: a
+    /// struct named after it (`RPC_SECURITY_QOS_V3_W` of `RPC_SECURITY_QOS`)
+    /// whose fields start with `base`'s. The smallest such version, then the
+    /// first in the file: a zero-filled `RPC_SECURITY_QOS_V3` whose `Sid`
+    /// was then set, passed where the API declares an `RPC_SECURITY_QOS`.
+    pub(crate) fn struct_extending(&self, base: &StructDef, written: &[&str]) -> Option<&StructDef> {
+        let family = format!("{}_", base.name.trim_start_matches('_'));
+        let named = |s: &StructDef| {
+            std::iter::once(&s.name).chain(&s.aliases).any(|n| n.trim_start_matches('_').starts_with(&family))
+        };
+        self.structs
+            .iter()
+            .filter(|s| {
+                s.fields.len() > base.fields.len()
+                    && named(s)
+                    && s.fields.iter().zip(&base.fields).all(|(a, b)| a.name == b.name)
+                    && written.iter().all(|w| s.fields.iter().any(|f| f.name == *w))
+            })
+            .min_by_key(|s| s.fields.len())
+    }
+
     /// Whether `callee` encodes or decodes a token as text: a `token-text`
     /// helper's name, or one that holds a name written `*fragment*` (any
     /// case: `*base64*` covers `buf_append_base64`).
@@ -354,5 +375,25 @@ mod tests {
         assert!(kb.api_for_call("CoRegisterClassObject", false, 4).is_some());
         // A function whose windows form takes every parameter matches its arity only.
         assert!(kb.api_for_call("CoSetProxyBlanket", false, 7).is_none());
+    }
+
+    /// A zero-filled QOS passed as `RPC_SECURITY_QOS *` is the version that
+    /// has the fields written into it, and only a version of that struct.
+    #[test]
+    fn a_struct_is_extended_only_by_its_own_later_versions() {
+        let kb = Kb::from_toml(
+            "[[struct]]\nname = \"QOS\"\nfields = [{ name = \"Version\" }, { name = \"Caps\" }]\n\
+             [[struct]]\nname = \"OTHER\"\nfields = [{ name = \"Version\" }, { name = \"Caps\" }, { name = \"Sid\" }]\n\
+             [[struct]]\nname = \"QOS_V4\"\nfields = [{ name = \"Version\" }, { name = \"Caps\" }, { name = \"Sid\" }, { name = \"Eff\" }]\n\
+             [[struct]]\nname = \"QOS_V3\"\nfields = [{ name = \"Version\" }, { name = \"Caps\" }, { name = \"Sid\" }]\n",
+        )
+        .unwrap();
+        let base = kb.struct_def("QOS").unwrap();
+        assert_eq!(kb.struct_extending(base, &["Sid"]).map(|s| s.name.as_str()), Some("QOS_V3"));
+        assert_eq!(kb.struct_extending(base, &["Eff"]).map(|s| s.name.as_str()), Some("QOS_V4"));
+        assert!(kb.struct_extending(base, &["Nowhere"]).is_none());
+        let shipped = Kb::builtin();
+        let qos = shipped.struct_def("RPC_SECURITY_QOS").unwrap();
+        assert_eq!(shipped.struct_extending(qos, &["Sid"]).map(|s| s.name.as_str()), Some("RPC_SECURITY_QOS_V3_W"));
     }
 }

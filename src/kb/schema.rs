@@ -18,6 +18,9 @@ pub enum Role {
     Proxy,
     /// The server principal name the client expects.
     ServerPrincipal,
+    /// The SID the client expects of the server (`Sid` of an `RPC_SECURITY_QOS_V3`
+    /// and later): an alternative to the principal name.
+    ServerSid,
     AuthnLevel,
     AuthnService,
     AuthzService,
@@ -91,6 +94,7 @@ impl Role {
             Role::Binding => "binding",
             Role::Proxy => "proxy",
             Role::ServerPrincipal => "server-principal",
+            Role::ServerSid => "server-sid",
             Role::AuthnLevel => "authn-level",
             Role::AuthnService => "authn-service",
             Role::AuthzService => "authz-service",

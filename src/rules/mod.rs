@@ -39,7 +39,7 @@ mod unused_suppression;
 mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ir::{Call, CallId, FileIr, Function, Span};
+use crate::ir::{Call, CallId, Field, FileIr, Function, Span};
 use crate::kb::{Api, Dir, Kb, Role};
 use crate::resolve::{CallFacts, ConstTable, FunctionFacts, Origin, ProjectFacts, Value};
 use crate::source::FileId;
@@ -425,7 +425,22 @@ fn struct_roles<'a>(
 ) {
     let Some(st) = value.as_struct() else { return };
     let def = st.ty.as_deref().and_then(|t| kb.struct_def(t)).or_else(|| declared.and_then(|t| kb.struct_def(t)));
-    let Some(def) = def else { return };
+    let Some(mut def) = def else { return };
+    // A struct whose type was lost (zero-filled, then written field by field)
+    // is the version of the declared struct that has the fields it was given.
+    if st.ty.is_none() {
+        let written: Vec<&str> = st
+            .fields
+            .keys()
+            .filter_map(|f| match f {
+                Field::Named(n) if !def.fields.iter().any(|d| d.name == *n) => Some(n.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !written.is_empty() {
+            def = kb.struct_extending(def, &written).unwrap_or(def);
+        }
+    }
     for f in &def.fields {
         if f.role == Some(role) && f.struct_type.is_none() {
             let value = st.field_named(&f.name);

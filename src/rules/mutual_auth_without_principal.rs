@@ -4,7 +4,8 @@
 //! RPC: a known `qos-capabilities` value (the QOS `Capabilities`) with
 //! `RPC_C_QOS_CAPABILITIES_MUTUAL_AUTH` on some path, while every
 //! `server-principal` value of the call is null, `None`, `0` or an empty
-//! string (or the call has none). COM (calls with direct `server-principal`
+//! string (or the call has none), and no `RPC_SECURITY_QOS_V3`+ `Sid` names
+//! the server instead (one not known to be null). COM (calls with direct `server-principal`
 //! and `capabilities` inputs: `CoSetProxyBlanket`, `IClientSecurity::SetBlanket`):
 //! the principal is null/empty while the capabilities hold `EOAC_MUTUAL_AUTH`
 //! or the service is `RPC_C_AUTHN_GSS_KERBEROS`. `COLE_DEFAULT_PRINCIPAL`
@@ -66,6 +67,11 @@ fn missing_principal(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<Missing> {
     let values = call.role_values(cx.kb, Role::ServerPrincipal);
     // A field nobody wrote in a zeroed struct is 0: absent, and null here.
     if values.is_empty() || !values.iter().all(|rv| rv.value.is_null_or_empty()) {
+        return None;
+    }
+    // A version 3+ QOS may name the server by SID instead (ncalrpc checks the
+    // server's token against it): a SID not known to be null is a name.
+    if call.role_values(cx.kb, Role::ServerSid).iter().any(|rv| !rv.value.is_null_or_empty()) {
         return None;
     }
     let rv = values.first()?;

@@ -111,6 +111,7 @@ fn summarise(file: FileId, index: usize, f: &Function, known: &Summaries, kb: &K
         arity: params.len(),
         has_self,
         is_method: f.owner.is_some(),
+        scope: f.owner.clone().or_else(|| f.namespace.clone()),
         reach,
         returns_const: returns_constant(f),
     }
@@ -126,8 +127,13 @@ fn target(
     kb: &Kb,
     src: &dyn Fn(ExprId) -> ArgSrc,
 ) -> Option<Target> {
-    let step =
-        Step { file, span: call.span, function: f.name.clone(), callee: call.callee.clone(), reaches: Vec::new() };
+    // A wrapper named like the API it wraps is told apart by its class or
+    // namespace: `ComSecurity::CoInitializeSecurity`.
+    let function = match f.owner.as_ref().or(f.namespace.as_ref()) {
+        Some(scope) if kb.is_api_name(&f.name) => format!("{scope}::{}", f.name),
+        _ => f.name.clone(),
+    };
+    let step = Step { file, span: call.span, function, callee: call.callee.clone(), reaches: Vec::new() };
     let own = known.is_own(file, call);
     if let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()).filter(|_| !own) {
         let api = kb.apis.iter().position(|a| std::ptr::eq(a, m.api))?;
@@ -143,7 +149,7 @@ fn target(
     if kb.helper_for_call(&call.callee, call.receiver.is_some()).is_some() {
         return None;
     }
-    let s = known.for_call(file, &call.callee, call.receiver.is_some(), call.args.len())?;
+    let s = known.for_call_in(file, &call.callee, call.receiver.is_some(), call.args.len(), call.scope.as_deref())?;
     let inner = s.reach.as_ref()?;
     let through = |a: &ArgSrc| match a {
         ArgSrc::Param(k) => call.args.get(*k).map_or(ArgSrc::Unknown, |&e| src(e)),

@@ -98,6 +98,9 @@ pub(crate) struct Summary {
     /// A method (of a C++ class, a Rust `impl`): the only kind a method
     /// call (`p->M()`, `x.m()`) can reach.
     pub(crate) is_method: bool,
+    /// The C++ class or namespace the function is in, by its last name: a
+    /// call written `scope::F` reaches only a function of that scope.
+    pub(crate) scope: Option<String>,
     pub(crate) reach: Option<Reach>,
     /// Every `return` gives a constant expression: the call's value is theirs.
     pub(crate) returns_const: bool,
@@ -165,14 +168,31 @@ impl Summaries {
             && match call.path {
                 CallPath::Plain => self.defines(file, &call.callee),
                 CallPath::Own => self.defined_anywhere(&call.callee),
-                CallPath::Other => false,
+                CallPath::Other | CallPath::Scoped => false,
             }
     }
 
     /// The summary a call from `file` to `callee` uses, if any.
+    #[cfg(test)]
     pub(crate) fn for_call(&self, file: FileId, callee: &str, has_receiver: bool, argc: usize) -> Option<&Summary> {
+        self.for_call_in(file, callee, has_receiver, argc, None)
+    }
+
+    /// [`Summaries::for_call`] for a call written `scope::callee` when
+    /// `scope` is given: only a function of that class or namespace fits
+    /// (`wil::CoImpersonateClient()` is not the tree's `app::CoImpersonateClient`).
+    pub(crate) fn for_call_in(
+        &self,
+        file: FileId,
+        callee: &str,
+        has_receiver: bool,
+        argc: usize,
+        scope: Option<&str>,
+    ) -> Option<&Summary> {
         let ids = self.by_name.get(callee)?;
-        let fitting = || ids.iter().filter_map(|&i| self.entries.get(i)).filter(|s| s.matches(has_receiver, argc));
+        let in_scope = |s: &Summary| scope.is_none_or(|q| s.scope.as_deref() == Some(q));
+        let fitting =
+            || ids.iter().filter_map(|&i| self.entries.get(i)).filter(|s| s.matches(has_receiver, argc) && in_scope(s));
         if let Some(here) = fitting().find(|s| s.file == file) {
             return Some(here);
         }

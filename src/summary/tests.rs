@@ -138,3 +138,31 @@ static void revert_in_loop(int n) { int i; for (i = 0; i < n; i++) { if (i == 3)
     assert_eq!(api_name(&s, 0, "revert_if_flag", 2).as_deref(), Some("RevertToSelf"));
     assert!(s.for_call(FileId(0), "revert_in_loop", false, 1).is_none());
 }
+
+#[test]
+fn a_scoped_call_reaches_only_a_function_of_its_scope() {
+    let src = r#"
+namespace app {
+HRESULT CoImpersonateClient() { return ::CoImpersonateClient(); }
+}
+class ComSecurity {
+public:
+    static HRESULT CoInitializeSecurity(DWORD level)
+    {
+        return ::CoInitializeSecurity(nullptr, -1, nullptr, nullptr, level, 3, nullptr, 0, nullptr);
+    }
+};
+void work() { wil::CoImpersonateClient(); app::CoImpersonateClient(); ComSecurity::CoInitializeSecurity(2); }
+"#;
+    let (s, irs) = summaries(&[(Lang::Cpp, src)]);
+    let f0 = FileId(0);
+    assert!(s.for_call_in(f0, "CoImpersonateClient", false, 0, Some("app")).is_some());
+    assert!(s.for_call_in(f0, "CoImpersonateClient", false, 0, Some("wil")).is_none(), "WIL's is not the tree's");
+    assert!(s.for_call_in(f0, "CoInitializeSecurity", false, 1, Some("ComSecurity")).is_some());
+    let work = irs[0].functions.iter().find(|f| f.name == "work").expect("work");
+    let scopes: Vec<_> = work.calls.iter().map(|c| (c.path, c.scope.as_deref())).collect();
+    assert_eq!(
+        scopes,
+        [(CallPath::Scoped, Some("wil")), (CallPath::Scoped, Some("app")), (CallPath::Scoped, Some("ComSecurity"))]
+    );
+}

@@ -492,7 +492,11 @@ impl Cx<'_> {
                 let args = args_node.map(|a| self.args(b, a)).unwrap_or_default();
                 let call = b.call(name, None, args, call_span(name_node));
                 if func.kind() == "qualified_identifier" {
-                    b.mark_path(CallPath::Other);
+                    // `::F` names the global F; `ns::F` a wrapper of its own.
+                    match func.child_by_field_name("scope") {
+                        Some(scope) => b.mark_scoped(self.last_ident(scope)),
+                        None => b.mark_path(CallPath::Other),
+                    }
                 }
                 call
             }

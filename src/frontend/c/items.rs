@@ -60,7 +60,11 @@ impl Cx<'_> {
             "enum_specifier" | "struct_specifier" | "class_specifier" | "union_specifier" => self.type_spec(n, owner),
             "namespace_definition" => {
                 if let Some(body) = n.child_by_field_name("body") {
+                    // `namespace a::b { .. }` is `b`; an anonymous one, none.
+                    let name = n.child_by_field_name("name").and_then(|m| self.last_ident(m));
+                    let outer = std::mem::replace(&mut self.namespace, name);
                     self.items(body, None);
+                    self.namespace = outer;
                 }
             }
             "linkage_specification" => {
@@ -174,6 +178,7 @@ impl Cx<'_> {
         }
         let mut b = FnBuilder::new(name, span(def));
         b.set_owner(owner.map(str::to_string), kind);
+        b.set_namespace(self.namespace.clone());
         self.arrays.clear();
         if let Some(params) = fdecl.and_then(|f| f.child_by_field_name("parameters")) {
             self.parameters(&mut b, params, true);

@@ -206,6 +206,7 @@ pub(crate) fn lower_within(text: &str, cpp: bool, depth: Depth, deadline: Option
         cb: Some(FnBuilder::const_scope()),
         dead: Vec::new(),
         arrays: HashSet::new(),
+        namespace: None,
     };
     let root = tree.root_node();
     cx.items(root, None);
@@ -234,6 +235,8 @@ struct Cx<'t> {
     dead: Vec<Span>,
     /// The array locals of the function being lowered (`a[i] = x` writes `a`).
     arrays: HashSet<LocalId>,
+    /// The innermost named namespace being lowered.
+    namespace: Option<String>,
 }
 
 impl<'t> Cx<'t> {

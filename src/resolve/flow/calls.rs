@@ -20,8 +20,10 @@ impl Interp<'_, '_> {
         let arg_exprs: Vec<ExprId> = call.args.clone();
         let kb = self.cx.kb;
 
-        // The project's own function of an API's name is not the API.
-        let own = self.cx.summaries.is_some_and(|s| s.is_own(self.cx.file, call));
+        // The project's own function of an API's name is not the API, nor is
+        // a C++ namespace's or class's function of that name.
+        let own =
+            call.path == crate::ir::CallPath::Scoped || self.cx.summaries.is_some_and(|s| s.is_own(self.cx.file, call));
         if let Some(m) = kb.api_for_call(&call.callee, receiver.is_some(), args.len()).filter(|_| !own) {
             if self.state.is_none() {
                 return Value::unknown();

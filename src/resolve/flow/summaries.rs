@@ -23,7 +23,8 @@ impl Interp<'_, '_> {
     ) -> Option<Value> {
         let summaries = self.cx.summaries?;
         let call = self.func.calls.get(c.index())?;
-        let s = summaries.for_call(self.cx.file, &call.callee, call.receiver.is_some(), args.len())?;
+        let scope = call.scope.as_deref();
+        let s = summaries.for_call_in(self.cx.file, &call.callee, call.receiver.is_some(), args.len(), scope)?;
         if s.returns_const {
             // Still a call of the project's own function: the rules that ask
             // whether work ran as the client count it, as for any function.
