@@ -52,6 +52,9 @@ fn every_doc_says_what_its_fix_does() {
         let Some(fix) = fix else { panic!("{}: `## How to fix` lacks a `**Fix:**` paragraph", rule.name) };
         let none = fix.starts_with("**Fix:** none:");
         assert_eq!(!none, rule.has_fix(), "{}: the doc's `{fix}` disagrees with [[fix]] in rules/api.toml", rule.name);
+        // A rule without a fix says why: more than a word after `none:`.
+        let why = fix.strip_prefix("**Fix:** none:").map(str::trim).unwrap_or("");
+        assert!(!none || why.split_whitespace().count() >= 4, "{}: `{fix}` must say why there is no fix", rule.name);
     }
 }
 
