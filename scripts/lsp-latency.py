@@ -7,7 +7,7 @@ header of the workspace, so phase 2 runs against the project index, and 100
 that call nothing), then edits one argument at a time (each edit a new
 version, sent as an incremental change) and measures the time from writing
 `textDocument/didChange` to reading the `publishDiagnostics` of that version.
-The server's debounce (5 ms) is part of the number, as an editor sees it.
+The server's debounce (1 ms) is part of the number, as an editor sees it.
 Prints the distribution; a benchmark, not a test (nothing is asserted).
 
     scripts/lsp-latency.py [--binary target/release/rpclint] [--edits 40]

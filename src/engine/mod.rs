@@ -94,11 +94,27 @@ fn check_against(inputs: &[Input], context: &[&Input], settings: &Settings) -> R
         }
     };
     let run = || run_phases(inputs, context, settings, kb);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build();
-    match pool {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
+    match pool(settings.jobs.unwrap_or(0)) {
+        Some(pool) => pool.install(run),
+        None => run(),
     }
+}
+
+/// The worker threads of a check, kept for the next check that asks for as
+/// many (the language server checks at every edit: its threads, and their
+/// parsers, are started once).
+fn pool(threads: usize) -> Option<std::sync::Arc<rayon::ThreadPool>> {
+    static KEPT: std::sync::Mutex<Option<(usize, std::sync::Arc<rayon::ThreadPool>)>> = std::sync::Mutex::new(None);
+    let mut kept = KEPT.lock().ok()?;
+    if let Some((n, pool)) = kept.as_ref()
+        && *n == threads
+    {
+        return Some(pool.clone());
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(WORKER_STACK).build().ok()?;
+    let pool = std::sync::Arc::new(pool);
+    *kept = Some((threads, pool.clone()));
+    Some(pool)
 }
 
 /// Checks one in-memory source (stdin, tests). `path` decides the language.

@@ -76,6 +76,12 @@ pub(crate) fn lower_within(lang: Lang, text: &str, depth: Depth, deadline: Optio
     }
 }
 
+/// From now on, each C and C++ parse of a file the rules read starts from
+/// the last one (the language server's edits; see `c/reuse.rs`).
+pub(crate) fn reuse_parses() {
+    c::reuse::enable();
+}
+
 /// What [`lower_focused`] made of a file.
 pub(crate) enum Focused {
     /// The IR, the names of the functions blanked before parsing, and where

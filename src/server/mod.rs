@@ -44,6 +44,8 @@ pub fn run(stdout: &mut dyn Write) -> u8 {
             return 2;
         }
     };
+    // The buffers are parsed again at each edit: from their last parse.
+    crate::frontend::reuse_parses();
     let (jobs, job_queue) = unbounded();
     let (outcome_sender, outcomes) = unbounded();
     // The worker ends when its job channel closes (the session is gone); a

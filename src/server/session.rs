@@ -31,10 +31,11 @@ use super::worker::{Job, Outcome};
 use crate::frontend::Lang;
 
 /// How long after an edit the buffer is checked, so that a burst of
-/// changes (a paste, a macro, an editor's several notifications) costs one
-/// check. Short: typing slower than a check takes is coalesced anyway, as
-/// the worker runs only the newest of the checks waiting for it.
-const DEBOUNCE: Duration = Duration::from_millis(5);
+/// changes (a paste, a macro, an editor's several notifications, which
+/// arrive within microseconds of each other) costs one check. Short, since
+/// every edit waits for it: typing slower than a check takes is coalesced
+/// anyway, as the worker runs only the newest of the checks waiting for it.
+const DEBOUNCE: Duration = Duration::from_millis(1);
 
 struct Document {
     path: Option<PathBuf>,

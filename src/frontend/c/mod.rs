@@ -23,6 +23,7 @@ mod expr;
 mod items;
 mod literal;
 mod macro_expr;
+pub(crate) mod reuse;
 mod sanitize;
 #[cfg(test)]
 pub(crate) use {macro_expr::literal_ranges, sanitize::sanitize};
@@ -130,7 +131,28 @@ fn through_newline(bytes: &[u8], rs: usize, rp: tree_sitter::Point) -> (usize, t
     }
 }
 
-fn parse(text: &str, cpp: bool, deadline: Option<Instant>) -> Result<tree_sitter::Tree, ParseFailure> {
+/// Parses `text`; with `reuse`, from the last parse's tree edited to match
+/// ([`reuse`]), and kept for the next one. A reused parse with a syntax
+/// error is done again from scratch, so errors recover as in a fresh parse.
+fn parse(text: &str, cpp: bool, deadline: Option<Instant>, reuse: bool) -> Result<tree_sitter::Tree, ParseFailure> {
+    let old = if reuse { reuse::previous(text, cpp) } else { None };
+    let reused = old.is_some();
+    let mut tree = parse_from(text, cpp, deadline, old.as_ref())?;
+    if reused && tree.root_node().has_error() {
+        tree = parse_from(text, cpp, deadline, None)?;
+    }
+    if reuse {
+        reuse::remember(text, cpp, &tree);
+    }
+    Ok(tree)
+}
+
+fn parse_from(
+    text: &str,
+    cpp: bool,
+    deadline: Option<Instant>,
+    old: Option<&tree_sitter::Tree>,
+) -> Result<tree_sitter::Tree, ParseFailure> {
     let slot = if cpp { &CPP_PARSER } else { &C_PARSER };
     slot.with(|cell| {
         let mut guard = cell.try_borrow_mut().map_err(|_| ParseFailure::NoParser)?;
@@ -151,7 +173,7 @@ fn parse(text: &str, cpp: bool, deadline: Option<Instant>) -> Result<tree_sitter
         }
         let mut read = |i: usize, _| bytes.get(i..).unwrap_or_default();
         let Some(deadline) = deadline else {
-            return parser.parse_with_options(&mut read, None, None).ok_or(ParseFailure::NoParser);
+            return parser.parse_with_options(&mut read, old, None).ok_or(ParseFailure::NoParser);
         };
         // Tree-sitter asks this every few hundred steps whether to go on.
         let mut stopped = false;
@@ -164,7 +186,7 @@ fn parse(text: &str, cpp: bool, deadline: Option<Instant>) -> Result<tree_sitter
             }
         };
         let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
-        let tree = parser.parse_with_options(&mut read, None, Some(options));
+        let tree = parser.parse_with_options(&mut read, old, Some(options));
         if stopped || tree.is_none() {
             // A stopped parser would resume this parse on its next call.
             parser.reset();
@@ -183,10 +205,15 @@ pub(crate) fn lower(text: &str, cpp: bool, depth: Depth) -> FileIr {
 }
 
 /// Lowers `text`, or gives `None` when parsing did not finish by `deadline`.
+/// A file the rules read reuses the last parse when [`reuse`] is enabled.
 pub(crate) fn lower_within(text: &str, cpp: bool, depth: Depth, deadline: Option<Instant>) -> Option<FileIr> {
+    lower_reusing(text, cpp, depth, deadline, depth == Depth::Full && reuse::enabled())
+}
+
+fn lower_reusing(text: &str, cpp: bool, depth: Depth, deadline: Option<Instant>, reuse: bool) -> Option<FileIr> {
     let cleaned = sanitize::sanitize(text);
     let src = cleaned.as_deref().unwrap_or(text);
-    let tree = match parse(src, cpp, deadline) {
+    let tree = match parse(src, cpp, deadline, reuse) {
         Ok(tree) => tree,
         Err(ParseFailure::TimedOut) => return None,
         Err(ParseFailure::NoParser) => {
