@@ -136,6 +136,7 @@ impl Interp<'_, '_> {
             for (v, e) in args.iter().zip(&arg_exprs) {
                 self.test(v, TestInfo { passed: true, ..TestInfo::default() });
                 self.havoc_through(v, *e);
+                self.forget_pointee(*e);
             }
             if let (Some(v), Some(e)) = (&receiver, call.receiver) {
                 self.test(v, TestInfo { passed: true, ..TestInfo::default() });

@@ -54,6 +54,9 @@ impl Interp<'_, '_> {
             },
             ExprKind::Deref(inner) => {
                 let v = self.eval(*inner);
+                if let Some(r) = self.param_pointee(*inner, &v) {
+                    return self.read_ref(&r);
+                }
                 self.deref(&v)
             }
             ExprKind::Unary(op, inner) => {

@@ -18,6 +18,11 @@ impl Interp<'_, '_> {
             }
             PlaceRoot::Deref(e) => {
                 let v = self.eval(*e);
+                if let Some(r) = self.param_pointee(*e, &v) {
+                    let mut r = r;
+                    r.path.extend(place.path.iter().cloned());
+                    return vec![r];
+                }
                 if v.unknown {
                     return Vec::new();
                 }
@@ -77,6 +82,9 @@ impl Interp<'_, '_> {
                 if let Some(slot) = state.locals.get_mut(l.index()) {
                     *slot = new;
                 }
+                if r.path.is_empty() {
+                    state.globals.remove(&pointee_key(*l));
+                }
             }
             RefRoot::Global(g) => {
                 state.globals.insert(g.clone(), new);
@@ -125,6 +133,9 @@ impl Interp<'_, '_> {
             ExprKind::Index(b) => self.place_of_with(*b, Field::Index),
             ExprKind::Deref(p) => {
                 let v = self.eval(*p);
+                if let Some(r) = self.param_pointee(*p, &v) {
+                    return Some(vec![r]);
+                }
                 let refs: Vec<PlaceRef> = v
                     .atoms
                     .iter()
@@ -151,6 +162,26 @@ impl Interp<'_, '_> {
             r.path.push(field.clone());
         }
         Some(refs)
+    }
+
+    /// What a pointer parameter points to, as a place of its own while the
+    /// pointer is the caller's unknown one (`nla->status = Impersonate..(..);
+    /// if (nla->status != SEC_E_OK)`): the caller's object, unknown at entry,
+    /// followed through this function's writes. Forgotten when the pointer is
+    /// handed to an unknown function ([`Self::forget_pointee`]) or reassigned.
+    pub(super) fn param_pointee(&self, e: ExprId, v: &Value) -> Option<PlaceRef> {
+        let ExprKind::Local(l) = self.func.expr(e).kind else { return None };
+        let param = self.func.locals.get(l.index()).is_some_and(|x| x.is_param);
+        (param && v.unknown && v.atoms.is_empty())
+            .then(|| PlaceRef { root: RefRoot::Global(pointee_key(l)), path: Vec::new() })
+    }
+
+    /// An unknown function given the parameter pointer `e` may change what it points to.
+    pub(super) fn forget_pointee(&mut self, e: ExprId) {
+        let ExprKind::Local(l) = self.func.expr(e).kind else { return };
+        if let Some(state) = &mut self.state {
+            state.globals.remove(&pointee_key(l));
+        }
     }
 
     /// Writes `v` where an argument points (`&x`), or into the argument
@@ -212,6 +243,11 @@ impl Interp<'_, '_> {
         }
         out
     }
+}
+
+/// The name of a parameter's pointee among the globals: no identifier can take it.
+fn pointee_key(l: crate::ir::LocalId) -> Rc<str> {
+    Rc::from(format!("*{}", l.index()))
 }
 
 /// Reads field `f` of a value: of a struct, or through a pointer to one.
