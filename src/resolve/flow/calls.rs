@@ -19,6 +19,10 @@ impl Interp<'_, '_> {
         let args: Vec<Value> = call.args.iter().map(|a| self.eval(*a)).collect();
         let arg_exprs: Vec<ExprId> = call.args.clone();
         let kb = self.cx.kb;
+        if self.state.is_some() && !self.pure {
+            // What a call is given the address of, it may write.
+            self.forget_addressed(&arg_exprs);
+        }
 
         // The project's own function of an API's name is not the API, nor is
         // a C++ namespace's or class's function of that name.
@@ -45,6 +49,12 @@ impl Interp<'_, '_> {
                 value.join(&Value::mark(Mark { call: c, slot: Slot::Param(i) }, Some(self.origin(span))));
             }
             return value;
+        }
+
+        // A helper, the tree's own or an unknown function may change what it
+        // is given, and globals: the conditions on them are forgotten.
+        if self.state.is_some() && !self.pure {
+            self.forget_at_call(&arg_exprs, call.receiver);
         }
 
         // A token-text helper passes no value on: it is an unknown function here.

@@ -272,6 +272,7 @@ impl Interp<'_, '_> {
             joining_facts: false,
             order: Vec::new(),
             read_depth: 0,
+            addr_kept: BTreeSet::new(),
         };
         let v = sub.eval(e);
         self.const_memo = std::mem::take(&mut sub.const_memo);

@@ -15,10 +15,12 @@
 //! [`worklist`] (the fixed point), [`transfer`] (a block, and branches on a
 //! status), [`eval`] (expressions and constants), [`memory`] (places,
 //! reads and writes), [`calls`] (APIs, helpers, unknown functions),
-//! [`summaries`] (calls of the tree's own summarised functions) and
-//! [`impersonation`] (which impersonations are in effect).
+//! [`summaries`] (calls of the tree's own summarised functions),
+//! [`conds`] (conditions a path branched on) and [`impersonation`]
+//! (which impersonations are in effect).
 
 mod calls;
+mod conds;
 mod eval;
 mod impersonation;
 mod memory;
@@ -86,6 +88,8 @@ struct State {
     /// the branch on its status decided: a later test of the same status
     /// (or of a flag set from it) goes the same way.
     assumed: BTreeMap<CallId, bool>,
+    /// Conditions this path branched on, by their text ([`conds`]).
+    conds: BTreeMap<String, conds::Cond>,
 }
 
 impl State {
@@ -121,6 +125,8 @@ struct Interp<'a, 'c> {
     /// Nesting of reads through references (`read_ref`): a place that
     /// refers to itself (`p->self = p`) would otherwise never end.
     read_depth: u32,
+    /// Locals whose address is kept ([`conds::addr_kept`]): no condition reads them.
+    addr_kept: BTreeSet<LocalId>,
 }
 
 impl<'a, 'c> Interp<'a, 'c> {
@@ -137,6 +143,7 @@ impl<'a, 'c> Interp<'a, 'c> {
             joining_facts: false,
             order: Vec::new(),
             read_depth: 0,
+            addr_kept: conds::addr_kept(func),
         }
     }
 

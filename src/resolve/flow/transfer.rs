@@ -22,6 +22,7 @@ impl Interp<'_, '_> {
                     if self.escapes(place) {
                         self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
                     }
+                    self.forget_written(place, *value);
                     self.write_place(place, v);
                 }
                 Stmt::Eval(e) => {
@@ -63,6 +64,8 @@ impl Interp<'_, '_> {
                 // An impersonation whose failure sends the code down one edge
                 // is not in effect on that edge, and the other edge assumes it worked.
                 let (mut on_then, mut on_else) = (state.clone(), state.clone());
+                self.record_cond(&mut on_then, *cond, bb, true);
+                self.record_cond(&mut on_else, *cond, bb, false);
                 for c in &state.impersonating {
                     self.state = Some(state.clone());
                     let when_ok = self.cond_outcome(*cond, Mark { call: *c, slot: Slot::Return }, true, 0);
@@ -202,6 +205,9 @@ impl Interp<'_, '_> {
     /// (`while (FALSE)`, `if (0)`) decides only a loop's back edge: code
     /// under `if (0)` is still read, as a reviewer reads it.
     fn decide(&mut self, cond: ExprId, state: &State, bb: BlockId, then_: BlockId, else_: BlockId) -> Option<bool> {
+        if let Some(b) = self.recorded_cond(cond, bb) {
+            return Some(b);
+        }
         for (c, worked) in &state.assumed {
             if let Some(b) = self.cond_outcome(cond, Mark { call: *c, slot: Slot::Return }, *worked, 0) {
                 return Some(b);

@@ -22,6 +22,7 @@ impl Interp<'_, '_> {
             impersonating: BTreeSet::new(),
             acted: BTreeSet::new(),
             assumed: BTreeMap::new(),
+            conds: BTreeMap::new(),
         };
         // Each block's entry states, kept apart by their keys (few).
         let mut entry: Vec<Vec<State>> = vec![Vec::new(); n];
@@ -58,10 +59,15 @@ impl Interp<'_, '_> {
                 self.joining_facts = k > 0;
                 let edges = self.transfer_block(bb);
                 self.state = None;
-                for (s, out) in edges {
+                for (s, mut out) in edges {
                     let i = s.index();
                     if i >= n {
                         continue;
+                    }
+                    // A loop's back edge: the conditions of the last round
+                    // do not decide the next.
+                    if rank[i] <= rank[bb.index()] {
+                        out.conds.clear();
                     }
                     visits[i] += 1;
                     if merge_state(&mut entry[i], out, visits[i] > WIDEN_AFTER) {
@@ -109,6 +115,7 @@ pub(super) fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
     let before = into.assumed.len();
     into.assumed.retain(|c, worked| other.assumed.get(c) == Some(worked));
     changed |= into.assumed.len() != before;
+    changed |= super::conds::join_conds(into, other);
     changed
 }
 
