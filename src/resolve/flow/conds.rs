@@ -7,7 +7,7 @@
 //! operators; one with a call in it is never kept), and forgotten as soon as
 //! a write or a call might change what it reads: a write to a local, a
 //! global or a field of the same name (through any pointer), a write through
-//! a pointer to what it reads through one, a copy of a pointer it reads
+//! a pointer of unknown target to what it reads through one, a copy of a pointer it reads
 //! through (`c2 = con`), a call given what it reads or its address, an
 //! unknown call when it reads a global. A local whose address is kept
 //! (`p = &flag`) is never in one. At most [`MAX_CONDS`] are kept per path.
@@ -21,6 +21,7 @@ use std::collections::BTreeSet;
 
 use super::Interp;
 use crate::ir::{BlockId, ExprId, ExprKind, Function, LocalId, Place, PlaceRoot};
+use crate::resolve::value::{Atom, RefRoot};
 
 /// Parts of a condition's text longer than this are not kept.
 const MAX_DEPTH: u32 = 12;
@@ -97,7 +98,24 @@ impl Interp<'_, '_> {
             }
             PlaceRoot::Deref(e) => {
                 mentioned(func, *e, &mut locals, &mut names, 0);
-                indirect = fields.is_empty();
+                // A pointer parameter's own pointee (a place of its own, as
+                // the value analysis has it), or known places: only those.
+                let v = self.pure_eval(*e);
+                let known: Option<Vec<&RefRoot>> = (!v.unknown && !v.atoms.is_empty())
+                    .then(|| {
+                        v.atoms.iter().map(|(a, _)| if let Atom::Ref(r) = a { Some(&r.root) } else { None }).collect()
+                    })
+                    .flatten();
+                if let Some(roots) = known {
+                    for root in roots {
+                        match root {
+                            RefRoot::Local(l) => locals.insert(*l),
+                            RefRoot::Global(g) => names.insert(g.to_string()),
+                        };
+                    }
+                } else {
+                    indirect = fields.is_empty() && self.param_pointee(*e, &v).is_none();
+                }
             }
             PlaceRoot::Unknown => all = true,
         }
