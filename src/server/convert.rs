@@ -15,7 +15,7 @@ use super::text::{Encoding, Lines};
 use super::uri;
 use crate::diagnostic::{Applicability, Fix, Severity};
 use crate::report::Report;
-use crate::source::SourceFile;
+use crate::source::{FileId, SourceFile};
 
 /// `source` of every diagnostic.
 pub(crate) const SOURCE: &str = "rpclint";
@@ -50,6 +50,7 @@ pub(crate) fn findings(report: &Report, path: &Path, encoding: Encoding) -> Vec<
     };
     let file = &report.files[buffer];
     let lines = Lines::new(&file.text);
+    let mut tables = LineTables::new(report);
     for d in report.diagnostics.iter().filter(|d| d.file.index() == buffer && d.suppression.is_none()) {
         let mut message = d.message.clone();
         if let Some(help) = &d.help {
@@ -67,7 +68,8 @@ pub(crate) fn findings(report: &Report, path: &Path, encoding: Encoding) -> Vec<
                         range: lines.range(l.span.start as usize, l.span.end as usize, encoding),
                     }
                 } else {
-                    location_in(target, l.span.start as usize, l.span.end as usize, encoding)?
+                    let range = tables.of(l.file)?.range(l.span.start as usize, l.span.end as usize, encoding);
+                    Location { uri: uri::from_path(&target.path)?, range }
                 };
                 Some(DiagnosticRelatedInformation { location, message: l.message.clone() })
             })
@@ -83,7 +85,7 @@ pub(crate) fn findings(report: &Report, path: &Path, encoding: Encoding) -> Vec<
                 ..Diagnostic::default()
             },
             rule: Some(d.rule),
-            fix: d.fix.as_ref().and_then(|fix| fix_edits(report, fix, encoding)),
+            fix: d.fix.as_ref().and_then(|fix| fix_edits(report, &mut tables, fix, encoding)),
         });
     }
     out.extend(problems(report, Some(file), encoding));
@@ -134,12 +136,12 @@ fn problem(range: Range, severity: DiagnosticSeverity, message: &str) -> Finding
 
 /// The edits of a fix, grouped by file in the report's order; `None` if a
 /// file it edits is not in the report.
-fn fix_edits(report: &Report, fix: &Fix, encoding: Encoding) -> Option<FixEdits> {
+fn fix_edits(report: &Report, tables: &mut LineTables<'_>, fix: &Fix, encoding: Encoding) -> Option<FixEdits> {
     let mut changes: Vec<(Uri, Vec<TextEdit>)> = Vec::new();
     for edit in &fix.edits {
         let file = report.file(edit.file)?;
         let uri = uri::from_path(&file.path)?;
-        let range = Lines::new(&file.text).range(edit.span.start as usize, edit.span.end as usize, encoding);
+        let range = tables.of(edit.file)?.range(edit.span.start as usize, edit.span.end as usize, encoding);
         let text_edit = TextEdit { range, new_text: edit.replacement.clone() };
         match changes.iter_mut().find(|(u, _)| *u == uri) {
             Some((_, edits)) => edits.push(text_edit),
@@ -149,9 +151,24 @@ fn fix_edits(report: &Report, fix: &Fix, encoding: Encoding) -> Option<FixEdits>
     Some(FixEdits { message: fix.message.clone(), safe: fix.applicability == Applicability::Safe, changes })
 }
 
-fn location_in(file: &SourceFile, start: usize, end: usize, encoding: Encoding) -> Option<Location> {
-    let uri = uri::from_path(&file.path)?;
-    Some(Location { uri, range: Lines::new(&file.text).range(start, end, encoding) })
+/// The line table of each file of a report, built when first needed: the
+/// findings' labels and fixes point into the same few files (the buffer, a
+/// header), and a table costs a pass over its file.
+struct LineTables<'r> {
+    report: &'r Report,
+    tables: Vec<Option<Lines<'r>>>,
+}
+
+impl<'r> LineTables<'r> {
+    fn new(report: &'r Report) -> LineTables<'r> {
+        LineTables { report, tables: report.files.iter().map(|_| None).collect() }
+    }
+
+    fn of(&mut self, file: FileId) -> Option<&Lines<'r>> {
+        let text = &self.report.file(file)?.text;
+        let slot = self.tables.get_mut(file.index())?;
+        Some(slot.get_or_insert_with(|| Lines::new(text)))
+    }
 }
 
 pub(crate) fn severity(severity: Severity) -> DiagnosticSeverity {
