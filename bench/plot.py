@@ -18,16 +18,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main():
-    rows = json.load(open(sys.argv[1]))
+    rows = json.load(open(sys.argv[1]))["rows"]
     gb = [r["bytes"] / 1e9 for r in rows]
     fig, (t, m) = plt.subplots(1, 2, figsize=(10, 4), dpi=100)
     for tool, style in (("rpclint", "o-"), ("rg", "s--")):
         label = "rpclint check" if tool == "rpclint" else "rg -l -F -f <API names>"
         t.plot(gb, [r[tool]["cpu"] for r in rows], style, label=label)
         m.plot(gb, [r[tool]["rss"] / 1024 for r in rows], style, label=label)
-    # The line through the origin and the first point: linear growth.
+    # The line through the origin and the first point: growth in proportion to size.
     k = rows[0]["rpclint"]["cpu"] / gb[0]
-    t.plot([0, gb[-1]], [0, k * gb[-1]], ":", color="grey", label="rpclint, linear from the first tree")
+    t.plot([0, gb[-1]], [0, k * gb[-1]], ":", color="grey", label="rpclint, proportional to the first group")
     t.set(xlabel="source bytes (GB)", ylabel="CPU time, user + sys (s)", title="time", xlim=(0, None), ylim=(0, None))
     m.set(xlabel="source bytes (GB)", ylabel="peak RSS (MiB)", title="memory", xlim=(0, None), ylim=(0, None))
     for ax in (t, m):

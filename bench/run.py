@@ -8,10 +8,10 @@ run on the same machine, interleaved, warm cache.
     bench/run.sh --no-peers      skip ast-grep and Semgrep
     bench/run.sh --corpus wine   only some corpora (wine, curl, rust, qtbase)
     bench/run.sh --corpus big    only the linearity run: eleven pinned trees of
-                                 the real-world corpus in four groups of about
-                                 0.25 to 0.29 GB of C, C++ and Rust each (1.1 GB in all,
-                                 read in place from $RPCLINT_CORPUS_DIR/trees,
-                                 fetched by scripts/corpus.sh --fetch when missing),
+                                 the real-world corpus in four groups of 0.23 to
+                                 0.27 GB of C, C++ and Rust each as rpclint reads
+                                 them (1.0 GB in all), from $RPCLINT_CORPUS_DIR/trees
+                                 (fetched by scripts/corpus.sh --fetch when missing),
                                  one, two, three and four groups passed as paths;
                                  writes its table into docs/performance.md and the
                                  plot docs/performance-linearity.png (bench/plot.py)
@@ -338,19 +338,19 @@ def main():
 
 
 def linearity(rpclint, rg, names, args):
-    """Time and peak RSS on one to four big trees, rpclint and rg interleaved."""
+    """Time and peak RSS on one to four groups of big trees, rpclint and rg interleaved."""
     groups = big_corpus()
     steps = [[t for g in groups[:k] for t in g] for k in range(1, len(groups) + 1)]
     cmds = []
-    for step in steps:
+    for k, step in enumerate(steps, 1):
         paths = [str(t) for t, _ in step]
-        cmds.append((f"rg -l {len(step)}", [rg, "-l", "-F", "-f", str(names), *paths]))
-        cmds.append((f"rpclint {len(step)}", [rpclint, "check", "--format", "short", "--isolated", *paths]))
+        cmds.append((f"rg -l {k}", [rg, "-l", "-F", "-f", str(names), *paths]))
+        cmds.append((f"rpclint {k}", [rpclint, "check", "--format", "short", "--isolated", *paths]))
     log(f"big: {len(cmds)} commands x {args.rounds} rounds")
     res = {name: summary(s) for name, s in bench(cmds, args.rounds, ROOT).items()}
+    load = load_after()
     rows = []
-    for step in steps:
-        k = len(step)
+    for k, step in enumerate(steps, 1):
         rows.append({
             "trees": [f"{t.name} {v}" for t, v in step],
             "groups": k,
@@ -358,12 +358,20 @@ def linearity(rpclint, rg, names, args):
             "rg": res[f"rg -l {k}"],
             "rpclint": res[f"rpclint {k}"],
         })
-    (WORK / "last-big.json").write_text(json.dumps(rows, indent=1))
+    data = {"date": time.strftime("%Y-%m-%d"), "rounds": args.rounds, "load": load, "rows": rows}
+    (WORK / "last-big.json").write_text(json.dumps(data, indent=1))
+    write_linearity(data, Path(args.output))
+
+
+def write_linearity(data, output):
+    """The linearity table (into `output` and bench/notes.md) and plot, from `last-big.json`'s data."""
+    rows, rounds = data["rows"], data["rounds"]
     lines = [
         "<!-- linearity: begin (written by bench/run.sh --corpus big) -->",
-        f"Produced by `bench/run.sh --corpus big --rounds {args.rounds}` on {time.strftime('%Y-%m-%d')}, "
-        f"load average {load_after()} at the end; medians of {args.rounds} interleaved rounds, warm cache. "
+        f"Produced by `bench/run.sh --corpus big --rounds {rounds}` on {data['date']}, "
+        f"load average {data['load']} at the end of the rounds; medians of {rounds} interleaved rounds, warm cache. "
         "Size is the bytes of the C, C++ and Rust files rpclint reads (`RPCLINT_TIMINGS=1`, phase 1); "
+        "`rg -l` reads every file of the trees, whatever its language. "
         "CPU is user + sys, which moves less than wall time on a shared machine.",
         "",
         "| groups: trees | size (MB) | `rg -l` wall (s) | rpclint wall (s) | ratio | `rg -l` CPU (s) | rpclint CPU (s) | CPU ratio | rpclint peak RSS (MiB) | rpclint s per GB (CPU) |",
@@ -384,7 +392,7 @@ def linearity(rpclint, rg, names, args):
     if not python or subprocess.run([str(python), str(ROOT / "bench" / "plot.py"), str(WORK / "last-big.json"),
                                      str(ROOT / "docs" / "performance-linearity.png")]).returncode != 0:
         log("no plot: bench/plot.py needs matplotlib (see its header)")
-    for path in (Path(args.output), Path(__file__).with_name("notes.md")):
+    for path in (output, Path(__file__).with_name("notes.md")):
         text = path.read_text() if path.exists() else ""
         begin, end = text.find("<!-- linearity: begin"), text.find("<!-- linearity: end -->")
         if begin >= 0 and end > begin:
