@@ -24,6 +24,9 @@ pub(super) struct Gates {
     /// Constants of named-pipe clients (`ERROR_PIPE_BUSY`): their
     /// `CreateFile` of a path they are given opens a pipe, so the file is parsed.
     pub(super) pipe_client: WordSet,
+    /// The calls that start a thread (`[tables.threads]`): a function that
+    /// makes one is kept, so the project knows its thread routines.
+    pub(super) threads: WordSet,
 }
 
 impl Gates {
@@ -43,6 +46,7 @@ impl Gates {
                     .chain(&kb.tables.transport.pipe_wait_constants)
                     .map(String::as_str),
             ),
+            threads: WordSet::new(kb.tables.threads.start_routine.keys().map(String::as_str)),
         }
     }
 }

@@ -217,7 +217,9 @@ pub(super) fn read_and_lower_inner(
                 let named = api_words.found(body);
                 !named.is_empty() && named.iter().all(|w| *w == name)
             };
-            let keep = |body: &[u8]| api_words.matches(body) || (identity && gates.identity.matches(body));
+            let keep = |body: &[u8]| {
+                api_words.matches(body) || gates.threads.matches(body) || (identity && gates.identity.matches(body))
+            };
             frontend::lower_focused(lang, &source.text, &keep, &own_only, keep_named, &is_tiny_body, deadline)
         }))
     };
@@ -277,13 +279,17 @@ pub(super) fn read_and_lower_inner(
     // (a vtable initialiser lists them).
     let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).chain(blanked_functions).collect();
     // Keep only what rules can report on: functions that call an API,
-    // destructors (which may revert an impersonation), registered callbacks,
+    // destructors (which may revert an impersonation), those that start a
+    // thread (the project's thread routines), registered callbacks,
     // and the helpers those call for a constant.
     let identity = |f: &Function| f.calls.iter().any(|c| kb.callee_in_set(SetKind::CallerIdentity, &c.callee));
     let helpers = constant_helpers(&ir, kb);
+    let starts_thread =
+        |f: &Function| f.calls.iter().any(|c| kb.tables.threads.start_routine.contains_key(last_name(&c.callee)));
     ir.functions.retain(|f| {
         f.kind == FunctionKind::Destructor
             || calls_api(f, kb)
+            || starts_thread(f)
             || callbacks.contains(&f.name)
             || (!callbacks.is_empty() && identity(f))
             || helpers.contains(&f.name)
@@ -414,4 +420,9 @@ fn promote<'i>(
     }
     timer.lap(&format!("phase 1, deferred files: {} names, {} candidates in all", names.len(), candidates.len()));
     reach
+}
+
+/// A callee's last name (`std::thread::spawn` is `spawn`).
+fn last_name(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
 }

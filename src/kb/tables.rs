@@ -1,6 +1,7 @@
 //! The value tables of `rules/api.toml` (its `[tables]` section) that rules
 //! and the C frontend compare values with: the impersonation-level scales,
-//! the protocol-sequence and pipe-name facts, the Windows scalar type names.
+//! the protocol-sequence and pipe-name facts, the Windows scalar type names,
+//! the calls that start a thread.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,8 @@ pub struct Tables {
     pub transport: Transport,
     #[serde(default)]
     pub c_types: CTypes,
+    #[serde(default)]
+    pub threads: Threads,
 }
 
 impl Tables {
@@ -105,4 +108,14 @@ impl CTypes {
     pub(crate) fn is_scalar(&self, name: &str) -> bool {
         self.scalar.iter().any(|t| t == name)
     }
+}
+
+/// Calls that start a thread of the program.
+#[derive(Clone, Debug, Deserialize, Serialize, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Threads {
+    /// A call that runs a routine of the program as a new thread's whole
+    /// life, by name, with the index (from 0) of its start-routine argument.
+    #[serde(default)]
+    pub start_routine: BTreeMap<String, usize>,
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::pipes::{self, FirstInstance};
-use crate::ir::{FileIr, FunctionKind};
+use crate::ir::{Call, ExprKind, FileIr, Function, FunctionKind};
 use crate::kb::{Effect, Kb, SetKind};
 use crate::source::FileId;
 
@@ -29,6 +29,9 @@ pub struct ProjectFacts {
     /// The functions of the tree that arm a binding (call an `arms-binding`
     /// API): a binding handed to one counts as armed.
     pub(crate) arming_functions: BTreeSet<String>,
+    /// The last names of the functions the tree starts threads at
+    /// (`CreateThread(.., CompressFolder, ..)`, `[tables.threads]`).
+    pub(crate) thread_routines: BTreeSet<String>,
 }
 
 impl ProjectFacts {
@@ -37,6 +40,9 @@ impl ProjectFacts {
         for ir in files {
             for f in &ir.functions {
                 for call in &f.calls {
+                    if let Some(name) = thread_routine(kb, f, call) {
+                        facts.thread_routines.insert(name);
+                    }
                     let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else {
                         continue;
                     };
@@ -53,6 +59,11 @@ impl ProjectFacts {
             }
         }
         facts
+    }
+
+    /// Whether `name` (a function's, qualified or not) is one the tree starts a thread at.
+    pub(crate) fn is_thread_routine(&self, name: &str) -> bool {
+        self.thread_routines.contains(last_name(name))
     }
 
     /// Whether some function of the tree calls an API with this effect.
@@ -91,6 +102,32 @@ impl ProjectFacts {
         let Some(dir) = self.file_dirs.get(&file) else { return self.calls(effect) };
         self.effect_dirs.get(&effect).is_some_and(|dirs| dirs.iter().any(|d| d.starts_with(dir)))
     }
+}
+
+/// The function a thread-starting call (`[tables.threads]`) runs, by its
+/// last name: `CreateThread(NULL, 0, proc, ..)`, `&Class::Run`, Rust's `Some(proc)`.
+fn thread_routine(kb: &Kb, f: &Function, call: &Call) -> Option<String> {
+    let index = *kb.tables.threads.start_routine.get(last_name(&call.callee))?;
+    let mut e = *call.args.get(index)?;
+    for _ in 0..4 {
+        match &f.expr(e).kind {
+            ExprKind::AddrOf(inner) => e = *inner,
+            ExprKind::Call(c) => {
+                let inner = f.calls.get(c.index())?;
+                if inner.callee != "Some" || inner.args.len() != 1 {
+                    return None;
+                }
+                e = *inner.args.first()?;
+            }
+            ExprKind::Name(n) => return Some(last_name(n).to_string()),
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn last_name(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@
 //! impersonation primitive: a function that reverts nowhere and calls no
 //! other function while impersonating before it returns (its caller owns
 //! the impersonation). Silent too where the function's contract is to hand
-//! the impersonation to its caller or to restore one: a function named for
+//! the impersonation to its caller or to restore one: a thread's start
+//! routine (`CreateThread(.., proc, ..)`, `[tables.threads]`) that reverts
+//! nowhere (nothing of the program runs on its thread after it), a function named for
 //! starting it (`impersonate_client`, `DoFTUserImpersonation`, not
 //! `ShowImpersonateDialog`), and a destructor (C++ `~T`, Rust `Drop::drop`: an RAII guard's
 //! `~Guard` sets back the token its constructor took away).
@@ -50,7 +52,13 @@ fn check(cx: &mut RuleCx<'_>) {
         }
         // A function that never reverts and calls nothing while impersonating
         // before it returns is an impersonation primitive: its caller reverts.
-        if !call.fn_facts.unreverted_after_work.contains(&call.id) && !reverts_somewhere(cx, &call) {
+        let reverts = reverts_somewhere(cx, &call);
+        if !call.fn_facts.unreverted_after_work.contains(&call.id) && !reverts {
+            continue;
+        }
+        // A thread's start routine that reverts nowhere: the impersonation
+        // is its thread's identity, and the thread ends when it returns.
+        if !reverts && cx.project.is_thread_routine(&call.func.name) {
             continue;
         }
         let function =
