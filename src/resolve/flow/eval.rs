@@ -273,6 +273,8 @@ impl Interp<'_, '_> {
             order: Vec::new(),
             read_depth: 0,
             addr_kept: BTreeSet::new(),
+            short_circuit: BTreeSet::new(),
+            deferred_revert: false,
         };
         let v = sub.eval(e);
         self.const_memo = std::mem::take(&mut sub.const_memo);

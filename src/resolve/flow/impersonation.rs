@@ -20,8 +20,14 @@ impl Interp<'_, '_> {
 
     /// Keeps the set of impersonations in effect: an impersonating call adds
     /// itself, a reverting one (or `SetThreadToken` with no token, or one
-    /// that sets back the thread's own saved token) ends them all.
+    /// that sets back the thread's own saved token) ends them all. A revert
+    /// in a right operand of a branch's `||`/`&&` chain is deferred to the
+    /// edge where every operand ran (see `Interp::short_circuit`).
     pub(super) fn track_impersonation(&mut self, c: CallId, api: &crate::kb::Api, args: &[Value]) {
+        if api.effect == Effect::Revert && self.short_circuit.contains(&c) {
+            self.deferred_revert = true;
+            return;
+        }
         let Some(state) = &mut self.state else { return };
         match api.effect {
             Effect::Impersonate => {
@@ -80,4 +86,67 @@ pub(super) fn deferred_reverters(kb: &Kb, func: &Function) -> BTreeSet<LocalId> 
 
 pub(super) fn is_only_mark(v: &Value, mark: Mark) -> bool {
     !v.unknown && matches!(v.atoms.as_slice(), [(Atom::Mark(m), _)] if *m == mark)
+}
+
+/// The calls in the right operands of the `||` or `&&` chain at the top of a
+/// branch's condition, and the way the condition goes where every operand
+/// ran (`a || b` false, `a && b` true, flipped under `!`); `None` for a
+/// condition of another shape.
+pub(super) fn short_circuit_calls(
+    func: &Function,
+    block: crate::ir::BlockId,
+    cond: crate::ir::ExprId,
+) -> Option<(BTreeSet<CallId>, bool)> {
+    use crate::ir::{BinOp, UnOp};
+    let mut e = cond;
+    let mut negated = false;
+    while let ExprKind::Unary(UnOp::Not, inner) = func.expr(e).kind {
+        negated = !negated;
+        e = inner;
+    }
+    let ExprKind::Binary(op @ (BinOp::Or | BinOp::And), _, _) = func.expr(e).kind else { return None };
+    let mut calls = BTreeSet::new();
+    let mut locals = BTreeSet::new();
+    let mut depth = 0;
+    while let ExprKind::Binary(o, left, right) = func.expr(e).kind {
+        if o != op || depth > 32 {
+            break;
+        }
+        collect_calls(func, right, &mut calls, &mut locals, 0);
+        e = left;
+        depth += 1;
+    }
+    // Rust's lowering runs an `unsafe { .. }` operand's call before the
+    // branch, into a temporary the operand reads: that call is an operand's too.
+    for stmt in &func.blocks.get(block.index())?.stmts {
+        if let Stmt::Assign { place, value, .. } = stmt {
+            if place.path.is_empty() && matches!(place.root, PlaceRoot::Local(l) if locals.contains(&l)) {
+                collect_calls(func, *value, &mut calls, &mut BTreeSet::new(), 0);
+            }
+        }
+    }
+    Some((calls, (op == BinOp::And) != negated))
+}
+
+fn collect_calls(
+    func: &Function,
+    e: crate::ir::ExprId,
+    out: &mut BTreeSet<CallId>,
+    locals: &mut BTreeSet<LocalId>,
+    depth: u32,
+) {
+    if depth > 16 {
+        return;
+    }
+    let kind = &func.expr(e).kind;
+    match kind {
+        ExprKind::Call(c) => {
+            out.insert(*c);
+        }
+        ExprKind::Local(l) => {
+            locals.insert(*l);
+        }
+        _ => {}
+    }
+    crate::ir::for_each_child(kind, &func.calls, |child| collect_calls(func, child, out, locals, depth + 1));
 }

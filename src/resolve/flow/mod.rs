@@ -127,6 +127,12 @@ struct Interp<'a, 'c> {
     read_depth: u32,
     /// Locals whose address is kept ([`conds::addr_kept`]): no condition reads them.
     addr_kept: BTreeSet<LocalId>,
+    /// The calls in the right operands of the `||` or `&&` chain of the
+    /// branch being evaluated: they run only on some paths, so a revert
+    /// among them ends nothing until the edge where all operands ran.
+    short_circuit: BTreeSet<CallId>,
+    /// A revert among [`Interp::short_circuit`] was reached.
+    deferred_revert: bool,
 }
 
 impl<'a, 'c> Interp<'a, 'c> {
@@ -144,6 +150,8 @@ impl<'a, 'c> Interp<'a, 'c> {
             order: Vec::new(),
             read_depth: 0,
             addr_kept: conds::addr_kept(func),
+            short_circuit: BTreeSet::new(),
+            deferred_revert: false,
         }
     }
 

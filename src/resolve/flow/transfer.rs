@@ -1,7 +1,7 @@
 //! The transfer of one block: its statements and terminator, and what a
 //! branch on a call's status tells about the call on each edge.
 
-use super::impersonation::is_only_mark;
+use super::impersonation::{is_only_mark, short_circuit_calls};
 use super::{Interp, State};
 use crate::ir::{BinOp, BlockId, ExprId, ExprKind, LocalId, Stmt, Terminator, UnOp};
 use crate::kb::HelperKind;
@@ -14,6 +14,14 @@ impl Interp<'_, '_> {
     pub(super) fn transfer_block(&mut self, bb: BlockId) -> Vec<(BlockId, State)> {
         let func = self.func;
         let Some(block) = func.blocks.get(bb.index()) else { return Vec::new() };
+        // The calls of a branch's right operands (and of the temporaries
+        // they read) run only on some paths: see `Interp::short_circuit`.
+        let chain = match &block.term {
+            Terminator::Branch { cond, .. } => short_circuit_calls(func, bb, *cond),
+            _ => None,
+        };
+        self.short_circuit = chain.as_ref().map(|(c, _)| c.clone()).unwrap_or_default();
+        self.deferred_revert = false;
         for stmt in &block.stmts {
             match stmt {
                 Stmt::Assign { place, value, span } => {
@@ -46,20 +54,27 @@ impl Interp<'_, '_> {
             }
         }
         let checked = TestInfo { checked: true, ..TestInfo::default() };
+        if chain.is_none() {
+            self.short_circuit.clear();
+        }
         match &block.term {
             Terminator::Branch { cond, then_, else_ } => {
                 let v = self.eval(*cond);
+                self.short_circuit.clear();
                 self.test(&v, checked);
-                let Some(state) = self.state.take() else { return Vec::new() };
+                let Some(mut state) = self.state.take() else { return Vec::new() };
+                // A revert in a right operand ran on the edge where every operand did.
+                let all_ran = chain.filter(|_| std::mem::take(&mut self.deferred_revert)).map(|(_, way)| way);
                 // A condition the facts of this path decide (a flag, a status
                 // whose outcome an earlier test assumed) goes one way.
                 self.state = Some(state.clone());
                 let decided = self.decide(*cond, &state, bb, *then_, *else_);
                 self.state = None;
-                match decided {
-                    Some(true) => return vec![(*then_, state)],
-                    Some(false) => return vec![(*else_, state)],
-                    None => {}
+                if let Some(way) = decided {
+                    if all_ran == Some(way) {
+                        state.impersonating.clear();
+                    }
+                    return vec![(if way { *then_ } else { *else_ }, state)];
                 }
                 // An impersonation whose failure sends the code down one edge
                 // is not in effect on that edge, and the other edge assumes it worked.
@@ -79,6 +94,11 @@ impl Interp<'_, '_> {
                     worked.assumed.insert(*c, true);
                 }
                 self.state = None;
+                match all_ran {
+                    Some(true) => on_then.impersonating.clear(),
+                    Some(false) => on_else.impersonating.clear(),
+                    None => {}
+                }
                 return vec![(*then_, on_then), (*else_, on_else)];
             }
             Terminator::Switch { scrutinee, .. } => {
