@@ -24,6 +24,7 @@ mod parse_error;
 mod permissive_security_callback;
 mod pipe_server_squatting;
 pub(crate) mod query;
+mod sddl;
 mod sign_only_wrap;
 mod transport_impersonation_option;
 mod unauthenticated_binding;

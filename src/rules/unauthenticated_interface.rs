@@ -8,7 +8,9 @@
 //! `RPC_IF_ALLOW_SECURE_ONLY` (numbers included: 9 has it, 33 does not).
 //! A registered callback makes the runtime reject unauthenticated calls, so
 //! any callback keeps the rule silent, as do unknown flags or callbacks,
-//! `RPC_IF_OLE` (COM's own interfaces, guarded by COM's access checks), and
+//! `RPC_IF_OLE` (COM's own interfaces, guarded by COM's access checks), a
+//! security descriptor that does not let anyone in (`RpcServerRegisterIf3`
+//! checks every caller against it; [`super::sddl`] reads a converted SDDL), and
 //! the registration inside the definition of a registering API (Wine's
 //! `RpcServerRegisterIf` calling `RpcServerRegisterIf3`).
 //!
@@ -18,10 +20,12 @@
 //! authentication registered). None for `RpcServerRegisterIf`, which has no
 //! flags to add it to. Docs: `rules/unauthenticated-interface.md`.
 
+use super::sddl::Grants;
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Effect, Role};
+use crate::kb::{Dir, Effect, Role};
 use crate::resolve::Origin;
+use crate::resolve::{Atom, Slot};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unauthenticated-interface",
@@ -35,7 +39,8 @@ fn check(cx: &mut RuleCx<'_>) {
     let (Some(secure_only), Some(ole)) = (cx.kb.int("RPC_IF_ALLOW_SECURE_ONLY"), cx.kb.int("RPC_IF_OLE")) else {
         return;
     };
-    for call in cx.api_calls() {
+    let calls = cx.api_calls();
+    for call in calls.iter().copied() {
         if call.api.effect != Effect::RegisterInterface || query::in_api_definition(cx.kb, &call) {
             continue;
         }
@@ -50,6 +55,12 @@ fn check(cx: &mut RuleCx<'_>) {
         if takes_callback && !call.arg(Role::IfCallback).is_some_and(|v| v.is_null_or_empty()) {
             continue;
         }
+        // A security descriptor (`RpcServerRegisterIf3`): the runtime checks
+        // every caller against it, so only one that lets anyone in leaves
+        // the interface open.
+        if descriptor_keeps_out(cx, &call, &calls) {
+            continue;
+        }
         let flags = match call.arg(Role::IfFlags) {
             Some(v) => v.known_ints(),
             None => Some(vec![(0, None)]),
@@ -59,6 +70,34 @@ fn check(cx: &mut RuleCx<'_>) {
         let Some(open) = flags.into_iter().find(|(f, _)| f & (secure_only | ole) == 0) else { continue };
         report(cx, &call, Some(open));
     }
+}
+
+/// Whether the call passes a security descriptor that keeps out callers
+/// who could be anyone: not `NULL` on any path, and, where it comes from an
+/// SDDL string converted in the same function, one whose DACL grants no
+/// group that every caller is in ([`Grants::admits_anyone`]). A descriptor
+/// the analysis cannot follow is the author's access check, like a callback
+/// it cannot see.
+fn descriptor_keeps_out(cx: &RuleCx<'_>, call: &ApiCall<'_>, calls: &[ApiCall<'_>]) -> bool {
+    let Some(sd) = call.api.param_with(Role::SecurityDescriptor).and_then(|i| call.facts.args.get(i)) else {
+        return false;
+    };
+    // `NULL` on some path: the default descriptor lets every normal process in.
+    if sd.atoms.iter().any(|(a, _)| matches!(a, Atom::Null | Atom::Int(0))) || (sd.atoms.is_empty() && !sd.unknown) {
+        return false;
+    }
+    let Some(grants) = Grants::from_kb(cx.kb) else { return false };
+    sd.marks().all(|(mark, _)| {
+        let Some(conv) = calls.iter().find(|c| std::ptr::eq(c.func, call.func) && c.id == mark.call) else {
+            return true;
+        };
+        let out = conv.api.params.iter().position(|p| p.role == Some(Role::SecurityDescriptor) && p.dir != Dir::In);
+        if out.and_then(|o| u16::try_from(o).ok()).map(Slot::Param) != Some(mark.slot) {
+            return true;
+        }
+        let Some(sddls) = conv.arg(Role::Sddl).and_then(|v| v.known_strs()) else { return true };
+        sddls.iter().all(|(t, _)| grants.admits_anyone(t) != Some(true))
+    })
 }
 
 fn report(cx: &mut RuleCx<'_>, call: &ApiCall<'_>, flags: Option<(u64, Option<Origin>)>) {
