@@ -22,6 +22,7 @@
 //! `~Guard` sets back the token its constructor took away).
 //! Docs: `rules/impersonation-not-reverted.md`.
 
+use super::names::words;
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::ir::FunctionKind;
@@ -108,28 +109,6 @@ fn hands_impersonation_on(name: &str) -> bool {
         [first, .., last] => matches!(first.as_str(), "do" | "begin" | "start" | "enter") && is_imp(last),
         _ => false,
     }
-}
-
-/// The lowercase words of an identifier, split at `_` and at a lowercase
-/// letter followed by an uppercase one (`DoFTUserImpersonation`: do, ftuser,
-/// impersonation).
-fn words(name: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let mut prev_lower = false;
-    for ch in name.chars() {
-        if (ch == '_' || (ch.is_ascii_uppercase() && prev_lower)) && !word.is_empty() {
-            out.push(std::mem::take(&mut word));
-        }
-        if ch != '_' {
-            word.push(ch.to_ascii_lowercase());
-        }
-        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
-    }
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out
 }
 
 #[cfg(test)]

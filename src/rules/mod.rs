@@ -15,6 +15,7 @@ mod invalid_blanket_capabilities;
 mod inverted_status_test;
 mod missing_integrity;
 mod missing_privacy;
+mod names;
 mod mutual;
 mod mutual_auth_not_requested;
 mod mutual_auth_without_principal;

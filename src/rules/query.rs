@@ -399,16 +399,20 @@ pub(crate) fn flag_names(kb: &Kb, prefix: &str, value: u64) -> String {
 /// Whether `call` sits in the definition of the API itself, or of another
 /// API with the same effect: Wine's `RpcServerRegisterIf` calling
 /// `RpcServerRegisterIf3`, a binding crate's `pub unsafe fn CoImpersonateClient`
-/// calling the import. That is the implementation of the API, not a use of it.
+/// calling the import, or a hook that replaces it (`my_CoImpersonateClient`
+/// with the API's parameters, [`super::names::replaces_api`]). That is the
+/// implementation of the API, not a use of it.
 pub(crate) fn in_api_definition(kb: &Kb, call: &ApiCall<'_>) -> bool {
     let f = call.func.name.as_str();
     if f.is_empty() {
         return false;
     }
+    let arity = call.func.locals.iter().filter(|l| l.is_param).count();
     kb.apis.iter().any(|a| {
         let same = std::ptr::eq(a, call.api) || (a.effect == call.api.effect && a.effect != Effect::None);
-        let named =
-            f == a.name || (a.aw && f.strip_prefix(a.name.as_str()).is_some_and(|rest| rest == "A" || rest == "W"));
+        let named = f == a.name
+            || (a.aw && f.strip_prefix(a.name.as_str()).is_some_and(|rest| rest == "A" || rest == "W"))
+            || super::names::replaces_api(f, arity, a);
         same && named
     })
 }
