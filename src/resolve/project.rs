@@ -32,6 +32,9 @@ pub struct ProjectFacts {
     /// The last names of the functions the tree starts threads at
     /// (`CreateThread(.., CompressFolder, ..)`, `[tables.threads]`).
     pub(crate) thread_routines: BTreeSet<String>,
+    /// The functions that register COM class objects, with their file's
+    /// directory (filled by [`ProjectFacts::locate`]).
+    pub(crate) class_registrars: Vec<(PathBuf, String)>,
 }
 
 impl ProjectFacts {
@@ -76,13 +79,31 @@ impl ProjectFacts {
         for (id, path, ir) in files {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             self.first_instances.extend(pipes::first_instances(kb, id, path, ir));
-            for call in ir.functions.iter().flat_map(|f| &f.calls) {
-                if let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) {
+            for f in &ir.functions {
+                for call in &f.calls {
+                    let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else {
+                        continue;
+                    };
                     self.effect_dirs.entry(m.api.effect).or_default().insert(dir.clone());
+                    if m.api.effect == Effect::RegisterClassObject {
+                        self.class_registrars.push((dir.clone(), f.name.clone()));
+                    }
                 }
             }
             self.file_dirs.insert(id, dir);
         }
+    }
+
+    /// The functions near `file` (its directory or below, as
+    /// [`ProjectFacts::calls_near`]) that register COM class objects; an
+    /// empty name is top-level code.
+    pub(crate) fn class_registrars_near(&self, file: FileId) -> Vec<&str> {
+        let dir = self.file_dirs.get(&file);
+        self.class_registrars
+            .iter()
+            .filter(|(d, _)| dir.is_none_or(|dir| d.starts_with(dir)))
+            .map(|(_, name)| name.as_str())
+            .collect()
     }
 
     /// The calls of other files of the same program as `file` (a directory

@@ -14,13 +14,16 @@
 //!   be `RPC_C_AUTHN_LEVEL_NONE` (no caller is even authenticated).
 //!
 //! A client that registers no class objects has nothing to protect this
-//! way, so it stays silent, as do unknown descriptors.
+//! way, so it stays silent, as do unknown descriptors, and so does a call
+//! whose function runs every registrar near it only on paths apart from
+//! the call (another mode of the program, which returns before the call).
 //! Docs: `rules/com-no-access-check.md`.
 
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Dir, Effect, Role};
 use crate::resolve::Origin;
+use crate::resolve::order::CallOrder;
 
 pub(crate) static RULE: Rule = Rule {
     name: "com-no-access-check",
@@ -73,8 +76,39 @@ fn check(cx: &mut RuleCx<'_>) {
                 Open::LevelNone(level_none, levels.first().and_then(|(_, o)| *o))
             }
         };
+        if registers_only_in_another_mode(cx, &call) {
+            continue;
+        }
         report(cx, &call, &open);
     }
+}
+
+/// Whether every function near this file that registers class objects is
+/// one the call's own function runs only on paths apart from the call: a
+/// mode of the program that returns before the call is reached, or that
+/// starts where the call was not (`if (server_mode) { RunServer(); return; }
+/// CoInitializeSecurity(NULL, ...)`). The process that makes this call
+/// then registers nothing. A registrar the function does not call, or
+/// calls on a path through the call, counts.
+fn registers_only_in_another_mode(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
+    let registrars = cx.project.class_registrars_near(cx.file);
+    if registrars.is_empty() {
+        return false;
+    }
+    let func = call.func;
+    let order = CallOrder::new(func);
+    registrars.iter().all(|name| {
+        if name.is_empty() || *name == func.name {
+            return false;
+        }
+        let mut sites = func.call_ids().zip(&func.calls).filter(|(_, c)| c.callee.rsplit("::").next() == Some(*name));
+        let mut any = false;
+        let apart = sites.all(|(site, _)| {
+            any = true;
+            !order.can_follow(site, call.id) && !order.can_follow(call.id, site)
+        });
+        any && apart
+    })
 }
 
 fn takes_input(call: &ApiCall<'_>, role: Role) -> bool {
