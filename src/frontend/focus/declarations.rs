@@ -2,27 +2,13 @@
 //! from the lexer's braces, semicolons and directives.
 
 use super::Lang;
-use super::head::{classify, depth_zero, first_code, is_scope};
+use super::head::{Open, classify, depth_zero, first_code, is_scope};
 use crate::lexer::{Dialect, Kind, Lexer, RustSkim, Token};
 
 /// Initialisers at file level longer than this (test data, font tables) are
 /// blanked for the rules when they name no API: no rule reads a value out of
 /// one, and parsing them is most of the cost of some files.
 const MIN_BLANKED_TABLE: usize = 512;
-
-/// What a `{` opens, decided by what comes before it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Open {
-    /// A function body: to keep or blank.
-    Body,
-    /// A namespace, `extern "C"`, class, struct or impl/trait/mod body: function bodies may be inside.
-    Container,
-    /// The initialiser of a variable at file level (`T table[] = { .. };`):
-    /// large ones (test data tables) are blanked like bodies.
-    Init,
-    /// Anything else (an initialiser, an enum, a block inside a body).
-    Other,
-}
 
 /// What the lexical scan reports: the bytes that shape declarations, with
 /// comments, strings and character literals already skipped.

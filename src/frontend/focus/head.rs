@@ -2,8 +2,21 @@
 //! function it declares.
 
 use super::Lang;
-use super::declarations::Open;
 use crate::lexer::without_comments;
+
+/// What a `{` opens, decided by what comes before it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Open {
+    /// A function body: to keep or blank.
+    Body,
+    /// A namespace, `extern "C"`, class, struct or impl/trait/mod body: function bodies may be inside.
+    Container,
+    /// The initialiser of a variable at file level (`T table[] = { .. };`):
+    /// large ones (test data tables) are blanked like bodies.
+    Init,
+    /// Anything else (an initialiser, an enum, a block inside a body).
+    Other,
+}
 
 /// The name a function's head declares: Rust's identifier after `fn`; in C
 /// and C++ the identifier before the last parenthesis outside brackets that
