@@ -349,6 +349,10 @@ pub enum HelperKind {
     /// (`OpenThreadToken`): setting that token back on the thread later
     /// restores the identity the thread had; it starts no impersonation.
     SavesThreadToken,
+    /// A method that tests its receiver and changes nothing (Rust's
+    /// `p.is_null()`, the `windows` crate's `h.is_invalid()`): a condition
+    /// calling it is kept like one of fields and operators (flow/conds.rs).
+    Predicate,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -52,8 +52,9 @@ impl Interp<'_, '_> {
         }
 
         // A helper, the tree's own or an unknown function may change what it
-        // is given, and globals: the conditions on them are forgotten.
-        if self.state.is_some() && !self.pure {
+        // is given, and globals: the conditions on them are forgotten. A
+        // predicate method (`token.is_invalid()`) changes nothing.
+        if self.state.is_some() && !self.pure && !self.is_predicate_call(call) {
             self.forget_at_call(&arg_exprs, call.receiver);
         }
 
@@ -131,7 +132,7 @@ impl Interp<'_, '_> {
                     }
                     Value::unknown()
                 }
-                HelperKind::TokenText => Value::unknown(),
+                HelperKind::TokenText | HelperKind::Predicate => Value::unknown(),
             };
         }
 

@@ -3,8 +3,10 @@
 //! to an unknown function in between (`if (con->type <= ADMIN)
 //! Impersonate(..); ... done: if (con->type <= ADMIN) RevertToSelf();`).
 //!
-//! A condition is known by its text (locals, fields, names, integers and
-//! operators; one with a call in it is never kept), and forgotten as soon as
+//! A condition is known by its text (locals, fields, names, integers,
+//! operators, and a predicate method of a receiver of those, such as
+//! `token.is_invalid()`, named a `predicate` helper in rules/api.toml; one
+//! with any other call in it is never kept), and forgotten as soon as
 //! a write or a call might change what it reads: a write to a local, a
 //! global or a field of the same name (through any pointer), a write through
 //! a pointer of unknown target to what it reads through one, a copy of a pointer it reads
@@ -20,7 +22,8 @@
 use std::collections::BTreeSet;
 
 use super::Interp;
-use crate::ir::{BlockId, ExprId, ExprKind, Function, LocalId, Place, PlaceRoot};
+use crate::ir::{BlockId, Call, CallPath, ExprId, ExprKind, Function, LocalId, Place, PlaceRoot};
+use crate::kb::HelperKind;
 use crate::resolve::value::{Atom, RefRoot};
 
 /// Parts of a condition's text longer than this are not kept.
@@ -51,7 +54,7 @@ impl Interp<'_, '_> {
     /// The way this path already took on `cond`, if it branched on the same
     /// condition at another block and nothing it reads changed since.
     pub(super) fn recorded_cond(&self, cond: ExprId, bb: BlockId) -> Option<bool> {
-        let (text, negated, _) = key(self.func, cond)?;
+        let (text, negated, _) = key(self.func, cond, &|c| self.is_predicate_call(c))?;
         let c = self.state.as_ref()?.conds.get(&text)?;
         (c.at != bb).then_some(c.truth != negated)
     }
@@ -61,7 +64,7 @@ impl Interp<'_, '_> {
         if state.conds.len() >= MAX_CONDS {
             return;
         }
-        if let Some((text, negated, mut reads)) = key(self.func, cond) {
+        if let Some((text, negated, mut reads)) = key(self.func, cond, &|c| self.is_predicate_call(c)) {
             if !reads.locals.is_disjoint(&self.addr_kept) {
                 return;
             }
@@ -73,6 +76,17 @@ impl Interp<'_, '_> {
             });
             state.conds.insert(text, Cond { truth: truth != negated, at: bb, reads });
         }
+    }
+
+    /// Whether `call` is a predicate method of its receiver alone, which
+    /// reads the receiver and changes nothing (`token.is_invalid()`): a
+    /// `predicate` helper, not the tree's own function of that name.
+    pub(super) fn is_predicate_call(&self, call: &Call) -> bool {
+        call.args.is_empty()
+            && call.receiver.is_some()
+            && call.path != CallPath::Scoped
+            && self.cx.kb.helper_for_call(&call.callee, true).is_some_and(|h| h.kind == HelperKind::Predicate)
+            && !self.cx.summaries.is_some_and(|s| s.is_own(self.cx.file, call))
     }
 
     /// Forgets the conditions a write of `value` to `place` may change.
@@ -197,8 +211,9 @@ pub(super) fn join_conds(into: &mut super::State, other: &super::State) -> bool 
 }
 
 /// A condition's text, whether it is negated (`!c` is `c` taken the other
-/// way), and what it reads; `None` for one with a call or an unknown part.
-fn key(func: &Function, e: ExprId) -> Option<(String, bool, Reads)> {
+/// way), and what it reads; `None` for one with a call that is not a
+/// predicate, or an unknown part.
+fn key(func: &Function, e: ExprId, predicate: &dyn Fn(&Call) -> bool) -> Option<(String, bool, Reads)> {
     let mut negated = false;
     let mut e = e;
     while let ExprKind::Unary(crate::ir::UnOp::Not, inner) = func.expr(e).kind {
@@ -207,12 +222,19 @@ fn key(func: &Function, e: ExprId) -> Option<(String, bool, Reads)> {
     }
     let mut reads = Reads::default();
     let mut text = String::new();
-    render(func, e, &mut text, &mut reads, 0)?;
+    render(func, e, &mut text, &mut reads, predicate, 0)?;
     // A condition of constants alone is the value analysis' business.
     (!reads.locals.is_empty() || !reads.names.is_empty()).then_some((text, negated, reads))
 }
 
-fn render(func: &Function, e: ExprId, out: &mut String, reads: &mut Reads, depth: u32) -> Option<()> {
+fn render(
+    func: &Function,
+    e: ExprId,
+    out: &mut String,
+    reads: &mut Reads,
+    predicate: &dyn Fn(&Call) -> bool,
+    depth: u32,
+) -> Option<()> {
     use std::fmt::Write;
     if depth > MAX_DEPTH {
         return None;
@@ -232,25 +254,32 @@ fn render(func: &Function, e: ExprId, out: &mut String, reads: &mut Reads, depth
         ExprKind::Field(b, f) => {
             reads.fields.insert(f.clone());
             out.push('(');
-            render(func, *b, out, reads, depth + 1)?;
+            render(func, *b, out, reads, predicate, depth + 1)?;
             write!(out, ").{f}").ok()?;
         }
         ExprKind::Deref(b) => {
             reads.indirect = true;
             out.push_str("*(");
-            render(func, *b, out, reads, depth + 1)?;
+            render(func, *b, out, reads, predicate, depth + 1)?;
             out.push(')');
         }
         ExprKind::Unary(op, a) => {
             write!(out, "{op:?}(").ok()?;
-            render(func, *a, out, reads, depth + 1)?;
+            render(func, *a, out, reads, predicate, depth + 1)?;
             out.push(')');
         }
         ExprKind::Binary(op, a, b) => {
             out.push('(');
-            render(func, *a, out, reads, depth + 1)?;
+            render(func, *a, out, reads, predicate, depth + 1)?;
             write!(out, "){op:?}(").ok()?;
-            render(func, *b, out, reads, depth + 1)?;
+            render(func, *b, out, reads, predicate, depth + 1)?;
+            out.push(')');
+        }
+        // `token.is_invalid()`: reads the receiver, as a field would.
+        ExprKind::Call(c) => {
+            let call = func.calls.get(c.index()).filter(|call| predicate(call))?;
+            write!(out, "{}(", call.callee).ok()?;
+            render(func, call.receiver?, out, reads, predicate, depth + 1)?;
             out.push(')');
         }
         _ => return None,
