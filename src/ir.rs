@@ -379,6 +379,13 @@ pub(crate) struct Call {
     pub(crate) scope: Option<String>,
 }
 
+/// A name without its path (`wil::CoImpersonateClient`, `crate::m::F`,
+/// `Class::Run` → the last segment): callees and function names keep the
+/// path they were written with, joined by `::` in both C++ and Rust.
+pub(crate) fn unqualified(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
+}
+
 /// The qualification of a call's callee, which tells the project's own
 /// function from a Windows API of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,7 +12,7 @@ use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
 use super::{Input, Run, Skipped, Timer, panic_message};
 use crate::frontend::{self, Focused, Lang};
-use crate::ir::{ExprId, FileIr, Function, FunctionKind, Problem, Span, Stmt};
+use crate::ir::{ExprId, FileIr, Function, FunctionKind, Problem, Span, Stmt, unqualified};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
 use crate::prefilter::{Defined, WordSet};
@@ -285,7 +285,7 @@ pub(super) fn read_and_lower_inner(
     let identity = |f: &Function| f.calls.iter().any(|c| kb.callee_in_set(SetKind::CallerIdentity, &c.callee));
     let helpers = constant_helpers(&ir, kb);
     let starts_thread =
-        |f: &Function| f.calls.iter().any(|c| kb.tables.threads.start_routine.contains_key(last_name(&c.callee)));
+        |f: &Function| f.calls.iter().any(|c| kb.tables.threads.start_routine.contains_key(unqualified(&c.callee)));
     ir.functions.retain(|f| {
         f.kind == FunctionKind::Destructor
             || calls_api(f, kb)
@@ -420,9 +420,4 @@ fn promote<'i>(
     }
     timer.lap(&format!("phase 1, deferred files: {} names, {} candidates in all", names.len(), candidates.len()));
     reach
-}
-
-/// A callee's last name (`std::thread::spawn` is `spawn`).
-fn last_name(name: &str) -> &str {
-    name.rsplit("::").next().unwrap_or(name)
 }

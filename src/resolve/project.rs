@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::pipes::{self, FirstInstance};
-use crate::ir::{Call, ExprKind, FileIr, Function, FunctionKind};
+use crate::ir::{Call, ExprKind, FileIr, Function, FunctionKind, unqualified};
 use crate::kb::{Effect, Kb, SetKind};
 use crate::source::FileId;
 
@@ -66,7 +66,7 @@ impl ProjectFacts {
 
     /// Whether `name` (a function's, qualified or not) is one the tree starts a thread at.
     pub(crate) fn is_thread_routine(&self, name: &str) -> bool {
-        self.thread_routines.contains(last_name(name))
+        self.thread_routines.contains(unqualified(name))
     }
 
     /// Whether some function of the tree calls an API with this effect.
@@ -128,7 +128,7 @@ impl ProjectFacts {
 /// The function a thread-starting call (`[tables.threads]`) runs, by its
 /// last name: `CreateThread(NULL, 0, proc, ..)`, `&Class::Run`, Rust's `Some(proc)`.
 fn thread_routine(kb: &Kb, f: &Function, call: &Call) -> Option<String> {
-    let index = *kb.tables.threads.start_routine.get(last_name(&call.callee))?;
+    let index = *kb.tables.threads.start_routine.get(unqualified(&call.callee))?;
     let mut e = *call.args.get(index)?;
     for _ in 0..4 {
         match &f.expr(e).kind {
@@ -140,15 +140,11 @@ fn thread_routine(kb: &Kb, f: &Function, call: &Call) -> Option<String> {
                 }
                 e = *inner.args.first()?;
             }
-            ExprKind::Name(n) => return Some(last_name(n).to_string()),
+            ExprKind::Name(n) => return Some(unqualified(n).to_string()),
             _ => return None,
         }
     }
     None
-}
-
-fn last_name(name: &str) -> &str {
-    name.rsplit("::").next().unwrap_or(name)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
+use crate::ir::unqualified;
 use crate::kb::{Dir, Effect, Role};
 use crate::resolve::Origin;
 use crate::resolve::order::CallOrder;
@@ -101,7 +102,7 @@ fn registers_only_in_another_mode(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
         if name.is_empty() || *name == func.name {
             return false;
         }
-        let mut sites = func.call_ids().zip(&func.calls).filter(|(_, c)| c.callee.rsplit("::").next() == Some(*name));
+        let mut sites = func.call_ids().zip(&func.calls).filter(|(_, c)| unqualified(&c.callee) == *name);
         let mut any = false;
         let apart = sites.all(|(site, _)| {
             any = true;

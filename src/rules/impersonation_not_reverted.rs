@@ -25,7 +25,7 @@
 use super::names::words;
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::ir::FunctionKind;
+use crate::ir::{FunctionKind, unqualified};
 use crate::kb::{Effect, Role};
 
 pub(crate) static RULE: Rule = Rule {
@@ -101,8 +101,7 @@ fn reverts_somewhere(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
 /// `DoFTUserImpersonation`, `begin_impersonation`). A name that only mentions impersonation after another verb
 /// (`ShowImpersonateDialog`) does not.
 fn hands_impersonation_on(name: &str) -> bool {
-    let last = name.rsplit("::").next().unwrap_or(name);
-    let words = words(last);
+    let words = words(unqualified(name));
     let is_imp = |w: &String| w.starts_with("impersonat");
     match words.as_slice() {
         [first, ..] if is_imp(first) => true,
