@@ -254,6 +254,14 @@ impl Kb {
         self.constant(name).and_then(ConstValue::as_u64)
     }
 
+    /// The text of a named string constant (`SDDL_DACL`, `NTLMSP_NAME`).
+    pub(crate) fn text(&self, name: &str) -> Option<&str> {
+        match self.constant(name)? {
+            ConstValue::Str(s) => Some(s),
+            ConstValue::Int(_) => None,
+        }
+    }
+
     pub(crate) fn struct_def(&self, name: &str) -> Option<&StructDef> {
         self.struct_by_name.get(name).map(|&i| &self.structs[i])
     }

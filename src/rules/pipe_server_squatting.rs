@@ -126,10 +126,7 @@ struct DenyNetwork {
 
 impl DenyNetwork {
     fn from_kb(kb: &Kb) -> Option<DenyNetwork> {
-        let text = |name: &str| match kb.constant(name)? {
-            crate::kb::ConstValue::Str(s) => Some(s.clone()),
-            crate::kb::ConstValue::Int(_) => None,
-        };
+        let text = |name: &str| kb.text(name).map(str::to_string);
         let types = vec![text("SDDL_ACCESS_DENIED")?, text("SDDL_OBJECT_ACCESS_DENIED")?];
         // The NT authority (5) is the SID's fixed part; the rid names the network logon group.
         let sid = format!("S-1-5-{}", kb.int("SECURITY_NETWORK_RID")?);
@@ -139,8 +136,7 @@ impl DenyNetwork {
     /// Whether some ACE of `sddl` (`(type;flags;rights;guid;guid;account)`) denies the network group.
     fn matches(&self, sddl: &str) -> bool {
         sddl.split('(').skip(1).filter_map(|ace| ace.split(')').next()).any(|ace| {
-            let fields: Vec<&str> = ace.split(';').map(str::trim).collect();
-            let (Some(ty), Some(account)) = (fields.first(), fields.get(5)) else { return false };
+            let Some((ty, account)) = super::sddl::type_and_account(ace) else { return false };
             self.types.iter().any(|t| ty.eq_ignore_ascii_case(t))
                 && self.accounts.iter().any(|a| account.eq_ignore_ascii_case(a))
         })

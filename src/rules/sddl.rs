@@ -4,7 +4,7 @@
 //! interactive users, `BUILTIN\Users`). The names and numbers come from the
 //! knowledge base (`sddl.h`, `winnt.h` constants in `rules/api.toml`).
 
-use crate::kb::{ConstValue, Kb};
+use crate::kb::Kb;
 
 /// The SDDL words and group accounts the check needs, from the kb.
 pub(crate) struct Grants {
@@ -16,10 +16,7 @@ pub(crate) struct Grants {
 
 impl Grants {
     pub(crate) fn from_kb(kb: &Kb) -> Option<Grants> {
-        let text = |name: &str| match kb.constant(name)? {
-            ConstValue::Str(s) => Some(s.clone()),
-            ConstValue::Int(_) => None,
-        };
+        let text = |name: &str| kb.text(name).map(str::to_string);
         let mut groups = Vec::new();
         for name in [
             "SDDL_ANONYMOUS",
@@ -59,8 +56,7 @@ impl Grants {
             return Some(true);
         }
         Some(aces.iter().any(|ace| {
-            let fields: Vec<&str> = ace.split(';').map(str::trim).collect();
-            let (Some(ty), Some(account)) = (fields.first(), fields.get(5)) else { return false };
+            let Some((ty, account)) = type_and_account(ace) else { return false };
             self.allow.iter().any(|a| ty.eq_ignore_ascii_case(a))
                 && self.groups.iter().any(|g| account.eq_ignore_ascii_case(g))
         }))
@@ -97,6 +93,14 @@ impl Grants {
         }
         Some(None)
     }
+}
+
+/// An ACE's type and account: the first and sixth fields of its body
+/// (`type;flags;rights;object guid;inherited guid;account`).
+pub(crate) fn type_and_account(ace: &str) -> Option<(&str, &str)> {
+    let mut fields = ace.split(';').map(str::trim);
+    let ty = fields.next()?;
+    Some((ty, fields.nth(4)?))
 }
 
 /// The length of an owner or group: a numeric SID (`S-1-5-32-544`) or a
