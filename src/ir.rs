@@ -410,6 +410,16 @@ impl Function {
         &self.exprs[id.index()]
     }
 
+    /// `e` under its `!`s, and whether they negate it (`!!c` does not).
+    pub(crate) fn without_nots(&self, mut e: ExprId) -> (ExprId, bool) {
+        let mut negated = false;
+        while let ExprKind::Unary(UnOp::Not, inner) = self.expr(e).kind {
+            negated = !negated;
+            e = inner;
+        }
+        (e, negated)
+    }
+
     pub(crate) fn call_ids(&self) -> impl Iterator<Item = CallId> + '_ {
         (0..self.calls.len()).map(CallId::from_index)
     }

@@ -214,12 +214,7 @@ pub(super) fn join_conds(into: &mut super::State, other: &super::State) -> bool 
 /// way), and what it reads; `None` for one with a call that is not a
 /// predicate, or an unknown part.
 fn key(func: &Function, e: ExprId, predicate: &dyn Fn(&Call) -> bool) -> Option<(String, bool, Reads)> {
-    let mut negated = false;
-    let mut e = e;
-    while let ExprKind::Unary(crate::ir::UnOp::Not, inner) = func.expr(e).kind {
-        negated = !negated;
-        e = inner;
-    }
+    let (e, negated) = func.without_nots(e);
     let mut reads = Reads::default();
     let mut text = String::new();
     render(func, e, &mut text, &mut reads, predicate, 0)?;

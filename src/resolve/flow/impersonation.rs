@@ -97,13 +97,8 @@ pub(super) fn short_circuit_calls(
     block: crate::ir::BlockId,
     cond: crate::ir::ExprId,
 ) -> Option<(BTreeSet<CallId>, bool)> {
-    use crate::ir::{BinOp, UnOp};
-    let mut e = cond;
-    let mut negated = false;
-    while let ExprKind::Unary(UnOp::Not, inner) = func.expr(e).kind {
-        negated = !negated;
-        e = inner;
-    }
+    use crate::ir::BinOp;
+    let (mut e, negated) = func.without_nots(cond);
     let ExprKind::Binary(op @ (BinOp::Or | BinOp::And), _, _) = func.expr(e).kind else { return None };
     let mut calls = BTreeSet::new();
     let mut locals = BTreeSet::new();
