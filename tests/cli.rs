@@ -490,7 +490,37 @@ fn bin_timings_count_the_bytes_read() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("phase 1: 2 files, 0 candidates, 0 deferred, 0 names the others may define: "), "{stderr}");
     assert!(stderr.contains(" s, 15 bytes read\n"), "{stderr}");
-    assert!(stderr.ends_with("rpclint: timing: 15 bytes read in all\n"), "{stderr}");
+    assert!(stderr.contains("rpclint: timing: summaries (phase 1b): "), "{stderr}");
+    assert!(stderr.ends_with(" s, 15 bytes read in all\n"), "{stderr}");
+}
+
+#[test]
+fn bin_summaries_are_a_phase_of_their_own_and_can_be_turned_off_for_measuring() {
+    // A wrapper called with a weak constant: only its summary finds it.
+    let wrapper = "static RPC_STATUS bind_secure(RPC_BINDING_HANDLE h, unsigned long level)\n{\n    \
+                   return RpcBindingSetAuthInfoExW(h, (RPC_WSTR)L\"host/s\", level, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, NULL);\n}\n\
+                   RPC_STATUS connect_weak(RPC_BINDING_HANDLE h)\n{\n    return bind_secure(h, RPC_C_AUTHN_LEVEL_CONNECT);\n}\n";
+    let tree = Tree::new(&[("a.c", wrapper)]);
+    let run = |off: bool| {
+        let mut cmd = cargo_bin_cmd!("rpclint");
+        cmd.env("RPCLINT_TIMINGS", "1").args(["check", "--format", "short", "--select", "all"]).arg(tree.root());
+        if off {
+            cmd.env("RPCLINT_NO_SUMMARIES", "1");
+        }
+        let out = cmd.output().unwrap();
+        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (stdout, stderr) = run(false);
+    assert!(stdout.contains("a.c:7:") && stdout.contains("missing-integrity"), "{stdout}");
+    assert!(stderr.contains("rpclint: timing: phase 1b: 1 summaries: "), "{stderr}");
+    assert!(
+        stderr.contains("rpclint: timing: summaries (phase 1b): ") && stderr.contains("% of the run\n"),
+        "{stderr}"
+    );
+    let (stdout, stderr) = run(true);
+    assert!(!stdout.contains("a.c:7:"), "{stdout}");
+    assert!(stderr.contains("rpclint: timing: phase 1b: no summaries (RPCLINT_NO_SUMMARIES)"), "{stderr}");
+    assert!(stderr.contains("rpclint: timing: summaries (phase 1b): 0.000 s, 0.0% of the run\n"), "{stderr}");
 }
 
 #[test]

@@ -162,7 +162,16 @@ fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Setting
     let rules = settings.rules();
 
     let mut run = phase1::run(inputs, !context.is_empty(), gates, kb, settings, &mut timer);
-    let summaries = wrappers::extend(&mut run, inputs, gates, kb, settings, &mut timer);
+    let summaries = if summaries_off() {
+        timer.note("phase 1b: no summaries (RPCLINT_NO_SUMMARIES)");
+        crate::summary::Summaries::default()
+    } else {
+        let started = std::time::Instant::now();
+        let summaries = wrappers::extend(&mut run, inputs, gates, kb, settings, &mut timer);
+        timer.lap(&format!("phase 1b: {} summaries", summaries.len()));
+        timer.summaries = started.elapsed();
+        summaries
+    };
     let files_parsed = run.candidates.iter().filter(|c| c.parsed).count();
     // Context files are searched for constants like the skipped ones, never checked.
     run.skipped.extend(context.iter().map(|&input| Skipped { input, defined: None }));
@@ -173,6 +182,14 @@ fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Setting
     let report = finish::finish(run, diagnostics, &rules, settings, &mut timer, inputs.len(), files_parsed);
     timer.total();
     report
+}
+
+/// `RPCLINT_NO_SUMMARIES=1`: no function summaries (phase 1b skipped, and
+/// the analysis sees no summary). A measurement knob only, for the
+/// summaries' cost in `docs/performance.md`: the findings that need a
+/// summary are lost.
+fn summaries_off() -> bool {
+    std::env::var_os("RPCLINT_NO_SUMMARIES").is_some()
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -188,7 +205,10 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// `RPCLINT_TIMINGS=1` prints how long each phase took, on stderr (for `docs/performance.md`).
 struct Timer {
     on: bool,
+    started: std::time::Instant,
     last: std::time::Instant,
+    /// Wall time of phase 1b (the summaries and their callers' lowering).
+    summaries: std::time::Duration,
     /// [`crate::source::bytes_read`] at the start of the run and at the last lap.
     bytes_at_start: u64,
     bytes_at_last: u64,
@@ -199,7 +219,9 @@ impl Timer {
         let bytes = crate::source::bytes_read();
         Timer {
             on: std::env::var_os("RPCLINT_TIMINGS").is_some(),
+            started: std::time::Instant::now(),
             last: std::time::Instant::now(),
+            summaries: std::time::Duration::ZERO,
             bytes_at_start: bytes,
             bytes_at_last: bytes,
         }
@@ -220,13 +242,20 @@ impl Timer {
         }
     }
 
-    /// The bytes read in the whole run: phase 1 reads every file once, the
-    /// rest is what later phases read again.
+    /// The bytes read in the whole run (phase 1 reads every file once, the
+    /// rest is what later phases read again), and the share of the run's
+    /// wall time that phase 1b's summaries took. Their use in phase 3 (a
+    /// summarised call analysed as the API call) is inside phase 3's time:
+    /// `RPCLINT_NO_SUMMARIES=1` gives the run without any of it.
     #[allow(clippy::print_stderr)]
     fn total(&self) {
         if self.on {
             let read = crate::source::bytes_read().saturating_sub(self.bytes_at_start);
-            eprintln!("rpclint: timing: {read} bytes read in all");
+            let all = self.started.elapsed().as_secs_f64();
+            let summaries = self.summaries.as_secs_f64();
+            let share = if all > 0.0 { 100.0 * summaries / all } else { 0.0 };
+            eprintln!("rpclint: timing: summaries (phase 1b): {summaries:.3} s, {share:.1}% of the run");
+            eprintln!("rpclint: timing: run: {all:.3} s, {read} bytes read in all");
         }
     }
 
