@@ -233,6 +233,9 @@ fn is_declaration(text: &[u8], at: usize) -> bool {
     }
     let end = before.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
     let Some(&last) = end.checked_sub(1).and_then(|i| before.get(i)) else { return false };
+    if last == b'>' {
+        return is_template_type(&before[..end]);
+    }
     if !(last.is_ascii_alphanumeric() || last == b'_') {
         return false;
     }
@@ -241,6 +244,28 @@ fn is_declaration(text: &[u8], at: usize) -> bool {
         &before[start..end],
         b"return" | b"else" | b"do" | b"case" | b"not" | b"await" | b"unsafe" | b"co_return" | b"co_await" | b"throw"
     )
+}
+
+/// Whether `before` (up to a name) ends in a template type that starts its
+/// line: `Expected<std::tuple<A, B>> Api(` declares `Api` (only names,
+/// scopes, pointers and references before the type on that line).
+fn is_template_type(before: &[u8]) -> bool {
+    let line = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let text = &before[line..];
+    let mut depth = 0usize;
+    let Some(open) = text.iter().rposition(|&b| {
+        match b {
+            b'>' => depth += 1,
+            b'<' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        depth == 0
+    }) else {
+        return false;
+    };
+    let prefix = &text[..open];
+    prefix.last().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        && prefix.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b' ' | b'\t' | b'*' | b'&'))
 }
 
 /// What the analysis of a lowered file made of its `sites`: `ir` before
@@ -310,5 +335,14 @@ mod tests {
         let mut sum = not_analysed(&found);
         sum += r;
         assert_eq!((sum.sites, sum.not_analysed, sum.unread(), sum.in_scope()), (14, 7, 10, 11));
+    }
+
+    #[test]
+    fn a_template_return_type_declares_the_name() {
+        let decl = |t: &str| is_declaration(t.as_bytes(), t.rfind("Api").unwrap_or(0));
+        assert!(decl("Expected<std::tuple<std::shared_ptr<Fid>, Qid>> Api("));
+        assert!(decl("x;\nstatic std::vector<int> Api("));
+        assert!(!decl("if (a > Api("), "a comparison");
+        assert!(!decl("x = f<int>(y) > Api("), "an expression");
     }
 }

@@ -188,7 +188,11 @@ impl Cx<'_> {
                 self.field_initializers(&mut b, child);
             }
         }
-        self.stmt(&mut b, body);
+        if named(def).any(|k| k.kind() == "catch_clause") {
+            self.try_stmt(&mut b, def);
+        } else {
+            self.stmt(&mut b, body);
+        }
         self.functions.push(b.finish());
     }
 

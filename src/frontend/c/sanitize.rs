@@ -172,12 +172,30 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
     let bytes = text.as_bytes();
     let mut lexer = Lexer::new(bytes, Dialect::C);
     let mut in_directive = false;
+    // For the handler macros of a try block: the braces open now (with the
+    // `try` before each, if any), the last token, and the try block that
+    // the last `}` closed (its `try`, the `}`'s end).
+    let mut braces: Vec<Option<usize>> = Vec::new();
+    let mut prev: Option<Token> = None;
+    let mut closed_try: Option<(usize, usize)> = None;
     while let Some(t) = lexer.next() {
         match t.kind {
             Kind::Directive => in_directive = true,
             Kind::DirectiveEnd => in_directive = false,
-            Kind::Ident if !in_directive => {}
-            _ => continue,
+            _ => {}
+        }
+        if in_directive || t.is_comment() || t.kind == Kind::DirectiveEnd {
+            continue;
+        }
+        let after_try = closed_try.take().filter(|&(_, end)| prev.is_some_and(|p| p.end == end)).map(|(at, _)| at);
+        let before = prev.replace(t);
+        if t.kind == Kind::Punct {
+            match t.text(bytes) {
+                b"{" => braces.push(before.filter(|p| p.text(bytes) == b"try").map(|p| p.start)),
+                b"}" => closed_try = braces.pop().flatten().map(|at| (at, t.end)),
+                _ => {}
+            }
+            continue;
         }
         if t.kind != Kind::Ident {
             continue;
@@ -214,11 +232,28 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
             if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + 6)) {
                 buf.copy_from_slice(b"struct");
             }
+        } else if let Some(try_at) = after_try.filter(|_| is_handler_macro(word)) {
+            // wil's `HRESULT f() try { .. } CATCH_RETURN()`: the macro is a
+            // `catch (...) { .. }` tree-sitter cannot see. Blanking it and the
+            // `try` leaves the body as a plain block (the handler's path is
+            // lost, the body's calls are read).
+            if let Some((_, _, end)) = args(bytes, &mut lexer) {
+                blank(text, out, try_at..try_at + 3);
+                blank(text, out, start..end);
+            }
         } else if WRAPPERS.contains(&word) || is_sal(word) {
             let end = args(bytes, &mut lexer).map_or(i, |(_, _, end)| end);
             blank(text, out, start..end);
         }
     }
+}
+
+/// A try block's handler written as a macro: wil's `CATCH_RETURN()`,
+/// `CATCH_LOG()`, `CATCH_RETURN_MSG(..)`, `CATCH_FAIL_FAST()`, ...
+fn is_handler_macro(word: &str) -> bool {
+    word.strip_prefix("CATCH_").is_some_and(|rest| {
+        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    })
 }
 
 /// If `( .. )` follows on the same line as the lexer's position (after
@@ -311,6 +346,19 @@ mod tests {
         let t = "RpcTryExcept { a(); } RpcExcept(1) { b(); } RpcEndExcept";
         assert_eq!(s(t), "__try        { a(); } __except (1) { b(); }             ");
         assert_eq!(s("void f(CONST PVOID p);"), "void f(const PVOID p);");
+    }
+
+    #[test]
+    fn wil_handler_macros_end_a_try_block() {
+        let t = "HRESULT C::F() noexcept\ntry\n{\n    g();\n}\nCATCH_RETURN()\n";
+        let out = s(t);
+        assert_eq!(out.len(), t.len());
+        assert_eq!(out, "HRESULT C::F() noexcept\n   \n{\n    g();\n}\n              \n");
+        let t = "void f() { try { g(); } CATCH_LOG_MSG(\"x %d\", 1) h(); }";
+        assert_eq!(s(t), format!("void f() {{     {{ g(); }} {} h(); }}", " ".repeat(24)));
+        // Not after a try block: a call, kept.
+        assert_eq!(sanitize("void f() { { g(); } CATCH_LOG(); }"), None);
+        assert_eq!(sanitize("void f() { try { g(); } catch (...) {} CATCH_LOG(); }"), None);
     }
 
     #[test]

@@ -309,17 +309,41 @@ impl Cx<'_> {
     }
 
     /// `try { } catch (..) { }`: the body, then no handler or one of them.
-    fn try_stmt(&mut self, b: &mut FnBuilder, n: Node<'_>) {
-        if let Some(body) = n.child_by_field_name("body") {
+    /// Also a function-try-block's definition, `f() try { } catch (..) { }`,
+    /// which holds its body and handlers the same way.
+    /// A body that ends in `return` or `throw` never reaches its end, so
+    /// its handlers are entered where it starts (an exception may leave it
+    /// anywhere); else where it ends, as before.
+    pub(super) fn try_stmt(&mut self, b: &mut FnBuilder, n: Node<'_>) {
+        let body = n.child_by_field_name("body");
+        let handlers: Vec<Node<'_>> = named(n).filter(|k| k.kind() == "catch_clause").collect();
+        let leaves = body.and_then(|body| named(body).last()).is_some_and(|last| {
+            matches!(last.kind(), "return_statement" | "throw_statement" | "co_return_statement")
+                || (last.kind() == "expression_statement"
+                    && named(last).next().is_some_and(|e| e.kind() == "throw_expression"))
+        });
+        let join = b.new_block();
+        let mut arms = Vec::new();
+        if leaves && !handlers.is_empty() {
+            arms = either(b, handlers.len() + 1);
+            if let Some(&first) = arms.first() {
+                b.switch_to(first);
+            }
+        }
+        if let Some(body) = body {
             self.stmt(b, body);
         }
-        let handlers: Vec<Node<'_>> = named(n).filter(|k| k.kind() == "catch_clause").collect();
         if handlers.is_empty() {
             return;
         }
-        let join = b.new_block();
-        let arms = either(b, handlers.len() + 1);
+        let from_start = !arms.is_empty();
+        if !from_start {
+            arms = either(b, handlers.len() + 1);
+        }
         for (i, arm) in arms.into_iter().enumerate() {
+            if i == 0 && from_start {
+                continue; // the body, lowered above
+            }
             b.switch_to(arm);
             if let Some(h) = i.checked_sub(1).and_then(|h| handlers.get(h)) {
                 b.push_scope();

@@ -96,6 +96,9 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     let mut balanced = true;
     let at_level = |stack: &[(Open, usize)]| stack.iter().all(|(k, _)| *k == Open::Container);
     let mut last_end = 0usize;
+    // A function-try-block's `catch (..) { .. }` continues the function's
+    // chunk: the `{` of the function's body, while its handlers are read.
+    let mut handled_body: Option<usize> = None;
     scan(b, lang, |ev| match ev {
         Event::Directive(s, e) => {
             if at_level(&stack) && decl_start.is_none() {
@@ -106,6 +109,14 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
         Event::Open(i) => {
             if at_level(&stack) {
                 let start = decl_start.unwrap_or_else(|| first_code(b, last_end, i));
+                let handler = decl_start.is_none() && lang == Lang::Cpp && is_catch(b.get(start..i).unwrap_or(&[]));
+                if let Some(function) = chunks.last().filter(|c| handler && c.body.is_some() && c.end == last_end) {
+                    handled_body = function.body;
+                    decl_start = Some(function.start);
+                    chunks.pop();
+                    stack.push((Open::Body, i));
+                    return;
+                }
                 let kind = classify(b.get(start..i).unwrap_or(&[]), lang);
                 if kind == Open::Container {
                     // The container's head is kept; its contents are declarations.
@@ -140,12 +151,17 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                         if kind == Open::Body
                             || (lang == Lang::Rust && kind == Open::Other && !depth_zero(head).contains(&b'='))
                         {
-                            let body = (kind == Open::Body).then_some(open);
+                            let body = (kind == Open::Body).then(|| handled_body.take().unwrap_or(open));
                             let scoped = scopes.iter().any(|s| *s);
                             let table = std::mem::take(&mut table);
-                            chunks.push(Chunk { start, end: i + 1, body, table, scoped });
+                            // wil's `f() try { .. } CATCH_RETURN()`: the macro is the handler.
+                            let end = match body {
+                                Some(_) if lang == Lang::Cpp => handler_macro_end(b, i + 1).unwrap_or(i + 1),
+                                _ => i + 1,
+                            };
+                            chunks.push(Chunk { start, end, body, table, scoped });
                             decl_start = None;
-                            last_end = i + 1;
+                            last_end = end;
                         }
                     }
                     (_, None) => {}
@@ -165,4 +181,42 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
         return None;
     }
     Some(Declarations { chunks, directives })
+}
+
+/// Whether a head is a `catch (..)` clause.
+fn is_catch(head: &[u8]) -> bool {
+    head.strip_prefix(b"catch").is_some_and(|rest| rest.first().is_some_and(|c| *c == b'(' || c.is_ascii_whitespace()))
+}
+
+/// After a function's body (`from` just past its `}`): the end of a
+/// handler macro that follows it, wil's `CATCH_RETURN()`, `CATCH_LOG()`,
+/// `CATCH_RETURN_MSG("..", x)` (a `catch (...) { .. }` in disguise; see the
+/// C frontend's `sanitize`, which blanks it with the `try` when the function
+/// is kept). Its arguments hold no braces, semicolons or newlines.
+fn handler_macro_end(b: &[u8], from: usize) -> Option<usize> {
+    let start = first_code(b, from, b.len());
+    let word_end = (start..b.len()).find(|&k| !(b[k].is_ascii_alphanumeric() || b[k] == b'_')).unwrap_or(b.len());
+    let rest = b.get(start..word_end)?.strip_prefix(b"CATCH_")?;
+    if rest.is_empty() || !rest.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_') {
+        return None;
+    }
+    let open = first_code(b, word_end, b.len());
+    if b.get(open) != Some(&b'(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (k, c) in b.iter().enumerate().skip(open) {
+        match c {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(k + 1);
+                }
+            }
+            b'{' | b'}' | b';' | b'\n' => return None,
+            _ => {}
+        }
+    }
+    None
 }

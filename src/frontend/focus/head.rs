@@ -105,12 +105,32 @@ pub(super) fn classify(prefix: &[u8], lang: Lang) -> Open {
             if (has("class") || has("struct") || has("union")) && !top.contains(&b'(') {
                 return Open::Container;
             }
+            if lang == Lang::Cpp && opens_member_initialiser(&top) {
+                return Open::Init;
+            }
             if top.contains(&b'(') || prefix.contains(&b'(') {
                 return Open::Body;
             }
             Open::Other
         }
     }
+}
+
+/// Whether a C++ constructor's head (at depth zero) ends in its
+/// member-initialiser list with a member's name: `A::A(int x) : m_a(x), m_b`
+/// before `{x}`, a braced member initialiser, not the body (which follows).
+fn opens_member_initialiser(top: &[u8]) -> bool {
+    let Some(paren) = top.iter().position(|&c| c == b'(') else { return false };
+    let after = &top[paren + 1..];
+    let lone_colon = after
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| c == b':' && after.get(i + 1) != Some(&b':') && (i == 0 || after[i - 1] != b':'));
+    let end = after.trim_ascii_end();
+    let word = identifiers(end).last().copied().unwrap_or_default();
+    lone_colon
+        && end.last().is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        && !matches!(word, b"const" | b"noexcept" | b"override" | b"final" | b"try" | b"mutable" | b"volatile")
 }
 
 /// Whether a container's head (what precedes its `{`) opens a C++ namespace

@@ -155,3 +155,32 @@ fn a_function_kept_by_name_stays_whatever_it_names() {
     assert!(!out.contains("other"), "{out}");
     assert_eq!(b.blanked_functions, ["other"]);
 }
+
+#[test]
+fn a_function_try_blocks_handlers_share_its_fate() {
+    // `catch (..) { .. }` and wil's `CATCH_RETURN()` belong to the function
+    // before them: kept with it, blanked with it, never left alone.
+    let src = "int f() noexcept\ntry\n{\n    return Api(1);\n}\ncatch (...)\n{\n    return log();\n}\n\
+               int g()\ntry\n{\n    return h();\n}\nCATCH_RETURN()\n\
+               int k() try { return Api(2); } CATCH_LOG_MSG(\"k %d\", 1)\n\
+               int m() try { return h(); } catch (int) { return 1; } catch (...) { return 2; }\n";
+    let out = blank(src, Lang::Cpp);
+    assert_eq!(out.len(), src.len());
+    assert!(out.contains("catch (...)\n{\n    return log();\n}"), "kept with f: {out}");
+    assert!(!out.contains("int g()") && !out.contains("CATCH_RETURN"), "blanked with g: {out}");
+    assert!(out.contains("int k() try { return Api(2); } CATCH_LOG_MSG(\"k %d\", 1)"), "{out}");
+    assert!(!out.contains("int m()") && !out.contains("catch (int)") && !out.contains("return 2"), "{out}");
+    // In C, `catch` is a name like any other.
+    let c = "int f(void) { return Api(1); }\nint catch(int x) { return x; }\n";
+    assert!(!blank(c, Lang::C).contains("int catch"));
+}
+
+#[test]
+fn a_braced_member_initialiser_is_not_the_constructors_body() {
+    let src = "A::A(int x) :\n    m_a(x),\n    m_b{x}, m_c{}\n{\n    Api(x);\n}\n\
+               B::B() : m_b{1} { g(); }\nvoid C::f() const { Api(2); }\nD::D() : m_d(0) try { Api(3); } catch (...) {}\n";
+    let out = blank(src, Lang::Cpp);
+    assert!(out.contains("m_b{x}, m_c{}\n{\n    Api(x);\n}"), "{out}");
+    assert!(!out.contains("B::B()") && !out.contains("g();"), "{out}");
+    assert!(out.contains("void C::f() const { Api(2); }") && out.contains("D::D() : m_d(0) try { Api(3); }"), "{out}");
+}
