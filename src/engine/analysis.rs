@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::kb::Kb;
 use crate::report::FileError;
 use crate::resolve::ProjectFacts;
-use crate::resolve::{self, ConstTable, FileCtx, FunctionFacts};
+use crate::resolve::{self, ConstTable, FieldFacts, FieldFile, FileCtx, FunctionFacts};
 use crate::rules::{self, Rule};
 use crate::settings::{Settings, TestHooks};
 use crate::source::FileId;
@@ -41,6 +41,18 @@ pub(super) fn run(
     }
     let mut project = ProjectFacts::collect(candidates.iter().map(|c| &c.ir), kb);
     project.locate(candidates.iter().zip(&ids).map(|(c, id)| (*id, c.source.path.as_path(), &c.ir)), kb);
+    let field_files: Vec<FieldFile<'_>> =
+        candidates.iter().zip(&ids).map(|(c, id)| FieldFile { file: *id, ir: &c.ir, text: &c.field_text }).collect();
+    // Each file's functions get the per-file time limit again.
+    let fields = FieldFacts::collect(&field_files, kb, |file| FileCtx {
+        kb,
+        file,
+        consts: &table,
+        reverting_types: &project.reverting_types,
+        deadline: settings.limits.deadline(),
+        summaries: Some(summaries),
+    });
+    project.fields = fields;
     let results: Vec<Result<Vec<Diagnostic>, FileError>> = candidates
         .par_iter()
         .zip(ids.par_iter())

@@ -18,7 +18,7 @@ use crate::limits;
 use crate::prefilter::{Defined, WordSet};
 use crate::reach::Reach;
 use crate::report::FileError;
-use crate::resolve::callback;
+use crate::resolve::{FieldText, callback};
 use crate::settings::{Settings, TestHooks};
 use crate::source::{Encoding, SourceFile};
 use crate::summary;
@@ -37,6 +37,9 @@ pub(super) struct Candidate {
     /// The names of every function it defines, lowered or blanked (a call
     /// to one of them is the file's own function, see [`crate::summary`]).
     pub(super) defined: BTreeSet<String>,
+    /// Member names its text accesses outside the kept functions, and
+    /// those it declares (`resolve/fields.rs`), read before the text is dropped.
+    pub(super) field_text: FieldText,
 }
 
 pub(super) enum Phase1 {
@@ -255,7 +258,15 @@ pub(super) fn read_and_lower_inner(
                 format!("file not analysed: parsing took longer than the {limit} limit (raise it with --file-timeout)");
             let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
             clues.reach = crate::reach::not_analysed(&sites);
-            let c = Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new(), defined: BTreeSet::new() };
+            let c = Candidate {
+                source,
+                lang,
+                parsed: false,
+                ir,
+                needs: BTreeSet::new(),
+                defined: BTreeSet::new(),
+                field_text: FieldText::default(),
+            };
             return Phase1::Candidate(Box::new(c));
         }
         Err(panic) => {
@@ -303,8 +314,9 @@ pub(super) fn read_and_lower_inner(
     let keep_text = input.bytes.is_some()
         || suppress::may_have_directives(source.text.as_bytes())
         || settings.test_hooks.panic_while_analysing.is_some();
+    let field_text = FieldText::of(&source.text, &ir, lang.dialect(), Lang::is_header(&source.path));
     let source = if !keep_text { source.unloaded() } else { source };
-    Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs, defined: functions }))
+    Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs, defined: functions, field_text }))
 }
 
 /// The file's functions that return a constant and that a function calling
@@ -353,7 +365,15 @@ pub(super) fn not_analysed(input: &Input, message: String) -> Box<Candidate> {
     let source = SourceFile::new(input.path.clone(), "".into(), Encoding::Utf8);
     let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
     let lang = Lang::from_path(&input.path).unwrap_or(Lang::C);
-    Box::new(Candidate { source, lang, parsed: false, ir, needs: BTreeSet::new(), defined: BTreeSet::new() })
+    Box::new(Candidate {
+        source,
+        lang,
+        parsed: false,
+        ir,
+        needs: BTreeSet::new(),
+        defined: BTreeSet::new(),
+        field_text: FieldText::default(),
+    })
 }
 
 /// A problem's span cut to its first line: a region the parser gave up on

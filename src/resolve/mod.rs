@@ -7,6 +7,7 @@
 pub(crate) mod callback;
 pub mod consts;
 pub(crate) mod facts;
+pub(crate) mod fields;
 pub(crate) mod flow;
 pub(crate) mod order;
 pub(crate) mod pipes;
@@ -16,6 +17,7 @@ pub(crate) mod value;
 
 pub use consts::ConstTable;
 pub use facts::{CallFacts, FunctionFacts, TestInfo};
+pub use fields::{FieldFacts, FieldFile, FieldText};
 pub use flow::{FileCtx, analyze};
 pub use project::ProjectFacts;
 pub use value::{Atom, Mark, Origin, Slot, StructVal, Value};

@@ -35,6 +35,9 @@ pub struct ProjectFacts {
     /// The functions that register COM class objects, with their file's
     /// directory (filled by [`ProjectFacts::locate`]).
     pub(crate) class_registrars: Vec<(PathBuf, String)>,
+    /// Fields written in one function and passed to an API in another
+    /// (filled by [`super::FieldFacts::collect`]).
+    pub(crate) fields: super::FieldFacts,
 }
 
 impl ProjectFacts {

@@ -10,7 +10,9 @@
 //! the same family (the API's `flag-prefix`: `ISC`, `ASC`), and either
 //! write their returned attributes into the same local or name the same
 //! context handle (the first call's `phNewContext` is the next one's
-//! `phContext`: `&ctx`, `&s->ctxt_handle`).
+//! `phContext`: `&ctx`, `&s->ctxt_handle`); or, in any functions of the
+//! file, of the same family and writing their attributes into a field of
+//! the same name (`&nla->pfContextAttr`: a context kept in a struct).
 
 use std::collections::BTreeSet;
 
@@ -33,7 +35,8 @@ pub(crate) fn handshakes(calls: &[ApiCall<'_>]) -> Vec<Option<usize>> {
         // because b's group is already decided.
         for j in 0..i {
             let Some(kj) = &keys[j] else { continue };
-            if std::ptr::eq(calls[i].func, calls[j].func) && ki.prefix == kj.prefix && ki.shares(kj) {
+            let same_func = std::ptr::eq(calls[i].func, calls[j].func);
+            if ki.prefix == kj.prefix && ((same_func && ki.shares(kj)) || ki.shares_field(kj)) {
                 first[i] = first[j];
                 break;
             }
@@ -78,6 +81,8 @@ pub(crate) fn one_per_handshake(
 struct Keys {
     prefix: String,
     attrs: Option<crate::ir::LocalId>,
+    /// The field the attributes go to (`&nla->pfContextAttr`), when not a local.
+    attrs_field: Option<String>,
     contexts: Vec<String>,
 }
 
@@ -85,11 +90,30 @@ impl Keys {
     fn shares(&self, other: &Keys) -> bool {
         (self.attrs.is_some() && self.attrs == other.attrs) || self.contexts.iter().any(|c| other.contexts.contains(c))
     }
+
+    /// Both write their attributes to a field of the same name: one
+    /// context kept in a struct, its handshake spread over the functions
+    /// of a file (FreeRDP's `nla_client_begin`, then `nla_client_recv`).
+    fn shares_field(&self, other: &Keys) -> bool {
+        self.attrs_field.is_some() && self.attrs_field == other.attrs_field
+    }
 }
 
 fn keys(call: &ApiCall<'_>) -> Option<Keys> {
     let prefix = call.api.flag_prefix.clone()?;
-    let attrs = call.api.param_with(Role::ContextAttrs).and_then(|i| call.facts.output_local(i));
+    let attrs_index = call.api.param_with(Role::ContextAttrs);
+    let attrs = attrs_index.and_then(|i| call.facts.output_local(i));
+    let attrs_field = match (attrs, attrs_index) {
+        (None, Some(i)) => call
+            .facts
+            .arg_exprs
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|e| crate::resolve::fields::addressed_field(call.func, e))
+            .map(str::to_string),
+        _ => None,
+    };
     // A method through a function table may carry `This` first.
     let skip = call.call.args.len().saturating_sub(call.api.params.len());
     let contexts = call
@@ -100,7 +124,7 @@ fn keys(call: &ApiCall<'_>) -> Option<Keys> {
         .filter(|(p, _)| p.role == Some(Role::Context))
         .filter_map(|(_, a)| place_key(call.func, *a, 0))
         .collect();
-    Some(Keys { prefix, attrs, contexts })
+    Some(Keys { prefix, attrs, attrs_field, contexts })
 }
 
 /// A place an argument points to, as a comparable key: `&ctx` and `ctx`

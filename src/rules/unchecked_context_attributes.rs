@@ -80,13 +80,21 @@ fn check(cx: &mut RuleCx<'_>) {
     let mut found = Vec::new();
     for (i, call) in calls.iter().enumerate() {
         let Some(prefix) = call.api.flag_prefix.as_deref() else { continue };
-        let Some((index, local)) = attributes_local(call) else { continue };
-        let Some(values) = call.arg(Role::ContextReq).and_then(|v| v.known_ints()) else { continue };
+        let Some((index, out)) = attributes_out(cx, call) else { continue };
+        // A field read at the call that this function never wrote: every
+        // constant the tree writes to it (`resolve/fields.rs`).
+        let Some(values) = query::premise_ints(cx, call, Role::ContextReq) else { continue };
         // What is requested on every path: a flag some caller may turn off
         // is no premise for a test (see `rules/README.md`).
         let requested = values.iter().fold(u64::MAX, |acc, (v, _)| acc & v);
         let origin = values.iter().find_map(|(_, o)| *o);
-        let tested = handshake_tests(&calls, call, prefix, local);
+        // Read from a field the function never wrote: the writes elsewhere say.
+        let elsewhere = call.arg(Role::ContextReq).and_then(|v| v.known_ints()).is_none();
+        let tested = match out {
+            Out::Local(local) => handshake_tests(&calls, call, prefix, local),
+            // A field no code of the tree reads: never tested.
+            Out::UnreadField => TestInfo::default(),
+        };
         // Handed on, compared as a whole, or tested with bits not known: silent.
         if tested.passed || tested.compared || (tested.checked && tested.flags == 0) {
             continue;
@@ -119,8 +127,9 @@ fn check(cx: &mut RuleCx<'_>) {
             continue;
         }
         let param = call.api.params.get(index).map_or("", |p| p.name.as_str());
+        let through = if elsewhere { " (every value the tree writes to its request field does)" } else { "" };
         let message = format!(
-            "`{}` requests {} but the attributes it returns in `{param}` are never tested for {}: the package may grant less than was asked and the context is used anyway",
+            "`{}` requests {}{through} but the attributes it returns in `{param}` are never tested for {}: the package may grant less than was asked and the context is used anyway",
             call.name(),
             asked.join(", "),
             untested.join(", ")
@@ -130,7 +139,14 @@ fn check(cx: &mut RuleCx<'_>) {
             "once the handshake completes, test `{param}` for {} and fail when one is missing",
             untested.join(", ")
         ));
-        d = d.label_at(origin, "request flags set here");
+        if elsewhere {
+            // Each write of the field, in another function.
+            for (_, o) in &values {
+                d = d.label_at(*o, "request flags set here");
+            }
+        } else {
+            d = d.label_at(origin, "request flags set here");
+        }
         found.push((i, d));
     }
     for d in handshake::one_per_handshake(&calls, &handshake::handshakes(&calls), found) {
@@ -142,6 +158,25 @@ fn check(cx: &mut RuleCx<'_>) {
 fn attributes_local(call: &ApiCall<'_>) -> Option<(usize, LocalId)> {
     let index = call.api.param_with(Role::ContextAttrs)?;
     Some((index, call.facts.output_local(index)?))
+}
+
+/// Where a call's attributes go, when the rule can tell whether they are tested.
+enum Out {
+    /// A local of the function: its tests are the function's.
+    Local(LocalId),
+    /// A field (`&nla->pfContextAttr`) that no code of the tree reads.
+    UnreadField,
+}
+
+/// The position of the attributes parameter and where the attributes go.
+fn attributes_out(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> Option<(usize, Out)> {
+    if let Some((index, local)) = attributes_local(call) {
+        return Some((index, Out::Local(local)));
+    }
+    let index = call.api.param_with(Role::ContextAttrs)?;
+    let e = (*call.facts.arg_exprs.get(index)?)?;
+    let name = crate::resolve::fields::addressed_field(call.func, e)?;
+    cx.project.fields.never_read(cx.file, name).then_some((index, Out::UnreadField))
 }
 
 /// How the attributes of one handshake were tested: a handshake is every call

@@ -275,6 +275,8 @@ impl Interp<'_, '_> {
             addr_kept: BTreeSet::new(),
             short_circuit: BTreeSet::new(),
             deferred_revert: false,
+            watch: None,
+            exits: std::collections::BTreeMap::new(),
         };
         let v = sub.eval(e);
         self.const_memo = std::mem::take(&mut sub.const_memo);

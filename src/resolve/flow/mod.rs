@@ -16,12 +16,14 @@
 //! status), [`eval`] (expressions and constants), [`memory`] (places,
 //! reads and writes), [`calls`] (APIs, helpers, unknown functions),
 //! [`summaries`] (calls of the tree's own summarised functions),
-//! [`conds`] (conditions a path branched on) and [`impersonation`]
-//! (which impersonations are in effect).
+//! [`conds`] (conditions a path branched on), [`impersonation`]
+//! (which impersonations are in effect) and [`exits`] (what a function
+//! leaves in its caller's fields, for [`super::fields`]).
 
 mod calls;
 mod conds;
 mod eval;
+mod exits;
 mod impersonation;
 mod memory;
 mod summaries;
@@ -73,6 +75,29 @@ pub fn analyze(cx: &FileCtx<'_>, func: &Function) -> FunctionFacts {
     let mut interp = Interp::new(cx, func);
     interp.run();
     interp.facts
+}
+
+/// Runs the analysis on `func` to learn what it leaves, at its `return`s, in
+/// the fields named in `watch` of the places its caller sees (what a
+/// pointer parameter points to, a parameter passed by reference, a global):
+/// per field, the join of its values at the returns where it was written.
+/// `None` when the analysis gave up.
+pub(crate) fn field_exits(
+    cx: &FileCtx<'_>,
+    func: &Function,
+    watch: &BTreeSet<String>,
+) -> Option<BTreeMap<String, Value>> {
+    let mut interp = Interp::new(cx, func);
+    interp.watch = Some(watch);
+    interp.run();
+    (!interp.facts.gave_up).then_some(interp.exits)
+}
+
+/// The value of `e`, an expression of `func` in the file of `cx`, with no
+/// locals known (a struct literal's field: a constant, or unknown).
+pub(crate) fn eval_constant(cx: &FileCtx<'_>, func: &Function, e: crate::ir::ExprId) -> Value {
+    let mut interp = Interp::new(cx, func);
+    interp.eval_in(func, cx.file, e)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +158,10 @@ struct Interp<'a, 'c> {
     short_circuit: BTreeSet<CallId>,
     /// A revert among [`Interp::short_circuit`] was reached.
     deferred_revert: bool,
+    /// Fields whose values at the returns are recorded ([`field_exits`]).
+    watch: Option<&'a BTreeSet<String>>,
+    /// Per field of `watch`, its values at the returns so far.
+    exits: BTreeMap<String, Value>,
 }
 
 impl<'a, 'c> Interp<'a, 'c> {
@@ -152,6 +181,8 @@ impl<'a, 'c> Interp<'a, 'c> {
             addr_kept: conds::addr_kept(func),
             short_circuit: BTreeSet::new(),
             deferred_revert: false,
+            watch: None,
+            exits: BTreeMap::new(),
         }
     }
 

@@ -112,6 +112,7 @@ impl Interp<'_, '_> {
                 }
             }
             Terminator::Return(value) => {
+                self.record_exit();
                 let mut returned = Value::unknown();
                 if let Some(e) = value {
                     returned = self.eval(*e);

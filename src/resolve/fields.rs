@@ -1,0 +1,366 @@
+//! Fields written in one function and read at an API call in another: the
+//! request flags of an SSPI context kept in a struct (`nla->fContextReq`,
+//! set in `nla_client_init`, passed to `InitializeSecurityContext` in
+//! `nla_client_begin`), and the attributes it returns into a field that no
+//! code reads.
+//!
+//! Only the fields of a struct that a source file declares itself (not a
+//! header: C's opaque struct of one `.c` file, a C++ class of one `.cpp`,
+//! a Rust struct's private fields) are looked at, and only in that file,
+//! where all its accesses are: a field read directly as a `context-req`
+//! argument (its values) and a field whose address is a `context-attrs`
+//! output (whether anyone reads it). A field is known by its file and its
+//! name: two structs of one file that share a name add their writes
+//! together, which can only make the facts less certain, never more.
+//!
+//! What a field holds is the join of every write of the file: for an
+//! assignment (`p->f = A | B`, `p->f |= X`, Rust `self.f = ..`), what the
+//! function leaves in the field at each `return` where a place its caller
+//! sees has it written (the data-flow analysis of that function, run once
+//! more: `nla->fContextReq = 0; nla->fContextReq |= ASC_REQ_MUTUAL_AUTH; ..`
+//! leaves their union); for a struct literal (`{ .f = X }`, `Ctx { f: X }`),
+//! the field's constant. A write that is no known constant (a parameter, an
+//! unknown call's result, a path where the function may leave it unknown),
+//! an address taken (`&p->f` handed anywhere), an access outside the
+//! functions the engine kept (a function it blanked, a macro, a file-level
+//! initialiser: phase 1 records them from the text, [`FieldText`]) make the
+//! field's value unknown, and its attributes read.
+//!
+//! How rules use it: a premise ("X was requested, so Y must be checked")
+//! holds when every write contains X (the intersection, `rules/README.md`);
+//! the facts never make a "weak value" rule fire.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::flow::{FileCtx, field_exits};
+use super::value::Origin;
+use crate::ir::{ExprId, ExprKind, Field, FieldKey, FileIr, Function, PlaceRoot, Stmt};
+use crate::kb::{Kb, Role};
+use crate::lexer::{Dialect, Kind, Lexer, Token};
+use crate::source::FileId;
+
+/// The constants one field holds, each with where it was written.
+pub(crate) type Writes = Vec<(u64, Option<Origin>)>;
+
+/// What each file writes to the fields of its own structs that it passes
+/// to an API, and which attribute fields it never reads.
+#[derive(Debug, Default)]
+pub struct FieldFacts {
+    /// Per file and field read there as a `context-req` argument: every
+    /// constant the file's writes leave in it, or `None` when some write is
+    /// not known.
+    values: BTreeMap<(FileId, String), Option<Writes>>,
+    /// Per file, the fields whose address is a `context-attrs` output there
+    /// and that none of its code reads.
+    unread: BTreeSet<(FileId, String)>,
+}
+
+/// One parsed file, as the field facts read it.
+pub struct FieldFile<'a> {
+    pub file: FileId,
+    pub ir: &'a FileIr,
+    /// What its text said about member names (phase 1).
+    pub text: &'a FieldText,
+}
+
+impl FieldFacts {
+    /// Every constant the writes of `file` leave in its field `name`, when all are known.
+    pub(crate) fn values(&self, file: FileId, name: &str) -> Option<&Writes> {
+        self.values.get(&(file, name.to_string()))?.as_ref().filter(|w| !w.is_empty())
+    }
+
+    /// Whether no code of `file` reads its field `name` (an attributes output).
+    pub(crate) fn never_read(&self, file: FileId, name: &str) -> bool {
+        self.unread.contains(&(file, name.to_string()))
+    }
+
+    /// The facts of `files`; `cx` makes the analysis context of a file.
+    pub fn collect<'a>(files: &[FieldFile<'a>], kb: &Kb, cx: impl Fn(FileId) -> FileCtx<'a>) -> FieldFacts {
+        let mut facts = FieldFacts::default();
+        for ff in files {
+            let (wanted, attrs) = wanted(ff, kb);
+            if wanted.is_empty() && attrs.is_empty() {
+                continue;
+            }
+            let mut values: BTreeMap<String, Option<Writes>> =
+                wanted.iter().map(|n| (n.clone(), Some(Vec::new()))).collect();
+            let mut read: BTreeSet<String> = BTreeSet::new();
+            // Accesses the engine did not lower, and fields of a struct
+            // declared elsewhere (a header's: its users may write and read
+            // them): neither values nor reads are known.
+            for name in wanted.iter().chain(&attrs) {
+                if ff.text.unseen(name) || !ff.text.declares(name) {
+                    values.insert(name.clone(), None);
+                    read.insert(name.clone());
+                }
+            }
+            let ctx = cx(ff.file);
+            for f in &ff.ir.functions {
+                let scan = scan(kb, f, &wanted, &attrs);
+                read.extend(scan.read);
+                for name in scan.unknown {
+                    values.insert(name, None);
+                }
+                for (name, e) in scan.literals {
+                    let v = super::flow::eval_constant(&ctx, f, e);
+                    add(&mut values, &name, v.known_ints());
+                }
+                // Only what is still known is worth the analysis.
+                let assigned: BTreeSet<String> =
+                    scan.assigned.into_iter().filter(|n| values.get(n).is_some_and(Option::is_some)).collect();
+                if assigned.is_empty() {
+                    continue;
+                }
+                let exits = field_exits(&ctx, f, &assigned);
+                for name in &assigned {
+                    let v = exits.as_ref().and_then(|e| e.get(name));
+                    add(&mut values, name, v.and_then(super::value::Value::known_ints));
+                }
+            }
+            facts.values.extend(values.into_iter().map(|(n, v)| ((ff.file, n), v)));
+            facts.unread.extend(attrs.into_iter().filter(|n| !read.contains(n)).map(|n| (ff.file, n)));
+        }
+        facts
+    }
+}
+
+/// Adds the constants of one write (`None`: not known) to a field's.
+fn add(values: &mut BTreeMap<String, Option<Writes>>, name: &str, ints: Option<Writes>) {
+    let Some(slot) = values.get_mut(name) else { return };
+    match (slot.as_mut(), ints) {
+        (Some(all), Some(ints)) => {
+            for (v, o) in ints {
+                if !all.iter().any(|(x, _)| *x == v) {
+                    all.push((v, o));
+                }
+            }
+        }
+        _ => *slot = None,
+    }
+}
+
+/// The fields read directly as a `context-req` argument, and those whose
+/// address is a `context-attrs` output, of some API call of the file.
+fn wanted(ff: &FieldFile<'_>, kb: &Kb) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut values = BTreeSet::new();
+    let mut attrs = BTreeSet::new();
+    for f in &ff.ir.functions {
+        for call in &f.calls {
+            for (role, e) in api_args(kb, call) {
+                match role {
+                    Role::ContextReq => values.extend(field_name(f, e).map(str::to_string)),
+                    Role::ContextAttrs => attrs.extend(addressed_field(f, e).map(str::to_string)),
+                    _ => {}
+                }
+            }
+        }
+    }
+    (values, attrs)
+}
+
+/// The role of each argument of a call of a knowledge-base API.
+fn api_args(kb: &Kb, call: &crate::ir::Call) -> Vec<(Role, ExprId)> {
+    let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else { return Vec::new() };
+    if m.windows_layout {
+        return Vec::new();
+    }
+    // A method through a function table may carry `This` first.
+    let skip = call.args.len().saturating_sub(m.api.params.len());
+    m.api.params.iter().zip(call.args.iter().skip(skip)).filter_map(|(p, e)| Some((p.role?, *e))).collect()
+}
+
+/// `x.f`, `p->f`: the field's name.
+pub(crate) fn field_name(f: &Function, e: ExprId) -> Option<&str> {
+    match &f.exprs.get(e.index())?.kind {
+        ExprKind::Field(_, name) => Some(name),
+        _ => None,
+    }
+}
+
+/// `&x.f`, `&p->f`: the field's name.
+pub(crate) fn addressed_field(f: &Function, e: ExprId) -> Option<&str> {
+    match &f.exprs.get(e.index())?.kind {
+        ExprKind::AddrOf(inner) => field_name(f, *inner),
+        _ => None,
+    }
+}
+
+/// What one function does with the fields looked at.
+#[derive(Default)]
+struct Scan {
+    /// Fields (of `wanted`) it assigns.
+    assigned: BTreeSet<String>,
+    /// Fields (of `wanted`) set in a struct literal, with the value's expression.
+    literals: Vec<(String, ExprId)>,
+    /// Fields (of `wanted`) whose address it takes: written who knows how.
+    unknown: BTreeSet<String>,
+    /// Fields (of `attrs`) it reads, other than as an attributes output.
+    read: BTreeSet<String>,
+}
+
+fn scan(kb: &Kb, f: &Function, wanted: &BTreeSet<String>, attrs: &BTreeSet<String>) -> Scan {
+    let mut s = Scan::default();
+    // The attributes outputs themselves are no reads.
+    let outputs: BTreeSet<ExprId> = f
+        .calls
+        .iter()
+        .flat_map(|c| api_args(kb, c))
+        .filter(|(r, _)| *r == Role::ContextAttrs)
+        .filter_map(|(_, e)| match f.exprs.get(e.index()).map(|x| &x.kind) {
+            Some(ExprKind::AddrOf(inner)) => Some(*inner),
+            _ => None,
+        })
+        .collect();
+    for (i, x) in f.exprs.iter().enumerate() {
+        match &x.kind {
+            ExprKind::Field(_, name) if attrs.contains(name) && !outputs.contains(&ExprId::from_index(i)) => {
+                s.read.insert(name.clone());
+            }
+            ExprKind::AddrOf(inner) => {
+                if let Some(name) = field_name(f, *inner).filter(|n| wanted.contains(*n)) {
+                    s.unknown.insert(name.to_string());
+                }
+            }
+            ExprKind::Aggregate(a) => {
+                for (key, e) in &a.fields {
+                    if let FieldKey::Named(name) = key {
+                        if wanted.contains(name) {
+                            s.literals.push((name.clone(), *e));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for block in &f.blocks {
+        for stmt in &block.stmts {
+            let Stmt::Assign { place, .. } = stmt else { continue };
+            let Some(Field::Named(name)) = place.path.last() else { continue };
+            if wanted.contains(name) {
+                match &place.root {
+                    // Written where no caller sees it (`f().x = ..`): lost, unknown.
+                    PlaceRoot::Unknown => {
+                        s.unknown.insert(name.clone());
+                    }
+                    // A local struct of this function: seen by others only
+                    // when copied out whole, which the exits show.
+                    PlaceRoot::Local(l) if f.locals.get(l.index()).is_some_and(|l| !l.is_param) => {}
+                    _ => {
+                        s.assigned.insert(name.clone());
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+/// What a file's text says about member names outside the functions the
+/// engine kept, recorded in phase 1 while the text is there (it is dropped
+/// before the analysis).
+#[derive(Clone, Debug, Default)]
+pub struct FieldText {
+    /// Names accessed as a member (`.f`, `->f`) outside every kept function,
+    /// or in a region the frontend could not read: sorted hashes.
+    unseen: Box<[u64]>,
+    /// Members of the struct bodies of a source file that is no header
+    /// (`ULONG fContextReq;`, `context_req: u32`, not Rust's `pub` ones):
+    /// the file's own structs, which no other file reads. Sorted hashes.
+    declared: Box<[u64]>,
+}
+
+/// A name as [`FieldText`] keeps it.
+fn key(name: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
+impl FieldText {
+    /// The member names of `text`, whose kept functions (after phase 1's
+    /// choice) and unreadable regions are those of `ir`.
+    pub(crate) fn of(text: &str, ir: &FileIr, dialect: Dialect, header: bool) -> FieldText {
+        let b = text.as_bytes();
+        // The regions the IR covers, merged: a position is inside one or not.
+        let mut spans: Vec<(u32, u32)> = ir.functions.iter().map(|f| (f.span.start, f.span.end)).collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::new();
+        for (s, e) in spans {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        let inside = |pos: usize| {
+            let Ok(pos) = u32::try_from(pos) else { return false };
+            let i = merged.partition_point(|(s, _)| *s <= pos);
+            i > 0 && merged.get(i - 1).is_some_and(|(_, e)| pos < *e)
+        };
+        let unreadable = |pos: usize| {
+            u32::try_from(pos).map_or(true, |pos| ir.problems.iter().any(|p| p.span.start <= pos && pos < p.span.end))
+        };
+        let (mut unseen, mut declared) = (Vec::new(), Vec::new());
+        // The two tokens before, comments skipped.
+        let mut prev: [Option<Token>; 2] = [None, None];
+        // Per open brace: whether it opens a struct's body.
+        let mut braces: Vec<bool> = Vec::new();
+        // `struct`, `class`, `union` seen, and no `;` or `(` since: its body comes.
+        let mut pending = false;
+        let punct = |t: Option<Token>, c: u8| t.is_some_and(|t| t.kind == Kind::Punct && t.text(b) == [c]);
+        for t in Lexer::new(b, dialect) {
+            if t.is_comment() {
+                continue;
+            }
+            let text = t.text(b);
+            match t.kind {
+                Kind::Ident => {
+                    let member = punct(prev[1], b'.') || (punct(prev[1], b'>') && punct(prev[0], b'-'));
+                    if member && (!inside(t.start) || unreadable(t.start)) {
+                        unseen.push(key(text));
+                    }
+                    pending |= matches!(text, b"struct" | b"class" | b"union");
+                }
+                Kind::Punct => match text {
+                    b"{" => braces.push(std::mem::take(&mut pending)),
+                    b"}" => {
+                        braces.pop();
+                    }
+                    b"(" | b")" => pending = false,
+                    b";" | b":" | b"[" | b"=" | b"," => {
+                        // A member of a struct body (`ULONG fContextReq;`,
+                        // `context_req: u32,`), not Rust's `pub` one.
+                        let in_body = braces.last() == Some(&true) && !header && !inside(t.start);
+                        let name = prev[1].filter(|p| p.kind == Kind::Ident);
+                        let public = prev[0].is_some_and(|p| p.kind == Kind::Ident && p.text(b) == b"pub");
+                        if let Some(name) = name.filter(|_| in_body && !public) {
+                            declared.push(key(name.text(b)));
+                        }
+                        if text == b";" {
+                            pending = false;
+                        }
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+            prev = [prev[1], Some(t)];
+        }
+        unseen.sort_unstable();
+        unseen.dedup();
+        declared.sort_unstable();
+        declared.dedup();
+        FieldText { unseen: unseen.into_boxed_slice(), declared: declared.into_boxed_slice() }
+    }
+
+    /// Whether the file accesses member `name` where the analysis does not see it.
+    fn unseen(&self, name: &str) -> bool {
+        self.unseen.binary_search(&key(name.as_bytes())).is_ok()
+    }
+
+    /// Whether the file declares `name` itself (outside its functions).
+    fn declares(&self, name: &str) -> bool {
+        self.declared.binary_search(&key(name.as_bytes())).is_ok()
+    }
+}
