@@ -47,7 +47,7 @@ use crate::resolve::{Mark, Slot, TestInfo};
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-context-attributes",
     default_severity: Severity::Warning,
-    precision: Precision::Medium,
+    precision: Precision::High,
     doc: include_str!("../../rules/unchecked-context-attributes.md"),
     check,
 };
@@ -127,7 +127,17 @@ fn check(cx: &mut RuleCx<'_>) {
             continue;
         }
         let param = call.api.params.get(index).map_or("", |p| p.name.as_str());
-        let through = if elsewhere { " (every value the tree writes to its request field does)" } else { "" };
+        let field = call
+            .facts
+            .arg_exprs
+            .get(call.api.param_with(Role::ContextReq).unwrap_or(usize::MAX))
+            .copied()
+            .flatten()
+            .and_then(|e| crate::resolve::fields::field_name(call.func, e));
+        let through = match field.filter(|_| elsewhere) {
+            Some(f) => format!(" (every value this file's functions write to `{f}` does)"),
+            None => String::new(),
+        };
         let message = format!(
             "`{}` requests {}{through} but the attributes it returns in `{param}` are never tested for {}: the package may grant less than was asked and the context is used anyway",
             call.name(),
