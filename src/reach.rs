@@ -7,7 +7,7 @@
 //! parser's recovery moved out of its function without an error region
 //! around it. The engine counts, per file, the sites the prefilter's names
 //! find (a name followed by `(`, or Rust's `::<`, outside comments and
-//! strings on its line), sorts each into "read" (a lowered call of that name
+//! strings on its line and outside `#if 0`, which is never compiled), sorts each into "read" (a lowered call of that name
 //! covers it), one of those classes, "declaration" (`HRESULT WINAPI Api(`),
 //! or "definition" (inside a function blanked as the API's own definition:
 //! a binding crate's `pub unsafe fn MakeSignature(..) { .. MakeSignature(..) }`,
@@ -105,9 +105,11 @@ pub fn listing() -> bool {
 /// a string on their line, nor in a `/* */` comment.
 pub fn call_sites(text: &[u8], names: impl IntoIterator<Item = (usize, usize, usize)>) -> Vec<usize> {
     let comments = block_comments(text);
+    let disabled = if_zero_regions(text);
     let mut out: Vec<usize> = names
         .into_iter()
         .filter(|&(s, e, _)| is_called(text.get(e..).unwrap_or(&[])) && !in_comment_or_string(text, s, &comments))
+        .filter(|&(s, _, _)| !disabled.iter().any(|&(a, b)| a <= s && s < b))
         .map(|(s, _, _)| s)
         .collect();
     out.sort_unstable();
@@ -137,6 +139,43 @@ fn is_called(rest: &[u8]) -> bool {
         r = &r[skip(r)..];
     }
     r.starts_with(b"(")
+}
+
+/// The regions of `#if 0` (or `#if (0)`) up to its `#else`, `#elif` or
+/// `#endif`: code that is never compiled holds no call to miss.
+fn if_zero_regions(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    // The open `#if`s, with the start of the `#if 0` region each began.
+    let mut open: Vec<Option<usize>> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let start = at;
+        at += line.len();
+        let Some(rest) = line.trim_ascii_start().strip_prefix(b"#") else { continue };
+        let rest = rest.trim_ascii_start();
+        let word_len = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let (word, cond) = rest.split_at(word_len);
+        let zero = || {
+            let c: Vec<u8> = cond.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+            c.starts_with(b"0") && !c.get(1).is_some_and(u8::is_ascii_alphanumeric) || c.starts_with(b"(0)")
+        };
+        match word {
+            b"if" => open.push(zero().then_some(at)),
+            b"ifdef" | b"ifndef" => open.push(None),
+            b"else" | b"elif" | b"elifdef" | b"elifndef" | b"endif" => {
+                if let Some(Some(from)) = open.last().copied() {
+                    out.push((from, start));
+                }
+                if word == b"endif" {
+                    open.pop();
+                } else if let Some(last) = open.last_mut() {
+                    *last = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The `/* .. */` ranges of `text` (a `/*` inside a string is rare enough for a count).
@@ -344,5 +383,12 @@ mod tests {
         assert!(decl("x;\nstatic std::vector<int> Api("));
         assert!(!decl("if (a > Api("), "a comparison");
         assert!(!decl("x = f<int>(y) > Api("), "an expression");
+    }
+
+    #[test]
+    fn calls_under_if_zero_are_no_sites() {
+        let text = "Api(1);\n#if 0\nApi(2);\n#if X\nApi(3);\n#endif\n#else\nApi(4);\n#endif\n#if X\nApi(5);\n#endif\n#if 0 /* off */\nApi(6);\n#elif 1\nApi(7);\n#endif\n";
+        let found: Vec<usize> = sites(text, "Api").iter().map(|&at| text[..at].matches('\n').count() + 1).collect();
+        assert_eq!(found, [1, 8, 11, 16]);
     }
 }

@@ -88,6 +88,10 @@ const REWRITES: &[(&str, &str)] = &[
     ("RpcTryFinally", "__try"),
     ("RpcFinally", "__finally"),
     ("RpcEndFinally", ""),
+    // APR's (and so httpd's and Subversion's) test of the Windows flavour:
+    // `IF_WIN_OS_IS_UNICODE { .. } ELSE_WIN_OS_IS_ANSI { .. }`, both arms kept.
+    ("IF_WIN_OS_IS_UNICODE", "if (win_os_unicode)"),
+    ("ELSE_WIN_OS_IS_ANSI", "else"),
 ];
 
 /// Macros that take one parenthesised argument and only annotate:
@@ -346,6 +350,8 @@ mod tests {
         let t = "RpcTryExcept { a(); } RpcExcept(1) { b(); } RpcEndExcept";
         assert_eq!(s(t), "__try        { a(); } __except (1) { b(); }             ");
         assert_eq!(s("void f(CONST PVOID p);"), "void f(const PVOID p);");
+        let t = "IF_WIN_OS_IS_UNICODE { a(); } ELSE_WIN_OS_IS_ANSI { b(); }";
+        assert_eq!(s(t), "if (win_os_unicode)  { a(); } else                { b(); }");
     }
 
     #[test]
