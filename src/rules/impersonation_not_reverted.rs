@@ -105,6 +105,10 @@ fn hands_impersonation_on(name: &str) -> bool {
     let is_imp = |w: &String| w.starts_with("impersonat");
     match words.as_slice() {
         [first, ..] if is_imp(first) => true,
+        // After the API family's prefix, as the API itself is named:
+        // `RpcImpersonateCaller`, `CoImpersonateUser` (not a hook's
+        // `RpcImpersonateClient_Hook`, which names more).
+        [family, second, _] if matches!(family.as_str(), "rpc" | "co") && is_imp(second) => true,
         [first, .., last] => matches!(first.as_str(), "do" | "begin" | "start" | "enter") && is_imp(last),
         _ => false,
     }
@@ -116,11 +120,24 @@ mod tests {
 
     #[test]
     fn names_that_hand_an_impersonation_on() {
-        for name in ["impersonate_client", "ImpersonateUser", "vncClient::DoFTUserImpersonation", "begin_impersonation"]
-        {
+        for name in [
+            "impersonate_client",
+            "ImpersonateUser",
+            "vncClient::DoFTUserImpersonation",
+            "begin_impersonation",
+            "security::RpcImpersonateCaller",
+        ] {
             assert!(hands_impersonation_on(name), "{name}");
         }
-        for name in ["ShowImpersonateDialog", "request_incognito_impersonate_token", "RunOpenvpn", "do_work", ""] {
+        for name in [
+            "ShowImpersonateDialog",
+            "request_incognito_impersonate_token",
+            "RunOpenvpn",
+            "do_work",
+            "RpcServer",
+            "RpcImpersonateClient_Hook",
+            "",
+        ] {
             assert!(!hands_impersonation_on(name), "{name}");
         }
     }
