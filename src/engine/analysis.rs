@@ -40,7 +40,7 @@ pub(super) fn run(
         table.add_file(*id, ir);
     }
     let mut project = ProjectFacts::collect(candidates.iter().map(|c| &c.ir), kb);
-    project.locate(candidates.iter().zip(&ids).map(|(c, id)| (*id, c.source.path.as_path(), &c.ir)), kb);
+    project.locate(candidates.iter().zip(&ids).map(|(c, id)| (*id, c.source.path.as_path(), &c.ir)), kb, &table);
     let field_files: Vec<FieldFile<'_>> =
         candidates.iter().zip(&ids).map(|(c, id)| FieldFile { file: *id, ir: &c.ir, text: &c.field_text }).collect();
     // Each file's functions get the per-file time limit again.

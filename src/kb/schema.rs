@@ -393,6 +393,12 @@ pub enum SetKind {
     BindingManagement,
     /// Calls by which a server asks who its caller is or how it authenticated.
     CallerIdentity,
+    /// Calls by which an RPC server listens on a protocol sequence (its
+    /// `protseq` argument; without one, on every protocol sequence).
+    ServerTransport,
+    /// Calls by which an RPC server registers the authentication services
+    /// it accepts.
+    ServerAuthn,
     /// Status tests by sign (`SUCCEEDED`, `FAILED`, `NT_SUCCESS`): true when
     /// the value read as a 32-bit signed number is `>= 0` (a test-status
     /// helper that `means` success) or `< 0` (one that means failure).

@@ -12,6 +12,7 @@ pub(crate) mod flow;
 pub(crate) mod order;
 pub(crate) mod pipes;
 pub(crate) mod project;
+pub(crate) mod servers;
 pub(crate) mod status;
 pub(crate) mod value;
 

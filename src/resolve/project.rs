@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use super::consts::ConstTable;
 use super::pipes::{self, FirstInstance};
+use super::servers::{self, Listener};
 use crate::ir::{Call, ExprKind, FileIr, Function, FunctionKind, unqualified};
 use crate::kb::{Effect, Kb, SetKind};
 use crate::source::FileId;
@@ -38,6 +40,9 @@ pub struct ProjectFacts {
     /// Fields written in one function and passed to an API in another
     /// (filled by [`super::FieldFacts::collect`]).
     pub(crate) fields: super::FieldFacts,
+    /// The calls by which RPC servers of the tree listen on protocol
+    /// sequences (filled by [`ProjectFacts::locate`]).
+    pub(crate) listeners: Vec<Listener>,
 }
 
 impl ProjectFacts {
@@ -78,10 +83,16 @@ impl ProjectFacts {
     }
 
     /// Records where each effect is called: the directory of every file.
-    pub(crate) fn locate<'a>(&mut self, files: impl Iterator<Item = (FileId, &'a Path, &'a FileIr)>, kb: &Kb) {
+    pub(crate) fn locate<'a>(
+        &mut self,
+        files: impl Iterator<Item = (FileId, &'a Path, &'a FileIr)>,
+        kb: &Kb,
+        consts: &ConstTable<'_>,
+    ) {
         for (id, path, ir) in files {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             self.first_instances.extend(pipes::first_instances(kb, id, path, ir));
+            self.listeners.extend(servers::listeners(kb, consts, id, path, ir));
             for f in &ir.functions {
                 for call in &f.calls {
                     let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else {
@@ -116,6 +127,15 @@ impl ProjectFacts {
         self.first_instances
             .iter()
             .filter(move |f| f.file != file && dir.is_none_or(|d| f.dir.starts_with(d) || d.starts_with(&f.dir)))
+    }
+
+    /// The calls by which the program of `file` (a file in its directory,
+    /// above or below it, `file` itself too) listens as an RPC server.
+    pub(crate) fn listeners_near(&self, file: FileId) -> impl Iterator<Item = &Listener> {
+        let dir = self.file_dirs.get(&file);
+        self.listeners
+            .iter()
+            .filter(move |l| l.file == file || dir.is_none_or(|d| l.dir.starts_with(d) || d.starts_with(&l.dir)))
     }
 
     /// Whether a file in the directory of `file`, or below it, calls an API

@@ -9,10 +9,14 @@
 //! or turn authentication off (level `RPC_C_AUTHN_LEVEL_NONE`),
 //! on unknown values, when the binding is known to use `ncalrpc`, which
 //! supports only NTLM and authenticates the server with it, and when the
-//! proxy is known to be local (WMI opened on a namespace of this machine). Docs: `rules/ntlm-authentication.md`.
+//! proxy is known to be local (WMI opened on a namespace of this machine),
+//! or the server's program listens only on `ncalrpc` ([`server_is_local`]).
+//! Docs: `rules/ntlm-authentication.md`.
 
-use super::{OriginLabels, Precision, Rule, RuleCx, mutual, query};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, mutual, query};
 use crate::diagnostic::Severity;
+use crate::kb::{Role, SetKind};
+use crate::resolve::servers::Protseq;
 
 pub(crate) static RULE: Rule = Rule {
     name: "ntlm-authentication",
@@ -28,6 +32,7 @@ fn check(cx: &mut RuleCx<'_>) {
         // NTLM to a local proxy (WMI on this machine) authenticates nothing over a network.
         if query::binding_is_ncalrpc(cx.kb, &call)
             || query::proxy_is_local(cx.kb, &call)
+            || server_is_local(cx, &call)
             || mutual::ntlm_mutual(cx, &call).is_some()
         {
             continue;
@@ -45,4 +50,47 @@ fn check(cx: &mut RuleCx<'_>) {
         d = d.set_here(s.origin, &s.spelled);
         cx.push(d);
     }
+}
+
+/// Whether `call` registers a server's authentication services in a program
+/// whose RPC server listens only on `ncalrpc`: every `server-transport`
+/// call of the program (the files near this one) names it, and there is at
+/// least one. In this file the resolver's value of each such call answers
+/// (a call through the tree's own wrapper too); elsewhere, how the call
+/// spells it ([`crate::resolve::servers`]). A call listening on every
+/// protocol sequence, or on one that cannot be told, keeps the finding.
+fn server_is_local(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
+    if !cx.kb.api_in_set(SetKind::ServerAuthn, call.api) {
+        return false;
+    }
+    let local = cx.kb.tables.transport.local_protseq.as_str();
+    let here: Vec<ApiCall<'_>> =
+        cx.api_calls().into_iter().filter(|c| cx.kb.api_in_set(SetKind::ServerTransport, c.api)).collect();
+    // The resolver's answer for a call of this file: every value it may take is local.
+    let resolved = |c: &ApiCall<'_>| {
+        c.api.param_with(Role::Protseq).is_some()
+            && c.arg(Role::Protseq)
+                .and_then(|v| v.pointee().unwrap_or(v).known_strs())
+                .is_some_and(|s| !s.is_empty() && s.iter().all(|(p, _)| p.eq_ignore_ascii_case(local)))
+    };
+    let mut any = false;
+    for l in cx.project.listeners_near(cx.file) {
+        any = true;
+        let reached = if l.file == cx.file { here.iter().find(|c| c.call.span == l.span) } else { None };
+        let is_local = match reached {
+            Some(c) => resolved(c),
+            None => matches!(&l.protseq, Protseq::Known(p) if p.eq_ignore_ascii_case(local)),
+        };
+        if !is_local {
+            return false;
+        }
+    }
+    // Calls of this file through a wrapper of the tree (a summary) listen too.
+    for c in here.iter().filter(|c| !c.facts.via.is_empty()) {
+        any = true;
+        if !resolved(c) {
+            return false;
+        }
+    }
+    any
 }
