@@ -349,6 +349,10 @@ pub enum HelperKind {
     /// (`OpenThreadToken`): setting that token back on the thread later
     /// restores the identity the thread had; it starts no impersonation.
     SavesThreadToken,
+    /// Returns the address of argument `from` (`-1`: the receiver), called
+    /// with no argument: a smart pointer's `p.replace()`, `p.GetAddressOf()`,
+    /// `p.put()`. An API output written through the result lands in `p`.
+    AddressOf,
     /// A method that tests its receiver and changes nothing (Rust's
     /// `p.is_null()`, the `windows` crate's `h.is_invalid()`): a condition
     /// calling it is kept like one of fields and operators (flow/conds.rs).

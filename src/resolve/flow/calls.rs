@@ -132,6 +132,16 @@ impl Interp<'_, '_> {
                     }
                     Value::unknown()
                 }
+                HelperKind::AddressOf => {
+                    let of = match h.from.unwrap_or(-1) {
+                        -1 => call.receiver,
+                        i => usize::try_from(i).ok().and_then(|i| call.args.get(i).copied()),
+                    };
+                    match of.filter(|_| call.args.is_empty()) {
+                        Some(e) => self.address_of(e),
+                        None => Value::unknown(),
+                    }
+                }
                 HelperKind::TokenText | HelperKind::Predicate => Value::unknown(),
             };
         }

@@ -12,6 +12,17 @@ use crate::resolve::value::{Atom, Origin, RestVal, StructVal, Value};
 use crate::source::FileId;
 
 impl Interp<'_, '_> {
+    /// `&inner`: references to the places it names, or a pointer to its value.
+    pub(super) fn address_of(&mut self, inner: ExprId) -> Value {
+        match self.place_of(inner) {
+            Some(refs) => Value { atoms: refs.into_iter().map(|r| (Atom::Ref(r), None)).collect(), ..Value::default() },
+            None => {
+                let v = self.eval(inner);
+                Value::atom(Atom::Pointee(Box::new(v)), None)
+            }
+        }
+    }
+
     pub(super) fn eval(&mut self, e: ExprId) -> Value {
         let func = self.func;
         let Some(expr) = func.exprs.get(e.index()) else { return Value::unknown() };
@@ -43,15 +54,7 @@ impl Interp<'_, '_> {
                 let base = self.eval(*b);
                 read_field(&base, &Field::Index, self)
             }
-            ExprKind::AddrOf(inner) => match self.place_of(*inner) {
-                Some(refs) => {
-                    Value { atoms: refs.into_iter().map(|r| (Atom::Ref(r), None)).collect(), ..Value::default() }
-                }
-                None => {
-                    let v = self.eval(*inner);
-                    Value::atom(Atom::Pointee(Box::new(v)), None)
-                }
-            },
+            ExprKind::AddrOf(inner) => self.address_of(*inner),
             ExprKind::Deref(inner) => {
                 let v = self.eval(*inner);
                 if let Some(r) = self.param_pointee(*inner, &v) {
