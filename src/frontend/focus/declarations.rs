@@ -101,7 +101,10 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     let mut handled_body: Option<usize> = None;
     scan(b, lang, |ev| match ev {
         Event::Directive(s, e) => {
-            if at_level(&stack) && decl_start.is_none() {
+            // A directive inside a head that goes on after it (`class C : public A\n#ifdef X\n, public B\n#endif\n{`,
+            // a parameter list) is part of that head, not a declaration of its own.
+            let inside_head = is_unfinished_head(b.get(last_end..s).unwrap_or(&[]));
+            if at_level(&stack) && decl_start.is_none() && !inside_head {
                 directives.push((s, e));
                 last_end = e;
             }
@@ -219,4 +222,21 @@ fn handler_macro_end(b: &[u8], from: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Whether the code before a directive is the start of a head that goes on
+/// after it: an open parenthesis, or a C++ class head (`class`, `struct`,
+/// `union`, `template` first) with no `;` yet.
+fn is_unfinished_head(pending: &[u8]) -> bool {
+    let code = pending.trim_ascii();
+    if code.is_empty() || code.contains(&b';') {
+        return false;
+    }
+    let depth = code.iter().fold(0i32, |d, c| match c {
+        b'(' => d + 1,
+        b')' => d - 1,
+        _ => d,
+    });
+    let first: Vec<u8> = code.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').copied().collect();
+    depth > 0 || matches!(first.as_slice(), b"class" | b"struct" | b"union" | b"template")
 }

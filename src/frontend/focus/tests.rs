@@ -184,3 +184,12 @@ fn a_braced_member_initialiser_is_not_the_constructors_body() {
     assert!(!out.contains("B::B()") && !out.contains("g();"), "{out}");
     assert!(out.contains("void C::f() const { Api(2); }") && out.contains("D::D() : m_d(0) try { Api(3); }"), "{out}");
 }
+
+#[test]
+fn a_directive_inside_a_head_is_part_of_it() {
+    let src = "class C : public A\n#ifdef X\n    , public B\n#endif\n{\n  public:\n    void f() { Api(1); }\n    void g() { h(); }\n};\n\
+               int k(int a\n#ifdef Y\n      , int b\n#endif\n) { return h(); }\n";
+    let out = blank(src, Lang::Cpp);
+    assert!(out.contains("void f() { Api(1); }") && !out.contains("void g()"), "{out}");
+    assert!(!out.contains("int k") && !out.contains("return h()"), "{out}");
+}
