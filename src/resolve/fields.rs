@@ -364,3 +364,38 @@ impl FieldText {
         self.declared.binary_search(&key(name.as_bytes())).is_ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Settings, check_source};
+
+    const TEXT: &str = "typedef struct { CredHandle cred; CtxtHandle ctx; ULONG req; ULONG got; SecBufferDesc out; } S;\n\
+        int init(S *s)\n{\n    if (AcquireCredentialsHandleW(NULL, L\"Kerberos\", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &s->cred, NULL) != SEC_E_OK)\n        return -1;\n    s->req = ISC_REQ_MUTUAL_AUTH;\n    return 1;\n}\n\
+        int start(S *s, SEC_WCHAR *spn)\n{\n    return InitializeSecurityContextW(&s->cred, NULL, spn, s->req, 0, 0, NULL, 0, &s->ctx, &s->out, &s->got, NULL);\n}\n";
+
+    fn findings(path: &str, text: &str) -> usize {
+        let settings = Settings { select: vec!["unchecked-context-attributes".into()], ..Settings::default() };
+        check_source(std::path::Path::new(path), text, &settings).diagnostics.len()
+    }
+
+    #[test]
+    fn a_struct_of_the_source_file_is_followed_across_its_functions() {
+        assert_eq!(findings("s.c", TEXT), 1);
+    }
+
+    #[test]
+    fn a_struct_a_header_declares_is_its_users_to_fill_in_and_read() {
+        assert_eq!(findings("s.h", TEXT), 0);
+    }
+
+    #[test]
+    fn an_access_in_a_function_the_engine_did_not_keep_makes_it_unknown() {
+        // `check` names no API: blanked, so its read of `got` is not seen.
+        let read_elsewhere =
+            format!("{TEXT}int check(S *s)\n{{\n    return (s->got & ISC_RET_MUTUAL_AUTH) != 0;\n}}\n");
+        assert_eq!(findings("s.c", &read_elsewhere), 0);
+        // A write the engine does not see either.
+        let written_elsewhere = format!("{TEXT}void http(S *s)\n{{\n    s->req = 0;\n}}\n");
+        assert_eq!(findings("s.c", &written_elsewhere), 0);
+    }
+}

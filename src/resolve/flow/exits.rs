@@ -8,7 +8,9 @@
 //! those places that the function wrote and whose name is watched is joined
 //! into the function's exit value of that name. A place that is known on
 //! one path only (written on one, handed to an unknown function on another)
-//! gives an unknown value: a premise built on it is never taken.
+//! gives an unknown value, and so does a written field of a place the
+//! function forgets before it returns (the pointer handed to an unknown
+//! function, which may write it again): a premise built on it is never taken.
 
 use super::Interp;
 use crate::ir::Field;
@@ -40,6 +42,20 @@ impl Interp<'_, '_> {
                     self.exits.insert(name, v);
                 }
             }
+        }
+    }
+}
+
+impl Interp<'_, '_> {
+    /// What a pointer parameter pointed to is forgotten (handed to an
+    /// unknown function, or the parameter reassigned): the watched fields
+    /// written in it may leave the function with any value.
+    pub(super) fn lost_exit_fields(&mut self, dropped: Option<&Value>) {
+        let (Some(watch), Some(v)) = (self.watch, dropped) else { return };
+        let mut found = Vec::new();
+        collect(v, watch, DEPTH, &mut found);
+        for (name, _) in found {
+            self.exits.insert(name, Value::unknown());
         }
     }
 }

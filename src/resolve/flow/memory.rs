@@ -83,7 +83,8 @@ impl Interp<'_, '_> {
                     *slot = new;
                 }
                 if r.path.is_empty() {
-                    state.globals.remove(&pointee_key(*l));
+                    let dropped = state.globals.remove(&pointee_key(*l));
+                    self.lost_exit_fields(dropped.as_ref());
                 }
             }
             RefRoot::Global(g) => {
@@ -180,7 +181,8 @@ impl Interp<'_, '_> {
     pub(super) fn forget_pointee(&mut self, e: ExprId) {
         let ExprKind::Local(l) = self.func.expr(e).kind else { return };
         if let Some(state) = &mut self.state {
-            state.globals.remove(&pointee_key(l));
+            let dropped = state.globals.remove(&pointee_key(l));
+            self.lost_exit_fields(dropped.as_ref());
         }
     }
 
