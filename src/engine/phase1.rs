@@ -256,18 +256,8 @@ pub(super) fn read_and_lower_inner(
             let limit = settings.limits.file_timeout.map(limits::format_timeout).unwrap_or_default();
             let message =
                 format!("file not analysed: parsing took longer than the {limit} limit (raise it with --file-timeout)");
-            let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
             clues.reach = crate::reach::not_analysed(&sites);
-            let c = Candidate {
-                source,
-                lang,
-                parsed: false,
-                ir,
-                needs: BTreeSet::new(),
-                defined: BTreeSet::new(),
-                field_text: FieldText::default(),
-            };
-            return Phase1::Candidate(Box::new(c));
+            return Phase1::Candidate(Candidate::not_parsed(source, lang, message));
         }
         Err(panic) => {
             return Phase1::Error(FileError {
@@ -363,17 +353,24 @@ pub(super) fn calls_api(f: &Function, kb: &Kb) -> bool {
 /// A file that is not analysed: its IR is this one problem, at its start.
 pub(super) fn not_analysed(input: &Input, message: String) -> Box<Candidate> {
     let source = SourceFile::new(input.path.clone(), "".into(), Encoding::Utf8);
-    let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
     let lang = Lang::from_path(&input.path).unwrap_or(Lang::C);
-    Box::new(Candidate {
-        source,
-        lang,
-        parsed: false,
-        ir,
-        needs: BTreeSet::new(),
-        defined: BTreeSet::new(),
-        field_text: FieldText::default(),
-    })
+    Candidate::not_parsed(source, lang, message)
+}
+
+impl Candidate {
+    /// A file that was not parsed: its IR is `message`, at its start.
+    fn not_parsed(source: SourceFile, lang: Lang, message: String) -> Box<Candidate> {
+        let ir = FileIr { problems: vec![Problem { span: Span::new(0, 0), message }], ..FileIr::default() };
+        Box::new(Candidate {
+            source,
+            lang,
+            parsed: false,
+            ir,
+            needs: BTreeSet::new(),
+            defined: BTreeSet::new(),
+            field_text: FieldText::default(),
+        })
+    }
 }
 
 /// A problem's span cut to its first line: a region the parser gave up on
