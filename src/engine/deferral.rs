@@ -72,9 +72,6 @@ impl Clues {
     pub(super) fn of(text: &[u8], lang: Lang, path: &Path, needles: &[Needle]) -> Clues {
         let header = lang == Lang::Rust || Lang::is_header(path);
         let scope = if header { Visibility::Included } else { Visibility::Linked };
-        // A file that is all about the word (a pipe library) gives its first
-        // occurrences' names; the bound keeps a pathological file cheap.
-        const MAX_OCCURRENCES: usize = 2_000;
         // The file is lexed once for the positions of all needles (phase 1
         // asks whether there is any, for deferral).
         let mut word_in_string = false;
@@ -89,6 +86,28 @@ impl Clues {
         let string_defines = if header { string_defines(text) } else { Vec::new() };
         Clues { defined_near, string_defines, word_in_string, reach: Reach::default() }
     }
+}
+
+/// A file that is all about the word (a pipe library) gives its first
+/// occurrences' names; the bound keeps a pathological file cheap.
+const MAX_OCCURRENCES: usize = 2_000;
+
+/// The names a file's own functions may use for a needle word: those it
+/// defines next to one in a string (its `static`s and `#define`s too, which
+/// [`Clues::of`] leaves out of a source file's), then its string macros
+/// built on them.
+pub(super) fn local_clue_names(text: &[u8], lang: Lang, needles: &[Needle]) -> BTreeSet<String> {
+    let mut defined_near = Vec::new();
+    for n in needles {
+        for at in n.positions_in_strings(text, lang.dialect()).take(MAX_OCCURRENCES) {
+            defined_near.extend(definitions_near(text, at, Visibility::Included));
+        }
+    }
+    if defined_near.is_empty() {
+        return BTreeSet::new();
+    }
+    let clues = Clues { defined_near, string_defines: string_defines(text), ..Clues::default() };
+    clue_names(std::slice::from_ref(&clues))
 }
 
 /// The names a deferred file must use to be parsed: those defined next to a

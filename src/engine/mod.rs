@@ -6,7 +6,8 @@
 //!    joins the other files). A file that names only APIs whose findings
 //!    need a word it lacks (`CreateFile` without a `pipe` string) is
 //!    deferred, and parsed only if it uses a name defined next to that word
-//!    elsewhere ([`Clues`]). Of the IR only the functions that call an
+//!    elsewhere ([`Clues`]); in a file parsed all the same, such a function
+//!    waits on its own, the same way. Of the IR only the functions that call an
 //!    API (and destructors) are kept,
 //!    with every constant definition. Names those functions use but neither
 //!    their file nor the knowledge base defines are collected.

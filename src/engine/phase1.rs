@@ -7,11 +7,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::prelude::*;
 
-use super::deferral::{Clues, Gates, clue_names};
+use super::deferral::{Clues, Gates, clue_names, local_clue_names};
 use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
 use super::{Input, Run, Skipped, Timer, panic_message};
-use crate::frontend::{self, Focused, Lang};
+use crate::frontend::{self, Blanks, Focused, Keep, Lang};
 use crate::ir::{ExprId, FileIr, Function, FunctionKind, Problem, Span, Stmt, unqualified};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
@@ -40,6 +40,10 @@ pub(super) struct Candidate {
     /// Member names its text accesses outside the kept functions, and
     /// those it declares (`resolve/fields.rs`), read before the text is dropped.
     pub(super) field_text: FieldText,
+    /// Its functions that name only APIs whose findings need a word they
+    /// lack, blanked in phase 1 (see [`waits`]); lowered after it if they
+    /// use a name another file defines next to the word.
+    pub(super) waiting: BTreeSet<String>,
 }
 
 pub(super) enum Phase1 {
@@ -103,8 +107,15 @@ pub(super) fn run<'i>(
     ));
 
     let mut run = Run { candidates, const_files: Vec::new(), skipped, marked, errors };
-    if !deferred.is_empty() {
-        reach += promote(deferred, &clues, gates, kb, settings, &mut run, timer);
+    let waiting = run.candidates.iter().any(|c| !c.waiting.is_empty());
+    if !deferred.is_empty() || waiting {
+        let names = clue_names(&clues);
+        if !deferred.is_empty() {
+            reach += promote(deferred, &names, gates, kb, settings, &mut run, timer);
+        }
+        if waiting {
+            promote_waiting(&mut run, inputs, &names, kb, settings, timer);
+        }
     }
     if crate::reach::enabled() {
         timer.force_note(&reach.summary());
@@ -139,6 +150,23 @@ pub(super) fn read_and_lower(
 /// (`docs/performance.md`); phase 2 reads it as before.
 fn index_definitions(lang: Lang, text: &[u8]) -> Option<Defined> {
     (lang != Lang::Rust).then(|| Defined::of(text))
+}
+
+/// Whether a function that names an API waits: it names only APIs whose
+/// findings need a word ([`crate::kb::Api::only_with`]: `CreateFile` and
+/// `pipe`), and its body holds neither the word (in any case, in a string
+/// or a name: `pipe_name`, `ERROR_PIPE_BUSY`) nor one of the file's own
+/// names for it (`local`). The file-level deferral, one function at a time:
+/// of Wine's candidates, the test functions that open regular files. It is
+/// lowered after phase 1 if it uses a name another file defines next to the
+/// word ([`promote_waiting`]). The caller keeps a function with parameters
+/// (a wrapper, whose callers may pass a pipe's path), a thread's start and
+/// what a callback needs.
+fn waits(gates: &Gates, local: &WordSet, body: &[u8]) -> bool {
+    !gates.unconditional.matches(body)
+        && !gates.pipe_client.matches(body)
+        && !gates.needles.iter().any(|n| n.is_in(body))
+        && !local.matches(body)
 }
 
 /// `{ return RPC_C_AUTHN_LEVEL_CONNECT; }`, `{ RPC_C_AUTHN_LEVEL_CALL.0 }`:
@@ -213,6 +241,14 @@ pub(super) fn read_and_lower_inner(
     let invalid_utf8 = if lang == Lang::Rust { invalid_utf8_at(&bytes, source.encoding) } else { None };
     drop(bytes);
     let deadline = settings.limits.deadline();
+    // This file's own names for a needle word (`static const WCHAR name[] =
+    // L"\\\\.\\pipe\\x";`): a function that uses one does not wait.
+    let local = if defer && clues.word_in_string {
+        local_clue_names(source.text.as_bytes(), lang, &gates.needles)
+    } else {
+        BTreeSet::new()
+    };
+    let local = WordSet::new(local.iter().map(String::as_str));
     let lower = |keep_named: &dyn Fn(&str) -> bool, identity: bool| {
         catch_unwind(AssertUnwindSafe(|| {
             TestHooks::panic_if_marked(&settings.test_hooks.panic_while_parsing, &source.text, "parsing");
@@ -223,7 +259,14 @@ pub(super) fn read_and_lower_inner(
             let keep = |body: &[u8]| {
                 api_words.matches(body) || gates.threads.matches(body) || (identity && gates.identity.matches(body))
             };
-            frontend::lower_focused(lang, &source.text, &keep, &own_only, keep_named, &is_tiny_body, deadline)
+            let waits = |has_parameters: bool, body: &[u8]| {
+                let kept_anyway =
+                    has_parameters || gates.threads.matches(body) || (identity && gates.identity.matches(body));
+                defer && !kept_anyway && waits(gates, &local, body)
+            };
+            let keep =
+                Keep { body: &keep, own_only: &own_only, named: keep_named, aside: &is_tiny_body, waits: &waits };
+            frontend::lower_focused(lang, &source.text, &keep, deadline)
         }))
     };
     let mut lowered = lower(&|_| false, false);
@@ -231,22 +274,29 @@ pub(super) fn read_and_lower_inner(
     // caller is, may name no API: focus blanked them, and the rules read
     // them. Lower again keeping them (rare: only such files pay twice).
     let callbacks = match &lowered {
-        Ok(Focused::Lowered(ir, ..)) => callback::registered(kb, ir, Role::IfCallback),
+        Ok(Focused::Lowered(ir, _)) => callback::registered(kb, ir, Role::IfCallback),
         _ => BTreeSet::new(),
     };
-    if let Ok(Focused::Lowered(_, blanked, _)) = &lowered
+    if let Ok(Focused::Lowered(_, blanks)) = &lowered
         && !callbacks.is_empty()
-        && (blanked.iter().any(|f| callbacks.contains(f)) || gates.identity.matches(source.text.as_bytes()))
+        && (blanks.blanked.iter().any(|f| callbacks.contains(f)) || gates.identity.matches(source.text.as_bytes()))
     {
         lowered = lower(&|name| callbacks.contains(name), true);
     }
-    let (mut ir, blanked_functions, blanked_spans) = match lowered {
-        Ok(Focused::Lowered(ir, blanked, spans)) => (*ir, blanked, spans),
+    let (mut ir, blanks) = match lowered {
+        Ok(Focused::Lowered(ir, blanks)) => (*ir, blanks),
+        // Every function that names an API waits: the file waits like one
+        // that names only such APIs (its sites are counted if it is parsed).
+        Ok(Focused::NoCode(blanks)) if !blanks.waiting.is_empty() => {
+            let defined = index_definitions(lang, source.text.as_bytes());
+            let marked = suppress::may_have_directives(source.text.as_bytes()).then_some(source);
+            return Phase1::Deferred(marked, defined);
+        }
         // A header that declares the API: searched for constants in phase 2
         // like any file that names none.
-        Ok(Focused::NoCode(spans)) => {
+        Ok(Focused::NoCode(blanks)) => {
             if !sites.is_empty() {
-                clues.reach = crate::reach::count_file(&source, &sites, &FileIr::default(), &spans);
+                clues.reach = crate::reach::count_file(&source, &sites, &FileIr::default(), &blanks.api_spans, &[]);
             }
             let defined = index_definitions(lang, source.text.as_bytes());
             let marked = suppress::may_have_directives(source.text.as_bytes()).then_some(source);
@@ -271,14 +321,17 @@ pub(super) fn read_and_lower_inner(
         ir.problems.push(Problem { span: Span::new(at, at + '\u{fffd}'.len_utf8()), message: message.into() });
     }
     if !sites.is_empty() {
-        clues.reach = crate::reach::count_file(&source, &sites, &ir, &blanked_spans);
+        let waiting: Vec<(usize, usize)> = blanks.waiting.iter().map(|&(_, s, e)| (s, e)).collect();
+        clues.reach = crate::reach::count_file(&source, &sites, &ir, &blanks.api_spans, &waiting);
     }
     for p in &mut ir.problems {
         p.span = first_line(&source.text, p.span);
     }
     // Names of the file's functions are not constants to look for elsewhere
     // (a vtable initialiser lists them).
-    let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).chain(blanked_functions).collect();
+    let Blanks { blanked, waiting, .. } = blanks;
+    let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).chain(blanked).collect();
+    let waiting: BTreeSet<String> = waiting.into_iter().map(|(name, ..)| name).collect();
     // Keep only what rules can report on: functions that call an API,
     // destructors (which may revert an impersonation), those that start a
     // thread (the project's thread routines), registered callbacks,
@@ -306,7 +359,16 @@ pub(super) fn read_and_lower_inner(
         || settings.test_hooks.panic_while_analysing.is_some();
     let field_text = FieldText::of(&source.text, &ir, lang.dialect(), Lang::is_header(&source.path));
     let source = if !keep_text { source.unloaded() } else { source };
-    Phase1::Candidate(Box::new(Candidate { source, lang, parsed: true, ir, needs, defined: functions, field_text }))
+    Phase1::Candidate(Box::new(Candidate {
+        source,
+        lang,
+        parsed: true,
+        ir,
+        needs,
+        defined: functions,
+        field_text,
+        waiting,
+    }))
 }
 
 /// The file's functions that return a constant and that a function calling
@@ -369,6 +431,7 @@ impl Candidate {
             needs: BTreeSet::new(),
             defined: BTreeSet::new(),
             field_text: FieldText::default(),
+            waiting: BTreeSet::new(),
         })
     }
 }
@@ -392,7 +455,7 @@ pub(super) fn first_line(text: &str, span: Span) -> Span {
 /// others join the skipped files. Returns the parsed files' reach.
 fn promote<'i>(
     deferred: Vec<(&'i Input, Option<SourceFile>, Option<Defined>)>,
-    clues: &[Clues],
+    names: &BTreeSet<String>,
     gates: &Gates,
     kb: &Kb,
     settings: &Settings,
@@ -401,7 +464,6 @@ fn promote<'i>(
 ) -> Reach {
     let Run { candidates, errors, skipped, marked, .. } = run;
     let mut reach = Reach::default();
-    let names = clue_names(clues);
     let words = WordSet::new(names.iter().map(String::as_str));
     // No name to look for (wine): no file is read again.
     let promoted: Vec<Option<(Phase1, Clues)>> = if words.is_empty() {
@@ -437,4 +499,66 @@ fn promote<'i>(
     }
     timer.lap(&format!("phase 1, deferred files: {} names, {} candidates in all", names.len(), candidates.len()));
     reach
+}
+
+/// The waiting functions ([`waits`]) that use a name another file defines
+/// next to a needle word (`names`, as for the deferred files) are lowered
+/// and added to their candidates: each such file is read again and parsed
+/// with every other function blanked. Their call sites stay counted as
+/// waiting ([`crate::reach`]).
+fn promote_waiting(
+    run: &mut Run<'_>,
+    inputs: &[Input],
+    names: &BTreeSet<String>,
+    kb: &Kb,
+    settings: &Settings,
+    timer: &mut Timer,
+) {
+    let words = WordSet::new(names.iter().map(String::as_str));
+    if words.is_empty() {
+        return;
+    }
+    let by_path: std::collections::HashMap<&std::path::Path, &Input> =
+        inputs.iter().map(|i| (i.path.as_path(), i)).collect();
+    let found: Vec<Vec<Function>> = run
+        .candidates
+        .par_iter()
+        .map(|c| match by_path.get(c.source.path.as_path()) {
+            Some(input) if !c.waiting.is_empty() => lower_waiting(c, input, &words, settings),
+            _ => Vec::new(),
+        })
+        .collect();
+    let mut added = 0;
+    for (c, functions) in run.candidates.iter_mut().zip(found) {
+        if functions.is_empty() {
+            continue;
+        }
+        added += functions.len();
+        let more = FileIr { functions, ..FileIr::default() };
+        let mut needs = free_names(&more, kb, None);
+        needs.retain(|n| !c.defined.contains(n));
+        c.needs.extend(needs);
+        c.ir.functions.extend(more.functions);
+    }
+    timer.lap(&format!("phase 1, waiting functions: {} names, {added} functions lowered", names.len()));
+}
+
+/// The waiting functions of `c` whose body names one of `words`, lowered
+/// alone.
+fn lower_waiting(c: &Candidate, input: &Input, words: &WordSet, settings: &Settings) -> Vec<Function> {
+    let Ok(Bytes::Read(bytes)) = read_bytes(input, settings.limits.max_file_size) else { return Vec::new() };
+    if !words.matches(&searchable(&bytes)) {
+        return Vec::new();
+    }
+    let source = SourceFile::from_bytes(input.path.clone(), &bytes);
+    drop(bytes);
+    let keep = |body: &[u8]| words.matches(body);
+    let other = |name: &str, _: &[u8]| !c.waiting.contains(name);
+    let deadline = settings.limits.deadline();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        frontend::lower_focused(c.lang, &source.text, &Keep { own_only: &other, ..Keep::bodies(&keep) }, deadline)
+    }));
+    // A panic or a timeout here loses only these functions: phase 1 has the rest.
+    let Ok(Focused::Lowered(ir, _)) = outcome else { return Vec::new() };
+    ir.functions.into_iter().filter(|f| c.waiting.contains(&f.name)).collect()
 }

@@ -32,7 +32,7 @@ use super::needs::free_names;
 use super::phase1::Candidate;
 use super::read::{Bytes, read_bytes, searchable};
 use super::{Input, Run, Timer};
-use crate::frontend::{self, Focused, Lang};
+use crate::frontend::{self, Focused, Keep, Lang};
 use crate::ir::Function;
 use crate::kb::Kb;
 use crate::prefilter::{Needle, WordSet};
@@ -179,10 +179,10 @@ fn callers_in(
     let already = |name: &str, _: &[u8]| lowered.contains(name);
     let deadline = settings.limits.deadline();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        frontend::lower_focused(lang, &source.text, &keep, &already, &|_| false, &|_| false, deadline)
+        frontend::lower_focused(lang, &source.text, &Keep { own_only: &already, ..Keep::bodies(&keep) }, deadline)
     }));
     // A panic or a timeout here loses only the callers: phase 1 has the rest.
-    let Ok(Focused::Lowered(ir, _, _)) = outcome else { return Vec::new() };
+    let Ok(Focused::Lowered(ir, _)) = outcome else { return Vec::new() };
     ir.functions
         .into_iter()
         .filter(|f| {

@@ -15,6 +15,7 @@ pub(crate) use {c::literal_ranges, c::sanitize, focus::structure, rust::bracket_
 use crate::ir::FileIr;
 use crate::lexer::Dialect;
 use focus::Blanked;
+pub(crate) use focus::Keep;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lang {
@@ -84,47 +85,46 @@ pub(crate) fn reuse_parses() {
 
 /// What [`lower_focused`] made of a file.
 pub(crate) enum Focused {
-    /// The IR, the names of the functions blanked before parsing, and where
-    /// those that name an API were (the API's own definitions).
-    Lowered(Box<FileIr>, Vec<String>, Vec<(usize, usize)>),
+    /// The IR, and what focus blanked before parsing.
+    Lowered(Box<FileIr>, Blanks),
     /// No function (nor lambda, nor table) in the file names an API: a
-    /// header that declares them. Nothing to check; its constants are read
+    /// header that declares them, or a file whose every function that names
+    /// one waits ([`Keep::waits`]). Nothing to check; its constants are read
     /// like any other file's, when another file needs them.
-    /// Holds where the functions blanked as the API's own definitions were.
-    NoCode(Vec<(usize, usize)>),
+    NoCode(Blanks),
     /// Parsing did not finish by the deadline.
     TimedOut,
+}
+
+/// What [`lower_focused`] blanked.
+#[derive(Default)]
+pub(crate) struct Blanks {
+    /// The names of the functions blanked before parsing.
+    pub blanked: Vec<String>,
+    /// Where the functions blanked as the API's own definitions were.
+    pub api_spans: Vec<(usize, usize)>,
+    /// The functions blanked because [`Keep::waits`] said so: name, start, end.
+    pub waiting: Vec<(String, usize, usize)>,
 }
 
 /// [`lower_within`] for the rules, parsing only the functions whose body
 /// `keep` accepts (those that name an API) and the other declarations: the
 /// other functions are blanked first, which keeps every byte offset (see
-/// [`focus`]).
-///
-/// `own_only(name, body)`: whether a function's body names no API but the
-/// function's own name; such a function is the API's own definition (see
-/// [`focus::blank_declarations_but`]) and is blanked too. `keep_named(name)`:
-/// a function to keep whatever its body names (a registered callback).
-/// `aside`: a body kept beside them that alone is no code to check.
-pub(crate) fn lower_focused(
-    lang: Lang,
-    text: &str,
-    keep: &dyn Fn(&[u8]) -> bool,
-    own_only: &dyn Fn(&str, &[u8]) -> bool,
-    keep_named: &dyn Fn(&str) -> bool,
-    aside: &dyn Fn(&[u8]) -> bool,
-    deadline: Option<Instant>,
-) -> Focused {
-    let blanked = focus::blank_declarations_but(text, lang, keep, own_only, keep_named, aside, focus::Purpose::Rules);
-    let (lowered, blanked, spans) = match blanked {
-        Some(Blanked { code_kept: false, blanked_api_spans, .. }) => return Focused::NoCode(blanked_api_spans),
-        Some(Blanked { text: Some(focused), blanked_functions, blanked_api_spans, .. }) => {
-            (lower_within(lang, &focused, Depth::Full, deadline), blanked_functions, blanked_api_spans)
+/// [`focus`] and [`Keep`]).
+pub(crate) fn lower_focused(lang: Lang, text: &str, keep: &Keep<'_>, deadline: Option<Instant>) -> Focused {
+    let blanked = focus::blank_declarations_but(text, lang, keep, focus::Purpose::Rules);
+    let (lowered, set) = match blanked {
+        Some(Blanked { code_kept: false, blanked_api_spans, waiting, blanked_functions, .. }) => {
+            return Focused::NoCode(Blanks { blanked: blanked_functions, api_spans: blanked_api_spans, waiting });
+        }
+        Some(Blanked { text: Some(focused), blanked_functions, blanked_api_spans, waiting, .. }) => {
+            let set = Blanks { blanked: blanked_functions, api_spans: blanked_api_spans, waiting };
+            (lower_within(lang, &focused, Depth::Full, deadline), set)
         }
         // Nothing blanked, or braces that do not balance: the whole file.
-        _ => (lower_within(lang, text, Depth::Full, deadline), Vec::new(), Vec::new()),
+        _ => (lower_within(lang, text, Depth::Full, deadline), Blanks::default()),
     };
-    lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir), blanked, spans))
+    lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir), set))
 }
 
 /// [`Depth::ConstsOnly`] for a file read only for the definitions of some

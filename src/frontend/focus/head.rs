@@ -51,6 +51,35 @@ pub(super) fn function_name(head: &[u8], lang: Lang) -> Option<String> {
     std::str::from_utf8(name).ok().filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())).map(str::to_string)
 }
 
+/// Whether a function's head declares parameters: a parenthesised group in
+/// it holds more than blanks or `void` (`f(void)`, `fn f()` declare none; a
+/// macro's arguments or a Rust `&self` count, which only keeps more).
+pub(super) fn has_parameters(head: &[u8], lang: Lang) -> bool {
+    let code = without_comments(head, lang.dialect());
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, &c) in code.iter().enumerate() {
+        match c {
+            b'(' => {
+                if depth == 0 {
+                    start = i + 1;
+                }
+                depth += 1;
+            }
+            b')' if depth > 0 => {
+                depth -= 1;
+                let inner = code.get(start..i).unwrap_or(&[]);
+                let inner = &inner[inner.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(inner.len())..];
+                if depth == 0 && !inner.is_empty() && trim_end_blanks(inner) != b"void" {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 fn trim_end_blanks(s: &[u8]) -> &[u8] {
     &s[..s.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1)]
 }

@@ -34,7 +34,7 @@ use super::Lang;
 #[cfg(test)]
 pub(crate) use declarations::structure;
 use declarations::{Chunk, Declarations, declarations};
-use head::{function_name, is_braced_initialiser, is_conditional};
+use head::{function_name, has_parameters, is_braced_initialiser, is_conditional};
 
 /// What [`blank_declarations`] is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,9 @@ pub(crate) struct Blanked {
     /// For [`Purpose::Rules`]: where the functions blanked although they
     /// name an API (the API's own definitions) were.
     pub blanked_api_spans: Vec<(usize, usize)>,
+    /// For [`Purpose::Rules`]: the functions blanked because
+    /// [`Keep::waits`] said so: name, start, end.
+    pub waiting: Vec<(String, usize, usize)>,
 }
 
 /// The declarations at file, namespace or class level that `purpose` does
@@ -78,27 +81,61 @@ pub(crate) fn blank_declarations(
     keep: &dyn Fn(&[u8]) -> bool,
     purpose: Purpose,
 ) -> Option<Blanked> {
-    blank_declarations_but(text, lang, keep, &|_, _| false, &|_| false, &|_| false, purpose)
+    blank_declarations_but(text, lang, &Keep::bodies(keep), purpose)
 }
 
-/// [`blank_declarations`], where for [`Purpose::Rules`] a function whose body
-/// `own_only(name, body)` says names no API but the function's own name is
-/// blanked too: the API's own definition (a binding crate's wrapper, Wine's
-/// implementation), whose calls the rules skip (`in_api_definition`); and
-/// a function whose name `keep_named` accepts is kept whatever its body
-/// names (a security callback registered with an API, which calls none).
-/// A function `keep` rejects but `aside` accepts is kept without counting as
-/// code to check (a tiny helper that may return a constant, see
-/// [`crate::summary`]).
-pub(crate) fn blank_declarations_but(
-    text: &str,
-    lang: Lang,
-    keep: &dyn Fn(&[u8]) -> bool,
-    own_only: &dyn Fn(&str, &[u8]) -> bool,
-    keep_named: &dyn Fn(&str) -> bool,
-    aside: &dyn Fn(&[u8]) -> bool,
-    purpose: Purpose,
-) -> Option<Blanked> {
+/// What [`blank_declarations_but`] keeps of a file the rules read.
+pub(crate) struct Keep<'a> {
+    /// A function whose body it accepts (one that names an API) is kept,
+    /// and so is a braced initialiser it accepts; for [`Purpose::Consts`],
+    /// the declarations it accepts.
+    pub body: &'a dyn Fn(&[u8]) -> bool,
+    /// `own_only(name, body)`: the function names no API but its own name;
+    /// it is the API's own definition (a binding crate's wrapper, Wine's
+    /// implementation), whose calls the rules skip (`in_api_definition`),
+    /// and is blanked too.
+    pub own_only: &'a dyn Fn(&str, &[u8]) -> bool,
+    /// A function kept whatever its body names (a security callback
+    /// registered with an API, which calls none).
+    pub named: &'a dyn Fn(&str) -> bool,
+    /// A function `body` rejects but this accepts is kept without counting
+    /// as code to check (a tiny helper that may return a constant, see
+    /// [`crate::summary`]).
+    pub aside: &'a dyn Fn(&[u8]) -> bool,
+    /// `waits(has_parameters, body)`: a function `body` accepts that is
+    /// blanked all the same and listed in [`Blanked::waiting`] (one that
+    /// names only APIs whose findings need a word it lacks; see
+    /// `engine/phase1.rs`).
+    pub waits: &'a dyn Fn(bool, &[u8]) -> bool,
+}
+
+fn never(_: &[u8]) -> bool {
+    false
+}
+
+fn never_named(_: &str) -> bool {
+    false
+}
+
+fn never_own(_: &str, _: &[u8]) -> bool {
+    false
+}
+
+fn never_waits(_: bool, _: &[u8]) -> bool {
+    false
+}
+
+impl<'a> Keep<'a> {
+    /// Keeps by `body` alone.
+    pub(crate) fn bodies(body: &'a dyn Fn(&[u8]) -> bool) -> Keep<'a> {
+        Keep { body, own_only: &never_own, named: &never_named, aside: &never, waits: &never_waits }
+    }
+}
+
+/// [`blank_declarations`], with the rest of [`Keep`] for [`Purpose::Rules`].
+pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, purpose: Purpose) -> Option<Blanked> {
+    let Keep { body: keep_body, own_only, named: keep_named, aside, waits } = *keep;
+    let keep = keep_body;
     let b = text.as_bytes();
     let Declarations { chunks, directives } = declarations(b, lang)?;
     let mut out = b.to_vec();
@@ -113,6 +150,7 @@ pub(crate) fn blank_declarations_but(
     let mut code_kept = false;
     let mut blanked_functions = Vec::new();
     let mut blanked_api_spans = Vec::new();
+    let mut waiting = Vec::new();
     for Chunk { start: s, end: e, body, table, scoped } in chunks {
         let chunk = b.get(s..e).unwrap_or(&[]);
         let name = match (purpose, body) {
@@ -124,7 +162,12 @@ pub(crate) fn blank_declarations_but(
                 let head = b.get(s..open).unwrap_or(&[]);
                 let body = b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]);
                 let own = |name: &str| own_only(name, body) && !is_wrapper(head, body, name, scoped);
-                let kept = (keep(body) && !name.as_deref().is_some_and(own)) || name.as_deref().is_some_and(keep_named);
+                let names_api = keep(body) && !name.as_deref().is_some_and(own);
+                let waits = names_api && waits(has_parameters(head, lang), body);
+                let kept = (names_api && !waits) || name.as_deref().is_some_and(keep_named);
+                if waits && !kept {
+                    waiting.push((name.clone().unwrap_or_default(), s, e));
+                }
                 code_kept |= kept;
                 kept || (!keep(body) && aside(body))
             }
@@ -142,7 +185,8 @@ pub(crate) fn blank_declarations_but(
         if !kept {
             blanked_functions.extend(name);
             if let (Purpose::Rules, Some(open)) = (purpose, body) {
-                if keep(b.get(open..e).unwrap_or(&[])) {
+                let waits = waiting.last().is_some_and(|w| w.1 == s);
+                if keep(b.get(open..e).unwrap_or(&[])) && !waits {
                     blanked_api_spans.push((s, e));
                 }
             }
@@ -160,7 +204,7 @@ pub(crate) fn blank_declarations_but(
     // Only ASCII bytes were written over whole characters (a blanked
     // declaration is a run of complete characters), so this cannot fail.
     let text = if changed { String::from_utf8(out).ok() } else { None };
-    Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans })
+    Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans, waiting })
 }
 
 /// Whether a function that shares an API's name is the project's own

@@ -44,13 +44,19 @@ fn the_definition_of_an_api_is_blanked() {
     let own = |name: &str, body: &[u8]| name == "Api" && !body.windows(4).any(|w| w == b"Api2");
     let src = "pub unsafe fn Api(x: u32) -> u32 {\n    link!(\"a.dll\" fn Api(x: u32) -> u32);\n    unsafe { Api(x) }\n}\n\
                pub fn user() { Api(1); }\n";
-    let b = blank_declarations_but(src, Lang::Rust, &api, &own, &|_| false, &|_| false, Purpose::Rules).unwrap();
+    let b = blank_declarations_but(src, Lang::Rust, &Keep { own_only: &own, ..Keep::bodies(&api) }, Purpose::Rules)
+        .unwrap();
     let out = b.text.unwrap();
     assert!(!out.contains("link!") && out.contains("pub fn user() { Api(1); }"), "{out}");
     assert_eq!(b.blanked_functions, ["Api"]);
     let only_wrapper = "pub unsafe fn Api(x: u32) -> u32 { unsafe { Api(x) } }\n";
-    let b =
-        blank_declarations_but(only_wrapper, Lang::Rust, &api, &own, &|_| false, &|_| false, Purpose::Rules).unwrap();
+    let b = blank_declarations_but(
+        only_wrapper,
+        Lang::Rust,
+        &Keep { own_only: &own, ..Keep::bodies(&api) },
+        Purpose::Rules,
+    )
+    .unwrap();
     assert!(!b.code_kept, "a binding crate's file is nothing to check");
 }
 
@@ -148,8 +154,9 @@ fn a_function_kept_by_name_stays_whatever_it_names() {
     let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
     let src = "static long Callback(void *ctx) { return 0; }\nstatic int other(void) { return 1; }\n\
                void serve(void) { Api(Callback); }\n";
-    let b = blank_declarations_but(src, Lang::C, &api, &|_, _| false, &|n| n == "Callback", &|_| false, Purpose::Rules)
-        .unwrap();
+    let callback = |n: &str| n == "Callback";
+    let b =
+        blank_declarations_but(src, Lang::C, &Keep { named: &callback, ..Keep::bodies(&api) }, Purpose::Rules).unwrap();
     let out = b.text.unwrap();
     assert!(out.contains("static long Callback(void *ctx) { return 0; }"), "{out}");
     assert!(!out.contains("other"), "{out}");
@@ -192,4 +199,51 @@ fn a_directive_inside_a_head_is_part_of_it() {
     let out = blank(src, Lang::Cpp);
     assert!(out.contains("void f() { Api(1); }") && !out.contains("void g()"), "{out}");
     assert!(!out.contains("int k") && !out.contains("return h()"), "{out}");
+}
+
+#[test]
+fn a_function_that_waits_is_blanked_and_listed_apart_from_the_api_definitions() {
+    let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+    // Waits: names only the API, and has no parameters.
+    let waits = |has_parameters: bool, body: &[u8]| !has_parameters && !body.windows(4).any(|w| w == b"word");
+    let src = "void plain(void) { Api(1); }\nvoid worded(void) { Api(\"word\"); }\nvoid wrapper(int x) { Api(x); }\n\
+               void bare() { Api(2); }\n";
+    let b =
+        blank_declarations_but(src, Lang::C, &Keep { waits: &waits, ..Keep::bodies(&api) }, Purpose::Rules).unwrap();
+    let out = b.text.unwrap();
+    assert!(
+        out.contains("worded") && out.contains("wrapper") && !out.contains("plain") && !out.contains("bare"),
+        "{out}"
+    );
+    let waiting: Vec<&str> = b.waiting.iter().map(|(name, ..)| name.as_str()).collect();
+    assert_eq!(waiting, ["plain", "bare"]);
+    assert_eq!(b.waiting.first().map(|w| (w.1, w.2)), Some((0, 28)));
+    assert!(b.blanked_api_spans.is_empty(), "a waiting function is no API definition");
+    assert!(b.code_kept);
+    // Only waiting functions: no code kept.
+    let b = blank_declarations_but(
+        "void plain(void) { Api(1); }\n",
+        Lang::C,
+        &Keep { waits: &waits, ..Keep::bodies(&api) },
+        Purpose::Rules,
+    )
+    .unwrap();
+    assert!(!b.code_kept && b.waiting.len() == 1);
+}
+
+#[test]
+fn parameters_are_told_from_their_absence() {
+    for (head, lang, has) in [
+        ("static void test_CreateFile(void)\n", Lang::C, false),
+        ("HANDLE open_it( void )", Lang::C, false),
+        ("void C::Run() const", Lang::Cpp, false),
+        ("pub fn connect() -> Result<HANDLE>", Lang::Rust, false),
+        ("static HANDLE open_path(LPCWSTR path)", Lang::C, true),
+        ("void f(int (*cb)(void))", Lang::C, true),
+        ("DEFINE_THISCALL_WRAPPER(h, 4) void __thiscall h()", Lang::C, true),
+        ("fn name(&self) -> u32", Lang::Rust, true),
+        ("void g(/* void */)", Lang::C, false),
+    ] {
+        assert_eq!(head::has_parameters(head.as_bytes(), lang), has, "{head}");
+    }
 }
