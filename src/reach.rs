@@ -41,8 +41,9 @@ pub struct Reach {
     /// A declaration or definition of the name (`HRESULT WINAPI Api(`, `fn Api(`).
     pub declarations: u64,
     /// Inside a function that waits for a word its API's findings need
-    /// (`CreateFile` with no `pipe`, see `engine/phase1.rs`): it cannot have
-    /// a finding, so it is no miss, like a deferred file's sites.
+    /// (`CreateFile` with no `pipe`, see `engine/phase1.rs`), not parsed:
+    /// a use of the API, so in scope, but no miss (it cannot have a
+    /// finding), like a deferred file's sites.
     pub waiting: u64,
 }
 
@@ -56,7 +57,7 @@ impl Reach {
     /// The sites that are uses of an API: neither declarations nor inside
     /// the API's own definitions.
     pub fn in_scope(&self) -> u64 {
-        self.sites.saturating_sub(self.declarations + self.definitions + self.waiting)
+        self.sites.saturating_sub(self.declarations + self.definitions)
     }
 
     /// `unread` as a share of the sites in scope, in percent.
@@ -68,17 +69,17 @@ impl Reach {
     /// One line for `RPCLINT_TIMINGS`.
     pub fn summary(&self) -> String {
         format!(
-            "reach: {} API call sites in scope, {} read, {} unread ({:.2}%: {} in parse errors, {} in files not analysed, {} lost by the parser's recovery); out of scope: {} declarations, {} in the API's own definitions, {} in functions waiting for a word",
+            "reach: {} API call sites in scope, {} read, {} in functions waiting for a word, {} unread ({:.2}%: {} in parse errors, {} in files not analysed, {} lost by the parser's recovery); out of scope: {} declarations, {} in the API's own definitions",
             self.in_scope(),
             self.read,
+            self.waiting,
             self.unread(),
             self.unread_percent(),
             self.parse_error,
             self.not_analysed,
             self.lost,
             self.declarations,
-            self.definitions,
-            self.waiting
+            self.definitions
         )
     }
 }
@@ -390,12 +391,13 @@ mod tests {
             (r.sites, r.read, r.parse_error, r.definitions, r.waiting, r.lost, r.declarations),
             (7, 1, 1, 1, 1, 1, 2)
         );
-        // The definition's, the waiting function's and the declarations' sites are out of scope.
-        assert_eq!((r.unread(), r.in_scope()), (2, 3));
+        // The definition's and the declarations' sites are out of scope; the
+        // waiting function's is in scope and no miss.
+        assert_eq!((r.unread(), r.in_scope()), (2, 4));
         assert_eq!(listed, [(8, "parse error"), (85, "lost")]);
         let mut sum = not_analysed(&found);
         sum += r;
-        assert_eq!((sum.sites, sum.not_analysed, sum.unread(), sum.in_scope()), (14, 7, 9, 10));
+        assert_eq!((sum.sites, sum.not_analysed, sum.unread(), sum.in_scope()), (14, 7, 9, 11));
     }
 
     #[test]

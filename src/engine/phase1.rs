@@ -505,7 +505,7 @@ fn promote<'i>(
 /// next to a needle word (`names`, as for the deferred files) are lowered
 /// and added to their candidates: each such file is read again and parsed
 /// with every other function blanked. Their call sites stay counted as
-/// waiting ([`crate::reach`]).
+/// waiting ([`crate::reach`]), not as read.
 fn promote_waiting(
     run: &mut Run<'_>,
     inputs: &[Input],
