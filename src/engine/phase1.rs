@@ -12,13 +12,13 @@ use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
 use super::{Input, Run, Skipped, Timer, panic_message};
 use crate::frontend::{self, Blanks, Focused, Keep, Lang};
-use crate::ir::{ExprId, FileIr, Function, FunctionKind, Problem, Span, Stmt, unqualified};
+use crate::ir::{ExprId, ExprKind, FileIr, Function, FunctionKind, Problem, Span, Stmt, unqualified};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
 use crate::prefilter::{Defined, WordSet};
 use crate::reach::Reach;
 use crate::report::FileError;
-use crate::resolve::{FieldText, callback};
+use crate::resolve::{FieldText, callback, proxy_members};
 use crate::settings::{Settings, TestHooks};
 use crate::source::{Encoding, SourceFile};
 use crate::summary;
@@ -249,7 +249,7 @@ pub(super) fn read_and_lower_inner(
         BTreeSet::new()
     };
     let local = WordSet::new(local.iter().map(String::as_str));
-    let lower = |keep_named: &dyn Fn(&str) -> bool, identity: bool| {
+    let lower = |keep_named: &dyn Fn(&str) -> bool, identity: bool, members: &[String]| {
         catch_unwind(AssertUnwindSafe(|| {
             TestHooks::panic_if_marked(&settings.test_hooks.panic_while_parsing, &source.text, "parsing");
             let own_only = |name: &str, body: &[u8]| {
@@ -257,7 +257,10 @@ pub(super) fn read_and_lower_inner(
                 !named.is_empty() && named.iter().all(|w| *w == name)
             };
             let keep = |body: &[u8]| {
-                api_words.matches(body) || gates.threads.matches(body) || (identity && gates.identity.matches(body))
+                api_words.matches(body)
+                    || gates.threads.matches(body)
+                    || (identity && gates.identity.matches(body))
+                    || members.iter().any(|m| body.windows(m.len()).any(|w| w == m.as_bytes()))
             };
             let waits = |has_parameters: bool, body: &[u8]| {
                 let kept_anyway =
@@ -269,19 +272,22 @@ pub(super) fn read_and_lower_inner(
             frontend::lower_focused(lang, &source.text, &keep, deadline)
         }))
     };
-    let mut lowered = lower(&|_| false, false);
+    let mut lowered = lower(&|_| false, false, &[]);
     // A security callback registered here, and the helpers that ask who the
     // caller is, may name no API: focus blanked them, and the rules read
-    // them. Lower again keeping them (rare: only such files pay twice).
-    let callbacks = match &lowered {
-        Ok(Focused::Lowered(ir, _)) => callback::registered(kb, ir, Role::IfCallback),
-        _ => BTreeSet::new(),
+    // them. So may the functions that write a member an API call takes its
+    // proxy from (`self.server_connection`). Lower again keeping them (rare:
+    // only such files pay twice).
+    let (callbacks, members) = match &lowered {
+        Ok(Focused::Lowered(ir, _)) => (callback::registered(kb, ir, Role::IfCallback), proxy_members(kb, ir)),
+        _ => (BTreeSet::new(), BTreeSet::new()),
     };
-    if let Ok(Focused::Lowered(_, blanks)) = &lowered
-        && !callbacks.is_empty()
-        && (blanks.blanked.iter().any(|f| callbacks.contains(f)) || gates.identity.matches(source.text.as_bytes()))
-    {
-        lowered = lower(&|name| callbacks.contains(name), true);
+    let members: Vec<String> = members.into_iter().collect();
+    let identity = matches!(&lowered, Ok(Focused::Lowered(_, blanks))
+        if !callbacks.is_empty()
+            && (blanks.blanked.iter().any(|f| callbacks.contains(f)) || gates.identity.matches(source.text.as_bytes())));
+    if identity || !members.is_empty() {
+        lowered = lower(&|name| callbacks.contains(name), identity, &members);
     }
     let (mut ir, blanks) = match lowered {
         Ok(Focused::Lowered(ir, blanks)) => (*ir, blanks),
@@ -347,6 +353,7 @@ pub(super) fn read_and_lower_inner(
             || callbacks.contains(&f.name)
             || (!callbacks.is_empty() && identity(f))
             || helpers.contains(&f.name)
+            || touches_member(f, &members)
     });
     let mut needs = free_names(&ir, kb, Some(&helpers));
     needs.retain(|n| !functions.contains(n));
@@ -369,6 +376,16 @@ pub(super) fn read_and_lower_inner(
         field_text,
         waiting,
     }))
+}
+
+/// Whether `f` reads or writes one of `members` (`x.m`, `p->m`, a C++
+/// member named alone).
+fn touches_member(f: &Function, members: &[String]) -> bool {
+    !members.is_empty()
+        && f.exprs.iter().any(|e| match &e.kind {
+            ExprKind::Field(_, n) | ExprKind::Name(n) => members.contains(n),
+            _ => false,
+        })
 }
 
 /// The file's functions that return a constant and that a function calling

@@ -115,6 +115,12 @@ pub struct FunctionFacts {
     pub(crate) unreverted_after_work: std::collections::BTreeSet<crate::ir::CallId>,
     /// It gave up because the file's time limit passed (`--file-timeout`).
     pub(crate) timed_out: bool,
+    /// What the function stores into each named field (`x.f = v`, `p->f =
+    /// v`, Rust `self.f = v`; by the field's name; a C++ member named alone
+    /// or a global by its name), joined over its writes
+    /// and paths: an API output (a mark) or null as it is, anything else as
+    /// unknown. Where a proxy one function opens is kept for another.
+    pub(crate) field_writes: BTreeMap<String, Value>,
 }
 
 impl FunctionFacts {

@@ -53,6 +53,8 @@ pub struct FieldFacts {
     /// Per file, the fields whose address is a `context-attrs` output there
     /// and that none of its code reads.
     unread: BTreeSet<(FileId, String)>,
+    /// Per file, what its text said about member names.
+    texts: BTreeMap<FileId, FieldText>,
 }
 
 /// One parsed file, as the field facts read it.
@@ -74,9 +76,18 @@ impl FieldFacts {
         self.unread.contains(&(file, name.to_string()))
     }
 
+    /// Whether `file` declares the member `name` in a struct of its own
+    /// (a source file's, not a header's; not Rust's `pub`) and accesses it
+    /// nowhere the analysis does not see: every access is in its lowered
+    /// functions.
+    pub(crate) fn own_and_seen(&self, file: FileId, name: &str) -> bool {
+        self.texts.get(&file).is_some_and(|t| t.declares(name) && !t.unseen(name))
+    }
+
     /// The facts of `files`; `cx` makes the analysis context of a file.
     pub fn collect<'a>(files: &[FieldFile<'a>], kb: &Kb, cx: impl Fn(FileId) -> FileCtx<'a>) -> FieldFacts {
-        let mut facts = FieldFacts::default();
+        let mut facts =
+            FieldFacts { texts: files.iter().map(|ff| (ff.file, ff.text.clone())).collect(), ..FieldFacts::default() };
         for ff in files {
             let (wanted, attrs) = wanted(ff, kb);
             if wanted.is_empty() && attrs.is_empty() {
@@ -308,6 +319,8 @@ impl FieldText {
         let mut braces: Vec<bool> = Vec::new();
         // `struct`, `class`, `union` seen, and no `;` or `(` since: its body comes.
         let mut pending = false;
+        // A Rust visibility (`pub`, `pub(crate)`) since the last member.
+        let mut visible = false;
         let punct = |t: Option<Token>, c: u8| t.is_some_and(|t| t.kind == Kind::Punct && t.text(b) == [c]);
         for t in Lexer::new(b, dialect) {
             if t.is_comment() {
@@ -321,21 +334,29 @@ impl FieldText {
                         unseen.push(key(text));
                     }
                     pending |= matches!(text, b"struct" | b"class" | b"union");
+                    visible |= text == b"pub";
                 }
                 Kind::Punct => match text {
-                    b"{" => braces.push(std::mem::take(&mut pending)),
+                    b"{" => {
+                        braces.push(std::mem::take(&mut pending));
+                        visible = false;
+                    }
                     b"}" => {
                         braces.pop();
+                        visible = false;
                     }
                     b"(" | b")" => pending = false,
                     b";" | b":" | b"[" | b"=" | b"," => {
                         // A member of a struct body (`ULONG fContextReq;`,
-                        // `context_req: u32,`), not Rust's `pub` one.
+                        // `context_req: u32,`), not Rust's `pub` or
+                        // `pub(crate)` one, which other files may use.
                         let in_body = braces.last() == Some(&true) && !header && !inside(t.start);
                         let name = prev[1].filter(|p| p.kind == Kind::Ident);
-                        let public = prev[0].is_some_and(|p| p.kind == Kind::Ident && p.text(b) == b"pub");
-                        if let Some(name) = name.filter(|_| in_body && !public) {
+                        if let Some(name) = name.filter(|_| in_body && !visible) {
                             declared.push(key(name.text(b)));
+                        }
+                        if matches!(text, b";" | b",") {
+                            visible = false;
                         }
                         if text == b";" {
                             pending = false;
@@ -363,6 +384,62 @@ impl FieldText {
     fn declares(&self, name: &str) -> bool {
         self.declared.binary_search(&key(name.as_bytes())).is_ok()
     }
+}
+
+/// Limits the unwrapping of an argument in [`member_read`].
+const MAX_UNWRAP: u32 = 8;
+
+/// The member `e` reads (`x.f`, `p->f`, or a C++ member named without
+/// `this->`), through `?`, `&`, `*`, the knowledge base's transparent
+/// helpers (`as_ref()`) and a temporary assigned once (`let t =
+/// self.f.as_ref(); api(t?)`).
+pub(crate) fn member_read<'f>(kb: &Kb, f: &'f Function, e: ExprId) -> Option<&'f str> {
+    let mut e = e;
+    for _ in 0..MAX_UNWRAP {
+        match &f.exprs.get(e.index())?.kind {
+            ExprKind::Field(_, name) => return Some(name),
+            ExprKind::Name(name) if f.owner.is_some() => return Some(name),
+            ExprKind::Propagate(x) | ExprKind::AddrOf(x) | ExprKind::Deref(x) => e = *x,
+            ExprKind::Call(c) => e = super::transparent_arg(kb, f, *c)?,
+            ExprKind::Local(l) => {
+                if f.locals.get(l.index()).is_none_or(|x| x.is_param) {
+                    return None;
+                }
+                let mut writes = f.blocks.iter().flat_map(|b| &b.stmts).filter_map(|s| match s {
+                    Stmt::Assign { place, value, .. }
+                        if place.root == PlaceRoot::Local(*l) && place.path.is_empty() =>
+                    {
+                        Some(*value)
+                    }
+                    _ => None,
+                });
+                let (Some(only), None) = (writes.next(), writes.next()) else { return None };
+                e = only;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The members a function of `ir` passes as the proxy an API acts on
+/// (`CoSetProxyBlanket(self.server_connection.as_ref()?, ..)`): the engine
+/// keeps every function that names one, so that all their writes are seen.
+pub(crate) fn proxy_members(kb: &Kb, ir: &FileIr) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for f in &ir.functions {
+        for call in &f.calls {
+            let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else { continue };
+            for (p, param) in m.api.params.iter().enumerate() {
+                if param.role != Some(Role::Proxy) || param.dir != crate::kb::Dir::In {
+                    continue;
+                }
+                let arg = m.arg_index(p).and_then(|a| call.args.get(a));
+                out.extend(arg.and_then(|e| member_read(kb, f, *e)).map(str::to_string));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

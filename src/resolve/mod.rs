@@ -19,6 +19,7 @@ pub(crate) mod value;
 pub use consts::ConstTable;
 pub use facts::{CallFacts, FunctionFacts, TestInfo};
 pub use fields::{FieldFacts, FieldFile, FieldText};
+pub(crate) use fields::{member_read, proxy_members};
 pub use flow::{FileCtx, analyze};
 pub use project::ProjectFacts;
 pub use value::{Atom, Mark, Origin, Slot, StructVal, Value};

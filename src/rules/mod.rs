@@ -13,6 +13,7 @@ mod handshake;
 mod impersonation_not_reverted;
 mod invalid_blanket_capabilities;
 mod inverted_status_test;
+mod local_proxy;
 mod missing_integrity;
 mod missing_privacy;
 mod names;

@@ -9,11 +9,12 @@
 //! or turn authentication off (level `RPC_C_AUTHN_LEVEL_NONE`),
 //! on unknown values, when the binding is known to use `ncalrpc`, which
 //! supports only NTLM and authenticates the server with it, and when the
-//! proxy is known to be local (WMI opened on a namespace of this machine),
+//! proxy is known to be local (WMI opened on a namespace of this machine, in
+//! the same function or by every write of the member it is read from),
 //! or the server's program listens only on `ncalrpc` ([`server_is_local`]).
 //! Docs: `rules/ntlm-authentication.md`.
 
-use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, mutual, query};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, local_proxy, mutual, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Role, SetKind};
 use crate::resolve::servers::Protseq;
@@ -32,6 +33,7 @@ fn check(cx: &mut RuleCx<'_>) {
         // NTLM to a local proxy (WMI on this machine) authenticates nothing over a network.
         if query::binding_is_ncalrpc(cx.kb, &call)
             || query::proxy_is_local(cx.kb, &call)
+            || local_proxy::proxy_member_is_local(cx, &call)
             || server_is_local(cx, &call)
             || mutual::ntlm_mutual(cx, &call).is_some()
         {

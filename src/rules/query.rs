@@ -330,24 +330,27 @@ pub(crate) fn proxy_is_local(kb: &Kb, call: &ApiCall<'_>) -> bool {
     if !proxy.is_known() {
         return false;
     }
-    proxy.atoms.iter().all(|(atom, _)| {
-        let Atom::Mark(m) = atom else { return false };
-        let Some(opened) = call.fn_facts.call(m.call) else { return false };
-        let Some(api) = opened.api(kb) else { return false };
-        // The proxy out of the opening call (or, when the `windows` crate
-        // returns it, that call's value).
-        let out = api.params.iter().position(|p| p.role == Some(Role::Proxy) && p.dir != Dir::In);
-        let from_open = match m.slot {
-            Slot::Param(i) => out == Some(usize::from(i)),
-            Slot::Return => out.is_some(),
-            Slot::SavedToken => false,
-        };
-        from_open
-            && opened
-                .arg(kb, Role::WmiNamespace)
-                .and_then(|v| v.pointee().unwrap_or(v).known_strs())
-                .is_some_and(|paths| !paths.is_empty() && paths.iter().all(|(p, _)| is_local_namespace(kb, p)))
-    })
+    proxy.atoms.iter().all(|(atom, _)| matches!(atom, Atom::Mark(m) if opened_locally(kb, call.fn_facts, *m)))
+}
+
+/// Whether `m`, a mark of a call of the function `fn_facts` describes, is
+/// the proxy that call opened (its proxy output, or, when the `windows`
+/// crate returns it, the call's value) on namespace paths of this machine
+/// only.
+pub(crate) fn opened_locally(kb: &Kb, fn_facts: &FunctionFacts, m: Mark) -> bool {
+    let Some(opened) = fn_facts.call(m.call) else { return false };
+    let Some(api) = opened.api(kb) else { return false };
+    let out = api.params.iter().position(|p| p.role == Some(Role::Proxy) && p.dir != Dir::In);
+    let from_open = match m.slot {
+        Slot::Param(i) => out == Some(usize::from(i)),
+        Slot::Return => out.is_some(),
+        Slot::SavedToken => false,
+    };
+    from_open
+        && opened
+            .arg(kb, Role::WmiNamespace)
+            .and_then(|v| v.pointee().unwrap_or(v).known_strs())
+            .is_some_and(|paths| !paths.is_empty() && paths.iter().all(|(p, _)| is_local_namespace(kb, p)))
 }
 
 /// A namespace path that stays on this machine: `root\cimv2` (it must hold

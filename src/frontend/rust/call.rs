@@ -125,6 +125,15 @@ impl Lower<'_> {
         };
         let name = ident_name(&last.ident);
         let span = self.sp2(last.ident.span(), close);
+        // The file's own single-arm macro: its expansion (a few levels deep).
+        if self.expanding < MAX_EXPANSION && mac.path.segments.len() == 1 {
+            if let Some(expanded) = self.out.macros.get(&name).and_then(|def| super::macros::expand(def, mac)) {
+                self.expanding += 1;
+                let v = self.lower_expr(&expanded);
+                self.expanding -= 1;
+                return v;
+            }
+        }
         if name == "addr_of" || name == "addr_of_mut" {
             if let Ok(inner) = mac.parse_body::<Expr>() {
                 let v = self.lower_expr(&inner);
@@ -138,6 +147,9 @@ impl Lower<'_> {
         self.emit_call(&name, None, args, span)
     }
 }
+
+/// How deep a macro's expansion may contain another one.
+const MAX_EXPANSION: u32 = 4;
 
 /// `table.F` or `(*table).F.unwrap()` (also `.expect(..)`) in callee
 /// position: the table expression and the field's name.

@@ -60,6 +60,11 @@ fn lower_item(out: &mut FileOut, item: &Item, owner: &Owner) {
             lower_const(out, &s.ident, &s.expr, span, kind);
         }
         Item::Enum(e) => lower_enum(out, e),
+        Item::Macro(m) => {
+            if let Some((name, def)) = super::macros::define(m) {
+                out.macros.insert(name, def);
+            }
+        }
         Item::Mod(m) => {
             if let Some((_, items)) = &m.content {
                 lower_items(out, items, &Owner::None);

@@ -53,6 +53,8 @@ pub(super) struct Lower<'o> {
     /// Innermost last: the scope depth a `return` ends scopes down to.
     pub(super) return_depths: Vec<usize>,
     next_loop: u32,
+    /// Nesting of macro expansions being lowered (a macro may expand to itself).
+    pub(super) expanding: u32,
 }
 
 /// How pattern bindings are declared.
@@ -77,6 +79,7 @@ impl<'o> Lower<'o> {
             loops_stash: Vec::new(),
             return_depths: vec![0],
             next_loop: 0,
+            expanding: 0,
         }
     }
 

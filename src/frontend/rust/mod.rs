@@ -24,6 +24,7 @@ mod expr;
 mod flow;
 mod items;
 mod lower;
+mod macros;
 mod scan;
 mod stmt;
 #[cfg(test)]
@@ -163,6 +164,8 @@ fn lower_by_items(out: &mut FileOut, body: &str, start: usize, whole: Option<Pro
         match syn::parse_str::<syn::File>(chunk) {
             Ok(file) => {
                 out.base = chunk_start;
+                // A macro's tokens hold positions in the chunk that defined it.
+                out.macros.clear();
                 items::lower_items(out, &file.items, &items::Owner::None);
             }
             Err(e) => {
@@ -239,6 +242,8 @@ pub(super) struct FileOut {
     pub(super) problems: Vec<Problem>,
     /// Items marked `#[cfg(test)]` or `#[test]` (see [`FileIr::test_regions`]).
     pub(super) test_regions: Vec<Span>,
+    /// The single-arm `macro_rules!` macros of the text being parsed ([`macros`]).
+    pub(super) macros: std::collections::HashMap<String, macros::MacroDef>,
 }
 
 impl FileOut {
@@ -251,6 +256,7 @@ impl FileOut {
             const_scope: Some(FnBuilder::const_scope()),
             problems: Vec::new(),
             test_regions: Vec::new(),
+            macros: std::collections::HashMap::new(),
         }
     }
 

@@ -31,6 +31,7 @@ impl Interp<'_, '_> {
                         self.test(&v, TestInfo { passed: true, ..TestInfo::default() });
                     }
                     self.forget_written(place, *value);
+                    self.record_field_write(place, &v);
                     self.write_place(place, v);
                 }
                 Stmt::Eval(e) => {
@@ -267,6 +268,32 @@ impl Interp<'_, '_> {
 
     /// Whether local `l` holds, on this path, a value of a type whose
     /// destructor or `Drop` reverts (`let guard = ok.then_some(Reverter)`).
+    /// Joins what an assignment stores into a named field (or a name that
+    /// is no local: a C++ member named alone, a global) into
+    /// [`crate::resolve::FunctionFacts::field_writes`]: marks and nulls as
+    /// they are, any other value as unknown (only the API outputs matter).
+    fn record_field_write(&mut self, place: &crate::ir::Place, v: &Value) {
+        let name = match (place.path.last(), &place.root) {
+            (Some(crate::ir::Field::Named(name)), _) => name,
+            // A C++ member named alone (or a global).
+            (None, crate::ir::PlaceRoot::Global(name)) => name,
+            _ => return,
+        };
+        if self.pure {
+            return;
+        }
+        let kept = v.atoms.iter().all(|(a, _)| matches!(a, Atom::Mark(_) | Atom::Null));
+        let v = if kept && !v.unknown { v.clone() } else { Value::unknown() };
+        match self.facts.field_writes.get_mut(name) {
+            Some(w) => {
+                w.join(&v);
+            }
+            None => {
+                self.facts.field_writes.insert(name.clone(), v);
+            }
+        }
+    }
+
     fn holds_reverter(&self, l: LocalId) -> bool {
         let Some(v) = self.state.as_ref().and_then(|s| s.locals.get(l.index())) else { return false };
         v.atoms.iter().any(|(a, _)| {
