@@ -24,6 +24,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -66,8 +67,11 @@ pub(super) fn extend<'i>(
 ) -> Summaries {
     let by_path: HashMap<&Path, &'i Input> = inputs.iter().map(|i| (i.path.as_path(), i)).collect();
     let mut searched: BTreeSet<String> = BTreeSet::new();
+    let defined = Arc::new(summary::Defined::new(
+        run.candidates.iter().enumerate().map(|(i, c)| (file_id(i), c.defined.clone())).collect(),
+    ));
     for round in 0..ROUNDS {
-        let summaries = summarise(run, kb);
+        let summaries = summarise(run, &defined, kb);
         let mut wanted: Vec<Wanted> = Vec::new();
         for s in summaries.iter() {
             let Some(reach) = &s.reach else { continue };
@@ -95,16 +99,15 @@ pub(super) fn extend<'i>(
             added
         ));
     }
-    summarise(run, kb)
+    summarise(run, &defined, kb)
 }
 
-/// The summaries of the candidates as they are now.
-fn summarise(run: &Run<'_>, kb: &Kb) -> Summaries {
+/// The summaries of the candidates as they are now; `defined`: the names
+/// their files define, which lowering callers does not change.
+fn summarise(run: &Run<'_>, defined: &Arc<summary::Defined>, kb: &Kb) -> Summaries {
     let files: Vec<(FileId, &crate::ir::FileIr)> =
         run.candidates.iter().enumerate().map(|(i, c)| (file_id(i), &c.ir)).collect();
-    let defined: HashMap<FileId, BTreeSet<String>> =
-        run.candidates.iter().enumerate().map(|(i, c)| (file_id(i), c.defined.clone())).collect();
-    summary::compute(&files, defined, kb)
+    summary::compute_shared(&files, defined, kb)
 }
 
 fn file_id(i: usize) -> FileId {

@@ -12,9 +12,12 @@
 //! itself and the function never assigns it. That is what a wrapper does,
 //! and it needs no analysis before the callers are analysed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+#[cfg(test)]
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::{ArgSrc, Reach, Step, Summaries, Summary};
+use super::{ArgSrc, Defined, Reach, Step, Summaries, Summary};
 use crate::ir::{Block, BlockId, Call, ExprId, ExprKind, FileIr, Function, LocalId, PlaceRoot, Stmt, Terminator};
 use crate::kb::{Effect, Kb, Role};
 use crate::source::FileId;
@@ -28,7 +31,14 @@ const MAX_CALLS: usize = 16;
 
 /// Summarises every function of `files`; `defined` holds, per file, the
 /// names of all the functions it defines (also those not lowered).
+#[cfg(test)]
 pub(crate) fn compute(files: &[(FileId, &FileIr)], defined: HashMap<FileId, BTreeSet<String>>, kb: &Kb) -> Summaries {
+    compute_shared(files, &Arc::new(Defined::new(defined)), kb)
+}
+
+/// [`compute`] with the names already gathered (phase 1b summarises the
+/// same files' names at each of its rounds).
+pub(crate) fn compute_shared(files: &[(FileId, &FileIr)], defined: &Arc<Defined>, kb: &Kb) -> Summaries {
     let mut current = Summaries::new(defined.clone());
     for _ in 0..MAX_ROUNDS {
         let mut next = Summaries::new(defined.clone());

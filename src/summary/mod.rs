@@ -33,8 +33,11 @@ mod compute;
 mod tests;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-pub(crate) use compute::{compute, returned_exprs, returns_constant, settings_passed};
+#[cfg(test)]
+pub(crate) use compute::compute;
+pub(crate) use compute::{compute_shared, returned_exprs, returns_constant, settings_passed};
 
 use crate::ir::{CallPath, Span};
 use crate::source::FileId;
@@ -116,21 +119,32 @@ impl Summary {
     }
 }
 
+/// The function names each file of a run defines (lowered or not), and
+/// all of them: built once, shared by every round of summaries.
+#[derive(Debug, Default)]
+pub(crate) struct Defined {
+    per_file: HashMap<FileId, BTreeSet<String>>,
+    anywhere: BTreeSet<String>,
+}
+
+impl Defined {
+    pub(crate) fn new(per_file: HashMap<FileId, BTreeSet<String>>) -> Defined {
+        let anywhere = per_file.values().flatten().cloned().collect();
+        Defined { per_file, anywhere }
+    }
+}
+
 /// Every summary of a run, and the function names each file defines.
 #[derive(Debug, Default)]
 pub struct Summaries {
     entries: Vec<Summary>,
     by_name: HashMap<String, Vec<usize>>,
-    /// Per file: the names of the functions it defines (lowered or not).
-    defined: HashMap<FileId, BTreeSet<String>>,
-    /// Every function name the tree defines.
-    defined_anywhere: BTreeSet<String>,
+    defined: Arc<Defined>,
 }
 
 impl Summaries {
-    pub(crate) fn new(defined: HashMap<FileId, BTreeSet<String>>) -> Summaries {
-        let defined_anywhere = defined.values().flatten().cloned().collect();
-        Summaries { entries: Vec::new(), by_name: HashMap::new(), defined, defined_anywhere }
+    pub(crate) fn new(defined: Arc<Defined>) -> Summaries {
+        Summaries { entries: Vec::new(), by_name: HashMap::new(), defined }
     }
 
     pub(crate) fn push(&mut self, s: Summary) {
@@ -151,12 +165,12 @@ impl Summaries {
 
     /// Whether `file` defines a function called `name` itself.
     pub(crate) fn defines(&self, file: FileId, name: &str) -> bool {
-        self.defined.get(&file).is_some_and(|names| names.contains(name))
+        self.defined.per_file.get(&file).is_some_and(|names| names.contains(name))
     }
 
     /// Whether some file of the tree defines a function called `name`.
     pub(crate) fn defined_anywhere(&self, name: &str) -> bool {
-        self.defined_anywhere.contains(name)
+        self.defined.anywhere.contains(name)
     }
 
     /// Whether a call to `callee` from `file` is a call to the project's own
