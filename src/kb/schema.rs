@@ -353,6 +353,10 @@ pub enum HelperKind {
     /// with no argument: a smart pointer's `p.replace()`, `p.GetAddressOf()`,
     /// `p.put()`. An API output written through the result lands in `p`.
     AddressOf,
+    /// Returns the value of argument `from` (`-1`: the receiver), called
+    /// with no argument: a smart pointer's `p.get()`, WRL's `p.Get()`: the
+    /// pointer it holds.
+    ValueOf,
     /// A method that tests its receiver and changes nothing (Rust's
     /// `p.is_null()`, the `windows` crate's `h.is_invalid()`): a condition
     /// calling it is kept like one of fields and operators (flow/conds.rs).

@@ -132,13 +132,14 @@ impl Interp<'_, '_> {
                     }
                     Value::unknown()
                 }
-                HelperKind::AddressOf => {
+                HelperKind::AddressOf | HelperKind::ValueOf => {
                     let of = match h.from.unwrap_or(-1) {
                         -1 => call.receiver,
                         i => usize::try_from(i).ok().and_then(|i| call.args.get(i).copied()),
                     };
                     match of.filter(|_| call.args.is_empty()) {
-                        Some(e) => self.address_of(e),
+                        Some(e) if h.kind == HelperKind::AddressOf => self.address_of(e),
+                        Some(e) => self.eval(e),
                         None => Value::unknown(),
                     }
                 }
