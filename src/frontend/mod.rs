@@ -142,3 +142,13 @@ pub(crate) fn lower_consts_focused(
         None => lower_within(lang, text, Depth::ConstsOnly, deadline),
     }
 }
+
+/// A C++ try block's handler written as a macro: wil's `CATCH_RETURN()`,
+/// `CATCH_LOG()`, `CATCH_RETURN_MSG(..)`, `CATCH_FAIL_FAST()` (a
+/// `catch (...) { .. }` in disguise). Focus keeps it with its function, and
+/// the C frontend's `sanitize` blanks it with the `try` before parsing.
+pub(crate) fn is_handler_macro(word: &[u8]) -> bool {
+    word.strip_prefix(b"CATCH_").is_some_and(|rest| {
+        !rest.is_empty() && rest.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+    })
+}

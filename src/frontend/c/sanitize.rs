@@ -13,6 +13,7 @@
 //! Preprocessor lines, comments and literals (as the shared
 //! [`crate::lexer`] finds them) are never touched.
 
+use crate::frontend::is_handler_macro;
 use crate::lexer::{Dialect, Kind, Lexer, Token};
 
 /// Words that are only annotations: calling conventions, import/export
@@ -236,7 +237,7 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
             if let Some(buf) = out.as_mut().and_then(|b| b.get_mut(start..start + 6)) {
                 buf.copy_from_slice(b"struct");
             }
-        } else if let Some(try_at) = after_try.filter(|_| is_handler_macro(word)) {
+        } else if let Some(try_at) = after_try.filter(|_| is_handler_macro(word.as_bytes())) {
             // wil's `HRESULT f() try { .. } CATCH_RETURN()`: the macro is a
             // `catch (...) { .. }` tree-sitter cannot see. Blanking it and the
             // `try` leaves the body as a plain block (the handler's path is
@@ -250,14 +251,6 @@ fn blank_words(text: &str, out: &mut Option<Vec<u8>>) {
             blank(text, out, start..end);
         }
     }
-}
-
-/// A try block's handler written as a macro: wil's `CATCH_RETURN()`,
-/// `CATCH_LOG()`, `CATCH_RETURN_MSG(..)`, `CATCH_FAIL_FAST()`, ...
-fn is_handler_macro(word: &str) -> bool {
-    word.strip_prefix("CATCH_").is_some_and(|rest| {
-        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-    })
 }
 
 /// If `( .. )` follows on the same line as the lexer's position (after

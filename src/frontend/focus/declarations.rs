@@ -3,6 +3,7 @@
 
 use super::Lang;
 use super::head::{Open, classify, depth_zero, first_code, is_scope};
+use crate::frontend::is_handler_macro;
 use crate::lexer::{Dialect, Kind, Lexer, RustSkim, Token};
 
 /// Initialisers at file level longer than this (test data, font tables) are
@@ -199,8 +200,7 @@ fn is_catch(head: &[u8]) -> bool {
 fn handler_macro_end(b: &[u8], from: usize) -> Option<usize> {
     let start = first_code(b, from, b.len());
     let word_end = (start..b.len()).find(|&k| !(b[k].is_ascii_alphanumeric() || b[k] == b'_')).unwrap_or(b.len());
-    let rest = b.get(start..word_end)?.strip_prefix(b"CATCH_")?;
-    if rest.is_empty() || !rest.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_') {
+    if !is_handler_macro(b.get(start..word_end)?) {
         return None;
     }
     let open = first_code(b, word_end, b.len());
