@@ -169,9 +169,114 @@ pub(super) fn is_scope(head: &[u8], lang: Lang) -> bool {
     lang != Lang::Rust && !identifiers(&without_comments(head, lang.dialect())).contains(&&b"extern"[..])
 }
 
-/// Whether a declaration's first `{` follows an `=`.
-pub(super) fn is_braced_initialiser(chunk: &[u8]) -> bool {
-    chunk.iter().position(|&b| b == b'{').is_some_and(|open| chunk[..open].contains(&b'='))
+/// Whether a declaration's first `{` follows an `=`. In Rust the `=` must
+/// be outside brackets: `#[cfg(feature = "X")] pub struct S {` is no initialiser.
+pub(super) fn is_braced_initialiser(chunk: &[u8], lang: Lang) -> bool {
+    chunk.iter().position(|&b| b == b'{').is_some_and(|open| match lang {
+        Lang::Rust => depth_zero(&chunk[..open]).contains(&b'='),
+        Lang::C | Lang::Cpp => chunk[..open].contains(&b'='),
+    })
+}
+
+/// Whether a Rust declaration without a body (`chunk`, comments and
+/// attributes included) is an item that lowering reads nothing from: a
+/// `struct`, `union` or `type`, an `extern` block or crate, a function
+/// declared without a body (a trait's), `mod m;`, or an item macro's call
+/// other than `macro_rules!` (`windows_link::link!(..)`). Blanking them
+/// spares syn most of a binding crate's file. `false` where unsure.
+pub(super) fn is_inert_rust_item(chunk: &[u8]) -> bool {
+    let code = without_comments(chunk, Lang::Rust.dialect());
+    let b: &[u8] = &code;
+    let mut i = 0;
+    let skip_blanks = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        i
+    };
+    // Attributes: `#[..]`, `#![..]`.
+    loop {
+        i = skip_blanks(i);
+        if b.get(i) != Some(&b'#') {
+            break;
+        }
+        i = skip_blanks(i + 1);
+        if b.get(i) == Some(&b'!') {
+            i = skip_blanks(i + 1);
+        }
+        match b.get(i) {
+            Some(b'[') => match group_end(b, i) {
+                Some(end) => i = end,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    let word_at = |at: usize| -> (&[u8], usize) {
+        let s = skip_blanks(at);
+        let e = (s..b.len()).find(|&k| !(b[k].is_ascii_alphanumeric() || b[k] == b'_')).unwrap_or(b.len());
+        (&b[s..e], e)
+    };
+    let (mut word, mut end) = word_at(i);
+    if word == b"pub" {
+        let after = skip_blanks(end);
+        end = if b.get(after) == Some(&b'(') { group_end(b, after).unwrap_or(b.len()) } else { end };
+        (word, end) = word_at(end);
+    }
+    while matches!(word, b"unsafe" | b"default" | b"async" | b"safe") {
+        (word, end) = word_at(end);
+    }
+    match word {
+        b"struct" | b"union" | b"type" | b"extern" | b"fn" | b"mod" => true,
+        // `const fn f();`, not `const K: u32 = 1;`.
+        b"const" => matches!(word_at(end).0, b"fn" | b"unsafe" | b"async" | b"extern"),
+        _ if word.is_empty() || word[0].is_ascii_digit() => false,
+        // A macro's call: a path, then `!`.
+        _ => {
+            let mut last = word;
+            loop {
+                let at = skip_blanks(end);
+                match b.get(at..at + 2) {
+                    Some(b"::") => {
+                        (last, end) = word_at(at + 2);
+                        if last.is_empty() {
+                            return false;
+                        }
+                    }
+                    _ => return b.get(at) == Some(&b'!') && last != b"macro_rules",
+                }
+            }
+        }
+    }
+}
+
+/// The end (just past the closing bracket) of the bracketed group that
+/// opens at `open`, skipping string literals; `None` if it does not close
+/// or holds a raw string (which this does not read).
+fn group_end(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut k = open;
+    while k < b.len() {
+        match b[k] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(k + 1);
+                }
+            }
+            b'r' if matches!(b.get(k + 1), Some(b'"' | b'#')) => return None,
+            b'"' => {
+                k += 1;
+                while k < b.len() && b[k] != b'"' {
+                    k += if b[k] == b'\\' { 2 } else { 1 };
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    None
 }
 
 /// The bytes of `s` outside parentheses, brackets and angle brackets.

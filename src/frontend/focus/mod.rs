@@ -34,7 +34,7 @@ use super::Lang;
 #[cfg(test)]
 pub(crate) use declarations::structure;
 use declarations::{Chunk, Declarations, declarations};
-use head::{function_name, has_parameters, is_braced_initialiser, is_conditional};
+use head::{function_name, has_parameters, is_braced_initialiser, is_conditional, is_inert_rust_item};
 
 /// What [`blank_declarations`] is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -171,9 +171,13 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
                 code_kept |= kept;
                 kept || (!keep(body) && aside(body))
             }
+            // A Rust item that lowering reads nothing from (a struct, a
+            // trait's function declarations, `link!(..)`): parsing it is
+            // most of a binding crate's file.
+            (_, None) if lang == Lang::Rust && is_inert_rust_item(chunk) => false,
             // A braced initialiser (`= [](..) { .. }`, `= { Api, .. }`); a
             // Rust struct definition that names an API in a field is no code.
-            (Purpose::Rules, None) if is_braced_initialiser(chunk) => {
+            (Purpose::Rules, None) if is_braced_initialiser(chunk, lang) => {
                 let names = keep(chunk);
                 code_kept |= names;
                 !table || names

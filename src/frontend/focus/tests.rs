@@ -247,3 +247,56 @@ fn parameters_are_told_from_their_absence() {
         assert_eq!(head::has_parameters(head.as_bytes(), lang), has, "{head}");
     }
 }
+
+#[test]
+fn rust_items_lowering_ignores_are_blanked() {
+    let src = "/// A vtable.\n#[repr(C)]\n#[cfg(feature = \"Win32_Security\")]\npub struct IApi_Vtbl { pub Api: usize }\n\
+               pub(crate) type T = u32;\nunion U { a: u32 }\nextern \"system\" { fn Api(x: u32); }\nextern crate core;\n\
+               mod other;\nwindows_link::link!(\"a.dll\" \"system\" fn Api(x: u32) -> u32);\n\
+               pub trait IApi_Impl {\n    #[doc = \"]\"]\n    fn Api(&self) -> u32;\n    fn d(&self) { Api(1); }\n}\n\
+               macro_rules! k { () => { 1 }; }\npub const K: u32 = 1;\nstatic S: u32 = 2;\nuse a::B as C;\n\
+               pub const fn f();\nenum E { A = 1 }\n";
+    let out = blank(src, Lang::Rust);
+    assert_eq!(out.len(), src.len());
+    assert_eq!(out.matches('\n').count(), src.matches('\n').count(), "lines stay where they were");
+    for gone in
+        ["A vtable", "repr", "IApi_Vtbl", "type T", "union U", "extern", "mod other", "link!", "fn Api", "const fn"]
+    {
+        assert!(!out.contains(gone), "{gone} blanked: {out}");
+    }
+    for kept in [
+        "pub trait IApi_Impl {",
+        "fn d(&self) { Api(1); }",
+        "macro_rules! k",
+        "pub const K: u32 = 1;",
+        "static S: u32 = 2;",
+        "use a::B as C;",
+        "enum E { A = 1 }",
+    ] {
+        assert!(out.contains(kept), "{kept} kept: {out}");
+    }
+}
+
+#[test]
+fn a_rust_struct_under_a_cfg_attribute_is_no_code() {
+    let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+    let code_kept = |src: &str| blank_declarations(src, Lang::Rust, &api, Purpose::Rules).unwrap().code_kept;
+    assert!(!code_kept("#[cfg(feature = \"X\")]\npub struct Table { pub Api: Option<Fn> }\n"));
+    assert!(!code_kept("#[cfg(feature = \"X\")]\nenum E { Api = 1 }\n"));
+    assert!(
+        code_kept("#[cfg(feature = \"X\")]\nconst T: Table = Table { f: Api };\n"),
+        "an initialiser naming the API"
+    );
+}
+
+#[test]
+fn unsure_rust_items_are_kept() {
+    use super::head::is_inert_rust_item as inert;
+    assert!(!inert(b"#[doc = r\"]\"] struct S;"), "a raw string in an attribute");
+    assert!(!inert(b"#[cfg(x) struct S;"), "an attribute that does not close");
+    assert!(!inert(b"#[a] # struct S;"));
+    assert!(!inert(b"a::!(1);") && !inert(b"0x!(1);"));
+    assert!(!inert(b"pub const K: u32 = 1;") && !inert(b"macro_rules! m { () => {} }"));
+    assert!(inert(b"pub(in crate::a) unsafe extern \"C\" fn f();"));
+    assert!(inert(b"a :: b ! { }") && inert(b"/* } */ #![x] struct S;"));
+}
