@@ -12,7 +12,7 @@ use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
 use super::{Input, Run, Skipped, Timer, panic_message};
 use crate::frontend::{self, Blanks, Focused, Keep, Lang};
-use crate::ir::{ExprId, ExprKind, FileIr, Function, FunctionKind, Problem, Span, Stmt, unqualified};
+use crate::ir::{ExprId, ExprKind, FieldKey, FileIr, Function, FunctionKind, Problem, Span, Stmt, unqualified};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
 use crate::prefilter::{Defined, WordSet};
@@ -256,15 +256,18 @@ pub(super) fn read_and_lower_inner(
                 let named = api_words.found(body);
                 !named.is_empty() && named.iter().all(|w| *w == name)
             };
+            let names_member = |body: &[u8]| members.iter().any(|m| body.windows(m.len()).any(|w| w == m.as_bytes()));
             let keep = |body: &[u8]| {
                 api_words.matches(body)
                     || gates.threads.matches(body)
                     || (identity && gates.identity.matches(body))
-                    || members.iter().any(|m| body.windows(m.len()).any(|w| w == m.as_bytes()))
+                    || names_member(body)
             };
             let waits = |has_parameters: bool, body: &[u8]| {
-                let kept_anyway =
-                    has_parameters || gates.threads.matches(body) || (identity && gates.identity.matches(body));
+                let kept_anyway = has_parameters
+                    || gates.threads.matches(body)
+                    || (identity && gates.identity.matches(body))
+                    || names_member(body);
                 defer && !kept_anyway && waits(gates, &local, body)
             };
             let keep =
@@ -379,11 +382,14 @@ pub(super) fn read_and_lower_inner(
 }
 
 /// Whether `f` reads or writes one of `members` (`x.m`, `p->m`, a C++
-/// member named alone).
+/// member named alone, a struct literal's `m: ..`).
 fn touches_member(f: &Function, members: &[String]) -> bool {
     !members.is_empty()
         && f.exprs.iter().any(|e| match &e.kind {
             ExprKind::Field(_, n) | ExprKind::Name(n) => members.contains(n),
+            ExprKind::Aggregate(a) => {
+                a.fields.iter().any(|(k, _)| matches!(k, FieldKey::Named(n) if members.contains(n)))
+            }
             _ => false,
         })
 }

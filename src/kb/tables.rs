@@ -118,4 +118,8 @@ pub struct Threads {
     /// life, by name, with the index (from 0) of its start-routine argument.
     #[serde(default)]
     pub start_routine: BTreeMap<String, usize>,
+    /// The same calls, with the index of the argument handed to the routine
+    /// (`CreateThread`'s `lpParameter`).
+    #[serde(default)]
+    pub start_argument: BTreeMap<String, usize>,
 }

@@ -8,8 +8,9 @@
 //! header: C's opaque struct of one `.c` file, a C++ class of one `.cpp`,
 //! a Rust struct's private fields) are looked at, and only in that file,
 //! where all its accesses are: a field read directly as a `context-req`
-//! argument (its values) and a field whose address is a `context-attrs`
-//! output (whether anyone reads it). A field is known by its file and its
+//! argument (its values), as a server's `protseq` (its strings: krb5's
+//! `rcvargs->protocolSequence`) and a field whose address is a
+//! `context-attrs` output (whether anyone reads it). A field is known by its file and its
 //! name: two structs of one file that share a name add their writes
 //! together, which can only make the facts less certain, never more.
 //!
@@ -18,13 +19,17 @@
 //! function leaves in the field at each `return` where a place its caller
 //! sees has it written (the data-flow analysis of that function, run once
 //! more: `nla->fContextReq = 0; nla->fContextReq |= ASC_REQ_MUTUAL_AUTH; ..`
-//! leaves their union); for a struct literal (`{ .f = X }`, `Ctx { f: X }`),
-//! the field's constant. A write that is no known constant (a parameter, an
+//! leaves their union); for a struct literal (`{ .f = X }`, `Ctx { f: X }`,
+//! a positional `{ A, X }` through the file's layouts, `resolve/layouts.rs`,
+//! a file-level initialiser), the field's constant, unless the variable it
+//! initialises has its address handed where the analysis does not see
+//! (`resolve/literals.rs`). A write that is no known constant (a parameter, an
 //! unknown call's result, a path where the function may leave it unknown),
 //! an address taken (`&p->f` handed anywhere), an access outside the
-//! functions the engine kept (a function it blanked, a macro, a file-level
-//! initialiser: phase 1 records them from the text, [`FieldText`]) make the
-//! field's value unknown, and its attributes read.
+//! functions the engine kept (a function it blanked, a macro: phase 1
+//! records them from the text, [`FieldText`], and the members of a struct
+//! the file lays out when its name is used there) make the field's value
+//! unknown, and its attributes read.
 //!
 //! How rules use it: a premise ("X was requested, so Y must be checked")
 //! holds when every write contains X (the intersection, `rules/README.md`);
@@ -33,8 +38,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::flow::{FileCtx, field_exits};
-use super::value::Origin;
-use crate::ir::{ExprId, ExprKind, Field, FieldKey, FileIr, Function, PlaceRoot, Stmt};
+use super::layouts::{self, Layouts};
+use super::literals::{self, Binding, Member};
+use super::value::{Origin, Value};
+use crate::ir::{ConstKind, ExprId, ExprKind, Field, FieldKey, FileIr, Function, PlaceRoot, Stmt};
 use crate::kb::{Kb, Role};
 use crate::lexer::{Dialect, Kind, Lexer, Token};
 use crate::source::FileId;
@@ -42,14 +49,25 @@ use crate::source::FileId;
 /// The constants one field holds, each with where it was written.
 pub(crate) type Writes = Vec<(u64, Option<Origin>)>;
 
+/// One constant written to a field: a number, or a string (a protocol sequence).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Written {
+    Int(u64),
+    Str(String),
+}
+
+/// Every constant the writes of a file leave in one field, or `None` when
+/// some write is not known.
+type Known = Option<Vec<(Written, Option<Origin>)>>;
+
 /// What each file writes to the fields of its own structs that it passes
 /// to an API, and which attribute fields it never reads.
 #[derive(Debug, Default)]
 pub struct FieldFacts {
-    /// Per file and field read there as a `context-req` argument: every
-    /// constant the file's writes leave in it, or `None` when some write is
-    /// not known.
-    values: BTreeMap<(FileId, String), Option<Writes>>,
+    /// Per file and field read there as a `context-req` or `protseq`
+    /// argument: every constant the file's writes leave in it, or `None`
+    /// when some write is not known.
+    values: BTreeMap<(FileId, String), Known>,
     /// Per file, the fields whose address is a `context-attrs` output there
     /// and that none of its code reads.
     unread: BTreeSet<(FileId, String)>,
@@ -66,9 +84,29 @@ pub struct FieldFile<'a> {
 }
 
 impl FieldFacts {
-    /// Every constant the writes of `file` leave in its field `name`, when all are known.
-    pub(crate) fn values(&self, file: FileId, name: &str) -> Option<&Writes> {
-        self.values.get(&(file, name.to_string()))?.as_ref().filter(|w| !w.is_empty())
+    /// Every constant the writes of `file` leave in its field `name`, when
+    /// all are known numbers.
+    pub(crate) fn values(&self, file: FileId, name: &str) -> Option<Writes> {
+        let all = self.values.get(&(file, name.to_string()))?.as_ref().filter(|w| !w.is_empty())?;
+        all.iter()
+            .map(|(w, o)| match w {
+                Written::Int(v) => Some((*v, *o)),
+                Written::Str(_) => None,
+            })
+            .collect()
+    }
+
+    /// Every string the writes of `file` leave in its field `name`, when all
+    /// are known strings (`args->protocolSequence`, set by a file-level
+    /// initialiser).
+    pub(crate) fn strings(&self, file: FileId, name: &str) -> Option<Vec<(String, Option<Origin>)>> {
+        let all = self.values.get(&(file, name.to_string()))?.as_ref().filter(|w| !w.is_empty())?;
+        all.iter()
+            .map(|(w, o)| match w {
+                Written::Str(s) => Some((s.clone(), *o)),
+                Written::Int(_) => None,
+            })
+            .collect()
     }
 
     /// Whether no code of `file` reads its field `name` (an attributes output).
@@ -93,8 +131,7 @@ impl FieldFacts {
             if wanted.is_empty() && attrs.is_empty() {
                 continue;
             }
-            let mut values: BTreeMap<String, Option<Writes>> =
-                wanted.iter().map(|n| (n.clone(), Some(Vec::new()))).collect();
+            let mut values: BTreeMap<String, Known> = wanted.iter().map(|n| (n.clone(), Some(Vec::new()))).collect();
             let mut read: BTreeSet<String> = BTreeSet::new();
             // Accesses the engine did not lower, and fields of a struct
             // declared elsewhere (a header's: its users may write and read
@@ -106,15 +143,36 @@ impl FieldFacts {
                 }
             }
             let ctx = cx(ff.file);
+            // File-level initialisers (`struct Args args = { NULL, "ncalrpc" };`).
+            for d in ff.ir.consts.iter().filter(|d| matches!(d.kind, ConstKind::Global | ConstKind::Const)) {
+                let scope = &ff.ir.const_scope;
+                let mut s = Scan::default();
+                s.aggregate(scope, d.value, &wanted, &ff.text.layouts);
+                let bound = Binding::Global(d.name.clone());
+                let escapes = !s.literals.is_empty() && literals::escapes(kb, ff.ir, scope, &bound);
+                for name in s.unknown {
+                    values.insert(name, None);
+                }
+                for (name, e) in s.literals {
+                    let v = if escapes { Value::unknown() } else { super::flow::eval_constant(&ctx, scope, e) };
+                    add(&mut values, &name, &v);
+                }
+            }
             for f in &ff.ir.functions {
-                let scan = scan(kb, f, &wanted, &attrs);
+                let scan = scan(kb, f, &wanted, &attrs, &ff.text.layouts);
                 read.extend(scan.read);
                 for name in scan.unknown {
                     values.insert(name, None);
                 }
+                let bound = literals::bound(f);
                 for (name, e) in scan.literals {
-                    let v = super::flow::eval_constant(&ctx, f, e);
-                    add(&mut values, &name, v.known_ints());
+                    let escapes = scan
+                        .owners
+                        .get(&e)
+                        .and_then(|agg| bound.get(agg))
+                        .is_some_and(|b| literals::escapes(kb, ff.ir, f, b));
+                    let v = if escapes { Value::unknown() } else { super::flow::eval_constant(&ctx, f, e) };
+                    add(&mut values, &name, &v);
                 }
                 // Only what is still known is worth the analysis.
                 let assigned: BTreeSet<String> =
@@ -124,8 +182,8 @@ impl FieldFacts {
                 }
                 let exits = field_exits(&ctx, f, &assigned);
                 for name in &assigned {
-                    let v = exits.as_ref().and_then(|e| e.get(name));
-                    add(&mut values, name, v.and_then(super::value::Value::known_ints));
+                    let v = exits.as_ref().and_then(|e| e.get(name)).cloned().unwrap_or_else(Value::unknown);
+                    add(&mut values, name, &v);
                 }
             }
             facts.values.extend(values.into_iter().map(|(n, v)| ((ff.file, n), v)));
@@ -135,14 +193,19 @@ impl FieldFacts {
     }
 }
 
-/// Adds the constants of one write (`None`: not known) to a field's.
-fn add(values: &mut BTreeMap<String, Option<Writes>>, name: &str, ints: Option<Writes>) {
+/// Adds the constants of one write (numbers or strings; anything else is
+/// not known) to a field's.
+fn add(values: &mut BTreeMap<String, Known>, name: &str, v: &Value) {
     let Some(slot) = values.get_mut(name) else { return };
-    match (slot.as_mut(), ints) {
-        (Some(all), Some(ints)) => {
-            for (v, o) in ints {
-                if !all.iter().any(|(x, _)| *x == v) {
-                    all.push((v, o));
+    let written: Option<Vec<(Written, Option<Origin>)>> =
+        v.known_ints().map(|ints| ints.into_iter().map(|(i, o)| (Written::Int(i), o)).collect()).or_else(|| {
+            v.known_strs().map(|strs| strs.into_iter().map(|(s, o)| (Written::Str(s.to_string()), o)).collect())
+        });
+    match (slot.as_mut(), written) {
+        (Some(all), Some(written)) => {
+            for (w, o) in written {
+                if !all.iter().any(|(x, _)| *x == w) {
+                    all.push((w, o));
                 }
             }
         }
@@ -150,8 +213,9 @@ fn add(values: &mut BTreeMap<String, Option<Writes>>, name: &str, ints: Option<W
     }
 }
 
-/// The fields read directly as a `context-req` argument, and those whose
-/// address is a `context-attrs` output, of some API call of the file.
+/// The fields read directly as a `context-req` or `protseq` argument, and
+/// those whose address is a `context-attrs` output, of some API call of the
+/// file.
 fn wanted(ff: &FieldFile<'_>, kb: &Kb) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut values = BTreeSet::new();
     let mut attrs = BTreeSet::new();
@@ -159,7 +223,7 @@ fn wanted(ff: &FieldFile<'_>, kb: &Kb) -> (BTreeSet<String>, BTreeSet<String>) {
         for call in &f.calls {
             for (role, e) in api_args(kb, call) {
                 match role {
-                    Role::ContextReq => values.extend(field_name(f, e).map(str::to_string)),
+                    Role::ContextReq | Role::Protseq => values.extend(field_name(f, e).map(str::to_string)),
                     Role::ContextAttrs => attrs.extend(addressed_field(f, e).map(str::to_string)),
                     _ => {}
                 }
@@ -203,13 +267,50 @@ struct Scan {
     assigned: BTreeSet<String>,
     /// Fields (of `wanted`) set in a struct literal, with the value's expression.
     literals: Vec<(String, ExprId)>,
+    /// For each value of `literals`, the aggregate it is written in.
+    owners: BTreeMap<ExprId, ExprId>,
     /// Fields (of `wanted`) whose address it takes: written who knows how.
     unknown: BTreeSet<String>,
     /// Fields (of `attrs`) it reads, other than as an attributes output.
     read: BTreeSet<String>,
 }
 
-fn scan(kb: &Kb, f: &Function, wanted: &BTreeSet<String>, attrs: &BTreeSet<String>) -> Scan {
+impl Scan {
+    /// The wanted members the aggregate `e` of `f` sets, by name or, through
+    /// the file's layouts, by position: literals; a positional initialiser of
+    /// a struct of the file whose order is not known makes them all unknown.
+    fn aggregate(&mut self, f: &Function, e: ExprId, wanted: &BTreeSet<String>, layouts: &Layouts) {
+        let Some(ExprKind::Aggregate(a)) = f.exprs.get(e.index()).map(|x| &x.kind) else { return };
+        for (key, v) in &a.fields {
+            let name = match key {
+                FieldKey::Named(name) => Some(name.as_str()),
+                FieldKey::Pos(p) => match literals::positional(layouts, a.ty.as_deref(), *p) {
+                    Member::Named(name) => Some(name),
+                    // `{ 0 }` zero-fills, as a literal's unwritten members do.
+                    Member::Unknown
+                        if matches!(
+                            f.exprs.get(v.index()).map(|x| &x.kind),
+                            Some(ExprKind::Int(0) | ExprKind::Null)
+                        ) =>
+                    {
+                        None
+                    }
+                    Member::Unknown => {
+                        self.unknown.extend(wanted.iter().cloned());
+                        None
+                    }
+                    Member::Other => None,
+                },
+            };
+            if let Some(name) = name.filter(|n| wanted.contains(*n)) {
+                self.literals.push((name.to_string(), *v));
+                self.owners.insert(*v, e);
+            }
+        }
+    }
+}
+
+fn scan(kb: &Kb, f: &Function, wanted: &BTreeSet<String>, attrs: &BTreeSet<String>, layouts: &Layouts) -> Scan {
     let mut s = Scan::default();
     // The attributes outputs themselves are no reads.
     let outputs: BTreeSet<ExprId> = f
@@ -232,15 +333,7 @@ fn scan(kb: &Kb, f: &Function, wanted: &BTreeSet<String>, attrs: &BTreeSet<Strin
                     s.unknown.insert(name.to_string());
                 }
             }
-            ExprKind::Aggregate(a) => {
-                for (key, e) in &a.fields {
-                    if let FieldKey::Named(name) = key {
-                        if wanted.contains(name) {
-                            s.literals.push((name.clone(), *e));
-                        }
-                    }
-                }
-            }
+            ExprKind::Aggregate(_) => s.aggregate(f, ExprId::from_index(i), wanted, layouts),
             _ => {}
         }
     }
@@ -279,6 +372,8 @@ pub struct FieldText {
     /// (`ULONG fContextReq;`, `context_req: u32`, not Rust's `pub` ones):
     /// the file's own structs, which no other file reads. Sorted hashes.
     declared: Box<[u64]>,
+    /// The member order of those structs, for positional initialisers.
+    layouts: Layouts,
 }
 
 /// A name as [`FieldText`] keeps it.
@@ -294,8 +389,15 @@ impl FieldText {
     /// choice) and unreadable regions are those of `ir`.
     pub(crate) fn of(text: &str, ir: &FileIr, dialect: Dialect, header: bool) -> FieldText {
         let b = text.as_bytes();
-        // The regions the IR covers, merged: a position is inside one or not.
-        let mut spans: Vec<(u32, u32)> = ir.functions.iter().map(|f| (f.span.start, f.span.end)).collect();
+        // The regions the IR covers, merged: a position is inside one or
+        // not. A file-level struct initialiser is in the IR too
+        // (`{ .protocolSequence = "ncalrpc" }`).
+        let initialisers = ir.consts.iter().filter_map(|d| {
+            let e = ir.const_scope.exprs.get(d.value.index())?;
+            matches!(e.kind, ExprKind::Aggregate(_)).then_some((e.span.start, e.span.end))
+        });
+        let mut spans: Vec<(u32, u32)> =
+            ir.functions.iter().map(|f| (f.span.start, f.span.end)).chain(initialisers).collect();
         spans.sort_unstable();
         let mut merged: Vec<(u32, u32)> = Vec::new();
         for (s, e) in spans {
@@ -312,6 +414,7 @@ impl FieldText {
         let unreadable = |pos: usize| {
             u32::try_from(pos).map_or(true, |pos| ir.problems.iter().any(|p| p.span.start <= pos && pos < p.span.end))
         };
+        let layouts = if header { Layouts::new() } else { layouts::of(text, dialect) };
         let (mut unseen, mut declared) = (Vec::new(), Vec::new());
         // The two tokens before, comments skipped.
         let mut prev: [Option<Token>; 2] = [None, None];
@@ -332,6 +435,15 @@ impl FieldText {
                     let member = punct(prev[1], b'.') || (punct(prev[1], b'>') && punct(prev[0], b'-'));
                     if member && (!inside(t.start) || unreadable(t.start)) {
                         unseen.push(key(text));
+                    }
+                    // A struct of the file named in code the analysis does
+                    // not see (`struct args a = { 0, "ncacn_ip_tcp" };` in a
+                    // function the engine blanked): its members are written there.
+                    let in_code = braces.last() == Some(&false);
+                    if in_code && (!inside(t.start) || unreadable(t.start)) {
+                        if let Some(layout) = layouts.get(&*String::from_utf8_lossy(text)) {
+                            unseen.extend(layout.iter().flatten().map(|m| key(m.as_bytes())));
+                        }
                     }
                     pending |= matches!(text, b"struct" | b"class" | b"union");
                     visible |= text == b"pub";
@@ -372,7 +484,7 @@ impl FieldText {
         unseen.dedup();
         declared.sort_unstable();
         declared.dedup();
-        FieldText { unseen: unseen.into_boxed_slice(), declared: declared.into_boxed_slice() }
+        FieldText { unseen: unseen.into_boxed_slice(), declared: declared.into_boxed_slice(), layouts }
     }
 
     /// Whether the file accesses member `name` where the analysis does not see it.
@@ -423,18 +535,23 @@ pub(crate) fn member_read<'f>(kb: &Kb, f: &'f Function, e: ExprId) -> Option<&'f
 }
 
 /// The members a function of `ir` passes as the proxy an API acts on
-/// (`CoSetProxyBlanket(self.server_connection.as_ref()?, ..)`): the engine
-/// keeps every function that names one, so that all their writes are seen.
+/// (`CoSetProxyBlanket(self.server_connection.as_ref()?, ..)`), or as a
+/// server's protocol sequence (`RpcServerUseProtseqEpW(self.protseq, ..)`):
+/// the engine keeps every function that names one, so that all their
+/// writes are seen (a Rust struct literal `Listener { protseq: .. }` too).
 pub(crate) fn proxy_members(kb: &Kb, ir: &FileIr) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for f in &ir.functions {
         for call in &f.calls {
             let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()) else { continue };
             for (p, param) in m.api.params.iter().enumerate() {
+                let arg = m.arg_index(p).and_then(|a| call.args.get(a));
+                if param.role == Some(Role::Protseq) {
+                    out.extend(arg.and_then(|e| field_name(f, *e)).map(str::to_string));
+                }
                 if param.role != Some(Role::Proxy) || param.dir != crate::kb::Dir::In {
                     continue;
                 }
-                let arg = m.arg_index(p).and_then(|a| call.args.get(a));
                 out.extend(arg.and_then(|e| member_read(kb, f, *e)).map(str::to_string));
             }
         }

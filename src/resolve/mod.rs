@@ -8,6 +8,8 @@ pub(crate) mod callback;
 pub mod consts;
 pub(crate) mod facts;
 pub(crate) mod fields;
+pub(crate) mod layouts;
+pub(crate) mod literals;
 pub(crate) mod flow;
 pub(crate) mod order;
 pub(crate) mod pipes;

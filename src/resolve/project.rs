@@ -150,7 +150,7 @@ impl ProjectFacts {
 
 /// The function a thread-starting call (`[tables.threads]`) runs, by its
 /// last name: `CreateThread(NULL, 0, proc, ..)`, `&Class::Run`, Rust's `Some(proc)`.
-fn thread_routine(kb: &Kb, f: &Function, call: &Call) -> Option<String> {
+pub(super) fn thread_routine(kb: &Kb, f: &Function, call: &Call) -> Option<String> {
     let index = *kb.tables.threads.start_routine.get(unqualified(&call.callee))?;
     let mut e = *call.args.get(index)?;
     for _ in 0..4 {

@@ -10,7 +10,8 @@
 //! knowledge base's transparent helpers, `TEXT("ncalrpc")`), a named constant
 //! (`#define`, `const`) that is one, or a local of the call's function that
 //! only ever holds one. Whatever cannot be told (a local written otherwise, a
-//! parameter, a field, a mutable global) is [`Protseq::Unknown`], a call
+//! parameter, a field, a mutable global) is [`Protseq::Unknown`] (a field's
+//! name is kept: the field facts may know what its file writes there), a call
 //! listening on every protocol sequence [`Protseq::All`]: the rule's answer
 //! then is that the server may be remote.
 
@@ -44,6 +45,9 @@ pub struct Listener {
     /// The call's span in `file` (where the rule finds the resolver's value).
     pub span: Span,
     pub protseq: Protseq,
+    /// The member the protocol sequence is read from (`args->protseq`),
+    /// whose writes in its file the field facts know (`resolve/fields.rs`).
+    pub field: Option<String>,
 }
 
 /// The `server-transport` calls of `ir`.
@@ -56,14 +60,13 @@ pub(crate) fn listeners(kb: &Kb, consts: &ConstTable<'_>, file: FileId, path: &P
             if !kb.api_in_set(SetKind::ServerTransport, m.api) {
                 continue;
             }
+            let arg = m.api.param_with(Role::Protseq).and_then(|i| m.arg_index(i)).and_then(|a| call.args.get(a));
             let protseq = match m.api.param_with(Role::Protseq) {
                 None => Protseq::All,
-                Some(i) => m
-                    .arg_index(i)
-                    .and_then(|a| call.args.get(a))
-                    .map_or(Protseq::Unknown, |e| spelled(kb, consts, file, func, *e, 0)),
+                Some(_) => arg.map_or(Protseq::Unknown, |e| spelled(kb, consts, file, func, *e, 0)),
             };
-            out.push(Listener { file, dir: dir.clone(), span: call.span, protseq });
+            let field = arg.and_then(|e| super::fields::field_name(func, *e)).map(str::to_string);
+            out.push(Listener { file, dir: dir.clone(), span: call.span, protseq, field });
         }
     }
     out

@@ -17,6 +17,7 @@
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, local_proxy, mutual, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Role, SetKind};
+use crate::resolve::fields::field_name;
 use crate::resolve::servers::Protseq;
 
 pub(crate) static RULE: Rule = Rule {
@@ -68,12 +69,21 @@ fn server_is_local(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
     let local = cx.kb.tables.transport.local_protseq.as_str();
     let here: Vec<ApiCall<'_>> =
         cx.api_calls().into_iter().filter(|c| cx.kb.api_in_set(SetKind::ServerTransport, c.api)).collect();
-    // The resolver's answer for a call of this file: every value it may take is local.
+    // The resolver's answer for a call of this file: every value it may
+    // take is local; or, for a field of the file's own struct the function
+    // does not write (`rcvargs->protocolSequence`), every string the file
+    // writes to it (`resolve/fields.rs`): a premise, so every write counts.
+    let all_local = |s: &[(String, Option<crate::resolve::Origin>)]| {
+        !s.is_empty() && s.iter().all(|(p, _)| p.eq_ignore_ascii_case(local))
+    };
     let resolved = |c: &ApiCall<'_>| {
-        c.api.param_with(Role::Protseq).is_some()
-            && c.arg(Role::Protseq)
-                .and_then(|v| v.pointee().unwrap_or(v).known_strs())
-                .is_some_and(|s| !s.is_empty() && s.iter().all(|(p, _)| p.eq_ignore_ascii_case(local)))
+        let Some(i) = c.api.param_with(Role::Protseq) else { return false };
+        let known = c.arg(Role::Protseq).and_then(|v| v.pointee().unwrap_or(v).known_strs());
+        if let Some(s) = known {
+            return all_local(&s.iter().map(|(p, o)| (p.to_string(), *o)).collect::<Vec<_>>());
+        }
+        let field = c.facts.arg_exprs.get(i).copied().flatten().and_then(|e| field_name(c.func, e));
+        field.and_then(|name| cx.project.fields.strings(cx.file, name)).is_some_and(|s| all_local(&s))
     };
     let mut any = false;
     for l in cx.project.listeners_near(cx.file) {
@@ -81,7 +91,12 @@ fn server_is_local(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
         let reached = if l.file == cx.file { here.iter().find(|c| c.call.span == l.span) } else { None };
         let is_local = match reached {
             Some(c) => resolved(c),
-            None => matches!(&l.protseq, Protseq::Known(p) if p.eq_ignore_ascii_case(local)),
+            None => match &l.protseq {
+                Protseq::Known(p) => p.eq_ignore_ascii_case(local),
+                _ => {
+                    l.field.as_deref().and_then(|n| cx.project.fields.strings(l.file, n)).is_some_and(|s| all_local(&s))
+                }
+            },
         };
         if !is_local {
             return false;

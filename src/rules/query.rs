@@ -509,7 +509,7 @@ pub(crate) fn premise_ints(
     }
     let e = (*call.facts.arg_exprs.get(i)?)?;
     let name = crate::resolve::fields::field_name(call.func, e)?;
-    cx.project.fields.values(cx.file, name).cloned()
+    cx.project.fields.values(cx.file, name)
 }
 
 #[cfg(test)]
