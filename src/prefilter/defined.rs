@@ -16,11 +16,22 @@ use aho_corasick::packed;
 
 use super::{Visibility, at_file_level, is_ident_byte};
 
-/// The hashes of the names a file may define, sorted and unique.
+/// The hashes of the names a file may define, sorted and unique; for a
+/// Rust file ([`Defined::of_rust`]), a Bloom filter of them instead.
 #[derive(Clone, Debug, Default)]
 pub struct Defined {
     keys: Box<[u64]>,
+    /// [`BLOOM_HASHES`] bits per name, out of a power of two; empty for a C file.
+    bloom: Box<[u64]>,
+    /// How many names the Bloom filter holds (repeats counted).
+    in_bloom: usize,
 }
+
+/// Bits of a Rust file's Bloom filter per name recorded, and bits set per
+/// name: about 0.5% of the files that define none of the names looked for
+/// are opened all the same.
+const BLOOM_BITS_PER_NAME: usize = 16;
+const BLOOM_HASHES: u32 = 3;
 
 /// Keywords after which the next name on the line is a definition
 /// (`#define`, C `static`/`const`, Rust `const`/`static`/`static mut`), and
@@ -56,26 +67,80 @@ impl Defined {
         assignments(h, &mut keys);
         keys.sort_unstable();
         keys.dedup();
-        Defined { keys: keys.into_boxed_slice() }
+        Defined { keys: keys.into_boxed_slice(), ..Defined::default() }
+    }
+
+    /// The names a Rust file may define as constants: the name after
+    /// `const`, `static` or `static mut` on its line, and every name in an
+    /// `enum`'s body (`keywords`, as for C). Not the names before a `=` at
+    /// file level: in Rust those are the `const`s' and `static`s' again, or
+    /// an enum's, and looking at every `=` cost more than phase 2's second
+    /// read on the binding crates (`docs/performance.md`). Of what
+    /// [`super::WordSet::found_defined`] accepts, everything that lowering
+    /// makes a constant of is recorded (a `use .. as` rename, lowering's
+    /// other kind, is never found there). Kept as a Bloom filter: no sort
+    /// of the hundred thousands of names a binding crate declares.
+    ///
+    /// A keyword right after `*`, `&`, `'`, `<`, `,`, `(`, `:` or `=` (blanks
+    /// between allowed) starts no item: `*const T`, `&'static str`, a
+    /// function's `<const N: usize>` (a binding crate has hundreds of
+    /// thousands of those), so the name after it is not recorded.
+    pub fn of_rust(h: &[u8]) -> Defined {
+        thread_local! {
+            static KEYS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let no_item = |start: usize| {
+            let before = h[..start].iter().rposition(|b| *b != b' ' && *b != b'\t').map(|i| h[i]);
+            matches!(before, Some(b'*' | b'&' | b'\'' | b'<' | b',' | b'(' | b':' | b'='))
+        };
+        KEYS.with_borrow_mut(|keys| {
+            keys.clear();
+            keywords_but(h, keys, no_item);
+            let bits = keys.len().saturating_mul(BLOOM_BITS_PER_NAME).next_power_of_two().max(64);
+            let mut bloom = vec![0u64; bits / 64].into_boxed_slice();
+            for &k in keys.iter() {
+                for bit in bloom_bits(k, bits) {
+                    bloom[bit / 64] |= 1 << (bit % 64);
+                }
+            }
+            Defined { keys: Box::new([]), bloom, in_bloom: keys.len() }
+        })
     }
 
     /// Whether the file may define one of these names (keys of [`name_key`]).
     pub fn may_define_any(&self, keys: &[u64]) -> bool {
+        if !self.bloom.is_empty() {
+            let bits = self.bloom.len() * 64;
+            return keys.iter().any(|&k| bloom_bits(k, bits).all(|bit| self.bloom[bit / 64] & (1 << (bit % 64)) != 0));
+        }
         keys.iter().any(|k| self.keys.binary_search(k).is_ok())
     }
 
-    /// How many names (for the memory it takes: 8 bytes each).
+    /// How many names (for the memory it takes: 8 bytes each, or 2 for a
+    /// Rust file's Bloom filter).
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.keys.len() + self.in_bloom
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
     }
+}
+
+/// The bits a key sets in a Bloom filter of `bits` bits (a power of two).
+fn bloom_bits(key: u64, bits: usize) -> impl Iterator<Item = usize> {
+    let mask = bits as u64 - 1;
+    (0..BLOOM_HASHES).map(move |i| (key.rotate_left(21 * i) & mask) as usize)
 }
 
 /// The names after the keywords, and every name in an enum's body.
 fn keywords(h: &[u8], keys: &mut Vec<u64>) {
+    keywords_but(h, keys, |_| false);
+}
+
+/// [`keywords`], less the `const` and `static` that `skip` is given the
+/// start of.
+fn keywords_but(h: &[u8], keys: &mut Vec<u64>, skip: impl Fn(usize) -> bool) {
     static SEARCHER: OnceLock<Option<packed::Searcher>> = OnceLock::new();
     let searcher = SEARCHER.get_or_init(|| {
         let mut b = packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder();
@@ -83,7 +148,11 @@ fn keywords(h: &[u8], keys: &mut Vec<u64>) {
         b.build()
     });
     let at_keyword = |k: usize, end: usize, keys: &mut Vec<u64>| {
-        if k == ENUM { enum_body(h, end, keys) } else { name_after(h, end, keys) }
+        if k == ENUM {
+            enum_body(h, end, keys);
+        } else if !skip(end - KEYWORDS[k].len()) {
+            name_after(h, end, keys);
+        }
     };
     match searcher {
         Some(s) => {
@@ -249,11 +318,47 @@ mod tests {
         assert!(!d.may_define_any(&[name_key(b"w")]), "nor a `let mut`");
     }
 
+    /// What phase 2 would find in a Rust file and take as a definition:
+    /// what `found_defined` accepts and lowering makes a constant of, that
+    /// [`Defined::of_rust`] does not record.
+    fn missed_rust(text: &str) -> Vec<String> {
+        let ir = crate::frontend::lower(crate::frontend::Lang::Rust, text, crate::frontend::Depth::ConstsOnly);
+        let d = Defined::of_rust(text.as_bytes());
+        let found = truth(text.as_bytes());
+        let mut out: Vec<String> = ir
+            .consts
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|n| found.contains(n) && !d.may_define_any(&[name_key(n.as_bytes())]))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn a_rust_files_constants_are_recorded() {
+        let text = "pub const R: u32 = 1;\n#[cfg(x)] pub(crate) static S: u8 = 0;\nstatic mut M: u8 = 0;\n\
+                    enum E {\n    A = 1,\n    B,\n}\nimpl T {\n    const C: u32 = R;\n}\ntrait U { const D: u32 = 2; }\n\
+                    mod m { pub const N: i32 = -1; }\nfn f() { let x: *const u8 = p; const L: u32 = 3; }\n\
+                    use a::LEVEL as OLD;\nfn g<const K: usize>(s: &'static Str, t: *const T) {}\n";
+        assert_eq!(missed_rust(text), Vec::<String>::new());
+        let d = Defined::of_rust(text.as_bytes());
+        for n in ["R", "S", "M", "A", "B", "C", "D", "N", "L"] {
+            assert!(d.may_define_any(&[name_key(n.as_bytes())]), "{n}");
+        }
+        assert!(!d.may_define_any(&[name_key(b"x")]) && !d.may_define_any(&[name_key(b"p")]), "uses are not recorded");
+        for n in ["K", "Str", "T", "u8"] {
+            assert!(!d.may_define_any(&[name_key(n.as_bytes())]), "{n}: no item starts there");
+        }
+        assert!(!Defined::default().may_define_any(&[name_key(b"R")]) && Defined::of_rust(b"").is_empty());
+    }
+
     #[test]
     fn the_fixtures_definitions_are_all_recorded() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut stack = vec![root];
-        let mut files = 0;
+        let (mut files, mut rust) = (0, 0);
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
                 let path = entry.path();
@@ -261,11 +366,17 @@ mod tests {
                     stack.push(path);
                 } else if let Ok(bytes) = std::fs::read(&path) {
                     assert_eq!(missed(&bytes), Vec::<String>::new(), "{}", path.display());
+                    if let (Some("rs"), Ok(text)) =
+                        (path.extension().and_then(|e| e.to_str()), std::str::from_utf8(&bytes))
+                    {
+                        assert_eq!(missed_rust(text), Vec::<String>::new(), "{}", path.display());
+                        rust += 1;
+                    }
                     files += 1;
                 }
             }
         }
-        assert!(files > 100, "the fixtures were read: {files}");
+        assert!(files > 100 && rust > 30, "the fixtures were read: {files}, {rust} in Rust");
     }
 
     proptest! {
@@ -282,6 +393,20 @@ mod tests {
         ) {
             let h = parts.concat();
             prop_assert_eq!(missed(h.as_bytes()), Vec::<String>::new(), "{:?}", h);
+        }
+
+        #[test]
+        fn every_rust_constant_phase_2_finds_is_recorded(
+            parts in proptest::collection::vec(prop_oneof![
+                Just("const "), Just("static "), Just("mut "), Just("pub "), Just("pub(crate) "), Just("enum "),
+                Just("impl T "), Just("trait U "), Just("mod m "), Just("fn f() "), Just("let "), Just("#[cfg(x)] "),
+                Just("{"), Just("}"), Just(";"), Just(","), Just(" = "), Just(": u32"), Just("*const "),
+                Just("\n"), Just("    "), Just("NAME"), Just("A"), Just("B_2"), Just("1"), Just("use a::B as "),
+                Just("/* c */"), Just("// c\n"), Just("(1)"), Just("["), Just("]"),
+            ], 0..40)
+        ) {
+            let text = parts.concat();
+            prop_assert_eq!(missed_rust(&text), Vec::<String>::new(), "{:?}", text);
         }
 
         #[test]
