@@ -13,9 +13,9 @@
 //!    their file nor the knowledge base defines are collected.
 //! 2. The other files are searched for exactly those names; the few that
 //!    hold one are lowered for their constants only (repeated while new
-//!    names appear, e.g. a `#define` that refers to another header). A C or
-//!    C++ file is read again only if phase 1 recorded that it may define
-//!    one of them ([`crate::prefilter::Defined`]).
+//!    names appear, e.g. a `#define` that refers to another header). A
+//!    file is read again only if phase 1 recorded that it may define one
+//!    of them ([`crate::prefilter::Defined`]).
 //! 3. In parallel, each candidate's functions are analysed and the rules run
 //!    with the merged constant table; then findings are sorted and
 //!    fingerprinted.
