@@ -82,8 +82,8 @@ impl Clues {
                 defined_near.extend(definitions_near(text, at, scope));
             }
         }
-        // A source file's macros stay in it.
-        let string_defines = if header { string_defines(text) } else { Vec::new() };
+        // A source file's macros stay in it; Rust has no `#define`.
+        let string_defines = if header && lang != Lang::Rust { string_defines(text) } else { Vec::new() };
         Clues { defined_near, string_defines, word_in_string, reach: Reach::default() }
     }
 }

@@ -2,7 +2,7 @@
 //! from the lexer's braces, semicolons and directives.
 
 use super::Lang;
-use super::head::{Open, classify, depth_zero, first_code, is_scope};
+use super::head::{Open, classify, first_code, has_eq_at_depth_zero, is_scope};
 use crate::frontend::is_handler_macro;
 use crate::lexer::{Dialect, Kind, Lexer, RustSkim, Token};
 
@@ -153,7 +153,7 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                     (_, Some(start)) => {
                         let head = b.get(start..i).unwrap_or(&[]);
                         if kind == Open::Body
-                            || (lang == Lang::Rust && kind == Open::Other && !depth_zero(head).contains(&b'='))
+                            || (lang == Lang::Rust && kind == Open::Other && !has_eq_at_depth_zero(head))
                         {
                             let body = (kind == Open::Body).then(|| handled_body.take().unwrap_or(open));
                             let scoped = scopes.iter().any(|s| *s);

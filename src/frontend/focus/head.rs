@@ -173,7 +173,7 @@ pub(super) fn is_scope(head: &[u8], lang: Lang) -> bool {
 /// be outside brackets: `#[cfg(feature = "X")] pub struct S {` is no initialiser.
 pub(super) fn is_braced_initialiser(chunk: &[u8], lang: Lang) -> bool {
     chunk.iter().position(|&b| b == b'{').is_some_and(|open| match lang {
-        Lang::Rust => depth_zero(&chunk[..open]).contains(&b'='),
+        Lang::Rust => has_eq_at_depth_zero(&chunk[..open]),
         Lang::C | Lang::Cpp => chunk[..open].contains(&b'='),
     })
 }
@@ -277,6 +277,21 @@ fn group_end(b: &[u8], open: usize) -> Option<usize> {
         k += 1;
     }
     None
+}
+
+/// Whether `s` holds a `=` outside parentheses and brackets (as
+/// `depth_zero(s).contains(&b'=')`, without building it).
+pub(super) fn has_eq_at_depth_zero(s: &[u8]) -> bool {
+    let mut depth = 0i32;
+    for &c in s {
+        match c {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'=' if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The bytes of `s` outside parentheses, brackets and angle brackets.
