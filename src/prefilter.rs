@@ -210,6 +210,19 @@ impl Needle {
         self.positions(h).filter(move |&at| strings.holds(at))
     }
 
+    /// [`Needle::positions_in_strings`] among the occurrences `wanted`
+    /// accepts: the others are not looked up, so the lexer stops at the
+    /// last one wanted (on a file with no such occurrence it does not run).
+    pub(crate) fn positions_in_strings_if<'a>(
+        &'a self,
+        h: &'a [u8],
+        dialect: Dialect,
+        mut wanted: impl FnMut(usize) -> bool + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let mut strings = StringValues::new(h, dialect);
+        self.positions(h).filter(move |&at| wanted(at) && strings.holds(at))
+    }
+
     pub fn positions<'a>(&'a self, h: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
         self.searcher.iter().flat_map(move |s| s.find_iter(h).map(|(start, _)| start))
     }

@@ -69,15 +69,20 @@ pub(super) struct Clues {
 }
 
 impl Clues {
-    pub(super) fn of(text: &[u8], lang: Lang, path: &Path, needles: &[Needle]) -> Clues {
+    /// `word`: whether [`Clues::word_in_string`] is wanted (for a file that
+    /// names an API). Without it, only the occurrences of a needle that a
+    /// definition stands next to are looked up in the strings: most files
+    /// that hold the word are never lexed for it, and `word_in_string`
+    /// only says whether such an occurrence was found in a string.
+    pub(super) fn of(text: &[u8], lang: Lang, path: &Path, needles: &[Needle], word: bool) -> Clues {
         let header = lang == Lang::Rust || Lang::is_header(path);
         let scope = if header { Visibility::Included } else { Visibility::Linked };
-        // The file is lexed once for the positions of all needles (phase 1
-        // asks whether there is any, for deferral).
         let mut word_in_string = false;
         let mut defined_near = Vec::new();
         for n in needles {
-            for at in n.positions_in_strings(text, lang.dialect()).take(MAX_OCCURRENCES) {
+            // The file is lexed once per needle, up to the last occurrence looked up.
+            let wanted = |at: usize| word || !definitions_near(text, at, scope).is_empty();
+            for at in n.positions_in_strings_if(text, lang.dialect(), wanted).take(MAX_OCCURRENCES) {
                 word_in_string = true;
                 defined_near.extend(definitions_near(text, at, scope));
             }

@@ -218,12 +218,12 @@ pub(super) fn read_and_lower_inner(
     } else {
         Vec::new()
     };
+    let names_api = api_words.matches(&text);
     if defer {
-        *clues = Clues::of(&text, lang, &input.path, &gates.needles);
+        *clues = Clues::of(&text, lang, &input.path, &gates.needles, names_api);
     }
     // Sites in a deferred file are counted if it is parsed (a file without
     // the word cannot have a finding: it is not a miss).
-    let names_api = api_words.matches(&text);
     let wait = names_api
         && defer
         && !gates.unconditional.matches(&text)
