@@ -23,6 +23,7 @@ mod expr;
 mod items;
 mod literal;
 mod macro_expr;
+mod ranges;
 pub(crate) mod reuse;
 mod sanitize;
 #[cfg(test)]
@@ -38,6 +39,7 @@ use std::time::Instant;
 
 use tree_sitter::{Node, Parser, TreeCursor};
 
+use self::ranges::code_ranges;
 use super::Depth;
 use super::builder::FnBuilder;
 use crate::ir::{ConstDef, FileIr, Function, LocalId, Problem, Span};
@@ -60,75 +62,6 @@ enum ParseFailure {
     TimedOut,
     /// No parser (the grammar did not load, or the thread's parser is busy).
     NoParser,
-}
-
-/// Blank runs at least this long are not given to the parser.
-const MIN_SKIPPED_BLANKS: usize = 256;
-
-/// The byte ranges of `bytes` outside long runs of spaces and newlines; empty
-/// when there is no such run (the parser then reads everything).
-fn code_ranges(bytes: &[u8]) -> Vec<tree_sitter::Range> {
-    let mut ranges = Vec::new();
-    let (mut row, mut col) = (0usize, 0usize);
-    let mut start = (0usize, tree_sitter::Point { row: 0, column: 0 });
-    let mut run_start: Option<(usize, tree_sitter::Point)> = None;
-    let mut skipped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        let here = tree_sitter::Point { row, column: col };
-        if b == b' ' || b == b'\n' {
-            if run_start.is_none() {
-                run_start = Some((i, here));
-            }
-        } else if let Some((rs, rp)) = run_start.take() {
-            if i - rs >= MIN_SKIPPED_BLANKS {
-                let (end, end_point) = through_newline(bytes, rs, rp);
-                if end > start.0 {
-                    ranges.push(tree_sitter::Range {
-                        start_byte: start.0,
-                        end_byte: end,
-                        start_point: start.1,
-                        end_point,
-                    });
-                }
-                start = (i, here);
-                skipped = true;
-            }
-        }
-        if b == b'\n' {
-            row += 1;
-            col = 0;
-        } else {
-            col += 1;
-        }
-    }
-    if !skipped {
-        return Vec::new();
-    }
-    let end = tree_sitter::Point { row, column: col };
-    let last_end = match run_start {
-        Some((rs, rp)) if bytes.len() - rs >= MIN_SKIPPED_BLANKS => through_newline(bytes, rs, rp),
-        _ => (bytes.len(), end),
-    };
-    if last_end.0 > start.0 {
-        ranges.push(tree_sitter::Range {
-            start_byte: start.0,
-            end_byte: last_end.0,
-            start_point: start.1,
-            end_point: last_end.1,
-        });
-    }
-    ranges
-}
-
-/// Where a range that stops at the blank run starting at `rs` (at point
-/// `rp`) ends: after the run's first newline, which ends a preprocessor
-/// line (`#define A 1` must not run on into the next range's code).
-fn through_newline(bytes: &[u8], rs: usize, rp: tree_sitter::Point) -> (usize, tree_sitter::Point) {
-    match bytes.get(rs..).and_then(|run| run.iter().take_while(|&&b| b == b' ' || b == b'\n').position(|&b| b == b'\n'))
-    {
-        Some(n) => (rs + n + 1, tree_sitter::Point { row: rp.row + 1, column: 0 }),
-        None => (rs, rp),
-    }
 }
 
 /// Parses `text`; with `reuse`, from the last parse's tree edited to match
