@@ -27,6 +27,7 @@ pub(super) fn run(
     summaries: &Summaries,
     rules: &[&'static Rule],
     settings: &Settings,
+    closed: &std::collections::BTreeSet<(usize, String)>,
 ) -> (Vec<Diagnostic>, Vec<FileError>) {
     let Run { candidates, const_files, .. } = run;
     let mut table = ConstTable::new();
@@ -40,6 +41,7 @@ pub(super) fn run(
         table.add_file(*id, ir);
     }
     let mut project = ProjectFacts::collect(candidates.iter().map(|c| &c.ir), kb);
+    project.closed = closed.iter().filter_map(|(i, name)| Some((*ids.get(*i)?, name.clone()))).collect();
     project.locate(candidates.iter().zip(&ids).map(|(c, id)| (*id, c.source.path.as_path(), &c.ir)), kb, &table);
     let field_files: Vec<FieldFile<'_>> =
         candidates.iter().zip(&ids).map(|(c, id)| FieldFile { file: *id, ir: &c.ir, text: &c.field_text }).collect();

@@ -29,13 +29,15 @@
 //! Its parts, in the order a run meets them: [`read`] (bytes), [`phase1`]
 //! (prefilter, parse, lower), [`deferral`] (files waiting for a word),
 //! [`needs`] (the names a file needs from elsewhere), [`wrappers`]
-//! (summaries of the tree's own functions, and their callers), [`consts`]
+//! (summaries of the tree's own functions, and their callers), [`callers`]
+//! (the functions called only from their own file), [`consts`]
 //! (the constant search), [`analysis`] (resolver and rules),
 //! [`finish`] (suppressions, renumbering, sorting) and [`fingerprint`].
 //! [`index`] is the project a long-running client (the language server)
 //! keeps in memory, to check one buffer against it ([`check_buffer`]).
 
 mod analysis;
+mod callers;
 mod consts;
 mod deferral;
 mod fingerprint;
@@ -177,8 +179,9 @@ fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Setting
     // Context files are searched for constants like the skipped ones, never checked.
     run.skipped.extend(context.iter().map(|&input| Skipped { input, defined: None }));
 
+    let closed = callers::closed(&mut run, inputs, context, gates, kb, settings, &mut timer);
     consts::search(&mut run, kb, settings, &mut timer);
-    let (diagnostics, errors) = analysis::run(&run, kb, &summaries, &rules, settings);
+    let (diagnostics, errors) = analysis::run(&run, kb, &summaries, &rules, settings, &closed);
     run.errors.extend(errors);
     let report = finish::finish(run, diagnostics, &rules, settings, &mut timer, inputs.len(), files_parsed);
     timer.total();

@@ -50,9 +50,9 @@ const ROUNDS: usize = 2;
 const MAX_CALLER_BODY: usize = 8 * 1024;
 
 /// A wrapper looked for, and the word its API's findings need, if any.
-struct Wanted {
-    name: String,
-    needle: Option<Needle>,
+pub(super) struct Wanted {
+    pub(super) name: String,
+    pub(super) needle: Option<Needle>,
 }
 
 /// Lowers the callers of the tree's own wrappers and returns the summaries
@@ -116,7 +116,7 @@ fn file_id(i: usize) -> FileId {
 
 /// Adds to every parsed candidate whose text names one of `wanted` the
 /// functions that call it (and are not lowered yet); returns how many.
-fn lower_callers(
+pub(super) fn lower_callers(
     run: &mut Run<'_>,
     by_path: &HashMap<&Path, &Input>,
     wanted: &[Wanted],

@@ -5,6 +5,7 @@
 //! the knowledge base's helpers, and records [`facts::CallFacts`] for the rules.
 
 pub(crate) mod callback;
+pub(crate) mod callers;
 pub mod consts;
 pub(crate) mod facts;
 pub(crate) mod fields;

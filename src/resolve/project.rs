@@ -43,6 +43,9 @@ pub struct ProjectFacts {
     /// The calls by which RPC servers of the tree listen on protocol
     /// sequences (filled by [`ProjectFacts::locate`]).
     pub(crate) listeners: Vec<Listener>,
+    /// Functions (by file and name) whose every call is in their file,
+    /// where the analysis sees it ([`super::callers`]; filled by the engine).
+    pub(crate) closed: BTreeSet<(FileId, String)>,
 }
 
 impl ProjectFacts {

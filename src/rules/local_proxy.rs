@@ -21,9 +21,11 @@
 //! analysis did not reach.
 
 use super::{ApiCall, RuleCx, query};
-use crate::ir::{CallId, ExprId, ExprKind, Field, FieldKey, Function, Place, PlaceRoot, Rest, Stmt};
+use crate::ir::{CallId, ExprId, ExprKind, Field, FieldKey, Function, Place, PlaceRoot, Rest, Stmt, unqualified};
 use crate::kb::{Dir, HelperKind, Kb, Role};
-use crate::resolve::{Atom, FunctionFacts, Mark, Slot, member_read};
+use crate::resolve::callers::param_source;
+use crate::resolve::flow::eval_constant;
+use crate::resolve::{Atom, FileCtx, FunctionFacts, Mark, Slot, member_read};
 
 /// Whether the proxy `call` acts on is read from a member of this file whose
 /// every write is a proxy opened on this machine (or null).
@@ -155,4 +157,53 @@ fn other_writes(kb: &Kb, func: &Function, name: &str, mut allowed: impl FnMut(Ca
         }
     }
     false
+}
+
+/// Whether every proxy `call` acts on was opened, in the call's function,
+/// on the namespace of one of its parameters, and every call of that
+/// function (all in its file, where the analysis sees them) passes a
+/// namespace of this machine there.
+pub(crate) fn proxy_opened_on_callers_namespace(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
+    let Some(proxy) = call.arg(Role::Proxy).map(|v| v.pointee().unwrap_or(v)) else { return false };
+    if !proxy.is_known() || proxy.atoms.is_empty() || !cx.project.closed.contains(&(cx.file, call.func.name.clone())) {
+        return false;
+    }
+    proxy.atoms.iter().all(|(atom, _)| {
+        let Atom::Mark(m) = atom else { return false };
+        let Some(opened) = query::opening(cx.kb, call.fn_facts, *m) else { return false };
+        let ns = opened.api(cx.kb).and_then(|api| api.param_with(Role::WmiNamespace));
+        let e = ns.and_then(|i| opened.arg_exprs.get(i).copied().flatten());
+        e.and_then(|e| param_source(cx.kb, call.func, e)).is_some_and(|k| callers_pass_local(cx, call.func, k))
+    })
+}
+
+/// Whether every call of `func` in its file passes, as its parameter `k`, a
+/// constant namespace of this machine, and there is one.
+fn callers_pass_local(cx: &RuleCx<'_>, func: &Function, k: usize) -> bool {
+    let ctx = FileCtx {
+        kb: cx.kb,
+        file: cx.file,
+        consts: cx.consts,
+        reverting_types: &cx.project.reverting_types,
+        deadline: None,
+        summaries: None,
+    };
+    let params = func.locals.iter().filter(|l| l.is_param).count();
+    let name = unqualified(&func.name);
+    let mut any = false;
+    for g in &cx.ir.functions {
+        for c in g.calls.iter().filter(|c| unqualified(&c.callee) == name) {
+            let Some(arg) = c.args.get(k).filter(|_| c.receiver.is_none() && c.args.len() == params) else {
+                return false;
+            };
+            let local = eval_constant(&ctx, g, *arg)
+                .known_strs()
+                .is_some_and(|s| !s.is_empty() && s.iter().all(|(p, _)| query::is_local_namespace(cx.kb, p)));
+            if !local {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
 }

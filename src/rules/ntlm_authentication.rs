@@ -35,6 +35,7 @@ fn check(cx: &mut RuleCx<'_>) {
         if query::binding_is_ncalrpc(cx.kb, &call)
             || query::proxy_is_local(cx.kb, &call)
             || local_proxy::proxy_member_is_local(cx, &call)
+            || local_proxy::proxy_opened_on_callers_namespace(cx, &call)
             || server_is_local(cx, &call)
             || mutual::ntlm_mutual(cx, &call).is_some()
         {

@@ -338,19 +338,27 @@ pub(crate) fn proxy_is_local(kb: &Kb, call: &ApiCall<'_>) -> bool {
 /// crate returns it, the call's value) on namespace paths of this machine
 /// only.
 pub(crate) fn opened_locally(kb: &Kb, fn_facts: &FunctionFacts, m: Mark) -> bool {
-    let Some(opened) = fn_facts.call(m.call) else { return false };
-    let Some(api) = opened.api(kb) else { return false };
+    opening(kb, fn_facts, m).is_some_and(|opened| {
+        opened
+            .arg(kb, Role::WmiNamespace)
+            .and_then(|v| v.pointee().unwrap_or(v).known_strs())
+            .is_some_and(|paths| !paths.is_empty() && paths.iter().all(|(p, _)| is_local_namespace(kb, p)))
+    })
+}
+
+/// The call of the function `fn_facts` describes that opened the proxy
+/// `m` stands for (its proxy output, or, when the `windows` crate returns
+/// it, the call's value).
+pub(crate) fn opening<'f>(kb: &Kb, fn_facts: &'f FunctionFacts, m: Mark) -> Option<&'f crate::resolve::CallFacts> {
+    let opened = fn_facts.call(m.call)?;
+    let api = opened.api(kb)?;
     let out = api.params.iter().position(|p| p.role == Some(Role::Proxy) && p.dir != Dir::In);
     let from_open = match m.slot {
         Slot::Param(i) => out == Some(usize::from(i)),
         Slot::Return => out.is_some(),
         Slot::SavedToken => false,
     };
-    from_open
-        && opened
-            .arg(kb, Role::WmiNamespace)
-            .and_then(|v| v.pointee().unwrap_or(v).known_strs())
-            .is_some_and(|paths| !paths.is_empty() && paths.iter().all(|(p, _)| is_local_namespace(kb, p)))
+    from_open.then_some(opened)
 }
 
 /// A namespace path that stays on this machine: `root\cimv2` (it must hold

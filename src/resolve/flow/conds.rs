@@ -5,7 +5,8 @@
 //!
 //! A condition is known by its text (locals, fields, names, integers,
 //! operators, and a predicate method of a receiver of those, such as
-//! `token.is_invalid()`, named a `predicate` helper in rules/api.toml; one
+//! `token.is_invalid()`, named a `predicate` helper in rules/api.toml, or a
+//! status test of one, `SUCCEEDED(hr)`, a `test-status` helper; one
 //! with any other call in it is never kept), and forgotten as soon as
 //! a write or a call might change what it reads: a write to a local, a
 //! global or a field of the same name (through any pointer), a write through
@@ -15,6 +16,11 @@
 //! (`p = &flag`) is never in one. At most [`MAX_CONDS`] are kept per path.
 //! A loop's back edge forgets them all, and a branch never decides by a
 //! condition recorded at its own block, so a loop's test still exits.
+//! Paths that took a status test different ways stay apart where they meet
+//! (`State::same_path`, up to the flow's bound of disjuncts), so the second
+//! test of `if (SUCCEEDED(hr)) hr = Connect(&p); if (SUCCEEDED(hr)) Use(p);`
+//! sees `p` set on every path that reaches `Use`; `FAILED(hr)` is the same
+//! condition as `SUCCEEDED(hr)`, taken the other way.
 //!
 //! Not followed: a callee that keeps a pointer it was given and writes
 //! through it later, and another pointer to the same struct handed to a call.
@@ -38,6 +44,15 @@ pub(super) struct Cond {
     /// The block that branched on it.
     at: BlockId,
     reads: Reads,
+    /// It tests a status alone (`SUCCEEDED(hr)`, `FAILED(hr)`): paths that
+    /// took it different ways stay apart where they meet.
+    status: bool,
+}
+
+impl Cond {
+    pub(super) fn is_status_test(&self) -> bool {
+        self.status
+    }
 }
 
 /// What a condition reads: a write to any of it forgets the condition.
@@ -54,7 +69,7 @@ impl Interp<'_, '_> {
     /// The way this path already took on `cond`, if it branched on the same
     /// condition at another block and nothing it reads changed since.
     pub(super) fn recorded_cond(&self, cond: ExprId, bb: BlockId) -> Option<bool> {
-        let (text, negated, _) = key(self.func, cond, &|c| self.is_predicate_call(c))?;
+        let (text, negated, _) = key(self.func, cond, &|c| self.predicate_of(c))?;
         let c = self.state.as_ref()?.conds.get(&text)?;
         (c.at != bb).then_some(c.truth != negated)
     }
@@ -64,7 +79,7 @@ impl Interp<'_, '_> {
         if state.conds.len() >= MAX_CONDS {
             return;
         }
-        if let Some((text, negated, mut reads)) = key(self.func, cond, &|c| self.is_predicate_call(c)) {
+        if let Some((text, negated, mut reads)) = key(self.func, cond, &|c| self.predicate_of(c)) {
             if !reads.locals.is_disjoint(&self.addr_kept) {
                 return;
             }
@@ -74,7 +89,8 @@ impl Interp<'_, '_> {
                 let macro_like = n.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
                 !macro_like && self.cx.kb.constant(n).is_none() && self.cx.consts.lookup(n, self.cx.file).is_empty()
             });
-            state.conds.insert(text, Cond { truth: truth != negated, at: bb, reads });
+            let status = text.starts_with("ok(");
+            state.conds.insert(text, Cond { truth: truth != negated, at: bb, reads, status });
         }
     }
 
@@ -82,11 +98,31 @@ impl Interp<'_, '_> {
     /// reads the receiver and changes nothing (`token.is_invalid()`): a
     /// `predicate` helper, not the tree's own function of that name.
     pub(super) fn is_predicate_call(&self, call: &Call) -> bool {
-        call.args.is_empty()
-            && call.receiver.is_some()
-            && call.path != CallPath::Scoped
-            && self.cx.kb.helper_for_call(&call.callee, true).is_some_and(|h| h.kind == HelperKind::Predicate)
-            && !self.cx.summaries.is_some_and(|s| s.is_own(self.cx.file, call))
+        self.predicate_operand(call).is_some()
+    }
+
+    /// [`Self::predicate_operand`], and whether a true result means the
+    /// negation of the status test (`FAILED(hr)` is `!SUCCEEDED(hr)`).
+    fn predicate_of(&self, call: &Call) -> Option<(ExprId, bool)> {
+        let operand = self.predicate_operand(call)?;
+        let h = self.cx.kb.helper_for_call(&call.callee, call.receiver.is_some())?;
+        Some((operand, h.kind == HelperKind::TestStatus && h.means == Some(crate::kb::Outcome::Failure)))
+    }
+
+    /// What a predicate call reads, alone: the receiver of a predicate
+    /// method (`token.is_invalid()`), or the one argument of a status test
+    /// (`SUCCEEDED(hr)`, `FAILED(hr)`: a `test-status` helper of its first
+    /// argument), not the tree's own function of that name.
+    pub(super) fn predicate_operand(&self, call: &Call) -> Option<ExprId> {
+        if call.path == CallPath::Scoped || self.cx.summaries.is_some_and(|s| s.is_own(self.cx.file, call)) {
+            return None;
+        }
+        let h = self.cx.kb.helper_for_call(&call.callee, call.receiver.is_some())?;
+        match (h.kind, call.receiver, call.args.as_slice()) {
+            (HelperKind::Predicate, Some(r), []) => Some(r),
+            (HelperKind::TestStatus, None, [a]) if h.from == Some(0) => Some(*a),
+            _ => None,
+        }
     }
 
     /// Forgets the conditions a write of `value` to `place` may change.
@@ -204,20 +240,40 @@ pub(super) fn addr_kept(func: &Function) -> BTreeSet<LocalId> {
 }
 
 /// Keeps, at a join, the conditions both paths took the same way.
+/// Whether two paths took a condition the same way.
+pub(super) fn same_way(a: &Cond, b: &Cond) -> bool {
+    a.truth == b.truth
+}
+
+/// Keeps the conditions both paths took the same way (wherever they
+/// branched on them: two tests of one status, `if (FAILED(hr)) ..; if
+/// (SUCCEEDED(hr)) ..`).
 pub(super) fn join_conds(into: &mut super::State, other: &super::State) -> bool {
     let before = into.conds.len();
-    into.conds.retain(|k, c| other.conds.get(k) == Some(c));
+    into.conds.retain(|k, c| other.conds.get(k).is_some_and(|o| same_way(c, o) && c.reads == o.reads));
     into.conds.len() != before
 }
 
 /// A condition's text, whether it is negated (`!c` is `c` taken the other
 /// way), and what it reads; `None` for one with a call that is not a
 /// predicate, or an unknown part.
-fn key(func: &Function, e: ExprId, predicate: &dyn Fn(&Call) -> bool) -> Option<(String, bool, Reads)> {
-    let (e, negated) = func.without_nots(e);
+fn key(
+    func: &Function,
+    e: ExprId,
+    predicate: &dyn Fn(&Call) -> Option<(ExprId, bool)>,
+) -> Option<(String, bool, Reads)> {
+    let (e, mut negated) = func.without_nots(e);
     let mut reads = Reads::default();
     let mut text = String::new();
     render(func, e, &mut text, &mut reads, predicate, 0)?;
+    // `FAILED(hr)` is the same condition as `SUCCEEDED(hr)`, the other way.
+    if let ExprKind::Call(c) = &func.expr(e).kind {
+        let negates = func.calls.get(c.index()).and_then(predicate).is_some_and(|(_, n)| n);
+        if let Some(inner) = text.strip_prefix("Not(").and_then(|t| t.strip_suffix(')')).filter(|_| negates) {
+            text = inner.to_string();
+            negated = !negated;
+        }
+    }
     // A condition of constants alone is the value analysis' business.
     (!reads.locals.is_empty() || !reads.names.is_empty()).then_some((text, negated, reads))
 }
@@ -227,7 +283,7 @@ fn render(
     e: ExprId,
     out: &mut String,
     reads: &mut Reads,
-    predicate: &dyn Fn(&Call) -> bool,
+    predicate: &dyn Fn(&Call) -> Option<(ExprId, bool)>,
     depth: u32,
 ) -> Option<()> {
     use std::fmt::Write;
@@ -270,12 +326,15 @@ fn render(
             render(func, *b, out, reads, predicate, depth + 1)?;
             out.push(')');
         }
-        // `token.is_invalid()`: reads the receiver, as a field would.
+        // `token.is_invalid()`, `SUCCEEDED(hr)`: reads its operand, as a field would.
         ExprKind::Call(c) => {
-            let call = func.calls.get(c.index()).filter(|call| predicate(call))?;
-            write!(out, "{}(", call.callee).ok()?;
-            render(func, call.receiver?, out, reads, predicate, depth + 1)?;
-            out.push(')');
+            let call = func.calls.get(c.index())?;
+            let (operand, negates) = predicate(call)?;
+            // Status tests are spelled as one test of success.
+            let name = if negates || call.receiver.is_none() { "ok" } else { call.callee.as_str() };
+            write!(out, "{}{name}(", if negates { "Not(" } else { "" }).ok()?;
+            render(func, operand, out, reads, predicate, depth + 1)?;
+            out.push_str(if negates { "))" } else { ")" });
         }
         _ => return None,
     }

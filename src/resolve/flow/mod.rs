@@ -119,10 +119,21 @@ struct State {
 
 impl State {
     /// What keeps two paths apart where they meet: the impersonations in
-    /// effect. A flag that records one (`impersonating = TRUE`) then keeps
-    /// its value on each path, and the test of the flag goes one way on each.
-    fn key(&self) -> &BTreeSet<CallId> {
-        &self.impersonating
+    /// effect, and the way each took on the status tests it recorded. A flag
+    /// that records an impersonation (`impersonating = TRUE`) then keeps its
+    /// value on each path, and the test of the flag goes one way on each; a
+    /// status tested twice (`if (SUCCEEDED(hr)) hr = Connect(&p); if
+    /// (SUCCEEDED(hr)) Use(p);`) reaches the second test with `p` set on
+    /// the paths where it succeeds.
+    fn same_path(&self, other: &State) -> bool {
+        let statuses = |s: &State| s.conds.iter().filter(|(_, c)| c.is_status_test()).count();
+        self.impersonating == other.impersonating
+            && statuses(self) == statuses(other)
+            && self
+                .conds
+                .iter()
+                .filter(|(_, c)| c.is_status_test())
+                .all(|(k, c)| other.conds.get(k).is_some_and(|o| conds::same_way(c, o)))
     }
 }
 

@@ -119,14 +119,32 @@ pub(super) fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
     changed
 }
 
-/// Adds `out` to a block's entry states: joined into the state with the
-/// same key, else kept apart while there are fewer than [`MAX_DISJUNCTS`],
-/// else joined into the last. Returns whether the entry changed.
+/// Adds `out` to a block's entry states: joined into the state of the same
+/// path ([`State::same_path`]), else kept apart while there are fewer than
+/// [`MAX_DISJUNCTS`], else joined into one with the same impersonations
+/// (or two such joined to make room), else into the last. Returns whether
+/// the entry changed.
 fn merge_state(states: &mut Vec<State>, out: State, widen: bool) -> bool {
-    if let Some(same) = states.iter_mut().find(|s| s.key() == out.key()) {
+    if let Some(same) = states.iter_mut().find(|s| s.same_path(&out)) {
         return join_state(same, &out, widen);
     }
     if states.len() < MAX_DISJUNCTS {
+        states.push(out);
+        return true;
+    }
+    // Full: paths that differ only by their conditions give way first, so
+    // that different impersonations stay apart as before conditions counted.
+    if let Some(same) = states.iter_mut().find(|s| s.impersonating == out.impersonating) {
+        return join_state(same, &out, widen);
+    }
+    let pair = (0..states.len()).find_map(|i| {
+        ((i + 1)..states.len()).find(|&j| states[i].impersonating == states[j].impersonating).map(|j| (i, j))
+    });
+    if let Some((i, j)) = pair {
+        let gone = states.remove(j);
+        if let Some(kept) = states.get_mut(i) {
+            join_state(kept, &gone, widen);
+        }
         states.push(out);
         return true;
     }
