@@ -117,9 +117,13 @@ pub(crate) fn lower_focused(lang: Lang, text: &str, keep: &Keep<'_>, deadline: O
         Some(Blanked { code_kept: false, blanked_api_spans, waiting, blanked_functions, .. }) => {
             return Focused::NoCode(Blanks { blanked: blanked_functions, api_spans: blanked_api_spans, waiting });
         }
-        Some(Blanked { text: Some(focused), blanked_functions, blanked_api_spans, waiting, .. }) => {
+        Some(Blanked { text: Some(focused), blanked_functions, blanked_api_spans, waiting, ranges, .. }) => {
             let set = Blanks { blanked: blanked_functions, api_spans: blanked_api_spans, waiting };
-            (lower_within(lang, &focused, Depth::Full, deadline), set)
+            let lowered = match lang {
+                Lang::Rust => Some(rust::lower_without(&focused, &ranges, Depth::Full)),
+                Lang::C | Lang::Cpp => lower_within(lang, &focused, Depth::Full, deadline),
+            };
+            (lowered, set)
         }
         // Nothing blanked, or braces that do not balance: the whole file.
         _ => (lower_within(lang, text, Depth::Full, deadline), Blanks::default()),
@@ -137,9 +141,12 @@ pub(crate) fn lower_consts_focused(
     keep: &dyn Fn(&[u8]) -> bool,
     deadline: Option<Instant>,
 ) -> Option<FileIr> {
-    match focus::blank_declarations(text, lang, keep, focus::Purpose::Consts).and_then(|b| b.text) {
-        Some(focused) => lower_within(lang, &focused, Depth::ConstsOnly, deadline),
-        None => lower_within(lang, text, Depth::ConstsOnly, deadline),
+    match focus::blank_declarations(text, lang, keep, focus::Purpose::Consts) {
+        Some(Blanked { text: Some(focused), ranges, .. }) if lang == Lang::Rust => {
+            Some(rust::lower_without(&focused, &ranges, Depth::ConstsOnly))
+        }
+        Some(Blanked { text: Some(focused), .. }) => lower_within(lang, &focused, Depth::ConstsOnly, deadline),
+        _ => lower_within(lang, text, Depth::ConstsOnly, deadline),
     }
 }
 

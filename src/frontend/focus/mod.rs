@@ -71,6 +71,10 @@ pub(crate) struct Blanked {
     /// For [`Purpose::Rules`]: the functions blanked because
     /// [`Keep::waits`] said so: name, start, end.
     pub waiting: Vec<(String, usize, usize)>,
+    /// The declarations blanked, in order, adjacent ones merged: start, end.
+    /// Each lies outside every comment and literal (the Rust frontend
+    /// drops them from what syn reads, see `rust::lower_without`).
+    pub ranges: Vec<(usize, usize)>,
 }
 
 /// The declarations at file, namespace or class level that `purpose` does
@@ -140,11 +144,16 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
     let Declarations { chunks, directives } = declarations(b, lang)?;
     let mut out = b.to_vec();
     let mut changed = false;
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut blank = |s: usize, e: usize| {
         for byte in out.iter_mut().take(e).skip(s) {
             if *byte != b'\n' {
                 *byte = b' ';
             }
+        }
+        match ranges.last_mut() {
+            Some(last) if last.1 == s => last.1 = e,
+            _ => ranges.push((s, e)),
         }
     };
     let mut code_kept = false;
@@ -205,10 +214,11 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
             changed = true;
         }
     }
+    ranges.sort_unstable();
     // Only ASCII bytes were written over whole characters (a blanked
     // declaration is a run of complete characters), so this cannot fail.
     let text = if changed { String::from_utf8(out).ok() } else { None };
-    Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans, waiting })
+    Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans, waiting, ranges })
 }
 
 /// Whether a function that shares an API's name is the project's own

@@ -30,6 +30,8 @@ mod stmt;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_compact;
+#[cfg(test)]
 mod tests_robust;
 
 use proc_macro2::Span as PmSpan;
@@ -62,6 +64,57 @@ const DEEP_STACK_MAX: usize = 256 << 20;
 
 /// Lowers one Rust file. Never panics on any input.
 pub(crate) fn lower(text: &str, depth: Depth) -> FileIr {
+    lower_mapped(text, depth, &[])
+}
+
+/// [`lower`] of `text` without the byte ranges `dropped` (declarations that
+/// focus wrote blanks over, outside every comment and literal): syn reads a
+/// copy in which each of them, with the blanks around it, is one newline,
+/// and every span is mapped back to `text`. On a binding crate's file
+/// most bytes are such blanks, and syn's tokenizer paid for each of them.
+pub(crate) fn lower_without(text: &str, dropped: &[(usize, usize)], depth: Depth) -> FileIr {
+    match compact(text, dropped) {
+        Some((short, map)) => lower_mapped(&short, depth, &map),
+        None => lower(text, depth),
+    }
+}
+
+/// `text` with each of `dropped` (sorted), widened over the ASCII blanks
+/// around it, replaced by one newline (the blanks may have ended a line
+/// comment); and the map from the copy's offsets to `text`'s: (offset in
+/// the copy, offset in `text`) where each kept run starts. `None` when a
+/// range is not within `text` or not blank.
+fn compact(text: &str, dropped: &[(usize, usize)]) -> Option<(String, Vec<(usize, usize)>)> {
+    let b = text.as_bytes();
+    let mut short = String::with_capacity(text.len() / 4);
+    let mut map = vec![(0, 0)];
+    let mut kept_from = 0;
+    for &(s, e) in dropped {
+        if e > b.len() || s > e || !b[s..e].iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        // Within the blanks the last range was widened over.
+        if e <= kept_from {
+            continue;
+        }
+        let s = s.max(kept_from);
+        let s = b[kept_from..s].iter().rposition(|c| !c.is_ascii_whitespace()).map_or(kept_from, |i| kept_from + i + 1);
+        let e = b[e..].iter().position(|c| !c.is_ascii_whitespace()).map_or(b.len(), |i| e + i);
+        if e - s < 2 {
+            continue;
+        }
+        short.push_str(text.get(kept_from..s)?);
+        short.push('\n');
+        map.push((short.len(), e));
+        kept_from = e;
+    }
+    short.push_str(text.get(kept_from..)?);
+    Some((short, map))
+}
+
+/// [`lower`] of a text whose offsets `map` takes back to the file's (see
+/// [`compact`]; empty: they are the file's).
+fn lower_mapped(text: &str, depth: Depth, map: &[(usize, usize)]) -> FileIr {
     let shape = scan::measure(text);
     if shape.max_depth > MAX_BRACKET_DEPTH || shape.max_nesting > MAX_NESTING {
         let message = if shape.max_depth > MAX_BRACKET_DEPTH {
@@ -76,7 +129,7 @@ pub(crate) fn lower(text: &str, depth: Depth) -> FileIr {
         return FileIr { problems, ..FileIr::default() };
     }
     if shape.max_depth <= INLINE_BRACKET_DEPTH && shape.max_nesting <= INLINE_NESTING {
-        let ir = lower_parsed(text, depth);
+        let ir = lower_parsed(text, depth, map);
         // proc-macro2 keeps every parsed text in a thread-local source map;
         // no span of this file is alive any more, so let the map go.
         proc_macro2::extra::invalidate_current_thread_spans();
@@ -84,17 +137,17 @@ pub(crate) fn lower(text: &str, depth: Depth) -> FileIr {
     }
     let stack =
         DEEP_STACK_BASE.saturating_add(shape.max_nesting.saturating_mul(DEEP_STACK_PER_LEVEL)).min(DEEP_STACK_MAX);
-    lower_on_deep_stack(text, depth, stack)
+    lower_on_deep_stack(text, depth, map, stack)
 }
 
 /// Runs [`lower_parsed`] on a helper thread with a large stack. The helper's
 /// source map dies with it.
-fn lower_on_deep_stack(text: &str, depth: Depth, stack: usize) -> FileIr {
+fn lower_on_deep_stack(text: &str, depth: Depth, map: &[(usize, usize)], stack: usize) -> FileIr {
     std::thread::scope(|s| {
         let spawned = std::thread::Builder::new()
             .name("rpclint-rust-parser".to_string())
             .stack_size(stack)
-            .spawn_scoped(s, || lower_parsed(text, depth));
+            .spawn_scoped(s, || lower_parsed(text, depth, map));
         match spawned {
             Ok(handle) => match handle.join() {
                 Ok(ir) => ir,
@@ -110,10 +163,10 @@ fn lower_on_deep_stack(text: &str, depth: Depth, stack: usize) -> FileIr {
 }
 
 /// Parses and lowers `text` on the current thread.
-fn lower_parsed(text: &str, depth: Depth) -> FileIr {
+fn lower_parsed(text: &str, depth: Depth, map: &[(usize, usize)]) -> FileIr {
     let start = source_start(text);
     let body = text.get(start..).unwrap_or("");
-    let mut out = FileOut::new(depth);
+    let mut out = FileOut::new(depth, map);
     if depth == Depth::ConstsOnly {
         // Only constants are wanted: parse item by item and skip functions.
         lower_by_items(&mut out, body, start, None);
@@ -232,8 +285,10 @@ fn is_fn_item(chunk: &str) -> bool {
 
 /// What lowering one file collects.
 pub(super) struct FileOut {
-    /// Byte offset, in the file, of the text syn is parsing now.
+    /// Byte offset, in the text given to syn, of the piece it is parsing now.
     pub(super) base: usize,
+    /// From offsets in the text given to syn to the file's ([`compact`]).
+    map: Vec<(usize, usize)>,
     pub(super) depth: Depth,
     pub(super) functions: Vec<Function>,
     pub(super) consts: Vec<ConstDef>,
@@ -247,9 +302,10 @@ pub(super) struct FileOut {
 }
 
 impl FileOut {
-    fn new(depth: Depth) -> FileOut {
+    fn new(depth: Depth, map: &[(usize, usize)]) -> FileOut {
         FileOut {
             base: 0,
+            map: map.to_vec(),
             depth,
             functions: Vec::new(),
             consts: Vec::new(),
@@ -263,7 +319,15 @@ impl FileOut {
     /// A proc-macro2 span as a file span.
     pub(super) fn span(&self, s: PmSpan) -> Span {
         let r = s.byte_range();
-        Span::new(self.base + r.start, self.base + r.end)
+        Span::new(self.in_file(self.base + r.start), self.in_file(self.base + r.end))
+    }
+
+    /// An offset in the text given to syn as one in the file.
+    fn in_file(&self, at: usize) -> usize {
+        match self.map.partition_point(|(short, _)| *short <= at).checked_sub(1).and_then(|i| self.map.get(i)) {
+            Some(&(short, file)) => file + (at - short),
+            None => at,
+        }
     }
 
     /// From the start of `a` to the end of `b`.
@@ -277,9 +341,9 @@ impl FileOut {
     fn error_problem(&self, e: &syn::Error, start: usize, len: usize) -> Problem {
         let r = e.span().byte_range();
         let span = if r.is_empty() && r.start == 0 {
-            Span::new(start + len, start + len)
+            Span::new(self.in_file(start + len), self.in_file(start + len))
         } else {
-            Span::new(start + r.start, start + r.end)
+            Span::new(self.in_file(start + r.start), self.in_file(start + r.end))
         };
         let message = e.to_string();
         // proc-macro2's lexer error says nothing about the cause.
