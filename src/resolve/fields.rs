@@ -414,7 +414,9 @@ impl FieldText {
         let unreadable = |pos: usize| {
             u32::try_from(pos).map_or(true, |pos| ir.problems.iter().any(|p| p.span.start <= pos && pos < p.span.end))
         };
-        let layouts = if header { Layouts::new() } else { layouts::of(text, dialect) };
+        // The text lexed once, for the layouts and the members.
+        let toks: Vec<Token> = Lexer::new(b, dialect).filter(|t| !t.is_comment()).collect();
+        let layouts = if header { Layouts::new() } else { layouts::of_tokens(b, &toks, dialect) };
         let (mut unseen, mut declared) = (Vec::new(), Vec::new());
         // The two tokens before, comments skipped.
         let mut prev: [Option<Token>; 2] = [None, None];
@@ -425,10 +427,7 @@ impl FieldText {
         // A Rust visibility (`pub`, `pub(crate)`) since the last member.
         let mut visible = false;
         let punct = |t: Option<Token>, c: u8| t.is_some_and(|t| t.kind == Kind::Punct && t.text(b) == [c]);
-        for t in Lexer::new(b, dialect) {
-            if t.is_comment() {
-                continue;
-            }
+        for &t in &toks {
             let text = t.text(b);
             match t.kind {
                 Kind::Ident => {
@@ -440,7 +439,7 @@ impl FieldText {
                     // not see (`struct args a = { 0, "ncacn_ip_tcp" };` in a
                     // function the engine blanked): its members are written there.
                     let in_code = braces.last() == Some(&false);
-                    if in_code && (!inside(t.start) || unreadable(t.start)) {
+                    if in_code && !layouts.is_empty() && (!inside(t.start) || unreadable(t.start)) {
                         if let Some(layout) = layouts.get(&*String::from_utf8_lossy(text)) {
                             unseen.extend(layout.iter().flatten().map(|m| key(m.as_bytes())));
                         }

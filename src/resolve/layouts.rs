@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::lexer::{Dialect, Kind, Lexer, Token};
+use crate::lexer::{Dialect, Kind, Token};
 
 /// Per struct name (its tag, and a `typedef`'s names for it): its members in
 /// order, or `None` when the order is not known.
@@ -36,15 +36,22 @@ const NOT_DATA: [&[u8]; 12] = [
     b"explicit",
 ];
 
-/// The layouts of the struct bodies of `text` (C or C++; nothing for Rust,
-/// whose struct literals name their fields).
+/// [`of_tokens`] of a whole text.
+#[cfg(test)]
 pub(crate) fn of(text: &str, dialect: Dialect) -> Layouts {
+    let b = text.as_bytes();
+    let toks: Vec<Token> = crate::lexer::Lexer::new(b, dialect).filter(|t| !t.is_comment()).collect();
+    of_tokens(b, &toks, dialect)
+}
+
+/// The layouts of the struct bodies of the text `b` (C or C++; nothing for
+/// Rust, whose struct literals name their fields), from its tokens without
+/// its comments (`FieldText::of` lexes the file once for both).
+pub(crate) fn of_tokens(b: &[u8], toks: &[Token], dialect: Dialect) -> Layouts {
     let mut out = Layouts::new();
     if dialect == Dialect::Rust {
         return out;
     }
-    let b = text.as_bytes();
-    let toks: Vec<Token> = Lexer::new(b, dialect).filter(|t| !t.is_comment()).collect();
     let is = |i: usize, s: &[u8]| toks.get(i).is_some_and(|t| t.text(b) == s);
     let mut i = 0;
     while i < toks.len() {
@@ -74,8 +81,8 @@ pub(crate) fn of(text: &str, dialect: Dialect) -> Layouts {
             continue;
         }
         let typedef = i > 0 && is(i - 1, b"typedef");
-        let Some(close) = matching(&toks, b, j) else { break };
-        let members = if word == b"union" || bases { None } else { body(&toks, b, j + 1, close) };
+        let Some(close) = matching(toks, b, j) else { break };
+        let members = if word == b"union" || bases { None } else { body(toks, b, j + 1, close) };
         let mut names: Vec<String> = name.map(|n| String::from_utf8_lossy(n).into_owned()).into_iter().collect();
         if typedef {
             // `} S, *PS;`: the names without a `*` are the struct.
