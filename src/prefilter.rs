@@ -39,10 +39,29 @@ impl Searcher {
     }
 
     /// Start and end of each leftmost-first, non-overlapping match.
-    fn find_iter<'a>(&'a self, h: &'a [u8]) -> Box<dyn Iterator<Item = (usize, usize)> + 'a> {
+    fn find_iter<'a>(&'a self, h: &'a [u8]) -> FindIter<'a> {
         match self {
-            Searcher::Teddy(s) => Box::new(s.find_iter(h).map(|m| (m.start(), m.end()))),
-            Searcher::Automaton(ac) => Box::new(ac.find_iter(h).map(|m| (m.start(), m.end()))),
+            Searcher::Teddy(s) => FindIter::Teddy(s.find_iter(h)),
+            Searcher::Automaton(ac) => FindIter::Automaton(ac.find_iter(h)),
+        }
+    }
+}
+
+/// [`Searcher::find_iter`]'s matches, without a boxed iterator: focus asks
+/// whether each function's body names an API, tens of thousands of calls
+/// on a binding crate's file, each of which allocated one.
+enum FindIter<'a> {
+    Teddy(packed::FindIter<'a, 'a>),
+    Automaton(aho_corasick::FindIter<'a, 'a>),
+}
+
+impl Iterator for FindIter<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        match self {
+            FindIter::Teddy(it) => it.next().map(|m| (m.start(), m.end())),
+            FindIter::Automaton(it) => it.next().map(|m| (m.start(), m.end())),
         }
     }
 }
