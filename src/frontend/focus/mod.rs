@@ -166,19 +166,24 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
             (Purpose::Rules, Some(open)) => function_name(b.get(s..open).unwrap_or(&[]), lang),
             _ => None,
         };
+        // Whether `keep` accepts the body between the braces (asked once:
+        // a binding crate's file has tens of thousands of functions).
+        let mut body_kept = None;
         let kept = match (purpose, body) {
             (Purpose::Rules, Some(open)) => {
                 let head = b.get(s..open).unwrap_or(&[]);
                 let body = b.get(open + 1..e.saturating_sub(1)).unwrap_or(&[]);
                 let own = |name: &str| own_only(name, body) && !is_wrapper(head, body, name, scoped);
-                let names_api = keep(body) && !name.as_deref().is_some_and(own);
+                let accepted = keep(body);
+                body_kept = Some(accepted);
+                let names_api = accepted && !name.as_deref().is_some_and(own);
                 let waits = names_api && waits(has_parameters(head, lang), body);
                 let kept = (names_api && !waits) || name.as_deref().is_some_and(keep_named);
                 if waits && !kept {
                     waiting.push((name.clone().unwrap_or_default(), s, e));
                 }
                 code_kept |= kept;
-                kept || (!keep(body) && aside(body))
+                kept || (!accepted && aside(body))
             }
             // A Rust item that lowering reads nothing from (a struct, a
             // trait's function declarations, `link!(..)`): parsing it is
@@ -199,7 +204,13 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
             blanked_functions.extend(name);
             if let (Purpose::Rules, Some(open)) = (purpose, body) {
                 let waits = waiting.last().is_some_and(|w| w.1 == s);
-                if keep(b.get(open..e).unwrap_or(&[])) && !waits {
+                // The braces hold no word: the answer for the body stands,
+                // unless a C++ handler macro follows it (`CATCH_RETURN()`).
+                let names = match body_kept {
+                    Some(accepted) if e.checked_sub(1).and_then(|k| b.get(k)) == Some(&b'}') => accepted,
+                    _ => keep(b.get(open..e).unwrap_or(&[])),
+                };
+                if names && !waits {
                     blanked_api_spans.push((s, e));
                 }
             }
