@@ -25,6 +25,7 @@ mod ntlm_mutual_auth;
 mod parse_error;
 mod permissive_security_callback;
 mod pipe_server_squatting;
+mod premise;
 pub(crate) mod query;
 mod sddl;
 mod sign_only_wrap;

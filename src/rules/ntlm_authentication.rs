@@ -14,10 +14,9 @@
 //! or the server's program listens only on `ncalrpc` ([`server_is_local`]).
 //! Docs: `rules/ntlm-authentication.md`.
 
-use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, local_proxy, mutual, query};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, local_proxy, mutual, premise, query};
 use crate::diagnostic::Severity;
 use crate::kb::{Role, SetKind};
-use crate::resolve::fields::field_name;
 use crate::resolve::servers::Protseq;
 
 pub(crate) static RULE: Rule = Rule {
@@ -77,15 +76,7 @@ fn server_is_local(cx: &RuleCx<'_>, call: &ApiCall<'_>) -> bool {
     let all_local = |s: &[(String, Option<crate::resolve::Origin>)]| {
         !s.is_empty() && s.iter().all(|(p, _)| p.eq_ignore_ascii_case(local))
     };
-    let resolved = |c: &ApiCall<'_>| {
-        let Some(i) = c.api.param_with(Role::Protseq) else { return false };
-        let known = c.arg(Role::Protseq).and_then(|v| v.pointee().unwrap_or(v).known_strs());
-        if let Some(s) = known {
-            return all_local(&s.iter().map(|(p, o)| (p.to_string(), *o)).collect::<Vec<_>>());
-        }
-        let field = c.facts.arg_exprs.get(i).copied().flatten().and_then(|e| field_name(c.func, e));
-        field.and_then(|name| cx.project.fields.strings(cx.file, name)).is_some_and(|s| all_local(&s))
-    };
+    let resolved = |c: &ApiCall<'_>| premise::premise_strs(cx, c, Role::Protseq).is_some_and(|s| all_local(&s));
     let mut any = false;
     for l in cx.project.listeners_near(cx.file) {
         any = true;

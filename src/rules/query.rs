@@ -499,27 +499,6 @@ pub fn file_uses_schannel(cx: &super::RuleCx<'_>) -> bool {
     })
 }
 
-/// The integers passed for the first parameter with `role`, on every path:
-/// the value's own, or, for a field read at the call (`nla->fContextReq`)
-/// that the function never wrote, every constant the tree writes to that
-/// field (`resolve/fields.rs`). For a premise only ("X was requested"),
-/// which then holds when every write asks for X: a rule that reports a weak
-/// value must not read a union of writes some of which may never reach the call.
-pub(crate) fn premise_ints(
-    cx: &super::RuleCx<'_>,
-    call: &ApiCall<'_>,
-    role: Role,
-) -> Option<Vec<(u64, Option<crate::resolve::Origin>)>> {
-    let i = call.api.param_with(role)?;
-    let v = call.facts.args.get(i)?;
-    if let Some(ints) = v.known_ints() {
-        return Some(ints);
-    }
-    let e = (*call.facts.arg_exprs.get(i)?)?;
-    let name = crate::resolve::fields::field_name(call.func, e)?;
-    cx.project.fields.values(cx.file, name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,7 +38,7 @@
 //! counts as testing all of them), returned, stored for the caller, or
 //! passed to any other function. Docs: `rules/unchecked-context-attributes.md`.
 
-use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, handshake, query};
+use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, handshake, premise, query};
 use crate::diagnostic::Severity;
 use crate::ir::LocalId;
 use crate::kb::{Effect, Role};
@@ -83,7 +83,7 @@ fn check(cx: &mut RuleCx<'_>) {
         let Some((index, out)) = attributes_out(cx, call) else { continue };
         // A field read at the call that this function never wrote: every
         // constant the tree writes to it (`resolve/fields.rs`).
-        let Some(values) = query::premise_ints(cx, call, Role::ContextReq) else { continue };
+        let Some(values) = premise::premise_ints(cx, call, Role::ContextReq) else { continue };
         // What is requested on every path: a flag some caller may turn off
         // is no premise for a test (see `rules/README.md`).
         let requested = values.iter().fold(u64::MAX, |acc, (v, _)| acc & v);
