@@ -24,7 +24,7 @@ pub mod apply; // fixes: which go together, the edited text written back as stor
 
 // Driving the pipeline.
 pub mod engine; // runs the stages over a set of files, in parallel, in three phases
-pub mod reach; // how many API call sites the analysis could not read (RPCLINT_TIMINGS)
+pub mod reach; // how many API call sites the analysis could not read (RPCLINT_REACH)
 pub mod settings; // what a run is asked to do (rules, severities, limits)
 pub mod config; // `rpclint.toml`, merged into the settings
 pub mod server; // `rpclint server`: the language server editors start

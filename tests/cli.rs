@@ -495,6 +495,26 @@ fn bin_timings_count_the_bytes_read() {
 }
 
 #[test]
+fn bin_timings_alone_do_not_count_the_reach() {
+    // Counting the reach searches each file again: a timed run must not pay for it.
+    let tree = Tree::new(&[("a.c", "void f(RPC_BINDING_HANDLE h) { RpcBindingSetAuthInfoW(h, 0, 6, 16, 0, 0); }\n")]);
+    let stderr = |vars: &[(&str, &str)]| {
+        let mut cmd = cargo_bin_cmd!("rpclint");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(["check", "--format", "short"]).arg(tree.root()).output().unwrap();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let timed = stderr(&[("RPCLINT_TIMINGS", "1")]);
+    assert!(timed.contains("rpclint: timing: phase 1: 1 files, 1 candidates"), "{timed}");
+    assert!(!timed.contains("rpclint: reach:"), "{timed}");
+    let counted = stderr(&[("RPCLINT_REACH", "1")]);
+    assert!(counted.contains("rpclint: reach: 1 API call sites in scope, 1 read"), "{counted}");
+    assert!(!counted.contains("rpclint: timing:"), "{counted}");
+}
+
+#[test]
 fn bin_summaries_are_a_phase_of_their_own_and_can_be_turned_off_for_measuring() {
     // A wrapper called with a weak constant: only its summary finds it.
     let wrapper = "static RPC_STATUS bind_secure(RPC_BINDING_HANDLE h, unsigned long level)\n{\n    \

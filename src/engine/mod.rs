@@ -238,7 +238,7 @@ impl Timer {
         }
     }
 
-    /// Printed when timings or the reach listing are asked for.
+    /// Printed when the reach is counted (`RPCLINT_REACH`), timings or not.
     #[allow(clippy::print_stderr)]
     fn force_note(&self, what: &str) {
         if self.on || crate::reach::listing() {
