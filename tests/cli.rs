@@ -42,6 +42,7 @@ static BAD_CALL: Rule = Rule {
     name: "bad-call",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[],
     doc: "# bad-call\n\nA call marked `BAD` in a test file.\n\n## Why is this bad?\nIt says so.\n",
     check: |_| {},
 };
@@ -49,6 +50,7 @@ static OTHER: Rule = Rule {
     name: "other-rule",
     default_severity: Severity::Error,
     precision: Precision::Medium,
+    reads: &[],
     doc: "# other-rule\n\nAnother rule with a longer summary line.\n",
     check: |_| {},
 };

@@ -46,6 +46,7 @@ static RULE: Rule = Rule {
     name: "missing-integrity",
     default_severity: Severity::Error,
     precision: rpclint::rules::Precision::High,
+    reads: &[],
     doc: "# missing-integrity\n\nThe authentication level does not protect integrity.\n\n## Why is this bad?\nTampering.\n",
     check: |_| {},
 };

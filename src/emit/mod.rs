@@ -221,6 +221,7 @@ pub(crate) mod test_report {
         name: "missing-integrity",
         default_severity: Severity::Error,
         precision: crate::rules::Precision::High,
+        reads: &[],
         doc: "# missing-integrity\n\nThe authentication level does not protect integrity.\n\n## Why is this bad?\nTampering.\n",
         check: |_| {},
     };
@@ -228,6 +229,7 @@ pub(crate) mod test_report {
         name: "ntlm-authentication",
         default_severity: Severity::Warning,
         precision: crate::rules::Precision::Medium,
+        reads: &[],
         doc: "# ntlm-authentication\n\nNTLM is chosen as the authentication service.\n",
         check: |_| {},
     };

@@ -16,7 +16,7 @@ use super::deferral::Gates;
 use super::read::{Bytes, read_bytes, searchable};
 use super::wrappers::{Wanted, lower_callers};
 use super::{Input, Run, Timer};
-use crate::kb::Kb;
+use crate::kb::{Kb, Role};
 use crate::prefilter::WordSet;
 use crate::resolve::callers::{asks, seen_in_file};
 use crate::settings::Settings;
@@ -33,6 +33,10 @@ pub(super) fn closed(
     settings: &Settings,
     timer: &mut Timer,
 ) -> BTreeSet<(usize, String)> {
+    // Only a rule that reads the proxies opened on a namespace asks.
+    if !kb.wants_role(&gates.wanted, Role::WmiNamespace) {
+        return BTreeSet::new();
+    }
     let max = settings.limits.max_file_size;
     let asking: Vec<BTreeSet<String>> = run
         .candidates

@@ -7,12 +7,13 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::frontend::Lang;
-use crate::kb::{Kb, POINTER_PREFIXES, SetKind};
+use crate::kb::{Kb, POINTER_PREFIXES, SetKind, Wanted};
 use crate::prefilter::{Needle, Visibility, WordSet, definitions_near, string_defines};
 
-/// The prefilter's words, built once per knowledge base.
+/// The prefilter's words for the APIs a run's rules read
+/// ([`crate::kb::Wanted`]), built once per knowledge base and set of reads.
 pub(super) struct Gates {
-    /// Every API name: a file that names none is never parsed.
+    /// Every API name the rules read: a file that names none is never parsed.
     pub(super) all: WordSet,
     /// The names that make a file a candidate by themselves.
     pub(super) unconditional: WordSet,
@@ -27,26 +28,29 @@ pub(super) struct Gates {
     /// The calls that start a thread (`[tables.threads]`): a function that
     /// makes one is kept, so the project knows its thread routines.
     pub(super) threads: WordSet,
+    /// Which APIs the rules read (a wrapper of another is not followed).
+    pub(super) wanted: Wanted,
 }
 
 impl Gates {
-    pub(super) fn new(kb: &Kb) -> Gates {
-        let unconditional: Vec<&str> = kb.api_names().filter(|n| kb.only_with(n).is_none()).collect();
-        let words: BTreeSet<&str> = kb.api_names().filter_map(|n| kb.only_with(n)).collect();
+    /// The gates of the APIs and tables `wanted` holds; the others are
+    /// empty word sets, which match nothing.
+    pub(super) fn new(kb: &Kb, wanted: Wanted) -> Gates {
+        let names: Vec<&str> = kb.wanted_names(&wanted).collect();
+        let unconditional: Vec<&str> = names.iter().copied().filter(|n| kb.only_with(n).is_none()).collect();
+        let words: BTreeSet<&str> = names.iter().filter_map(|n| kb.only_with(n)).collect();
+        let transport = &kb.tables.transport;
+        let pipe_client = transport.pipe_busy_constants.iter().chain(&transport.pipe_wait_constants);
+        let identity = if wanted.identity { kb.set_spellings(SetKind::CallerIdentity) } else { Vec::new() };
+        let threads = kb.tables.threads.start_routine.keys().filter(|_| wanted.threads);
         Gates {
-            all: WordSet::with_prefixes(kb.api_names(), POINTER_PREFIXES),
+            all: WordSet::with_prefixes(names.iter().copied(), POINTER_PREFIXES),
             unconditional: WordSet::with_prefixes(unconditional, POINTER_PREFIXES),
             needles: words.into_iter().map(Needle::new).collect(),
-            identity: WordSet::new(kb.set_spellings(SetKind::CallerIdentity).iter().map(String::as_str)),
-            pipe_client: WordSet::new(
-                kb.tables
-                    .transport
-                    .pipe_busy_constants
-                    .iter()
-                    .chain(&kb.tables.transport.pipe_wait_constants)
-                    .map(String::as_str),
-            ),
-            threads: WordSet::new(kb.tables.threads.start_routine.keys().map(String::as_str)),
+            identity: WordSet::new(identity.iter().map(String::as_str)),
+            pipe_client: WordSet::new(pipe_client.filter(|_| wanted.pipe_client).map(String::as_str)),
+            threads: WordSet::new(threads.map(String::as_str)),
+            wanted,
         }
     }
 }

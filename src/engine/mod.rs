@@ -49,7 +49,7 @@ mod read;
 mod wrappers;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex};
 
 use self::deferral::Gates;
 use self::phase1::Candidate;
@@ -152,17 +152,9 @@ struct Skipped<'i> {
 
 fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Settings, kb: &Kb) -> Report {
     let mut timer = Timer::new();
-    // Building the automata costs more than checking a small file (tens of
-    // milliseconds in a debug build): the built-in knowledge base's are kept.
-    static BUILTIN_GATES: OnceLock<Gates> = OnceLock::new();
-    let own_gates;
-    let gates = if std::ptr::eq(kb, Kb::builtin()) {
-        BUILTIN_GATES.get_or_init(|| Gates::new(kb))
-    } else {
-        own_gates = Gates::new(kb);
-        &own_gates
-    };
     let rules = settings.rules();
+    let gates = gates_for(kb, crate::rules::wanted(kb, &rules));
+    let gates: &Gates = &gates;
 
     let mut run = phase1::run(inputs, !context.is_empty(), gates, kb, settings, &mut timer);
     let summaries = if summaries_off() {
@@ -186,6 +178,32 @@ fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Setting
     let report = finish::finish(run, diagnostics, &rules, settings, &mut timer, inputs.len(), files_parsed);
     timer.total();
     report
+}
+
+/// The prefilter's words for the APIs a run's rules read. Building the
+/// automata costs more than checking a small file (tens of milliseconds in
+/// a debug build): the built-in knowledge base's are kept, one set per
+/// distinct set of wanted APIs (the language server checks at every edit,
+/// and a configuration rarely changes its rules). Another knowledge
+/// base's are built for the run only.
+fn gates_for(kb: &Kb, wanted: crate::kb::Wanted) -> Arc<Gates> {
+    /// More distinct sets than this in one process is not a server's use:
+    /// the oldest is dropped.
+    const KEPT: usize = 8;
+    static BUILTIN_GATES: Mutex<Vec<Arc<Gates>>> = Mutex::new(Vec::new());
+    if !std::ptr::eq(kb, Kb::builtin()) {
+        return Arc::new(Gates::new(kb, wanted));
+    }
+    let Ok(mut kept) = BUILTIN_GATES.lock() else { return Arc::new(Gates::new(kb, wanted)) };
+    if let Some(g) = kept.iter().find(|g| g.wanted == wanted) {
+        return g.clone();
+    }
+    let gates = Arc::new(Gates::new(kb, wanted));
+    if kept.len() >= KEPT {
+        kept.remove(0);
+    }
+    kept.push(gates.clone());
+    gates
 }
 
 /// `RPCLINT_NO_SUMMARIES=1`: no function summaries (phase 1b skipped, and
@@ -272,5 +290,28 @@ impl Timer {
             self.bytes_at_last = bytes;
         }
         self.last = std::time::Instant::now();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in knowledge base's gates are kept per set of wanted APIs:
+    /// the same rules get the same automata, other rules their own, which
+    /// look for no API those rules do not read.
+    #[test]
+    fn gates_are_kept_per_wanted_set() {
+        let kb = Kb::builtin();
+        let wanted = |group: &str| crate::rules::wanted(kb, &crate::rules::expand(group));
+        let default = gates_for(kb, wanted("default"));
+        assert!(Arc::ptr_eq(&default, &gates_for(kb, wanted("default"))));
+        let all = gates_for(kb, wanted("all"));
+        assert!(!Arc::ptr_eq(&default, &all));
+        let opens_file = b"h = CreateFileW(name, 0, 0, NULL, OPEN_EXISTING, 0, NULL);";
+        assert!(all.all.matches(opens_file) && !default.all.matches(opens_file));
+        assert!(default.needles.is_empty() && default.identity.is_empty() && default.pipe_client.is_empty());
+        let nothing = gates_for(kb, wanted("parse-error"));
+        assert!(nothing.all.is_empty() && nothing.pipe_client.is_empty());
     }
 }

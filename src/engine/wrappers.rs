@@ -15,7 +15,8 @@
 //! reading them for every wrapper name cost five times the run (a caller
 //! there is missed). A wrapper of an API whose findings need a word
 //! ([`crate::kb::Api::only_with`], `CreateFile` and `pipe`) is looked for
-//! only in the files that hold the word.
+//! only in the files that hold the word. Only the wrappers of an API the
+//! run's rules read are followed ([`crate::kb::Wanted`]).
 //!
 //! The final summaries are computed once every round is done, over the
 //! candidates in their final order (their index is their [`FileId`] in
@@ -75,7 +76,8 @@ pub(super) fn extend<'i>(
         let mut wanted: Vec<Wanted> = Vec::new();
         for s in summaries.iter() {
             let Some(reach) = &s.reach else { continue };
-            if searched.contains(&s.name) || kb.is_api_name(&s.name) {
+            // A wrapper of an API no rule of the run reads is not followed.
+            if searched.contains(&s.name) || kb.is_api_name(&s.name) || !gates.wanted.api(reach.api) {
                 continue;
             }
             searched.insert(s.name.clone());

@@ -9,9 +9,11 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod reads;
 mod schema;
 mod tables;
 
+pub use reads::*;
 pub use schema::*;
 pub use tables::*;
 
@@ -227,11 +229,6 @@ impl Kb {
         })
     }
 
-    /// Every name the prefilter must look for: API functions and methods.
-    pub(crate) fn api_names(&self) -> impl Iterator<Item = &str> {
-        self.by_callee.keys().map(String::as_str)
-    }
-
     /// Whether some API or COM method is called `name` (as written at a call).
     pub(crate) fn is_api_name(&self, name: &str) -> bool {
         self.by_callee.contains_key(name)
@@ -346,7 +343,7 @@ mod tests {
         let kb = Kb::extended(&ext);
         assert!(kb.api_for_call("MyBind", false, 2).is_some());
         assert!(kb.helper("IsTrusted").is_some());
-        assert!(kb.api_names().any(|n| n == "MyBind"));
+        assert!(kb.is_api_name("MyBind"));
         assert!(Kb::builtin().api_for_call("MyBind", false, 2).is_none());
     }
 

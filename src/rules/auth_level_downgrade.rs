@@ -15,13 +15,21 @@
 
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Role, SetKind};
+use crate::kb::{Read, Role, SetKind};
 use crate::resolve::order::{CallOrder, HandleId, handle_id};
 
 pub(crate) static RULE: Rule = Rule {
     name: "auth-level-downgrade",
     default_severity: Severity::Error,
     precision: Precision::High,
+    reads: &[
+        Read::Role(Role::AuthnLevel),
+        Read::Role(Role::Binding),
+        Read::Role(Role::Proxy),
+        Read::Set(SetKind::ArmsBinding),
+        Read::Role(Role::StringBinding),
+        Read::Role(Role::Protseq),
+    ],
     doc: include_str!("../../rules/auth-level-downgrade.md"),
     check,
 };

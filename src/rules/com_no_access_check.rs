@@ -22,7 +22,7 @@
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::ir::unqualified;
-use crate::kb::{Dir, Effect, Role};
+use crate::kb::{Dir, Effect, Read, Role};
 use crate::resolve::Origin;
 use crate::resolve::order::CallOrder;
 
@@ -30,6 +30,12 @@ pub(crate) static RULE: Rule = Rule {
     name: "com-no-access-check",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[
+        Read::Role(Role::SecurityDescriptor),
+        Read::Role(Role::Capabilities),
+        Read::Role(Role::AuthnLevel),
+        Read::Effect(Effect::RegisterClassObject),
+    ],
     doc: include_str!("../../rules/com-no-access-check.md"),
     check,
 };

@@ -13,13 +13,22 @@
 use super::{ApiCall, ImpLevel, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::{Fix, Severity};
 use crate::ir::Span;
-use crate::kb::{Kb, Role, Scale, ScaleLevel, name_of};
+use crate::kb::{Kb, Read, Role, Scale, ScaleLevel, name_of};
 use crate::resolve::Origin;
 
 pub(crate) static RULE: Rule = Rule {
     name: "excessive-impersonation",
     default_severity: Severity::Error,
     precision: Precision::Low,
+    reads: &[
+        Read::Role(Role::ImpLevel),
+        Read::Role(Role::SecurityImpLevel),
+        Read::Role(Role::FileName),
+        Read::Role(Role::FileFlags),
+        Read::Role(Role::FileParams),
+        Read::Role(Role::SqosFlags),
+        Read::PipeClients,
+    ],
     doc: include_str!("../../rules/excessive-impersonation.md"),
     check,
 };

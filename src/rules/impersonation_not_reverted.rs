@@ -26,12 +26,13 @@ use super::names::words;
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::ir::{FunctionKind, unqualified};
-use crate::kb::{Effect, Role};
+use crate::kb::{Effect, Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "impersonation-not-reverted",
     default_severity: Severity::Warning,
     precision: Precision::Low,
+    reads: &[Read::Effect(Effect::Impersonate), Read::Effect(Effect::Revert), Read::Role(Role::Token), Read::Threads],
     doc: include_str!("../../rules/impersonation-not-reverted.md"),
     check,
 };

@@ -13,13 +13,14 @@
 
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::{AcceptedFlags, Kb, Role};
+use crate::kb::{AcceptedFlags, Kb, Read, Role};
 use crate::resolve::{Atom, Origin, Value};
 
 pub(crate) static RULE: Rule = Rule {
     name: "invalid-blanket-capabilities",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[Read::Role(Role::Capabilities)],
     doc: include_str!("../../rules/invalid-blanket-capabilities.md"),
     check,
 };

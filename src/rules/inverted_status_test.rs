@@ -34,7 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{ApiCall, Precision, Rule, RuleCx};
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::ir::{BinOp, BlockId, CallId, ExprId, ExprKind, Function, Span, Terminator, UnOp};
-use crate::kb::{Effect, Kb, Returns, SetKind};
+use crate::kb::{Effect, Kb, Read, Returns, Role, SetKind};
 use crate::resolve::order::CallOrder;
 use crate::resolve::status::StatusView;
 use crate::source::FileId;
@@ -43,6 +43,13 @@ pub(crate) static RULE: Rule = Rule {
     name: "inverted-status-test",
     default_severity: Severity::Error,
     precision: Precision::High,
+    reads: &[
+        Read::Effect(Effect::Impersonate),
+        Read::Effect(Effect::Revert),
+        Read::Effect(Effect::Verify),
+        Read::Effect(Effect::Decrypt),
+        Read::Role(Role::Token),
+    ],
     doc: include_str!("../../rules/inverted-status-test.md"),
     check,
 };

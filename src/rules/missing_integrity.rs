@@ -8,12 +8,18 @@
 
 use super::{OriginLabels, Precision, RoleValue, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::Role;
+use crate::kb::{Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-integrity",
     default_severity: Severity::Error,
     precision: Precision::Low,
+    reads: &[
+        Read::Role(Role::AuthnLevel),
+        Read::Role(Role::Binding),
+        Read::Role(Role::StringBinding),
+        Read::Role(Role::Protseq),
+    ],
     doc: include_str!("../../rules/missing-integrity.md"),
     check,
 };

@@ -7,12 +7,18 @@
 
 use super::{MinimumLevel, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::Role;
+use crate::kb::{Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-privacy",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[
+        Read::Role(Role::AuthnLevel),
+        Read::Role(Role::Binding),
+        Read::Role(Role::StringBinding),
+        Read::Role(Role::Protseq),
+    ],
     doc: include_str!("../../rules/missing-privacy.md"),
     check,
 };

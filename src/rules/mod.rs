@@ -44,7 +44,7 @@ mod unverified_server_principal;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Call, CallId, Field, FileIr, Function, Span};
-use crate::kb::{Api, Dir, Kb, Role};
+use crate::kb::{Api, Dir, Kb, Read, Role, Wanted};
 use crate::resolve::{CallFacts, ConstTable, FunctionFacts, Origin, ProjectFacts, Value};
 use crate::source::FileId;
 
@@ -88,6 +88,13 @@ pub struct Rule {
     pub precision: Precision,
     /// `rules/<name>.md`: its first paragraph is the one-line summary.
     pub doc: &'static str,
+    /// What it reads, in the knowledge base's words: the APIs (and tables)
+    /// these stand for are the only ones that make a file a candidate when
+    /// no other rule runs ([`crate::kb::Kb::wanted`]). Its helpers' and its
+    /// project facts' reads count: a local proxy's opening call, a
+    /// binding's string binding and protocol sequence, the thread starts.
+    /// `tests/rule_reads.rs` fails when a rule finds less alone.
+    pub reads: &'static [Read],
     pub check: fn(&mut RuleCx<'_>),
 }
 
@@ -166,6 +173,11 @@ pub static UNUSED_SUPPRESSION: &Rule = &unused_suppression::RULE;
 /// The `audit` group and `unused-suppression` do not.
 pub fn on_by_default(rule: &Rule) -> bool {
     !std::ptr::eq(rule, UNUSED_SUPPRESSION) && rule.group() == GROUP_DEFAULT
+}
+
+/// The APIs and tables `rules` read, in `kb` (a configuration's entries too).
+pub fn wanted(kb: &Kb, rules: &[&Rule]) -> Wanted {
+    kb.wanted(rules.iter().flat_map(|r| r.reads))
 }
 
 pub fn by_name(name: &str) -> Option<&'static Rule> {

@@ -16,13 +16,32 @@
 
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, local_proxy, mutual, premise, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Role, SetKind};
+use crate::kb::{Effect, Read, Role, SetKind};
 use crate::resolve::servers::Protseq;
 
 pub(crate) static RULE: Rule = Rule {
     name: "ntlm-authentication",
     default_severity: Severity::Warning,
     precision: Precision::Low,
+    reads: &[
+        Read::Role(Role::AuthnService),
+        Read::Role(Role::Package),
+        Read::Set(SetKind::ServerTransport),
+        Read::Set(SetKind::ServerAuthn),
+        Read::Role(Role::Protseq),
+        Read::Role(Role::Proxy),
+        Read::Role(Role::WmiNamespace),
+        Read::Threads,
+        Read::Role(Role::AuthnLevel),
+        Read::Role(Role::Capabilities),
+        Read::Role(Role::QosCapabilities),
+        Read::Role(Role::ContextReq),
+        Read::Role(Role::TargetName),
+        Read::Role(Role::Credential),
+        Read::Effect(Effect::InquirePrincipal),
+        Read::Role(Role::Binding),
+        Read::Role(Role::StringBinding),
+    ],
     doc: include_str!("../../rules/ntlm-authentication.md"),
     check,
 };

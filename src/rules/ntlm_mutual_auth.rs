@@ -14,12 +14,28 @@
 use super::mutual::{self, NtlmMutual};
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, handshake};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::kb::Role;
+use crate::kb::{Effect, Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "ntlm-mutual-auth",
     default_severity: Severity::Error,
     precision: Precision::High,
+    reads: &[
+        Read::Role(Role::Credential),
+        Read::Role(Role::Context),
+        Read::Role(Role::ContextAttrs),
+        Read::Role(Role::AuthnService),
+        Read::Role(Role::AuthnLevel),
+        Read::Role(Role::Capabilities),
+        Read::Role(Role::QosCapabilities),
+        Read::Role(Role::ContextReq),
+        Read::Role(Role::TargetName),
+        Read::Role(Role::Package),
+        Read::Effect(Effect::InquirePrincipal),
+        Read::Role(Role::Binding),
+        Read::Role(Role::StringBinding),
+        Read::Role(Role::Protseq),
+    ],
     doc: include_str!("../../rules/ntlm-mutual-auth.md"),
     check,
 };

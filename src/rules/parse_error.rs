@@ -21,6 +21,7 @@ pub(crate) static RULE: Rule = Rule {
     name: "parse-error",
     default_severity: Severity::Note,
     precision: Precision::High,
+    reads: &[],
     doc: include_str!("../../rules/parse-error.md"),
     check,
 };

@@ -20,13 +20,21 @@
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
 use crate::ir::{Function, Span};
-use crate::kb::{Effect, Kb, Role, SetKind};
+use crate::kb::{Effect, Kb, Read, Role, SetKind};
 use crate::resolve::callback::{function_named, returned_constants};
 
 pub(crate) static RULE: Rule = Rule {
     name: "permissive-security-callback",
     default_severity: Severity::Warning,
     precision: Precision::Low,
+    reads: &[
+        Read::Effect(Effect::RegisterInterface),
+        Read::Role(Role::IfCallback),
+        Read::Role(Role::IfFlags),
+        Read::Role(Role::SecurityDescriptor),
+        Read::Role(Role::Sddl),
+        Read::Set(SetKind::CallerIdentity),
+    ],
     doc: include_str!("../../rules/permissive-security-callback.md"),
     check,
 };

@@ -24,7 +24,7 @@
 
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Dir, Kb, Role};
+use crate::kb::{Dir, Kb, Read, Role};
 use crate::resolve::pipes::{self, PipeKey};
 use crate::resolve::{Origin, Slot};
 
@@ -32,6 +32,12 @@ pub(crate) static RULE: Rule = Rule {
     name: "pipe-server-squatting",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[
+        Read::Role(Role::PipeOpenMode),
+        Read::Role(Role::PipeMode),
+        Read::Role(Role::SecurityDescriptor),
+        Read::Role(Role::Sddl),
+    ],
     doc: include_str!("../../rules/pipe-server-squatting.md"),
     check,
 };

@@ -13,12 +13,13 @@
 
 use super::{OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::Role;
+use crate::kb::{Effect, Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "sign-only-wrap",
     default_severity: Severity::Warning,
     precision: Precision::Low,
+    reads: &[Read::Role(Role::Qop), Read::Effect(Effect::Encrypt), Read::Effect(Effect::Decrypt)],
     doc: include_str!("../../rules/sign-only-wrap.md"),
     check,
 };

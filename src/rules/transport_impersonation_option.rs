@@ -17,13 +17,19 @@
 use super::query::{self, TransportLevel, TransportSecurity};
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
-use crate::kb::{Dir, Kb, Role};
+use crate::kb::{Dir, Kb, Read, Role};
 use crate::resolve::{Origin, Value};
 
 pub(crate) static RULE: Rule = Rule {
     name: "transport-impersonation-option",
     default_severity: Severity::Error,
     precision: Precision::High,
+    reads: &[
+        Read::Role(Role::NetworkOptions),
+        Read::Role(Role::Binding),
+        Read::Role(Role::StringBinding),
+        Read::Role(Role::Protseq),
+    ],
     doc: include_str!("../../rules/transport-impersonation-option.md"),
     check,
 };

@@ -23,13 +23,20 @@ use std::collections::BTreeSet;
 use super::{ApiCall, Precision, Rule, RuleCx, query};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Call, CallId, Function, PlaceRoot, Stmt};
-use crate::kb::{Dir, Role, SetKind};
+use crate::kb::{Dir, Read, Role, SetKind};
 use crate::resolve::order::{CallOrder, HandleId, place_of};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unauthenticated-binding",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[
+        Read::Set(SetKind::ArmsBinding),
+        Read::Set(SetKind::BindingManagement),
+        Read::Role(Role::Binding),
+        Read::Role(Role::StringBinding),
+        Read::Role(Role::Protseq),
+    ],
     doc: include_str!("../../rules/unauthenticated-binding.md"),
     check,
 };

@@ -23,7 +23,7 @@
 use super::sddl::Grants;
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Dir, Effect, Role};
+use crate::kb::{Dir, Effect, Read, Role};
 use crate::resolve::Origin;
 use crate::resolve::{Atom, Slot};
 
@@ -31,6 +31,13 @@ pub(crate) static RULE: Rule = Rule {
     name: "unauthenticated-interface",
     default_severity: Severity::Warning,
     precision: Precision::Medium,
+    reads: &[
+        Read::Effect(Effect::RegisterInterface),
+        Read::Role(Role::IfCallback),
+        Read::Role(Role::IfFlags),
+        Read::Role(Role::SecurityDescriptor),
+        Read::Role(Role::Sddl),
+    ],
     doc: include_str!("../../rules/unauthenticated-interface.md"),
     check,
 };

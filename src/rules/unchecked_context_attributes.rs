@@ -41,13 +41,26 @@
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, handshake, premise, query};
 use crate::diagnostic::Severity;
 use crate::ir::LocalId;
-use crate::kb::{Effect, Role};
+use crate::kb::{Effect, Read, Role};
 use crate::resolve::{Mark, Slot, TestInfo};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-context-attributes",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[
+        Read::Role(Role::ContextReq),
+        Read::Role(Role::ContextAttrs),
+        Read::Role(Role::Context),
+        Read::Effect(Effect::Sign),
+        Read::Effect(Effect::Encrypt),
+        Read::Effect(Effect::Verify),
+        Read::Effect(Effect::Decrypt),
+        Read::Role(Role::Qop),
+        Read::Role(Role::Package),
+        Read::Role(Role::QueryAttribute),
+        Read::Threads,
+    ],
     doc: include_str!("../../rules/unchecked-context-attributes.md"),
     check,
 };

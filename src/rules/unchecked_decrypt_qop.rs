@@ -21,13 +21,22 @@
 
 use super::{OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Effect, Role};
+use crate::kb::{Effect, Read, Role};
 use crate::resolve::{Mark, Slot, TestInfo};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-decrypt-qop",
     default_severity: Severity::Warning,
     precision: Precision::Low,
+    reads: &[
+        Read::Effect(Effect::Decrypt),
+        Read::Role(Role::QopOut),
+        Read::Effect(Effect::Encrypt),
+        Read::Role(Role::Qop),
+        Read::Role(Role::Package),
+        Read::Role(Role::QueryAttribute),
+        Read::Role(Role::ContextReq),
+    ],
     doc: include_str!("../../rules/unchecked-decrypt-qop.md"),
     check,
 };

@@ -12,11 +12,13 @@
 
 use super::{Precision, Rule, RuleCx, query, unchecked_status};
 use crate::diagnostic::Severity;
+use crate::kb::{Effect, Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-impersonation",
     default_severity: Severity::Error,
     precision: Precision::Low,
+    reads: &[Read::Effect(Effect::Impersonate), Read::Role(Role::Token)],
     doc: include_str!("../../rules/unchecked-impersonation.md"),
     check,
 };

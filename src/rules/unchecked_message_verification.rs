@@ -11,13 +11,14 @@
 
 use super::{Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
-use crate::kb::Effect;
+use crate::kb::{Effect, Read};
 use crate::resolve::{Mark, Slot};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-message-verification",
     default_severity: Severity::Error,
     precision: Precision::High,
+    reads: &[Read::Effect(Effect::Verify), Read::Effect(Effect::Decrypt)],
     doc: include_str!("../../rules/unchecked-message-verification.md"),
     check,
 };

@@ -14,12 +14,13 @@
 
 use super::{Precision, Rule, RuleCx, unchecked_status};
 use crate::diagnostic::Severity;
-use crate::kb::SetKind;
+use crate::kb::{Read, SetKind};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unchecked-security-setup",
     default_severity: Severity::Warning,
     precision: Precision::Low,
+    reads: &[Read::Set(SetKind::SecuritySetup)],
     doc: include_str!("../../rules/unchecked-security-setup.md"),
     check,
 };

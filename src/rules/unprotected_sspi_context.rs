@@ -17,12 +17,19 @@
 
 use super::{OriginLabels, Precision, Rule, RuleCx, handshake, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Effect, Role};
+use crate::kb::{Effect, Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unprotected-sspi-context",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[
+        Read::Role(Role::ContextReq),
+        Read::Role(Role::ContextAttrs),
+        Read::Role(Role::Context),
+        Read::Effect(Effect::Sign),
+        Read::Effect(Effect::Encrypt),
+    ],
     doc: include_str!("../../rules/unprotected-sspi-context.md"),
     check,
 };

@@ -14,6 +14,7 @@ pub(crate) static RULE: Rule = Rule {
     name: "unused-suppression",
     default_severity: Severity::Warning,
     precision: Precision::High,
+    reads: &[],
     doc: include_str!("../../rules/unused-suppression.md"),
     check,
 };

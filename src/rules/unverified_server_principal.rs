@@ -12,12 +12,13 @@
 
 use super::{OriginLabels, Precision, Rule, RuleCx, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Dir, Effect, Role};
+use crate::kb::{Dir, Effect, Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unverified-server-principal",
     default_severity: Severity::Error,
     precision: Precision::High,
+    reads: &[Read::Effect(Effect::InquirePrincipal), Read::Role(Role::ServerPrincipal), Read::Role(Role::AuthnLevel)],
     doc: include_str!("../../rules/unverified-server-principal.md"),
     check,
 };
