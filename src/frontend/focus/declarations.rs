@@ -18,8 +18,10 @@ enum Event {
     Open(usize),
     Close(usize),
     Semi(usize),
-    /// A preprocessor line (with its continuations): start and end.
-    Directive(usize, usize),
+    /// A preprocessor line (with its continuations): start and end, and
+    /// whether code (not comments) precedes it since the last brace,
+    /// semicolon or directive (`static int\n#ifdef X`).
+    Directive(usize, usize, bool),
 }
 
 /// Scans `b`, calling `on` for every event; `None` if a comment or a
@@ -35,19 +37,34 @@ fn scan(b: &[u8], lang: Lang, on: impl FnMut(Event)) -> Option<()> {
 
 fn scan_tokens(b: &[u8], tokens: impl Iterator<Item = Token>, mut on: impl FnMut(Event)) -> Option<()> {
     let mut directive = None;
+    // Code since the last event.
+    let mut code = false;
     for t in tokens {
         match t.kind {
             Kind::Str | Kind::BlockComment if !t.terminated && t.end == b.len() => return None,
             Kind::Directive => directive = Some(t.start),
-            Kind::DirectiveEnd => on(Event::Directive(directive.take().unwrap_or(t.start), t.end)),
+            Kind::DirectiveEnd => {
+                on(Event::Directive(directive.take().unwrap_or(t.start), t.end, code));
+                code = false;
+            }
             _ if directive.is_some() => {}
             Kind::Punct => match b[t.start] {
-                b'{' => on(Event::Open(t.start)),
-                b'}' => on(Event::Close(t.start)),
-                b';' => on(Event::Semi(t.start)),
-                _ => {}
+                b'{' => {
+                    on(Event::Open(t.start));
+                    code = false;
+                }
+                b'}' => {
+                    on(Event::Close(t.start));
+                    code = false;
+                }
+                b';' => {
+                    on(Event::Semi(t.start));
+                    code = false;
+                }
+                _ => code = true,
             },
-            _ => {}
+            Kind::LineComment | Kind::BlockComment => {}
+            _ => code = true,
         }
     }
     Some(())
@@ -75,6 +92,30 @@ pub(super) struct Chunk {
     pub table: bool,
     /// Whether it is inside a C++ namespace or class.
     pub scoped: bool,
+    /// Whether code outside every declaration precedes it, cut off by a
+    /// directive (`static int\n#ifdef X\nx;`): its start is not the
+    /// declaration's, and blanking it alone would leave the rest.
+    pub detached: bool,
+    /// Whether it is inside a struct, class or union body.
+    pub in_record: bool,
+    /// Whether it ends a struct, class or union definition (`} X, *PX;`),
+    /// which [`Record::tail`] names.
+    pub tail: bool,
+}
+
+/// A struct, class or union definition at file, namespace or `extern "C"`
+/// level, its head to its closing brace.
+pub(super) struct Record {
+    pub start: usize,
+    /// Just past its `}`.
+    pub end: usize,
+    /// As [`Chunk::detached`].
+    pub detached: bool,
+    /// Inside another struct, class or union.
+    pub nested: bool,
+    /// The chunk after its `}` up to the `;` (`X, *PX;`), when one follows
+    /// at once.
+    pub tail: Option<usize>,
 }
 
 /// What is at declaration level.
@@ -82,6 +123,8 @@ pub(super) struct Declarations {
     pub chunks: Vec<Chunk>,
     /// Preprocessor lines: start, end.
     pub directives: Vec<(usize, usize)>,
+    /// The C and C++ struct, class and union definitions, in order.
+    pub records: Vec<Record>,
 }
 
 /// The declarations and the directives at declaration level; `None` when
@@ -91,6 +134,18 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     let mut table = false;
     // Per open container: whether it is a C++ namespace or class (not `extern "C"`).
     let mut scopes: Vec<bool> = Vec::new();
+    // Per open container: the index of its record when it is a struct, class or union.
+    let mut containers: Vec<Option<usize>> = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
+    // The record whose `}` was the last event at declaration level.
+    let mut after_record: Option<usize> = None;
+    // Code outside every declaration before a directive, since the last one ended.
+    let mut stray = false;
+    // The conditional directives open at declaration level, and the depth
+    // at which one opened while stray code was pending (`static int\n#ifdef
+    // X\nx;\n#else\ny;\n#endif`): every declaration in its arms is detached.
+    let mut depth = 0usize;
+    let mut tainted: Option<usize> = None;
     let mut directives: Vec<(usize, usize)> = Vec::new();
     let mut stack: Vec<(Open, usize)> = Vec::new();
     let mut decl_start: Option<usize> = None;
@@ -101,13 +156,30 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     // chunk: the `{` of the function's body, while its handlers are read.
     let mut handled_body: Option<usize> = None;
     scan(b, lang, |ev| match ev {
-        Event::Directive(s, e) => {
+        Event::Directive(s, e, code) => {
             // A directive inside a head that goes on after it (`class C : public A\n#ifdef X\n, public B\n#endif\n{`,
             // a parameter list) is part of that head, not a declaration of its own.
             let inside_head = is_unfinished_head(b.get(last_end..s).unwrap_or(&[]));
             if at_level(&stack) && decl_start.is_none() && !inside_head {
                 directives.push((s, e));
                 last_end = e;
+                stray |= code;
+                after_record = None;
+                match conditional_step(b.get(s..e).unwrap_or(&[])) {
+                    Some(true) => {
+                        if stray && tainted.is_none() {
+                            tainted = Some(depth);
+                        }
+                        depth += 1;
+                    }
+                    Some(false) => {
+                        depth = depth.saturating_sub(1);
+                        if tainted.is_some_and(|t| depth <= t) {
+                            tainted = None;
+                        }
+                    }
+                    None => {}
+                }
             }
         }
         Event::Open(i) => {
@@ -122,9 +194,19 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                     return;
                 }
                 let kind = classify(b.get(start..i).unwrap_or(&[]), lang);
+                after_record = None;
                 if kind == Open::Container {
                     // The container's head is kept; its contents are declarations.
-                    scopes.push(is_scope(b.get(start..i).unwrap_or(&[]), lang));
+                    let head = b.get(start..i).unwrap_or(&[]);
+                    scopes.push(is_scope(head, lang));
+                    let record = (lang != Lang::Rust && is_record(head)).then(|| {
+                        let nested = containers.iter().any(Option::is_some);
+                        let detached = std::mem::take(&mut stray) || tainted.is_some();
+                        records.push(Record { start, end: i + 1, detached, nested, tail: None });
+                        records.len() - 1
+                    });
+                    containers.push(record);
+                    stray = false;
                     decl_start = None;
                     last_end = i + 1;
                 } else {
@@ -146,6 +228,11 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                     // A container ends: its closing brace is kept.
                     (Open::Container, _) => {
                         scopes.pop();
+                        after_record = containers.pop().flatten();
+                        if let Some(r) = after_record.and_then(|r| records.get_mut(r)) {
+                            r.end = i + 1;
+                        }
+                        stray = false;
                         last_end = i + 1;
                     }
                     // `void f() { .. }`, `struct S { .. }` (Rust), `enum E { .. }` end here;
@@ -163,7 +250,9 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                                 Some(_) if lang == Lang::Cpp => handler_macro_end(b, i + 1).unwrap_or(i + 1),
                                 _ => i + 1,
                             };
-                            chunks.push(Chunk { start, end, body, table, scoped });
+                            let detached = std::mem::take(&mut stray) || tainted.is_some();
+                            let in_record = containers.iter().any(Option::is_some);
+                            chunks.push(Chunk { start, end, body, table, scoped, detached, in_record, tail: false });
                             decl_start = None;
                             last_end = end;
                         }
@@ -175,7 +264,20 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
         Event::Semi(i) => {
             if at_level(&stack) {
                 let start = decl_start.unwrap_or_else(|| first_code(b, last_end, i));
-                chunks.push(Chunk { start, end: i + 1, body: None, table: std::mem::take(&mut table), scoped: false });
+                let tail = decl_start.is_none() && after_record.is_some();
+                if let Some(r) = after_record.take().filter(|_| tail).and_then(|r| records.get_mut(r)) {
+                    r.tail = Some(chunks.len());
+                }
+                chunks.push(Chunk {
+                    start,
+                    end: i + 1,
+                    body: None,
+                    table: std::mem::take(&mut table),
+                    scoped: false,
+                    detached: std::mem::take(&mut stray) || tainted.is_some(),
+                    in_record: containers.iter().any(Option::is_some),
+                    tail,
+                });
                 decl_start = None;
                 last_end = i + 1;
             }
@@ -184,7 +286,28 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     if !balanced || !stack.is_empty() {
         return None;
     }
-    Some(Declarations { chunks, directives })
+    Some(Declarations { chunks, directives, records })
+}
+
+/// `Some(true)` for a directive that opens a conditional (`#if`,
+/// `#ifdef`, `#ifndef`), `Some(false)` for `#endif`, else `None`.
+fn conditional_step(line: &[u8]) -> Option<bool> {
+    let rest = line.strip_prefix(b"#").unwrap_or(line).trim_ascii_start();
+    let word: &[u8] = &rest[..rest.iter().position(|c| !c.is_ascii_alphabetic()).unwrap_or(rest.len())];
+    match word {
+        b"if" | b"ifdef" | b"ifndef" => Some(true),
+        b"endif" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether a container's head (C, C++) opens a struct, class or union
+/// body, not a namespace or `extern "C"` block.
+fn is_record(head: &[u8]) -> bool {
+    let words: Vec<&[u8]> =
+        head.split(|c| !(c.is_ascii_alphanumeric() || *c == b'_')).filter(|w| !w.is_empty()).collect();
+    let has = |w: &[u8]| words.contains(&w);
+    (has(b"struct") || has(b"class") || has(b"union")) && !has(b"namespace") && !has(b"extern")
 }
 
 /// Whether a head is a `catch (..)` clause.

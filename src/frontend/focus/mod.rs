@@ -5,9 +5,12 @@
 //! in which a few functions call an API: test suites, services, drivers. The
 //! rules only read functions that call an API, so every other function,
 //! head and body, is replaced by spaces (newlines kept), and so is every
-//! large table at file level that names no API. The parser then sees only
-//! the declarations and the functions that matter, byte offsets do not move,
-//! and the cost of a file is the cost of those functions. Blanking the head
+//! large table at file level that names no API, and in C and C++ every
+//! declaration lowering reads nothing from (a prototype, a declaration
+//! without initialiser, a struct or class definition without constants).
+//! The parser then sees only the constants and the functions that matter,
+//! byte offsets do not move, and the cost of a file is the cost of those
+//! functions. Blanking the head
 //! too matters: a head wrapped in macros (`DEFINE_THISCALL_WRAPPER(f, 4)`)
 //! sends tree-sitter into error recovery, which cost more than the parse.
 //!
@@ -33,8 +36,8 @@ mod tests;
 use super::Lang;
 #[cfg(test)]
 pub(crate) use declarations::structure;
-use declarations::{Chunk, Declarations, declarations};
-use head::{function_name, has_parameters, is_braced_initialiser, is_conditional, is_inert_rust_item};
+use declarations::{Chunk, Declarations, Record, declarations};
+use head::{first_code, function_name, has_parameters, is_braced_initialiser, is_conditional, is_inert_rust_item};
 
 /// What [`blank_declarations`] is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -42,7 +45,9 @@ pub(crate) enum Purpose {
     /// A file the rules read: every function whose body `keep` rejects is
     /// blanked whole (its head too, which spares the parser the error
     /// recovery that macro-wrapped heads cost), and so is every large
-    /// initialiser `keep` rejects; other declarations and directives stay.
+    /// initialiser `keep` rejects, and every C or C++ declaration that
+    /// defines no constant (see `inert_declarations`); other declarations
+    /// and directives stay.
     Rules,
     /// A file read only for the definitions of some names: every
     /// declaration that `keep` rejects is blanked, and every function
@@ -141,7 +146,15 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
     let Keep { body: keep_body, own_only, named: keep_named, aside, waits } = *keep;
     let keep = keep_body;
     let b = text.as_bytes();
-    let Declarations { chunks, directives } = declarations(b, lang)?;
+    let Declarations { chunks, directives, records } = declarations(b, lang)?;
+    // Declarations lowering reads nothing from (prototypes, struct
+    // definitions), blanked whole for the rules.
+    let inert = if purpose == Purpose::Rules && lang != Lang::Rust {
+        inert_declarations(b, &chunks, &records)
+    } else {
+        Vec::new()
+    };
+    let mut inert_at = inert.iter().peekable();
     let mut out = b.to_vec();
     let mut changed = false;
     let mut ranges: Vec<(usize, usize)> = Vec::new();
@@ -160,7 +173,15 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
     let mut blanked_functions = Vec::new();
     let mut blanked_api_spans = Vec::new();
     let mut waiting = Vec::new();
-    for Chunk { start: s, end: e, body, table, scoped } in chunks {
+    for &(s, e) in &inert {
+        blank(s, e);
+        changed = true;
+    }
+    for Chunk { start: s, end: e, body, table, scoped, .. } in chunks {
+        while inert_at.next_if(|r| r.1 <= s).is_some() {}
+        if inert_at.peek().is_some_and(|r| r.0 <= s && e <= r.1) {
+            continue;
+        }
         let chunk = b.get(s..e).unwrap_or(&[]);
         let name = match (purpose, body) {
             (Purpose::Rules, Some(open)) => function_name(b.get(s..open).unwrap_or(&[]), lang),
@@ -257,4 +278,47 @@ fn is_wrapper(head: &[u8], body: &[u8], name: &str, scoped: bool) -> bool {
     // one, through a path (the API's own definition calls its import by name).
     let calls_through_path = !at(body).is_empty();
     scoped || qualified || calls_through_path
+}
+
+/// The declarations of a C or C++ file that lowering reads nothing from,
+/// in order: start, end. Lowering reads functions, and constants from
+/// initialisers (`=`) and enumerators; a prototype, a declaration without
+/// an initialiser or a struct, class or union definition without either
+/// (its head to the `;` after its `}`) gives it nothing, and costs the
+/// parser as much as code. One is kept whenever blanking it alone could
+/// change how the rest parses: code before it cut off by a directive, a
+/// directive inside it (`#if` arms must stay balanced), a `{` right after
+/// it (a K&R function's parameter declarations), a function body or an
+/// `enum` inside a struct.
+fn inert_declarations(b: &[u8], chunks: &[Chunk], records: &[Record]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let lowered = |text: &[u8]| memchr::memchr3(b'=', b'#', b'{', text).is_some();
+    let brace_after = |end: usize| b.get(first_code(b, end, b.len())) == Some(&b'{');
+    for r in records.iter().filter(|r| !r.nested && !r.detached) {
+        let Some(tail) = r.tail.and_then(|t| chunks.get(t)) else { continue };
+        let text = b.get(r.start..r.end).unwrap_or(&[]);
+        let first = chunks.partition_point(|c| c.start < r.start);
+        let functions = chunks[first..].iter().take_while(|c| c.end <= r.end).any(|c| c.body.is_some());
+        let tail_text = b.get(tail.start..tail.end).unwrap_or(&[]);
+        let enumerators = text.windows(4).any(|w| w == b"enum");
+        if functions || enumerators || memchr::memchr2(b'=', b'#', text).is_some() || lowered(tail_text) {
+            continue;
+        }
+        if !brace_after(tail.end) {
+            out.push((r.start, tail.end));
+        }
+    }
+    let records = out.clone();
+    let mut in_record = records.iter().peekable();
+    for c in chunks {
+        while in_record.next_if(|r| r.1 <= c.start).is_some() {}
+        let covered = in_record.peek().is_some_and(|r| r.0 <= c.start);
+        let text = b.get(c.start..c.end).unwrap_or(&[]);
+        if covered || c.body.is_some() || c.in_record || c.tail || c.detached || lowered(text) || brace_after(c.end) {
+            continue;
+        }
+        out.push((c.start, c.end));
+    }
+    out.sort_unstable();
+    out
 }

@@ -300,3 +300,124 @@ fn unsure_rust_items_are_kept() {
     assert!(inert(b"pub(in crate::a) unsafe extern \"C\" fn f();"));
     assert!(inert(b"a :: b ! { }") && inert(b"/* } */ #![x] struct S;"));
 }
+
+#[test]
+fn c_declarations_lowering_reads_nothing_from_are_blanked_whole() {
+    let src = "#include <x.h>\n#define LEVEL 6\nHRESULT WINAPI Foo(IFoo *iface, DWORD flags);\nstatic HANDLE event;\n\
+               typedef struct _S {\n    int a;\n    struct { int b; } in;\n} S, *PS;\nstruct T;\n\
+               typedef int (*CB)(void);\nint f(void) { return Api(LEVEL); }\n";
+    let out = blank(src, Lang::C);
+    assert_eq!(out.len(), src.len());
+    assert_eq!(out.matches('\n').count(), src.matches('\n').count(), "lines stay where they were");
+    for gone in ["Foo", "event", "_S", "int a", "int b", "PS", "struct T", "CB"] {
+        assert!(!out.contains(gone), "{gone} blanked: {out}");
+    }
+    for kept in ["#include <x.h>", "#define LEVEL 6", "int f(void) { return Api(LEVEL); }"] {
+        assert!(out.contains(kept), "{kept} kept: {out}");
+    }
+}
+
+#[test]
+fn declarations_lowering_reads_stay() {
+    // Constants and globals (initialisers), enumerators, a struct that
+    // holds an enum or a member's default value, a large table naming the API.
+    let src = "static const DWORD level = 6;\nstatic IFooVtbl vtbl = { QI, AddRef };\nenum E { A = 1, B };\n\
+               typedef enum { C } F;\nstruct S { enum { D = 2 } k; };\nstruct U { int x = 1; };\n\
+               class V { static const int k = 3; };\nint f(void) { return Api(level); }\n";
+    for lang in [Lang::C, Lang::Cpp] {
+        let out = blank(src, lang);
+        for kept in [
+            "static const DWORD level = 6;",
+            "static IFooVtbl vtbl = { QI, AddRef };",
+            "enum E { A = 1, B };",
+            "typedef enum { C } F;",
+            "struct S { enum { D = 2 } k; };",
+            "struct U { int x = 1; };",
+            "class V { static const int k = 3; };",
+        ] {
+            assert!(out.contains(kept), "{kept} kept: {out}");
+        }
+    }
+}
+
+#[test]
+fn a_declaration_is_kept_where_blanking_it_alone_would_change_the_parse() {
+    // Code cut off by a directive (its start is not the declaration's);
+    // a directive inside a declaration; a K&R function's parameter
+    // declarations; a struct whose `;` a directive separates from it.
+    let src = "static int\n#ifdef X\nx;\n#else\ny;\n#endif\nint g(int a\n#ifdef W\n, int b\n#endif\n);\n\
+               struct S { int a; }\n#ifdef Z\ns\n#endif\n;\n#ifdef Y\nint proto(void);\n\
+               #else\nlong proto(void);\n#endif\nint f(void) { return Api(0); }\nint old(a) int a; { return Api(a); }\n";
+    let out = blank(src, Lang::C);
+    for kept in ["x;", "y;", "int g(int a", ", int b", "int old(a) int a;", "struct S { int a; }", "\n;\n"] {
+        assert!(out.contains(kept), "{kept} kept: {out}");
+    }
+    assert!(!out.contains("proto"), "{out}");
+    for directive in ["#ifdef Y", "#else", "#endif"] {
+        assert!(out.contains(directive), "the arms stay balanced: {out}");
+    }
+}
+
+#[test]
+fn cpp_classes_go_whole_or_stay_whole() {
+    let src = "extern \"C\" {\nvoid p(void);\n}\nnamespace n {\nclass C;\nclass D : public B {\npublic:\n    void m();\n    \
+               int v;\n};\ntemplate <typename T> struct L { T t; };\nclass K {\n    void run() { Api(); }\n    int w;\n};\n\
+               void K::go() { Api(); }\n}\n";
+    let out = blank(src, Lang::Cpp);
+    for gone in ["void p", "class C", "class D", "public:", "void m", "int v", "template", "struct L"] {
+        assert!(!out.contains(gone), "{gone} blanked: {out}");
+    }
+    for kept in ["extern \"C\" {", "namespace n {", "class K {", "void run() { Api(); }", "int w;", "void K::go()"] {
+        assert!(out.contains(kept), "{kept} kept: {out}");
+    }
+    assert_eq!(out.matches('{').count(), out.matches('}').count(), "{out}");
+}
+
+#[test]
+fn files_read_for_constants_and_rust_files_keep_their_declarations() {
+    let api = |t: &[u8]| t.windows(3).any(|w| w == b"Api");
+    let src = "int proto(void);\nstruct S { int a; };\n#define K Api\nint f(void) { return Api(0); }\n";
+    let consts = blank_declarations(src, Lang::C, &|_: &[u8]| true, Purpose::Consts).unwrap();
+    assert!(consts.text.is_none_or(|t| t.contains("int proto(void);") && t.contains("struct S")));
+    let rust = "extern \"C\" { fn proto(); }\nfn f() { Api(0); }\nconst K: u32 = 1;\n";
+    let out = blank_declarations(rust, Lang::Rust, &api, Purpose::Rules).unwrap().text.unwrap_or_default();
+    assert!(out.contains("const K: u32 = 1;") && out.contains("fn f() { Api(0); }"), "{out}");
+}
+
+/// Every constant, initialised global and function the C and C++ fixtures
+/// define is lowered from their focused text as from the whole text: the
+/// declarations focus blanks give lowering nothing.
+#[test]
+fn the_fixtures_lower_the_same_constants_focused() {
+    use crate::frontend::{Depth, lower};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut stack = vec![root];
+    let mut compared = 0;
+    let keep = |t: &[u8]| t.windows(2).any(|w| w == b"Co" || w == b"Rp" || w == b"Im" || w == b"Cr");
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Some(lang) = Lang::from_path(&path).filter(|l| *l != Lang::Rust) else { continue };
+            let Ok(src) = std::fs::read_to_string(&path) else { continue };
+            let Some(Blanked { text: Some(text), .. }) = blank_declarations(&src, lang, &keep, Purpose::Rules) else {
+                continue;
+            };
+            let (whole, focused) = (lower(lang, &src, Depth::Full), lower(lang, &text, Depth::Full));
+            let consts =
+                |ir: &crate::ir::FileIr| ir.consts.iter().map(|d| (d.name.clone(), d.span)).collect::<Vec<_>>();
+            assert_eq!(consts(&whole), consts(&focused), "{}", path.display());
+            let kept: Vec<_> = focused.functions.iter().map(|f| (f.name.clone(), f.span)).collect();
+            let all: Vec<_> = whole.functions.iter().map(|f| (f.name.clone(), f.span)).collect();
+            assert!(kept.iter().all(|f| all.contains(f)), "{}: {kept:?} in {all:?}", path.display());
+            if focused.problems.len() > whole.problems.len() {
+                panic!("{}: new syntax errors: {:?}", path.display(), focused.problems);
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "focus blanked something in enough fixtures: {compared}");
+}
