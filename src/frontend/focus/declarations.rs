@@ -4,7 +4,7 @@
 use super::Lang;
 use super::head::{Open, classify, first_code, has_eq_at_depth_zero, is_scope};
 use crate::frontend::is_handler_macro;
-use crate::lexer::{Dialect, Kind, Lexer, RustSkim, Token};
+use crate::lexer::{Dialect, Kind, Lexer, RustSkim, Token, without_comments};
 
 /// Initialisers at file level longer than this (test data, font tables) are
 /// blanked for the rules when they name no API: no rule reads a value out of
@@ -193,6 +193,13 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
                     stack.push((Open::Body, i));
                     return;
                 }
+                // `A::A() : m_x({})`: a brace inside a head's parentheses
+                // is part of the head, not what the head opens.
+                if lang == Lang::Cpp && opens_in_parentheses(b.get(start..i).unwrap_or(&[])) {
+                    decl_start = Some(start);
+                    stack.push((Open::Other, i));
+                    return;
+                }
                 let kind = classify(b.get(start..i).unwrap_or(&[]), lang);
                 after_record = None;
                 if kind == Open::Container {
@@ -287,6 +294,19 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
         return None;
     }
     Some(Declarations { chunks, directives, records })
+}
+
+/// Whether a `{` that follows `prefix` opens inside its parentheses: the
+/// prefix ends in `(` or `,` with a parenthesis still open (`m_x({`,
+/// `f(a, {`); a function's head never ends so before its body.
+fn opens_in_parentheses(prefix: &[u8]) -> bool {
+    let code = without_comments(prefix, Lang::Cpp.dialect());
+    let open = code.iter().fold(0i32, |d, c| match c {
+        b'(' => d + 1,
+        b')' => d - 1,
+        _ => d,
+    });
+    open > 0 && matches!(code.trim_ascii_end().last(), Some(b'(' | b','))
 }
 
 /// `Some(true)` for a directive that opens a conditional (`#if`,

@@ -120,7 +120,8 @@ pub(super) fn classify(prefix: &[u8], lang: Lang) -> Open {
             Open::Other
         }
         Lang::C | Lang::Cpp => {
-            if has("namespace") || (has("extern") && prefix.windows(3).any(|w| w == b"\"C\"")) {
+            // `extern "C" {`, not `extern "C" T f(void) {` (a function).
+            if has("namespace") || (has("extern") && prefix.trim_ascii_end().ends_with(b"\"C\"")) {
                 return Open::Container;
             }
             let top = depth_zero(prefix);

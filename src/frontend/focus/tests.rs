@@ -421,3 +421,25 @@ fn the_fixtures_lower_the_same_constants_focused() {
     }
     assert!(compared > 100, "focus blanked something in enough fixtures: {compared}");
 }
+
+#[test]
+fn an_extern_c_function_is_a_function() {
+    let src = "extern \"C\" {\nint p(void);\n}\nextern \"C\" long f(void) {\n    if (x) {\n        Api(1);\n    }\n    g();\n}\n\
+               extern \"C\" long h(void) {\n    if (x) {\n        y();\n    }\n}\n";
+    let out = blank(src, Lang::Cpp);
+    assert!(out.contains("extern \"C\" long f(void) {\n    if (x) {\n        Api(1);\n    }\n    g();\n}"), "{out}");
+    assert!(!out.contains("long h") && !out.contains("y()"), "blanked whole, head and body: {out}");
+    assert!(out.contains("extern \"C\" {\n") && !out.contains("int p"), "{out}");
+}
+
+#[test]
+fn a_brace_in_a_member_initialiser_is_part_of_the_head() {
+    let src = "App::App() :\n    m_a(nullptr),\n    m_status({})\n{\n    Init();\n}\n\
+               App::App(PWSTR a) : m_args(a, {1, 2})\n{\n    Init();\n}\n\
+               int wWinMain(HINSTANCE h)\n{\n    return Api(h);\n}\n";
+    let b = blank_declarations(src, Lang::Cpp, &|t: &[u8]| t.windows(3).any(|w| w == b"Api"), Purpose::Rules).unwrap();
+    let out = b.text.unwrap();
+    assert!(out.contains("int wWinMain(HINSTANCE h)\n{\n    return Api(h);\n}"), "{out}");
+    assert!(!out.contains("m_status") && !out.contains("m_args") && !out.contains("Init"), "{out}");
+    assert_eq!(b.blanked_functions.len(), 2, "{:?}", b.blanked_functions);
+}
