@@ -169,6 +169,15 @@ impl WordSet {
         out.dedup();
         out
     }
+
+    /// Where `haystack` may define a word ([`WordSet::found_defined`]'s
+    /// occurrences): the start of each, sorted.
+    pub fn defined_at(&self, haystack: &[u8]) -> Vec<usize> {
+        let mut out: Vec<usize> =
+            self.occurrences(haystack).filter(|(s, e, _)| is_definition(haystack, *s, *e)).map(|(s, ..)| s).collect();
+        out.sort_unstable();
+        out
+    }
 }
 
 /// A word looked for anywhere (inside identifiers and strings too) and in

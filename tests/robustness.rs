@@ -472,13 +472,13 @@ fn parse_over_the_time_limit_is_reported() {
     );
     assert_eq!(out.len(), 2);
 
-    // A header read only for a constant the checked file uses: its parse
-    // runs out of time too, and the missing constant is not silent.
+    // A header read only for a constant the checked file uses, which a
+    // large declaration defines: its parse runs out of time too, and the
+    // missing constant is not silent.
     let header = format!(
-        "#define LEVEL 2
-int table[] = {{ LEVEL, {} }};
+        "enum levels {{ LEVEL = 2, {} }};
 ",
-        "1, ".repeat(300_000)
+        "E, ".repeat(300_000)
     );
     let uses = GOOD_C.replace("RPC_C_AUTHN_LEVEL_CONNECT", "LEVEL");
     let tree = Tree::new(&[("defs.h", header.as_bytes()), ("uses.c", uses.as_bytes())]);
@@ -490,6 +490,15 @@ int table[] = {{ LEVEL, {} }};
             "defs.h:1:1: note[parse-error]: constants not read: parsing took longer than the 0.05 s limit (raise it with --file-timeout)"
         ]
     );
+
+    // A table that only names the constant is not parsed for it: the
+    // `#define` is read, and the finding stands.
+    let header = format!("#define LEVEL 2\nint table[] = {{ LEVEL, {} }};\n", "1, ".repeat(300_000));
+    let tree = Tree::new(&[("defs.h", header.as_bytes()), ("uses.c", uses.as_bytes())]);
+    let r = rpclint(tree.root(), &[".", "--file-timeout", "0.05"]);
+    let out = lines(&r.stdout);
+    assert_eq!((r.code, out.len()), (1, 1), "{}", r.stdout);
+    assert!(out[0].starts_with("uses.c:") && out[0].contains("error[missing-integrity]"), "{}", r.stdout);
 }
 
 // ------------------------------------------------------------ no loss

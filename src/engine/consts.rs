@@ -117,16 +117,26 @@ pub(super) fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> Co
     // The definitions of the names wanted, then of the names those refer to
     // that this same file defines (`#define CALG_SHA_256 (ALG_CLASS_HASH | ..)`).
     let lowered = catch_unwind(AssertUnwindSafe(|| {
+        let file = frontend::consts_text(lang, &source.text);
+        let text = source.text.as_bytes();
         let mut wanted: BTreeSet<String> = found.iter().map(|n| (*n).to_string()).collect();
         let mut ir = None;
         for _ in 0..CONST_ROUNDS {
             let words = WordSet::new(wanted.iter().map(String::as_str));
-            let lowered = frontend::lower_consts_focused(lang, &source.text, &|chunk| words.matches(chunk), deadline)?;
+            // A C or C++ declaration is kept if it defines a name wanted
+            // (not if it only names one: `{ GENERIC_ALL, .. }`), a Rust one
+            // if it names one.
+            let at = if lang == Lang::Rust { Vec::new() } else { words.defined_at(text) };
+            let keep = |s: usize, e: usize| match lang {
+                Lang::Rust => text.get(s..e).is_some_and(|chunk| words.matches(chunk)),
+                Lang::C | Lang::Cpp => at.get(at.partition_point(|&p| p < s)).is_some_and(|&p| p < e),
+            };
+            let lowered = frontend::lower_consts_kept(&file, &keep, &at, deadline)?;
             let refs: BTreeSet<String> =
                 const_refs(&lowered, &wanted).into_iter().filter(|n| !wanted.contains(n)).collect();
             ir = Some(lowered);
             let here = WordSet::new(refs.iter().map(String::as_str));
-            let more = here.found_defined(source.text.as_bytes());
+            let more = here.found_defined(text);
             if more.is_empty() {
                 break;
             }

@@ -14,8 +14,8 @@ pub(crate) use {c::literal_ranges, c::sanitize, focus::structure, rust::bracket_
 
 use crate::ir::FileIr;
 use crate::lexer::Dialect;
-use focus::Blanked;
 pub(crate) use focus::Keep;
+use focus::{Blanked, ConstsText, Kept};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lang {
@@ -131,22 +131,43 @@ pub(crate) fn lower_focused(lang: Lang, text: &str, keep: &Keep<'_>, deadline: O
     lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir), set))
 }
 
-/// [`Depth::ConstsOnly`] for a file read only for the definitions of some
-/// names: every top-level declaration `keep` rejects (one that does not name
-/// them) is blanked first, so a large header costs what its few relevant
-/// definitions cost (see [`focus`]).
-pub(crate) fn lower_consts_focused(
-    lang: Lang,
-    text: &str,
-    keep: &dyn Fn(&[u8]) -> bool,
+/// A file read only for the definitions of some names ([`Depth::ConstsOnly`]):
+/// its declarations found once, for each round of [`lower_consts_kept`].
+pub(crate) fn consts_text(lang: Lang, text: &str) -> ConstsText<'_> {
+    ConstsText::new(text, lang)
+}
+
+/// The constants of the declarations and directives of `file` whose range
+/// `keep(start, end)` accepts: every other top-level declaration is blanked
+/// first, so a large header costs what its few relevant definitions cost
+/// (see [`focus`]); when only `#define` lines are kept, they are lowered
+/// without tree-sitter (`c/defines.rs`), and when nothing is, nothing is
+/// parsed. `defs`: where the names wanted are defined (see
+/// [`ConstsText::keep`]). `None` when parsing had not finished by `deadline`.
+pub(crate) fn lower_consts_kept(
+    file: &ConstsText<'_>,
+    keep: &dyn Fn(usize, usize) -> bool,
+    defs: &[usize],
     deadline: Option<Instant>,
 ) -> Option<FileIr> {
-    match focus::blank_declarations(text, lang, keep, focus::Purpose::Consts) {
-        Some(Blanked { text: Some(focused), ranges, .. }) if lang == Lang::Rust => {
+    let (lang, text) = (file.lang(), file.text());
+    match file.keep(keep, defs) {
+        Kept::Nothing => Some(FileIr::default()),
+        Kept::Defines(lines) => match c::lower_defines(text, &lines) {
+            Some(ir) => Some(ir),
+            // A line `c/defines.rs` cannot read surely: tree-sitter reads them.
+            None => match file.blanked(keep) {
+                Some(Blanked { text: Some(focused), .. }) => lower_within(lang, &focused, Depth::ConstsOnly, deadline),
+                _ => lower_within(lang, text, Depth::ConstsOnly, deadline),
+            },
+        },
+        Kept::Text(Some(Blanked { text: Some(focused), ranges, .. })) if lang == Lang::Rust => {
             Some(rust::lower_without(&focused, &ranges, Depth::ConstsOnly))
         }
-        Some(Blanked { text: Some(focused), .. }) => lower_within(lang, &focused, Depth::ConstsOnly, deadline),
-        _ => lower_within(lang, text, Depth::ConstsOnly, deadline),
+        Kept::Text(Some(Blanked { text: Some(focused), .. })) => {
+            lower_within(lang, &focused, Depth::ConstsOnly, deadline)
+        }
+        Kept::Text(_) => lower_within(lang, text, Depth::ConstsOnly, deadline),
     }
 }
 

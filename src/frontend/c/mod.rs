@@ -19,6 +19,7 @@
 //! problems, and the code around and inside them is still lowered.
 
 mod decl;
+mod defines;
 mod expr;
 mod items;
 mod literal;
@@ -26,6 +27,7 @@ mod macro_expr;
 mod ranges;
 pub(crate) mod reuse;
 mod sanitize;
+pub(crate) use defines::{lower_defines, may_be_decided};
 #[cfg(test)]
 pub(crate) use {macro_expr::literal_ranges, sanitize::sanitize};
 mod stmt;

@@ -28,16 +28,18 @@
 //! declaration level, `head` reads what a declaration's head says (what
 //! its `{` opens, the function it names); this module decides what to keep.
 
+mod consts;
 mod declarations;
 mod head;
 #[cfg(test)]
 mod tests;
 
 use super::Lang;
+pub(crate) use consts::{ConstsText, Kept};
 #[cfg(test)]
 pub(crate) use declarations::structure;
 use declarations::{Chunk, Declarations, Record, declarations};
-use head::{first_code, function_name, has_parameters, is_braced_initialiser, is_conditional, is_inert_rust_item};
+use head::{first_code, function_name, has_parameters, is_braced_initialiser, is_inert_rust_item};
 
 /// What [`blank_declarations`] is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -84,6 +86,7 @@ pub(crate) struct Blanked {
 
 /// The declarations at file, namespace or class level that `purpose` does
 /// not need, blanked. `None` when the braces do not balance.
+#[cfg(test)]
 pub(crate) fn blank_declarations(
     text: &str,
     lang: Lang,
@@ -145,8 +148,13 @@ impl<'a> Keep<'a> {
 pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, purpose: Purpose) -> Option<Blanked> {
     let Keep { body: keep_body, own_only, named: keep_named, aside, waits } = *keep;
     let keep = keep_body;
+    // A file read for its constants: `consts.rs`.
+    if purpose == Purpose::Consts {
+        return consts::blank_by_text(text, lang, keep);
+    }
     let b = text.as_bytes();
-    let Declarations { chunks, directives, records } = declarations(b, lang)?;
+    // Directives all stay in a file the rules read.
+    let Declarations { chunks, records, .. } = declarations(b, lang)?;
     // Declarations lowering reads nothing from (prototypes, struct
     // definitions), blanked whole for the rules.
     let inert = if purpose == Purpose::Rules && lang != Lang::Rust {
@@ -218,8 +226,7 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
                 !table || names
             }
             (Purpose::Rules, None) => true,
-            (Purpose::Consts, Some(_)) => false,
-            (Purpose::Consts, None) => keep(chunk),
+            (Purpose::Consts, _) => false,
         };
         if !kept {
             blanked_functions.extend(name);
@@ -235,13 +242,6 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
                     blanked_api_spans.push((s, e));
                 }
             }
-            blank(s, e);
-            changed = true;
-        }
-    }
-    for (s, e) in directives {
-        let line = b.get(s..e).unwrap_or(&[]);
-        if purpose == Purpose::Consts && !is_conditional(line) && !keep(line) {
             blank(s, e);
             changed = true;
         }
