@@ -318,6 +318,20 @@ mod tests {
         assert!(!d.may_define_any(&[name_key(b"w")]), "nor a `let mut`");
     }
 
+    #[test]
+    fn an_assignment_counts_on_a_line_at_file_level() {
+        let h = b"void f(void)\n{\n    a = 1; b = 2;\n    static int s = 3; t = 4;\n\t \x0cconst int c = 5;\n}\n\
+                  static const WCHAR name[\n    ] = L\"x\";\nint g = 6, k = 7;\n";
+        assert_eq!(missed(h), Vec::<String>::new());
+        let d = Defined::of(h);
+        for n in ["s", "t", "c", "name", "g", "k"] {
+            assert!(d.may_define_any(&[name_key(n.as_bytes())]), "{n}");
+        }
+        for n in ["a", "b"] {
+            assert!(!d.may_define_any(&[name_key(n.as_bytes())]), "{n}: a local's assignment");
+        }
+    }
+
     /// What phase 2 would find in a Rust file and take as a definition:
     /// what `found_defined` accepts and lowering makes a constant of, that
     /// [`Defined::of_rust`] does not record.
