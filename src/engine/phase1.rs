@@ -268,8 +268,14 @@ pub(super) fn read_and_lower_inner(
                     || names_member(body);
                 defer && !kept_anyway && waits(gates, &local, body)
             };
-            let keep =
-                Keep { body: &keep, own_only: &own_only, named: keep_named, aside: &is_tiny_body, waits: &waits };
+            let keep = Keep {
+                body: &keep,
+                own_only: &own_only,
+                named: keep_named,
+                aside: &is_tiny_body,
+                waits: &waits,
+                tokens: true,
+            };
             frontend::lower_focused(lang, &source.text, &keep, deadline)
         }))
     };
@@ -336,7 +342,7 @@ pub(super) fn read_and_lower_inner(
     }
     // Names of the file's functions are not constants to look for elsewhere
     // (a vtable initialiser lists them).
-    let Blanks { blanked, waiting, .. } = blanks;
+    let Blanks { blanked, waiting, tokens, .. } = blanks;
     let functions: BTreeSet<String> = ir.functions.iter().map(|f| f.name.clone()).chain(blanked).collect();
     let waiting: BTreeSet<String> = waiting.into_iter().map(|(name, ..)| name).collect();
     // Keep only what rules can report on: functions that call an API,
@@ -365,7 +371,9 @@ pub(super) fn read_and_lower_inner(
     let keep_text = input.bytes.is_some()
         || suppress::may_have_directives(source.text.as_bytes())
         || settings.test_hooks.panic_while_analysing.is_some();
-    let field_text = FieldText::of(&source.text, &ir, lang.dialect(), Lang::is_header(&source.path));
+    // Focus lexed the text already (C, C++): FieldText reads its tokens.
+    let tokens = (!tokens.is_empty()).then_some(tokens.as_slice());
+    let field_text = FieldText::of(&source.text, &ir, lang.dialect(), Lang::is_header(&source.path), tokens);
     let source = if !keep_text { source.unloaded() } else { source };
     Phase1::Candidate(Box::new(Candidate {
         source,

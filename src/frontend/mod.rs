@@ -13,7 +13,7 @@ use std::time::Instant;
 pub(crate) use {c::literal_ranges, c::sanitize, focus::structure, rust::bracket_ranges};
 
 use crate::ir::FileIr;
-use crate::lexer::Dialect;
+use crate::lexer::{Dialect, Token};
 pub(crate) use focus::Keep;
 use focus::{Blanked, ConstsText, Kept};
 
@@ -105,6 +105,9 @@ pub(crate) struct Blanks {
     pub api_spans: Vec<(usize, usize)>,
     /// The functions blanked because [`Keep::waits`] said so: name, start, end.
     pub waiting: Vec<(String, usize, usize)>,
+    /// With [`Keep::tokens`], the text's tokens, comments left out, when
+    /// focus read them (C and C++); else empty.
+    pub tokens: Vec<Token>,
 }
 
 /// [`lower_within`] for the rules, parsing only the functions whose body
@@ -114,19 +117,30 @@ pub(crate) struct Blanks {
 pub(crate) fn lower_focused(lang: Lang, text: &str, keep: &Keep<'_>, deadline: Option<Instant>) -> Focused {
     let blanked = focus::blank_declarations_but(text, lang, keep, focus::Purpose::Rules);
     let (lowered, set) = match blanked {
-        Some(Blanked { code_kept: false, blanked_api_spans, waiting, blanked_functions, .. }) => {
-            return Focused::NoCode(Blanks { blanked: blanked_functions, api_spans: blanked_api_spans, waiting });
+        Some(Blanked { code_kept: false, blanked_api_spans, waiting, blanked_functions, tokens, .. }) => {
+            return Focused::NoCode(Blanks {
+                blanked: blanked_functions,
+                api_spans: blanked_api_spans,
+                waiting,
+                tokens,
+            });
         }
-        Some(Blanked { text: Some(focused), blanked_functions, blanked_api_spans, waiting, ranges, .. }) => {
-            let set = Blanks { blanked: blanked_functions, api_spans: blanked_api_spans, waiting };
+        Some(Blanked {
+            text: Some(focused), blanked_functions, blanked_api_spans, waiting, tokens, ranges, ..
+        }) => {
+            let set = Blanks { blanked: blanked_functions, api_spans: blanked_api_spans, waiting, tokens };
             let lowered = match lang {
                 Lang::Rust => Some(rust::lower_without(&focused, &ranges, Depth::Full)),
                 Lang::C | Lang::Cpp => lower_within(lang, &focused, Depth::Full, deadline),
             };
             (lowered, set)
         }
-        // Nothing blanked, or braces that do not balance: the whole file.
-        _ => (lower_within(lang, text, Depth::Full, deadline), Blanks::default()),
+        // Nothing blanked: the whole file.
+        Some(Blanked { text: None, tokens, .. }) => {
+            (lower_within(lang, text, Depth::Full, deadline), Blanks { tokens, ..Blanks::default() })
+        }
+        // Braces that do not balance: the whole file.
+        None => (lower_within(lang, text, Depth::Full, deadline), Blanks::default()),
     };
     lowered.map_or(Focused::TimedOut, |ir| Focused::Lowered(Box::new(ir), set))
 }

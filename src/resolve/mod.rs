@@ -8,6 +8,7 @@ pub(crate) mod callback;
 pub(crate) mod callers;
 pub mod consts;
 pub(crate) mod facts;
+mod field_text;
 pub(crate) mod fields;
 pub(crate) mod layouts;
 pub(crate) mod literals;
@@ -21,7 +22,8 @@ pub(crate) mod value;
 
 pub use consts::ConstTable;
 pub use facts::{CallFacts, FunctionFacts, TestInfo};
-pub use fields::{FieldFacts, FieldFile, FieldText};
+pub use field_text::FieldText;
+pub use fields::{FieldFacts, FieldFile};
 pub(crate) use fields::{member_read, proxy_members};
 pub use flow::{FileCtx, analyze};
 pub use project::ProjectFacts;

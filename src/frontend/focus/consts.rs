@@ -34,7 +34,7 @@ pub(crate) enum Kept {
 
 impl<'t> ConstsText<'t> {
     pub(crate) fn new(text: &'t str, lang: Lang) -> ConstsText<'t> {
-        let decls = declarations(text.as_bytes(), lang);
+        let decls = declarations(text.as_bytes(), lang, false);
         let decided_conditions = decls.as_ref().is_some_and(|d| {
             d.directives.iter().any(|&(s, e)| {
                 let line = text.as_bytes().get(s..e).unwrap_or(&[]);
@@ -156,6 +156,7 @@ pub(super) fn blank(
         blanked_functions: Vec::new(),
         blanked_api_spans: Vec::new(),
         waiting: Vec::new(),
+        tokens: Vec::new(),
         ranges,
     }
 }
@@ -164,7 +165,7 @@ pub(super) fn blank(
 /// of each declaration's and directive's text.
 pub(super) fn blank_by_text(text: &str, lang: Lang, keep: &dyn Fn(&[u8]) -> bool) -> Option<Blanked> {
     let b = text.as_bytes();
-    let decls = declarations(b, lang)?;
+    let decls = declarations(b, lang, false)?;
     Some(blank(
         b,
         &decls,

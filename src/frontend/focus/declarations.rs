@@ -26,20 +26,29 @@ enum Event {
 
 /// Scans `b`, calling `on` for every event; `None` if a comment or a
 /// string (other than a C one, which its line ends) runs to the end of the
-/// text unclosed.
-fn scan(b: &[u8], lang: Lang, on: impl FnMut(Event)) -> Option<()> {
+/// text unclosed. With `kept`, C and C++ text's tokens but comments are
+/// pushed there (Rust's scan skims: it has none to give).
+fn scan(b: &[u8], lang: Lang, kept: Option<&mut Vec<Token>>, on: impl FnMut(Event)) -> Option<()> {
     match lang.dialect() {
         // Rust has no directives: its comments, literals and these bytes are enough.
-        Dialect::Rust => scan_tokens(b, RustSkim::new(b, b"{};"), on),
-        Dialect::C => scan_tokens(b, Lexer::new(b, Dialect::C), on),
+        Dialect::Rust => scan_tokens(b, RustSkim::new(b, b"{};"), None, on),
+        Dialect::C => scan_tokens(b, Lexer::new(b, Dialect::C), kept, on),
     }
 }
 
-fn scan_tokens(b: &[u8], tokens: impl Iterator<Item = Token>, mut on: impl FnMut(Event)) -> Option<()> {
+fn scan_tokens(
+    b: &[u8],
+    tokens: impl Iterator<Item = Token>,
+    mut kept: Option<&mut Vec<Token>>,
+    mut on: impl FnMut(Event),
+) -> Option<()> {
     let mut directive = None;
     // Code since the last event.
     let mut code = false;
     for t in tokens {
+        if let Some(kept) = kept.as_mut().filter(|_| !t.is_comment()) {
+            kept.push(t);
+        }
         match t.kind {
             Kind::Str | Kind::BlockComment if !t.terminated && t.end == b.len() => return None,
             Kind::Directive => directive = Some(t.start),
@@ -75,7 +84,7 @@ fn scan_tokens(b: &[u8], tokens: impl Iterator<Item = Token>, mut on: impl FnMut
 #[cfg(test)]
 pub(crate) fn structure(text: &[u8], lang: Lang) -> Option<Vec<usize>> {
     let mut out = Vec::new();
-    scan(text, lang, |ev| {
+    scan(text, lang, None, |ev| {
         if let Event::Open(i) | Event::Close(i) | Event::Semi(i) = ev {
             out.push(i);
         }
@@ -125,11 +134,15 @@ pub(super) struct Declarations {
     pub directives: Vec<(usize, usize)>,
     /// The C and C++ struct, class and union definitions, in order.
     pub records: Vec<Record>,
+    /// When asked for, the C or C++ text's tokens, comments left out.
+    pub tokens: Vec<Token>,
 }
 
 /// The declarations and the directives at declaration level; `None` when
-/// the braces do not balance or a comment or string does not end.
-pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
+/// the braces do not balance or a comment or string does not end. With
+/// `tokens`, the C or C++ text's tokens too (see [`scan`]).
+pub(super) fn declarations(b: &[u8], lang: Lang, tokens: bool) -> Option<Declarations> {
+    let mut kept = Vec::new();
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut table = false;
     // Per open container: whether it is a C++ namespace or class (not `extern "C"`).
@@ -155,7 +168,7 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     // A function-try-block's `catch (..) { .. }` continues the function's
     // chunk: the `{` of the function's body, while its handlers are read.
     let mut handled_body: Option<usize> = None;
-    scan(b, lang, |ev| match ev {
+    scan(b, lang, tokens.then_some(&mut kept), |ev| match ev {
         Event::Directive(s, e, code) => {
             // A directive inside a head that goes on after it (`class C : public A\n#ifdef X\n, public B\n#endif\n{`,
             // a parameter list) is part of that head, not a declaration of its own.
@@ -293,7 +306,7 @@ pub(super) fn declarations(b: &[u8], lang: Lang) -> Option<Declarations> {
     if !balanced || !stack.is_empty() {
         return None;
     }
-    Some(Declarations { chunks, directives, records })
+    Some(Declarations { chunks, directives, records, tokens: kept })
 }
 
 /// Whether a `{` that follows `prefix` opens inside its parentheses: the

@@ -35,6 +35,7 @@ mod head;
 mod tests;
 
 use super::Lang;
+use crate::lexer::Token;
 pub(crate) use consts::{ConstsText, Kept};
 #[cfg(test)]
 pub(crate) use declarations::structure;
@@ -78,6 +79,9 @@ pub(crate) struct Blanked {
     /// For [`Purpose::Rules`]: the functions blanked because
     /// [`Keep::waits`] said so: name, start, end.
     pub waiting: Vec<(String, usize, usize)>,
+    /// With [`Keep::tokens`], the C or C++ text's tokens, comments left out
+    /// (the caller reads the text again: `resolve::FieldText`); else empty.
+    pub tokens: Vec<Token>,
     /// The declarations blanked, in order, adjacent ones merged: start, end.
     /// Each lies outside every comment and literal (the Rust frontend
     /// drops them from what syn reads, see `rust::lower_without`).
@@ -119,6 +123,8 @@ pub(crate) struct Keep<'a> {
     /// names only APIs whose findings need a word it lacks; see
     /// `engine/phase1.rs`).
     pub waits: &'a dyn Fn(bool, &[u8]) -> bool,
+    /// Whether to give the text's tokens back ([`Blanked::tokens`]).
+    pub tokens: bool,
 }
 
 fn never(_: &[u8]) -> bool {
@@ -140,13 +146,13 @@ fn never_waits(_: bool, _: &[u8]) -> bool {
 impl<'a> Keep<'a> {
     /// Keeps by `body` alone.
     pub(crate) fn bodies(body: &'a dyn Fn(&[u8]) -> bool) -> Keep<'a> {
-        Keep { body, own_only: &never_own, named: &never_named, aside: &never, waits: &never_waits }
+        Keep { body, own_only: &never_own, named: &never_named, aside: &never, waits: &never_waits, tokens: false }
     }
 }
 
 /// [`blank_declarations`], with the rest of [`Keep`] for [`Purpose::Rules`].
 pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, purpose: Purpose) -> Option<Blanked> {
-    let Keep { body: keep_body, own_only, named: keep_named, aside, waits } = *keep;
+    let Keep { body: keep_body, own_only, named: keep_named, aside, waits, tokens } = *keep;
     let keep = keep_body;
     // A file read for its constants: `consts.rs`.
     if purpose == Purpose::Consts {
@@ -154,7 +160,7 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
     }
     let b = text.as_bytes();
     // Directives all stay in a file the rules read.
-    let Declarations { chunks, records, .. } = declarations(b, lang)?;
+    let Declarations { chunks, records, tokens, .. } = declarations(b, lang, tokens)?;
     // Declarations lowering reads nothing from (prototypes, struct
     // definitions), blanked whole for the rules.
     let inert = if purpose == Purpose::Rules && lang != Lang::Rust {
@@ -250,7 +256,7 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
     // Only ASCII bytes were written over whole characters (a blanked
     // declaration is a run of complete characters), so this cannot fail.
     let text = if changed { String::from_utf8(out).ok() } else { None };
-    Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans, waiting, ranges })
+    Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans, waiting, tokens, ranges })
 }
 
 /// Whether a function that shares an API's name is the project's own
