@@ -172,7 +172,7 @@ pub(super) fn declarations(b: &[u8], lang: Lang, tokens: bool) -> Option<Declara
         Event::Directive(s, e, code) => {
             // A directive inside a head that goes on after it (`class C : public A\n#ifdef X\n, public B\n#endif\n{`,
             // a parameter list) is part of that head, not a declaration of its own.
-            let inside_head = is_unfinished_head(b.get(last_end..s).unwrap_or(&[]));
+            let inside_head = code && is_unfinished_head(b.get(last_end..s).unwrap_or(&[]));
             if at_level(&stack) && decl_start.is_none() && !inside_head {
                 directives.push((s, e));
                 last_end = e;
@@ -384,7 +384,9 @@ fn handler_macro_end(b: &[u8], from: usize) -> Option<usize> {
 /// after it: an open parenthesis, or a C++ class head (`class`, `struct`,
 /// `union`, `template` first) with no `;` yet.
 fn is_unfinished_head(pending: &[u8]) -> bool {
-    let code = pending.trim_ascii();
+    // `/* (at the cost of lookup */` opens nothing.
+    let code = without_comments(pending, Dialect::C);
+    let code = code.trim_ascii();
     if code.is_empty() || code.contains(&b';') {
         return false;
     }

@@ -443,3 +443,15 @@ fn a_brace_in_a_member_initialiser_is_part_of_the_head() {
     assert!(!out.contains("m_status") && !out.contains("m_args") && !out.contains("Init"), "{out}");
     assert_eq!(b.blanked_functions.len(), 2, "{:?}", b.blanked_functions);
 }
+
+#[test]
+fn a_parenthesis_in_a_comment_opens_no_head() {
+    // The comment's `(` made the directives after it part of a head that
+    // never was, so the next declaration absorbed them.
+    let src = "/* (at the cost of lookup */\n#define K 1\nint proto(void);\n#ifdef X\nint g(void) { return 1; }\n#endif\n\
+               int f(void) { return Api(K); }\n";
+    let out = blank(src, Lang::C);
+    assert!(!out.contains("proto") && !out.contains("return 1"), "{out}");
+    assert!(out.contains("#define K 1\n") && out.contains("#ifdef X\n") && out.contains("#endif\n"), "{out}");
+    assert!(out.contains("int f(void) { return Api(K); }"), "{out}");
+}
