@@ -6,7 +6,8 @@
 //! project's configuration may add entries in the same schema. Rules and the
 //! resolver ask this module; they never spell an API name or a value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 mod reads;
@@ -29,6 +30,8 @@ pub struct ApiMatch<'kb> {
     /// The arguments follow the `windows` crate's signature: the parameters
     /// it does without ([`Param::windows`]) have no argument.
     pub windows_layout: bool,
+    /// The entry's index in [`Kb::apis`].
+    pub index: usize,
 }
 
 impl ApiMatch<'_> {
@@ -68,6 +71,28 @@ fn pointer_target(callee: &str) -> Option<&str> {
     rest.starts_with(|c: char| c.is_ascii_uppercase()).then_some(rest)
 }
 
+/// FNV-1a: the hash of the name indexes (callees, helpers, structs). Every call of every analysed
+/// function is looked up there (most are not APIs), several times per run;
+/// names are short, and a sorted map's string comparisons cost more.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type CalleeMap = HashMap<String, Vec<(usize, bool)>, BuildHasherDefault<Fnv>>;
+
 /// The indexed knowledge base: the shipped one, or a run's (shipped plus a
 /// configuration's entries, see [`Kb::extended`]).
 #[derive(Clone, Debug, Default)]
@@ -84,9 +109,11 @@ pub struct Kb {
     pub fixes: Vec<FixSpec>,
     /// `[tables]`: scales, transport facts, type names.
     pub tables: Tables,
-    by_callee: BTreeMap<String, Vec<(usize, bool)>>,
-    struct_by_name: BTreeMap<String, usize>,
-    helper_by_name: BTreeMap<String, usize>,
+    /// Callee name (as code writes it) → the entries it may be, with whether
+    /// argument 0 is the receiver. Unordered: [`Kb::wanted_names`] sorts.
+    by_callee: CalleeMap,
+    struct_by_name: HashMap<String, usize, BuildHasherDefault<Fnv>>,
+    helper_by_name: HashMap<String, usize, BuildHasherDefault<Fnv>>,
 }
 
 impl Kb {
@@ -218,13 +245,14 @@ impl Kb {
             let api = &self.apis[i];
             let n = api.params.len() + usize::from(this_in_args);
             if argc == n {
-                return Some(ApiMatch { api, this_in_args, windows_layout: false });
+                return Some(ApiMatch { api, this_in_args, windows_layout: false, index: i });
             }
             let absent = api.params.iter().filter(|p| p.windows.is_some()).count();
             (absent > 0 && !this_in_args && argc + absent == n).then_some(ApiMatch {
                 api,
                 this_in_args,
                 windows_layout: true,
+                index: i,
             })
         })
     }

@@ -73,11 +73,17 @@ impl Kb {
     /// The names code calls the read APIs by (with their `A`/`W` variants
     /// and COM's `Interface_Method`): the names the prefilter looks for. A
     /// name stands for every API spelt so, and is read if one is.
+    /// Sorted, whatever the index's order.
     pub(crate) fn wanted_names<'k>(&'k self, wanted: &'k Wanted) -> impl Iterator<Item = &'k str> {
-        self.by_callee
+        #[allow(clippy::iter_over_hash_type, reason = "sorted below")]
+        let mut names: Vec<&str> = self
+            .by_callee
             .iter()
             .filter(|(_, entries)| entries.iter().any(|&(i, _)| wanted.api(i)))
             .map(|(name, _)| name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.into_iter()
     }
 
     /// Whether an API `wanted` holds has a parameter of `role`.

@@ -146,7 +146,7 @@ fn target(
     let step = Step { file, span: call.span, function, callee: call.callee.clone(), reaches: Vec::new() };
     let own = known.is_own(file, call);
     if let Some(m) = kb.api_for_call(&call.callee, call.receiver.is_some(), call.args.len()).filter(|_| !own) {
-        let api = kb.apis.iter().position(|a| std::ptr::eq(a, m.api))?;
+        let api = m.index;
         let mut args: Vec<ArgSrc> = call.args.iter().map(|&a| src(a)).collect();
         let receiver = if m.this_in_args && !args.is_empty() { Some(args.remove(0)) } else { call.receiver.map(src) };
         let reverts = m.api.effect == Effect::Revert

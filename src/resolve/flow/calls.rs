@@ -40,8 +40,7 @@ impl Interp<'_, '_> {
             let args = m.align(&args, Value::unknown());
             let arg_exprs: Vec<Option<ExprId>> =
                 m.align(&call.args.iter().copied().map(Some).collect::<Vec<_>>(), None);
-            let api_index = kb.apis.iter().position(|a| std::ptr::eq(a, m.api)).unwrap_or(usize::MAX);
-            let entered = Entered { api: m.api, index: api_index, via: Vec::new(), returns_status: true };
+            let entered = Entered { api: m.api, index: m.index, via: Vec::new(), returns_status: true };
             let mut value = self.enter_api(c, entered, args, arg_exprs);
             // The `windows` crate returns the proxy it opens as the call's
             // value (`let svc = locator.ConnectServer(..)?`): the value is that proxy too.
