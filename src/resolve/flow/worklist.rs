@@ -83,10 +83,16 @@ impl Interp<'_, '_> {
 pub(super) fn join_state(into: &mut State, other: &State, widen: bool) -> bool {
     let mut changed = false;
     for (mine, theirs) in into.locals.iter_mut().zip(&other.locals) {
+        if !widen {
+            changed |= mine.join(theirs);
+            continue;
+        }
+        // A copy to compare with only when widening: every local of every
+        // merge would otherwise be cloned (struct values are trees).
         let before = mine.clone();
         if mine.join(theirs) {
             changed = true;
-            if widen && *mine != before {
+            if *mine != before {
                 *mine = Value::saturated();
             }
         }
