@@ -4,9 +4,9 @@
 //! lines are kept (and no conditional a constant decides: `#if 0` would
 //! make an arm dead), they need no parser at all (`c/defines.rs`).
 
-use super::Blanked;
 use super::declarations::{Declarations, declarations};
 use super::head::{is_conditional, is_inert_rust_item};
+use super::{Blanked, Blanker};
 use crate::frontend::Lang;
 
 /// A file's declarations, for [`ConstsText::keep`].
@@ -120,36 +120,18 @@ pub(super) fn blank(
     chunk: &dyn Fn(usize, usize, bool) -> bool,
     directive: &dyn Fn(usize, usize) -> bool,
 ) -> Blanked {
-    let mut out = b.to_vec();
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
-    let mut blank = |s: usize, e: usize| {
-        for byte in out.iter_mut().take(e).skip(s) {
-            if *byte != b'\n' {
-                *byte = b' ';
-            }
-        }
-        match ranges.last_mut() {
-            Some(last) if last.1 == s => last.1 = e,
-            _ => ranges.push((s, e)),
-        }
-    };
-    let mut changed = false;
+    let mut out = Blanker::new(b);
     for c in &decls.chunks {
         if !chunk(c.start, c.end, c.body.is_some()) {
-            blank(c.start, c.end);
-            changed = true;
+            out.blank(c.start, c.end);
         }
     }
     for &(s, e) in &decls.directives {
         if !directive(s, e) {
-            blank(s, e);
-            changed = true;
+            out.blank(s, e);
         }
     }
-    ranges.sort_unstable();
-    // Only ASCII bytes were written over whole characters (a blanked
-    // declaration is a run of complete characters), so this cannot fail.
-    let text = if changed { String::from_utf8(out).ok() } else { None };
+    let (text, ranges) = out.finish();
     Blanked {
         text,
         code_kept: false,

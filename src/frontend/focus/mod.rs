@@ -169,27 +169,13 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
         Vec::new()
     };
     let mut inert_at = inert.iter().peekable();
-    let mut out = b.to_vec();
-    let mut changed = false;
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
-    let mut blank = |s: usize, e: usize| {
-        for byte in out.iter_mut().take(e).skip(s) {
-            if *byte != b'\n' {
-                *byte = b' ';
-            }
-        }
-        match ranges.last_mut() {
-            Some(last) if last.1 == s => last.1 = e,
-            _ => ranges.push((s, e)),
-        }
-    };
+    let mut out = Blanker::new(b);
     let mut code_kept = false;
     let mut blanked_functions = Vec::new();
     let mut blanked_api_spans = Vec::new();
     let mut waiting = Vec::new();
     for &(s, e) in &inert {
-        blank(s, e);
-        changed = true;
+        out.blank(s, e);
     }
     for Chunk { start: s, end: e, body, table, scoped, .. } in chunks {
         while inert_at.next_if(|r| r.1 <= s).is_some() {}
@@ -248,15 +234,48 @@ pub(crate) fn blank_declarations_but(text: &str, lang: Lang, keep: &Keep<'_>, pu
                     blanked_api_spans.push((s, e));
                 }
             }
-            blank(s, e);
-            changed = true;
+            out.blank(s, e);
         }
     }
-    ranges.sort_unstable();
-    // Only ASCII bytes were written over whole characters (a blanked
-    // declaration is a run of complete characters), so this cannot fail.
-    let text = if changed { String::from_utf8(out).ok() } else { None };
+    let (text, ranges) = out.finish();
     Some(Blanked { text, code_kept, blanked_functions, blanked_api_spans, waiting, tokens, ranges })
+}
+
+/// A copy of a file's text with declarations blanked: every byte but a
+/// newline becomes a space, so offsets and lines stay; the blanked ranges
+/// are recorded, adjacent ones merged.
+pub(super) struct Blanker {
+    out: Vec<u8>,
+    ranges: Vec<(usize, usize)>,
+    changed: bool,
+}
+
+impl Blanker {
+    pub(super) fn new(text: &[u8]) -> Blanker {
+        Blanker { out: text.to_vec(), ranges: Vec::new(), changed: false }
+    }
+
+    pub(super) fn blank(&mut self, s: usize, e: usize) {
+        for byte in self.out.iter_mut().take(e).skip(s) {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+        match self.ranges.last_mut() {
+            Some(last) if last.1 == s => last.1 = e,
+            _ => self.ranges.push((s, e)),
+        }
+        self.changed = true;
+    }
+
+    /// The blanked text (`None` when nothing was blanked) and the ranges, sorted.
+    pub(super) fn finish(mut self) -> (Option<String>, Vec<(usize, usize)>) {
+        self.ranges.sort_unstable();
+        // Only ASCII bytes were written over whole characters (a blanked
+        // declaration is a run of complete characters), so this cannot fail.
+        let text = if self.changed { String::from_utf8(self.out).ok() } else { None };
+        (text, self.ranges)
+    }
 }
 
 /// Whether a function that shares an API's name is the project's own
