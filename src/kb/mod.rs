@@ -297,19 +297,21 @@ impl Kb {
     /// first in the file: a zero-filled `RPC_SECURITY_QOS_V3` whose `Sid`
     /// was then set, passed where the API declares an `RPC_SECURITY_QOS`.
     pub(crate) fn struct_extending(&self, base: &StructDef, written: &[&str]) -> Option<&StructDef> {
-        let family = format!("{}_", base.name.trim_start_matches('_'));
-        let named = |s: &StructDef| {
-            std::iter::once(&s.name).chain(&s.aliases).any(|n| n.trim_start_matches('_').starts_with(&family))
-        };
         self.structs
             .iter()
             .filter(|s| {
                 s.fields.len() > base.fields.len()
-                    && named(s)
+                    && named_after(s, base)
                     && s.fields.iter().zip(&base.fields).all(|(a, b)| a.name == b.name)
                     && written.iter().all(|w| s.fields.iter().any(|f| f.name == *w))
             })
             .min_by_key(|s| s.fields.len())
+    }
+
+    /// The knowledge base's versions of `base`: itself and every struct
+    /// named after it (`RPC_SECURITY_QOS_V3_W` of `RPC_SECURITY_QOS`).
+    pub(crate) fn versions_of<'k>(&'k self, base: &'k StructDef) -> impl Iterator<Item = &'k StructDef> {
+        self.structs.iter().filter(move |s| std::ptr::eq(*s, base) || named_after(s, base))
     }
 
     /// Whether `callee` encodes or decodes a token as text: a `token-text`
@@ -348,6 +350,13 @@ impl Kb {
         names.sort_unstable_by_key(|n| (n.len(), *n));
         names.first().copied()
     }
+}
+
+/// Whether `s`'s name or an alias starts with `base`'s name and `_` (leading
+/// underscores aside): how a later version of a struct is named.
+fn named_after(s: &StructDef, base: &StructDef) -> bool {
+    let family = format!("{}_", base.name.trim_start_matches('_'));
+    std::iter::once(&s.name).chain(&s.aliases).any(|n| n.trim_start_matches('_').starts_with(&family))
 }
 
 #[cfg(test)]

@@ -26,6 +26,19 @@ pub enum Read {
     /// `pipe-busy-constants`, `pipe-wait-constants`): a file that names one
     /// is parsed for its `CreateFile` of a path it is given.
     PipeClients,
+    /// Everything a helper several rules share reads, listed once beside it
+    /// (`rules/mutual.rs`'s `READS`).
+    All(&'static [Read]),
+}
+
+/// `reads` with every [`Read::All`] replaced by what it lists.
+fn flatten(reads: &[Read], out: &mut Vec<Read>) {
+    for r in reads {
+        match r {
+            Read::All(group) => flatten(group, out),
+            other => out.push(*other),
+        }
+    }
 }
 
 /// The APIs and tables a set of [`Read`]s stands for.
@@ -60,7 +73,9 @@ impl Wanted {
 impl Kb {
     /// The APIs and tables `reads` stand for.
     pub fn wanted<'r>(&self, reads: impl IntoIterator<Item = &'r Read>) -> Wanted {
-        let reads: Vec<Read> = reads.into_iter().copied().collect();
+        let given: Vec<Read> = reads.into_iter().copied().collect();
+        let mut reads = Vec::new();
+        flatten(&given, &mut reads);
         let apis = self.apis.iter().map(|api| reads.iter().any(|r| self.reads_api(*r, api))).collect();
         Wanted {
             apis,
@@ -99,6 +114,7 @@ impl Kb {
             Read::Effect(effect) => api.effect == effect,
             Read::Set(set) => self.api_in_set(set, api),
             Read::Threads | Read::PipeClients => false,
+            Read::All(group) => group.iter().any(|r| self.reads_api(*r, api)),
         }
     }
 
@@ -107,12 +123,7 @@ impl Kb {
     /// version of it, has a field of `role`.
     fn struct_has_role(&self, name: &str, role: Role, depth: u8) -> bool {
         let Some(def) = self.struct_def(name) else { return false };
-        let family = format!("{}_", def.name.trim_start_matches('_'));
-        let versions = self.structs.iter().filter(|s| {
-            std::ptr::eq(*s, def)
-                || std::iter::once(&s.name).chain(&s.aliases).any(|n| n.trim_start_matches('_').starts_with(&family))
-        });
-        versions.flat_map(|s| &s.fields).any(|f| {
+        self.versions_of(def).flat_map(|s| &s.fields).any(|f| {
             f.role == Some(role)
                 || (depth > 0 && f.struct_type.as_deref().is_some_and(|t| self.struct_has_role(t, role, depth - 1)))
         })
@@ -144,6 +155,9 @@ mod tests {
         assert_eq!(names(&[Read::Effect(Effect::Revert)]), ["Undo"]);
         assert_eq!(names(&[Read::Set(SetKind::SecuritySetup)]), ["Plain"]);
         assert!(names(&[Read::Threads, Read::Role(Role::Token)]).is_empty());
+        const GROUP: &[Read] = &[Read::Effect(Effect::Revert), Read::Threads];
+        assert_eq!(names(&[Read::All(GROUP), Read::Role(Role::AuthnLevel)]), ["Bind", "BindA", "BindW", "Undo"]);
+        assert!(kb.wanted(&[Read::All(GROUP)]).threads);
         let w = kb.wanted(&[Read::Threads]);
         assert!(w.threads && !w.identity && !w.pipe_client && w.is_empty());
     }

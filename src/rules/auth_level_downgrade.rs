@@ -24,11 +24,9 @@ pub(crate) static RULE: Rule = Rule {
     precision: Precision::High,
     reads: &[
         Read::Role(Role::AuthnLevel),
-        Read::Role(Role::Binding),
         Read::Role(Role::Proxy),
         Read::Set(SetKind::ArmsBinding),
-        Read::Role(Role::StringBinding),
-        Read::Role(Role::Protseq),
+        Read::All(super::query::BINDING_ORIGIN),
     ],
     doc: include_str!("../../rules/auth-level-downgrade.md"),
     check,

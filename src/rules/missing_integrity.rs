@@ -14,12 +14,7 @@ pub(crate) static RULE: Rule = Rule {
     name: "missing-integrity",
     default_severity: Severity::Error,
     precision: Precision::Low,
-    reads: &[
-        Read::Role(Role::AuthnLevel),
-        Read::Role(Role::Binding),
-        Read::Role(Role::StringBinding),
-        Read::Role(Role::Protseq),
-    ],
+    reads: &[Read::Role(Role::AuthnLevel), Read::All(super::query::BINDING_ORIGIN)],
     doc: include_str!("../../rules/missing-integrity.md"),
     check,
 };

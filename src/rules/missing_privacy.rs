@@ -13,12 +13,7 @@ pub(crate) static RULE: Rule = Rule {
     name: "missing-privacy",
     default_severity: Severity::Warning,
     precision: Precision::High,
-    reads: &[
-        Read::Role(Role::AuthnLevel),
-        Read::Role(Role::Binding),
-        Read::Role(Role::StringBinding),
-        Read::Role(Role::Protseq),
-    ],
+    reads: &[Read::Role(Role::AuthnLevel), Read::All(super::query::BINDING_ORIGIN)],
     doc: include_str!("../../rules/missing-privacy.md"),
     check,
 };

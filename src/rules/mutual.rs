@@ -11,8 +11,23 @@
 
 use super::{ApiCall, RuleCx};
 use crate::ir::CallId;
-use crate::kb::{Dir, Effect, Kb, Role};
+use crate::kb::{Dir, Effect, Kb, Read, Role};
 use crate::resolve::{Atom, Origin, Slot, Value};
+
+/// What these questions read ([`crate::rules::Rule::reads`]): every rule
+/// that asks them lists this group, so a new question is added here once.
+pub(crate) const READS: &[Read] = &[
+    Read::Role(Role::AuthnService),
+    Read::Role(Role::AuthnLevel),
+    Read::Role(Role::Capabilities),
+    Read::Role(Role::QosCapabilities),
+    Read::Role(Role::ContextReq),
+    Read::Role(Role::TargetName),
+    Read::Role(Role::Credential),
+    Read::Role(Role::Package),
+    Read::Effect(Effect::InquirePrincipal),
+    Read::All(super::query::BINDING_ORIGIN),
+];
 
 /// A setting found at a call: how it is spelled, where it was passed, where
 /// it was written.

@@ -15,28 +15,14 @@
 use super::mutual::Setting;
 use super::{ApiCall, OriginLabels, Precision, RoleValue, Rule, RuleCx};
 use crate::diagnostic::{Fix, Severity};
-use crate::kb::{Dir, Effect, Kb, Read, Role};
+use crate::kb::{Dir, Kb, Read, Role};
 use crate::resolve::{Origin, Value};
 
 pub(crate) static RULE: Rule = Rule {
     name: "mutual-auth-not-requested",
     default_severity: Severity::Warning,
     precision: Precision::Low,
-    reads: &[
-        Read::Role(Role::AuthnLevel),
-        Read::Role(Role::AuthnService),
-        Read::Role(Role::Qos),
-        Read::Role(Role::QosCapabilities),
-        Read::Role(Role::Capabilities),
-        Read::Role(Role::ContextReq),
-        Read::Role(Role::TargetName),
-        Read::Role(Role::Credential),
-        Read::Role(Role::Package),
-        Read::Effect(Effect::InquirePrincipal),
-        Read::Role(Role::Binding),
-        Read::Role(Role::StringBinding),
-        Read::Role(Role::Protseq),
-    ],
+    reads: &[Read::Role(Role::Qos), Read::All(super::mutual::READS)],
     doc: include_str!("../../rules/mutual-auth-not-requested.md"),
     check,
 };

@@ -15,29 +15,14 @@
 use super::mutual::{self, Setting};
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx};
 use crate::diagnostic::Severity;
-use crate::kb::{Effect, Read, Role};
+use crate::kb::{Read, Role};
 use crate::resolve::Origin;
 
 pub(crate) static RULE: Rule = Rule {
     name: "mutual-auth-without-principal",
     default_severity: Severity::Error,
     precision: Precision::High,
-    reads: &[
-        Read::Role(Role::AuthnService),
-        Read::Role(Role::Capabilities),
-        Read::Role(Role::ServerPrincipal),
-        Read::Role(Role::ServerSid),
-        Read::Role(Role::AuthnLevel),
-        Read::Role(Role::QosCapabilities),
-        Read::Role(Role::ContextReq),
-        Read::Role(Role::TargetName),
-        Read::Role(Role::Credential),
-        Read::Role(Role::Package),
-        Read::Effect(Effect::InquirePrincipal),
-        Read::Role(Role::Binding),
-        Read::Role(Role::StringBinding),
-        Read::Role(Role::Protseq),
-    ],
+    reads: &[Read::Role(Role::ServerPrincipal), Read::Role(Role::ServerSid), Read::All(super::mutual::READS)],
     doc: include_str!("../../rules/mutual-auth-without-principal.md"),
     check,
 };

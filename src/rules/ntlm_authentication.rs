@@ -16,7 +16,7 @@
 
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, local_proxy, mutual, premise, query};
 use crate::diagnostic::Severity;
-use crate::kb::{Effect, Read, Role, SetKind};
+use crate::kb::{Read, Role, SetKind};
 use crate::resolve::servers::Protseq;
 
 pub(crate) static RULE: Rule = Rule {
@@ -26,21 +26,13 @@ pub(crate) static RULE: Rule = Rule {
     reads: &[
         Read::Role(Role::AuthnService),
         Read::Role(Role::Package),
+        Read::Role(Role::Protseq),
         Read::Set(SetKind::ServerTransport),
         Read::Set(SetKind::ServerAuthn),
-        Read::Role(Role::Protseq),
         Read::Role(Role::Proxy),
         Read::Role(Role::WmiNamespace),
         Read::Threads,
-        Read::Role(Role::AuthnLevel),
-        Read::Role(Role::Capabilities),
-        Read::Role(Role::QosCapabilities),
-        Read::Role(Role::ContextReq),
-        Read::Role(Role::TargetName),
-        Read::Role(Role::Credential),
-        Read::Effect(Effect::InquirePrincipal),
-        Read::Role(Role::Binding),
-        Read::Role(Role::StringBinding),
+        Read::All(super::mutual::READS),
     ],
     doc: include_str!("../../rules/ntlm-authentication.md"),
     check,

@@ -14,28 +14,13 @@
 use super::mutual::{self, NtlmMutual};
 use super::{ApiCall, OriginLabels, Precision, Rule, RuleCx, handshake};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::kb::{Effect, Read, Role};
+use crate::kb::{Read, Role};
 
 pub(crate) static RULE: Rule = Rule {
     name: "ntlm-mutual-auth",
     default_severity: Severity::Error,
     precision: Precision::High,
-    reads: &[
-        Read::Role(Role::Credential),
-        Read::Role(Role::Context),
-        Read::Role(Role::ContextAttrs),
-        Read::Role(Role::AuthnService),
-        Read::Role(Role::AuthnLevel),
-        Read::Role(Role::Capabilities),
-        Read::Role(Role::QosCapabilities),
-        Read::Role(Role::ContextReq),
-        Read::Role(Role::TargetName),
-        Read::Role(Role::Package),
-        Read::Effect(Effect::InquirePrincipal),
-        Read::Role(Role::Binding),
-        Read::Role(Role::StringBinding),
-        Read::Role(Role::Protseq),
-    ],
+    reads: &[Read::Role(Role::Context), Read::Role(Role::ContextAttrs), Read::All(super::mutual::READS)],
     doc: include_str!("../../rules/ntlm-mutual-auth.md"),
     check,
 };

@@ -3,8 +3,14 @@
 
 use super::ApiCall;
 use crate::ir::{Call, ExprId, ExprKind, FileIr, Function, Span};
-use crate::kb::{Dir, Effect, Kb, Role};
+use crate::kb::{Dir, Effect, Kb, Read, Role};
 use crate::resolve::{Atom, FunctionFacts, Mark, Slot, Value};
+
+/// What a rule that asks where a binding came from (its protocol sequence,
+/// local or remote: [`protseq_of_string_binding`] and the calls around it)
+/// reads besides its own calls ([`crate::rules::Rule::reads`]).
+pub(crate) const BINDING_ORIGIN: &[Read] =
+    &[Read::Role(Role::Binding), Read::Role(Role::StringBinding), Read::Role(Role::Protseq)];
 
 /// The parts of a string binding: `[uuid@]protseq:[address][endpoint,options]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -33,9 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     reads: &[
         Read::Set(SetKind::ArmsBinding),
         Read::Set(SetKind::BindingManagement),
-        Read::Role(Role::Binding),
-        Read::Role(Role::StringBinding),
-        Read::Role(Role::Protseq),
+        Read::All(super::query::BINDING_ORIGIN),
     ],
     doc: include_str!("../../rules/unauthenticated-binding.md"),
     check,
