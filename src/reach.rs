@@ -1,5 +1,6 @@
 //! Reach: how many of the API call sites in the checked files the analysis
-//! could not read.
+//! could not read (a test file that a run leaves unanalysed is not checked:
+//! its sites are not counted, see [`crate::testcode`]).
 //!
 //! A call inside a region the parser gave up on, or in a file that was not
 //! analysed (too large, binary, timed out) is a silent miss: a pattern

@@ -42,6 +42,9 @@ pub struct Report {
     /// Findings left out because they are in test code (without
     /// `--include-tests`; see [`crate::testcode`]).
     pub test_code: usize,
+    /// Test files not analysed (without `--include-tests`): test code by
+    /// their path, naming an API a rule of the run reads.
+    pub test_files_skipped: usize,
     /// What `check --fix` (or `--diff`) did, when it ran.
     pub fixes: Option<FixOutcome>,
 }

@@ -323,6 +323,9 @@ pub(crate) struct SuppressFile<'a> {
     pub id: FileId,
     pub source: &'a SourceFile,
     pub lang: Lang,
+    /// Whether its unused names are `unused-suppression` findings: not in
+    /// a test file left unanalysed (a name there may well be used).
+    pub reports_unused: bool,
 }
 
 /// What the rules of this run are, for judging names in directives.
@@ -380,7 +383,7 @@ pub(crate) fn apply(
             let lines = [f.source.line_index(diag.call_span.start), f.source.line_index(diag.span.start)];
             mark(diag, &lines, &directives, Some(&mut used));
         }
-        let Some(unused_rule) = rules.unused else { continue };
+        let Some(unused_rule) = rules.unused.filter(|_| f.reports_unused) else { continue };
         for (d, flags) in directives.iter().zip(&used) {
             let going: Vec<bool> = d
                 .names

@@ -1,4 +1,5 @@
-//! Test code: whether a finding sits in a test, decided once after the rules.
+//! Test code: whether a file is a test, decided by its path in phase 1, and
+//! whether a finding sits in a test, decided once after the rules.
 //!
 //! A finding is in test code when its file is under a test directory
 //! (`test/`, `tests/`, `testing/`, `testsuite/`, `unittest/`, ...; any case),
@@ -6,13 +7,17 @@
 //! `tests.rs`), matches a configured `test-paths` glob, or lies in a region
 //! the frontend marked (Rust `#[cfg(test)]` items and `#[test]` functions,
 //! [`crate::ir::FileIr::test_regions`]). Paths are read from the project root
-//! (the repository root, else the current directory), so a checkout under
-//! `/home/me/tests/` is not all test code; a file outside the root is judged
-//! by its name alone.
+//! (the repository root; else the current directory if the first path is
+//! under it; else that path, or a file's directory: `cli/check.rs`), so a
+//! checkout under `/home/me/tests/` is not all test code; a file outside
+//! the root is judged by its name alone.
 //!
-//! By default such findings are left out of the report and counted
-//! ([`TestCodeMode::Skip`]); `--include-tests` or `test-code = "report"`
-//! keeps them, marked.
+//! By default ([`TestCodeMode::Skip`]) a file that is test code by its path
+//! is not analysed at all ([`TestCode::skips`]: phase 1 treats it as a file
+//! that names no API, and counts it when it names one), and the findings in
+//! test regions of other files are left out of the report and counted;
+//! `--include-tests` or `test-code = "report"` analyses test files and
+//! keeps every finding, marked.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,6 +89,13 @@ pub struct ExtraTestPaths {
 }
 
 impl TestCode {
+    /// Whether the file at `path` is left unanalysed: test code by its
+    /// path, with test code left out. Its findings would all be left out,
+    /// so phase 1 treats it as a file that names no API.
+    pub fn skips(&self, path: &Path, project_root: Option<&Path>) -> bool {
+        self.mode == TestCodeMode::Skip && self.is_test_file(path, project_root)
+    }
+
     /// Whether the file at `path` is test code by its path. `project_root`
     /// is where directory names start to count.
     pub fn is_test_file(&self, path: &Path, project_root: Option<&Path>) -> bool {

@@ -71,6 +71,19 @@ pub(super) fn merged_settings(config: &Config, args: &ConfigArgs) -> Settings {
     settings
 }
 
+/// The project root when no repository holds `start` (the first path):
+/// the current directory if `start` is inside it, else `start` itself (a
+/// directory) or its directory (a file). So `rpclint check /src/wine` run
+/// from elsewhere judges wine's `dlls/x/tests/` as test code, as
+/// `cd /src/wine && rpclint check .` does.
+fn root_outside_git(start: &Path, current_dir: Option<&Path>) -> Option<PathBuf> {
+    let start = crate::paths::absolute(start);
+    if let Some(cwd) = current_dir.filter(|cwd| start.starts_with(cwd)) {
+        return Some(cwd.to_path_buf());
+    }
+    if start.is_dir() { Some(start) } else { start.parent().map(Path::to_path_buf) }
+}
+
 pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Write) -> io::Result<u8> {
     let env = ui.env;
     if !rule_names_are_known(&args.config, ui) {
@@ -87,7 +100,8 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
         settings.test_code.mode = crate::testcode::TestCodeMode::Report;
     }
     settings.limits = crate::limits::Limits::default().with(args.max_file_size, args.file_timeout);
-    settings.project_root = crate::git::repository_root(&start).or_else(|| env.current_dir.clone());
+    settings.project_root =
+        crate::git::repository_root(&start).or_else(|| root_outside_git(&start, env.current_dir.as_deref()));
     let baseline = match &args.baseline {
         None => None,
         Some(path) => match BaselineFile::load(path) {

@@ -62,9 +62,17 @@ pub(crate) fn summary(report: &Report) -> String {
         line.pop();
         line.push_str(&format!("; {} in the baseline.", report.baselined));
     }
-    if report.test_code > 0 {
+    let test_parts: Vec<String> = [
+        (report.test_code > 0).then(|| format!("{} in test code not shown", report.test_code)),
+        (report.test_files_skipped > 0)
+            .then(|| format!("{} naming an API not analysed", plural(report.test_files_skipped, "test file"))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !test_parts.is_empty() {
         line.pop();
-        line.push_str(&format!("; {} in test code not shown (--include-tests).", report.test_code));
+        line.push_str(&format!("; {} (--include-tests).", test_parts.join(", ")));
     }
     if let Some(f) = report.fixes.filter(|f| !f.dry_run) {
         line = format!("Fixed {}. {line}", plural(f.fixed, "problem"));
@@ -287,8 +295,20 @@ mod tests {
             summary(&report),
             "Found 4 problems (1 error, 3 warnings) in 2 files; 7 in test code not shown (--include-tests)."
         );
-        let report = Report { files_scanned: 3, test_code: 1, ..Report::default() };
+        report.test_files_skipped = 48;
+        assert_eq!(
+            summary(&report),
+            "Found 4 problems (1 error, 3 warnings) in 2 files; 7 in test code not shown, \
+             48 test files naming an API not analysed (--include-tests)."
+        );
+        let mut report = Report { files_scanned: 3, test_code: 1, ..Report::default() };
         assert_eq!(summary(&report), "No problems found in 3 files; 1 in test code not shown (--include-tests).");
+        report.test_code = 0;
+        report.test_files_skipped = 1;
+        assert_eq!(
+            summary(&report),
+            "No problems found in 3 files; 1 test file naming an API not analysed (--include-tests)."
+        );
     }
 
     #[test]

@@ -114,6 +114,8 @@ struct Summary {
     baselined: usize,
     /// Findings left out because they are in test code.
     test_code: usize,
+    /// Test files not analysed (test code by their path, naming an API).
+    test_files_skipped: usize,
     file_errors: usize,
 }
 
@@ -137,6 +139,7 @@ pub(super) fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
             suppressed: counts.suppressed,
             baselined: report.baselined,
             test_code: report.test_code,
+            test_files_skipped: report.test_files_skipped,
             file_errors: report.errors.len(),
         },
     };
@@ -213,6 +216,7 @@ mod tests {
         let mut report = test_report::report();
         report.diagnostics[1].test_code = true;
         report.test_code = 4;
+        report.test_files_skipped = 2;
         let mut out = Vec::new();
         write(&report, &mut out).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
@@ -285,6 +289,7 @@ mod tests {
                 "suppressed": 1,
                 "baselined": 0,
                 "test_code": 4,
+                "test_files_skipped": 2,
                 "file_errors": 1,
             },
         });

@@ -15,6 +15,26 @@ use crate::source::{FileId, SourceFile};
 use crate::suppress::{self, RuleSet, SuppressFile};
 use crate::testcode;
 
+/// The test files a run did not analyse: with test code left out
+/// ([`crate::testcode::TestCode::skips`]), a file that is test code by its
+/// path is not lowered even if it names an API.
+#[derive(Default)]
+pub(super) struct TestFiles {
+    /// How many name an API a rule of the run reads (would have been
+    /// candidates): the report's [`Report::test_files_skipped`].
+    pub(super) count: usize,
+    /// Those that may hold a suppression comment: an unknown rule name is
+    /// reported there, an unused one is not (nothing was analysed to use it).
+    pub(super) marked: Vec<SourceFile>,
+}
+
+impl TestFiles {
+    pub(super) fn add(&mut self, source: Option<SourceFile>) {
+        self.count += 1;
+        self.marked.extend(source);
+    }
+}
+
 /// The end of a run: text reloaded where findings point, suppressions
 /// applied, files renumbered, severities overridden, findings sorted and
 /// fingerprinted.
@@ -27,7 +47,10 @@ pub(super) fn finish(
     files_scanned: usize,
     files_parsed: usize,
 ) -> Report {
-    let Run { mut candidates, mut const_files, marked, mut errors, .. } = run;
+    let Run { mut candidates, mut const_files, mut marked, tests, mut errors, .. } = run;
+    // Judged for unused suppressions up to `judged`; the test files after.
+    let judged = marked.len();
+    marked.extend(tests.marked);
     let ids: Vec<FileId> = (0..candidates.len()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX))).collect();
     // The IR has served: free it before any text is read again.
     for c in &mut candidates {
@@ -77,11 +100,14 @@ pub(super) fn finish(
     let marked_base = candidates.len() + const_files.len();
     let marked_ids: Vec<FileId> =
         (0..marked.len()).map(|i| FileId(u32::try_from(marked_base + i).unwrap_or(u32::MAX))).collect();
-    let mut suppress_files: Vec<SuppressFile<'_>> =
-        candidates.iter().zip(&ids).map(|(c, id)| SuppressFile { id: *id, source: &c.source, lang: c.lang }).collect();
-    for (source, id) in marked.iter().zip(&marked_ids) {
+    let mut suppress_files: Vec<SuppressFile<'_>> = candidates
+        .iter()
+        .zip(&ids)
+        .map(|(c, id)| SuppressFile { id: *id, source: &c.source, lang: c.lang, reports_unused: true })
+        .collect();
+    for (i, (source, id)) in marked.iter().zip(&marked_ids).enumerate() {
         if let Some(lang) = Lang::from_path(&source.path) {
-            suppress_files.push(SuppressFile { id: *id, source, lang });
+            suppress_files.push(SuppressFile { id: *id, source, lang, reports_unused: i < judged });
         }
     }
     let unused = rules.iter().copied().find(|r| std::ptr::eq(*r, rules::UNUSED_SUPPRESSION));
@@ -134,5 +160,16 @@ pub(super) fn finish(
     let mut warnings = warnings;
     warnings.sort_by(|a, b| (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message)));
     warnings.dedup();
-    Report { files, diagnostics, errors, files_scanned, files_parsed, warnings, baselined: 0, test_code, fixes: None }
+    Report {
+        files,
+        diagnostics,
+        errors,
+        files_scanned,
+        files_parsed,
+        warnings,
+        baselined: 0,
+        test_code,
+        test_files_skipped: tests.count,
+        fixes: None,
+    }
 }

@@ -30,7 +30,8 @@
 //! (prefilter, parse, lower), [`deferral`] (files waiting for a word),
 //! [`needs`] (the names a file needs from elsewhere), [`wrappers`]
 //! (summaries of the tree's own functions, and their callers), [`callers`]
-//! (the functions called only from their own file), [`consts`]
+//! (the functions called only from their own file), [`kept`] (what phase 1
+//! keeps besides the API calls), [`consts`]
 //! (the constant search), [`analysis`] (resolver and rules),
 //! [`finish`] (suppressions, renumbering, sorting) and [`fingerprint`].
 //! [`index`] is the project a long-running client (the language server)
@@ -43,6 +44,7 @@ mod deferral;
 mod fingerprint;
 mod finish;
 mod index;
+mod kept;
 mod needs;
 mod phase1;
 mod read;
@@ -52,6 +54,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use self::deferral::Gates;
+use self::finish::TestFiles;
 use self::phase1::Candidate;
 use crate::ir::FileIr;
 use crate::kb::Kb;
@@ -139,6 +142,8 @@ struct Run<'i> {
     skipped: Vec<Skipped<'i>>,
     /// Files without an API that hold a suppression comment (for unused ones).
     marked: Vec<SourceFile>,
+    /// Test files not analysed (test code left out).
+    tests: TestFiles,
     errors: Vec<FileError>,
 }
 

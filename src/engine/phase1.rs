@@ -8,11 +8,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rayon::prelude::*;
 
 use super::deferral::{Clues, Gates, clue_names, local_clue_names};
+use super::kept::{calls_api, constant_helpers, touches_member};
 use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
 use super::{Input, Run, Skipped, Timer, panic_message};
 use crate::frontend::{self, Blanks, Focused, Keep, Lang};
-use crate::ir::{ExprId, ExprKind, FieldKey, FileIr, Function, FunctionKind, Problem, Span, Stmt, unqualified};
+use crate::ir::{FileIr, Function, FunctionKind, Problem, Span, unqualified};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
 use crate::prefilter::{Defined, WordSet};
@@ -21,7 +22,6 @@ use crate::report::FileError;
 use crate::resolve::{FieldText, callback, proxy_members};
 use crate::settings::{Settings, TestHooks};
 use crate::source::{Encoding, SourceFile};
-use crate::summary;
 use crate::suppress;
 
 /// A file that made it past the prefilter, lowered; or a file that could
@@ -55,6 +55,9 @@ pub(super) enum Phase1 {
     /// (`CreateFile` and no `pipe`): parsed only if it uses a name whose
     /// definition holds the word (see [`Clues`]). The rest as for `Skipped`.
     Deferred(Option<SourceFile>, Option<Defined>),
+    /// Test code by its path, naming an API, with test code left out
+    /// ([`crate::testcode::TestCode::skips`]): not analysed. The rest as for `Skipped`.
+    Test(Option<SourceFile>, Option<Defined>),
     Candidate(Box<Candidate>),
     Error(FileError),
 }
@@ -81,6 +84,7 @@ pub(super) fn run<'i>(
     let mut clues: Vec<Clues> = Vec::new();
     // Files without an API that hold a suppression comment (for unused ones).
     let mut marked: Vec<SourceFile> = Vec::new();
+    let mut tests = super::TestFiles::default();
     let mut reach = Reach::default();
     for (input, (outcome, clue)) in inputs.iter().zip(phase1) {
         reach += clue.reach;
@@ -90,6 +94,10 @@ pub(super) fn run<'i>(
                 marked.extend(source);
             }
             Phase1::Deferred(source, defined) => deferred.push((input, source, defined)),
+            Phase1::Test(source, defined) => {
+                skipped.push(Skipped { input, defined });
+                tests.add(source);
+            }
             Phase1::Candidate(c) => candidates.push(*c),
             Phase1::Error(e) => errors.push(e),
         }
@@ -106,7 +114,7 @@ pub(super) fn run<'i>(
         deferred.len()
     ));
 
-    let mut run = Run { candidates, const_files: Vec::new(), skipped, marked, errors };
+    let mut run = Run { candidates, const_files: Vec::new(), skipped, marked, tests, errors };
     let waiting = run.candidates.iter().any(|c| !c.waiting.is_empty());
     if !deferred.is_empty() || waiting {
         let names = clue_names(&clues);
@@ -219,6 +227,9 @@ pub(super) fn read_and_lower_inner(
         Vec::new()
     };
     let names_api = api_words.matches(&text);
+    // Decided here, once: not lowered, so neither promoted nor analysed later.
+    let test = names_api && settings.test_code.skips(&input.path, settings.project_root.as_deref());
+    let names_api = names_api && !test;
     if defer {
         *clues = Clues::of(&text, lang, &input.path, &gates.needles, names_api);
     }
@@ -232,7 +243,11 @@ pub(super) fn read_and_lower_inner(
     if !names_api || wait {
         let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
         let defined = index_definitions(lang, &text);
-        return if wait { Phase1::Deferred(marked, defined) } else { Phase1::Skipped(marked, defined) };
+        return match (test, wait) {
+            (true, _) => Phase1::Test(marked, defined),
+            (_, true) => Phase1::Deferred(marked, defined),
+            _ => Phase1::Skipped(marked, defined),
+        };
     }
     drop(text);
     let source = SourceFile::from_bytes(input.path.clone(), &bytes);
@@ -387,60 +402,6 @@ pub(super) fn read_and_lower_inner(
     }))
 }
 
-/// Whether `f` reads or writes one of `members` (`x.m`, `p->m`, a C++
-/// member named alone, a struct literal's `m: ..`).
-fn touches_member(f: &Function, members: &[String]) -> bool {
-    !members.is_empty()
-        && f.exprs.iter().any(|e| match &e.kind {
-            ExprKind::Field(_, n) | ExprKind::Name(n) => members.contains(n),
-            ExprKind::Aggregate(a) => {
-                a.fields.iter().any(|(k, _)| matches!(k, FieldKey::Named(n) if members.contains(n)))
-            }
-            _ => false,
-        })
-}
-
-/// The file's functions that return a constant and that a function calling
-/// an API calls for a value, with no argument (`level()` in
-/// `RpcBindingSetAuthInfo(h, spn, level(), ..)`).
-fn constant_helpers(ir: &FileIr, kb: &Kb) -> BTreeSet<String> {
-    let returning: BTreeSet<&str> =
-        ir.functions.iter().filter(|f| summary::returns_constant(f)).map(|f| f.name.as_str()).collect();
-    if returning.is_empty() {
-        return BTreeSet::new();
-    }
-    let mut out = BTreeSet::new();
-    for f in ir.functions.iter().filter(|f| calls_api(f, kb)) {
-        for call in &f.calls {
-            let nullary = call.args.is_empty() && call.receiver.is_none();
-            if nullary && returning.contains(call.callee.as_str()) && is_used_as_value(f, call.expr) {
-                out.insert(call.callee.clone());
-            }
-        }
-    }
-    out
-}
-
-/// Whether a call's value is used (an argument, an assigned value), not a
-/// statement of its own.
-fn is_used_as_value(f: &Function, call: ExprId) -> bool {
-    let as_arg = f.calls.iter().any(|c| c.args.contains(&call));
-    let assigned = f.blocks.iter().flat_map(|b| &b.stmts).any(|s| match s {
-        Stmt::Assign { value, .. } => *value == call,
-        _ => false,
-    });
-    as_arg || assigned
-}
-
-pub(super) fn calls_api(f: &Function, kb: &Kb) -> bool {
-    // Any arity: a call of an API's name that does not fit the API
-    // (`ComSecurity::CoInitializeSecurity(level)`) is the tree's wrapper of
-    // that name, which its summary may resolve.
-    f.calls
-        .iter()
-        .any(|c| kb.is_api_name(&c.callee) || kb.api_for_call(&c.callee, c.receiver.is_some(), c.args.len()).is_some())
-}
-
 /// A file that is not analysed: its IR is this one problem, at its start.
 pub(super) fn not_analysed(input: &Input, message: String) -> Box<Candidate> {
     let source = SourceFile::new(input.path.clone(), "".into(), Encoding::Utf8);
@@ -516,7 +477,7 @@ fn promote<'i>(
         match outcome {
             Some(Phase1::Candidate(c)) => candidates.push(*c),
             Some(Phase1::Error(e)) => errors.push(e),
-            Some(Phase1::Skipped(_, defined) | Phase1::Deferred(_, defined)) => {
+            Some(Phase1::Skipped(_, defined) | Phase1::Deferred(_, defined) | Phase1::Test(_, defined)) => {
                 skipped.push(Skipped { input, defined });
                 marked.extend(source);
             }

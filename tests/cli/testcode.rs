@@ -57,19 +57,102 @@ fn json(out: &[u8]) -> serde_json::Value {
 fn test_code_is_left_out_and_counted_by_default() {
     let tree = tree();
     assert_eq!(run_findings(rpclint(tree.root()).arg(".")), PRODUCT);
-    // Five files of two findings each, and two Rust test items.
+    // Five test files, not analysed (only the two product files are
+    // parsed), and two Rust test items, whose findings are left out.
     let out = rpclint(tree.root()).args(["--format", "json", "."]).output().unwrap();
     let doc = json(&out.stdout);
-    assert_eq!(doc["summary"]["test_code"], 12);
+    assert_eq!(doc["summary"]["test_code"], 2);
+    assert_eq!(doc["summary"]["test_files_skipped"], 5);
+    assert_eq!(doc["summary"]["files_parsed"], 2);
     assert!(doc["diagnostics"].as_array().unwrap().iter().all(|d| d["test_code"] == false));
     let out = rpclint(tree.root()).args(["--format", "human", "--color", "never", "."]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.trim_end().ends_with(
-            "Found 3 problems (2 errors, 1 warning) in 2 files; 12 in test code not shown (--include-tests)."
+            "Found 3 problems (2 errors, 1 warning) in 2 files; 2 in test code not shown, \
+             5 test files naming an API not analysed (--include-tests)."
         ),
         "{text}"
     );
+    // With them: every file parsed, nothing counted as left out.
+    let out = rpclint(tree.root()).args(["--include-tests", "--format", "json", "."]).output().unwrap();
+    let doc = json(&out.stdout);
+    assert_eq!(doc["summary"]["files_parsed"], 7);
+    assert_eq!(
+        (doc["summary"]["test_code"].as_u64(), doc["summary"]["test_files_skipped"].as_u64()),
+        (Some(0), Some(0))
+    );
+}
+
+/// A test file not analysed still defines the constants product code uses,
+/// and its suppression comments are not called unused (nothing was
+/// analysed to use them).
+#[test]
+fn a_test_file_not_analysed_serves_its_constants_and_keeps_its_suppressions() {
+    let common = "#include <rpc.h>
+#define CLIENT_LEVEL RPC_C_AUTHN_LEVEL_CONNECT
+
+static RPC_STATUS bind_test_server(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
+{
+    // rpclint: allow(missing-integrity) -- the test server cannot sign
+    return RpcBindingSetAuthInfoExW(h, spn, CLIENT_LEVEL, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, qos);
+}
+";
+    let client = "#include \"../tests/common.h\"
+
+RPC_STATUS bind(RPC_BINDING_HANDLE h, RPC_WSTR spn, RPC_SECURITY_QOS *qos)
+{
+    return RpcBindingSetAuthInfoExW(h, spn, CLIENT_LEVEL, RPC_C_AUTHN_GSS_NEGOTIATE, NULL, 0, qos);
+}
+";
+    let tree = Tree::new(&[("tests/common.h", common), ("src/client.c", client)]);
+    let check = |include: bool| {
+        let mut cmd = rpclint(tree.root());
+        if include {
+            cmd.arg("--include-tests");
+        }
+        json(&cmd.args(["--report-unused-suppressions", "--format", "json", "."]).output().unwrap().stdout)
+    };
+    let shown = |doc: &serde_json::Value| -> Vec<String> {
+        doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let at = format!("{}:{}", d["path"].as_str().unwrap(), d["span"]["start"]["line"]);
+                format!("{at} {} suppressed={}", d["rule"].as_str().unwrap(), d["suppressed"] != false)
+            })
+            .collect()
+    };
+    let default = check(false);
+    assert_eq!(shown(&default), ["src/client.c:5 missing-integrity suppressed=false"], "{default:#}");
+    assert_eq!(default["summary"]["test_files_skipped"], 1);
+    let included = check(true);
+    assert_eq!(
+        shown(&included),
+        ["src/client.c:5 missing-integrity suppressed=false", "tests/common.h:7 missing-integrity suppressed=true"],
+        "{included:#}"
+    );
+}
+
+/// A tree named by its absolute path from outside it (and outside any
+/// repository) is its own project root: its `tests/` is test code, and the
+/// fingerprints are those of a run from inside.
+#[test]
+fn a_tree_checked_from_outside_is_its_own_root() {
+    let tree = tree();
+    let elsewhere = Tree::new(&[]);
+    let run =
+        |cwd: &Path, path: &Path| json(&rpclint(cwd).args(["--format", "json"]).arg(path).output().unwrap().stdout);
+    let inside = run(tree.root(), Path::new("."));
+    let outside = run(elsewhere.root(), tree.root());
+    let fingerprints = |doc: &serde_json::Value| -> Vec<String> {
+        doc["diagnostics"].as_array().unwrap().iter().map(|d| d["fingerprint"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(fingerprints(&outside).len(), PRODUCT.len(), "{outside:#}");
+    assert_eq!(fingerprints(&outside), fingerprints(&inside));
+    assert_eq!(outside["summary"]["test_files_skipped"], 5);
+    assert_eq!(outside["summary"]["test_code"], 2);
 }
 
 #[test]
