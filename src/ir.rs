@@ -103,6 +103,10 @@ pub(crate) struct ConstDef {
     /// The whole definition (for the secondary label "value set here").
     pub(crate) span: Span,
     pub(crate) kind: ConstKind,
+    /// Seen by its own translation unit only, when its file is a C or C++
+    /// source file (not a header): a `#define`, an enumerator, a `static`,
+    /// a class member (the class is the file's). Never in Rust.
+    pub(crate) internal: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, MatchKind, packed};
 use crate::lexer::{Dialect, Kind, Lexer, StringValues};
 
 mod defined;
-pub use defined::{Defined, name_key};
+pub use defined::{Defined, Visibility, name_key};
 
 /// Patterns per searcher: up to 64, aho-corasick's SIMD searcher (Teddy)
 /// takes them, about ten times faster than the automaton on source text.
@@ -159,10 +159,13 @@ impl WordSet {
     /// initialiser), `NAME,` / `NAME }` after `{` or `,` (an enumerator),
     /// Rust's `const NAME` / `static NAME`. Mentions in code are not
     /// definitions, so a header that only uses `TRUE` is not read for it.
-    pub fn found_defined<'s>(&'s self, haystack: &[u8]) -> Vec<&'s str> {
+    /// In a source file ([`Visibility::Linked`]) only what other files can
+    /// see: `NAME =` on a line at file level not starting with `static`,
+    /// outside an enum.
+    pub fn found_defined<'s>(&'s self, haystack: &[u8], scope: Visibility) -> Vec<&'s str> {
         let mut out: Vec<&str> = self
             .occurrences(haystack)
-            .filter(|(s, e, _)| is_definition(haystack, *s, *e))
+            .filter(|(s, e, _)| is_definition(haystack, *s, *e, scope))
             .map(|(_, _, i)| self.words[i].as_str())
             .collect();
         out.sort_unstable();
@@ -172,9 +175,12 @@ impl WordSet {
 
     /// Where `haystack` may define a word ([`WordSet::found_defined`]'s
     /// occurrences): the start of each, sorted.
-    pub fn defined_at(&self, haystack: &[u8]) -> Vec<usize> {
-        let mut out: Vec<usize> =
-            self.occurrences(haystack).filter(|(s, e, _)| is_definition(haystack, *s, *e)).map(|(s, ..)| s).collect();
+    pub fn defined_at(&self, haystack: &[u8], scope: Visibility) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .occurrences(haystack)
+            .filter(|(s, e, _)| is_definition(haystack, *s, *e, scope))
+            .map(|(s, ..)| s)
+            .collect();
         out.sort_unstable();
         out
     }
@@ -293,7 +299,7 @@ pub fn definitions_near(h: &[u8], pos: usize, scope: Visibility) -> Vec<String> 
             } else {
                 matches!(next, Some(b'=' | b'[' | b':' | b',' | b'}')) && at_file_level(h, i, scope)
             };
-            if !h[i].is_ascii_digit() && defines && is_definition(h, i, e) {
+            if !h[i].is_ascii_digit() && defines && is_definition(h, i, e, scope) {
                 if let Ok(w) = std::str::from_utf8(&h[i..e]) {
                     out.push(w.to_string());
                 }
@@ -319,16 +325,6 @@ fn at_file_level(h: &[u8], i: usize, scope: Visibility) -> bool {
     }
     !line.first().is_some_and(|b| *b == b' ' || *b == b'\t')
         || matches!(first, b"static" | b"const" | b"constexpr" | b"extern" | b"pub" | b"enum")
-}
-
-/// Which of a file's definitions other files can see.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// A header (or Rust): everything it defines, `#define` and `static` too.
-    Included,
-    /// A C or C++ source file: only what the linker shares, not its
-    /// `#define`s nor its `static`s.
-    Linked,
 }
 
 /// Whether the line of `i` starts with `#`.
@@ -384,15 +380,16 @@ pub fn string_defines(h: &[u8]) -> Vec<(String, Vec<String>)> {
     out
 }
 
-fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
+fn is_definition(h: &[u8], start: usize, end: usize, scope: Visibility) -> bool {
     let before = &h[line_start(h, start)..start];
     let before_trim = trim_end(before);
     let after = trim_start_blanks(&h[end..]);
+    let included = scope == Visibility::Included;
     // `#define NAME` (the line starts with `#`, then `define`).
     let line = trim_start(before);
     if line.starts_with(b"#") {
         let directive = trim_start(&line[1..]);
-        return directive.starts_with(b"define") && before_trim.ends_with(b"define");
+        return included && directive.starts_with(b"define") && before_trim.ends_with(b"define");
     }
     // Rust `const NAME:` / `static NAME:` / `static mut NAME:` (not `let mut
     // name`: a local is no constant).
@@ -401,7 +398,7 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
             .strip_suffix(b"mut")
             .is_some_and(|b| b.last().is_some_and(u8::is_ascii_whitespace) && trim_end(b).ends_with(b"static"))
     };
-    if before_trim.ends_with(b"const") || before_trim.ends_with(b"static") || static_mut() {
+    if included && (before_trim.ends_with(b"const") || before_trim.ends_with(b"static") || static_mut()) {
         return true;
     }
     // `NAME = value` (not `==`, not a field `p->NAME =`): an enumerator or a
@@ -410,7 +407,12 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
     let after = skip_brackets(after);
     if after.first() == Some(&b'=') && after.get(1) != Some(&b'=') {
         let field = before_trim.ends_with(b".") || before_trim.ends_with(b"->");
-        return !field && (at_file_level(h, start, Visibility::Included) || in_enum_body(&h[..start]));
+        // An enumerator of a source file is its own, as is a `static`.
+        return !field
+            && match scope {
+                Visibility::Included => at_file_level(h, start, scope) || in_enum_body(&h[..start]),
+                Visibility::Linked => at_file_level(h, start, scope) && !in_enum_body(&h[..start]),
+            };
     }
     // `{ NAME, ...` or `, NAME }` in an enum: an enumerator without a value
     // (in an argument list or an initialiser it is a use).
@@ -418,7 +420,7 @@ fn is_definition(h: &[u8], start: usize, end: usize) -> bool {
     let listed = matches!(prev, Some(b'{') | Some(b','))
         && matches!(after.first(), Some(b',') | Some(b'}') | Some(b'\r') | Some(b'\n'))
         || prev.is_none() && matches!(after.first(), Some(b',') | Some(b'}'));
-    listed && in_enum_body(&h[..start])
+    listed && included && in_enum_body(&h[..start])
 }
 
 /// `s` past a leading `[..]` and the blanks after it (an array's size).
@@ -511,7 +513,8 @@ mod tests {
         assert!(set.searchers.len() > 2, "150 words need more than two groups of 64");
         let text = b"a = NAME_3_X | NAME_149_X; b = NAME_70_X; c = MY_NAME_5_X + NAME_6_XY;";
         assert_eq!(set.found(text), vec!["NAME_149_X", "NAME_3_X", "NAME_70_X"]);
-        assert_eq!(set.found_defined(b"#define NAME_100_X 4\nf(NAME_101_X);"), vec!["NAME_100_X"]);
+        let found = set.found_defined(b"#define NAME_100_X 4\nf(NAME_101_X);", Visibility::Included);
+        assert_eq!(found, vec!["NAME_100_X"]);
     }
 
     #[test]
@@ -570,23 +573,24 @@ mod tests {
     #[test]
     fn definitions_are_told_from_uses() {
         let set = WordSet::new(["LEVEL", "A", "B"]);
-        assert_eq!(set.found_defined(b"#define LEVEL 2\n"), vec!["LEVEL"]);
-        assert_eq!(set.found_defined(b"#  define LEVEL 2\n"), vec!["LEVEL"]);
-        assert_eq!(set.found_defined(b"static const DWORD LEVEL = 2;"), vec!["LEVEL"]);
-        assert_eq!(set.found_defined(b"enum {\n    A,\n    B = 3\n};"), vec!["A", "B"]);
-        assert_eq!(set.found_defined(b"pub const LEVEL: u32 = 2;"), vec!["LEVEL"]);
-        assert_eq!(set.found_defined(b"static mut LEVEL: u32 = 2;"), vec!["LEVEL"]);
-        assert!(set.found_defined(b"    let mut LEVEL = 2;").is_empty(), "a local");
-        assert_eq!(set.found_defined(b"typedef enum _E { X = (1 << 2),\n  A,\n} E;"), vec!["A"]);
-        assert_eq!(set.found_defined(b"enum class E : int { A, B };"), vec!["A", "B"]);
-        assert!(set.found_defined(b"f(LEVEL); if (x == LEVEL) g(); #ifdef LEVEL").is_empty());
-        assert!(set.found_defined(b"void f() { g(x, A, 0); h(A,\n B); }").is_empty(), "arguments are uses");
-        assert!(set.found_defined(b"static const S s[] = { { A, 1 }, { B, 2 } };").is_empty(), "so are initialisers");
-        assert!(set.found_defined(b"p->LEVEL = 2; s.LEVEL = 3;").is_empty(), "fields are not constants");
-        assert!(set.found_defined(b"void f(void)\n{\n    LEVEL = g();\n}\n").is_empty(), "nor are locals");
-        assert_eq!(set.found_defined(b"namespace n {\n    const int LEVEL = 2;\n}\n"), vec!["LEVEL"]);
-        assert_eq!(set.found_defined(b"typedef enum {\n    A = 1,\n} E;\n"), vec!["A"]);
-        assert_eq!(set.found_defined(b"static const WCHAR LEVEL[] = L\"x\";"), vec!["LEVEL"]);
-        assert!(set.found_defined(b"if (LEVEL[0] == 1)").is_empty());
+        let found = |h: &[u8]| set.found_defined(h, Visibility::Included);
+        assert_eq!(found(b"#define LEVEL 2\n"), vec!["LEVEL"]);
+        assert_eq!(found(b"#  define LEVEL 2\n"), vec!["LEVEL"]);
+        assert_eq!(found(b"static const DWORD LEVEL = 2;"), vec!["LEVEL"]);
+        assert_eq!(found(b"enum {\n    A,\n    B = 3\n};"), vec!["A", "B"]);
+        assert_eq!(found(b"pub const LEVEL: u32 = 2;"), vec!["LEVEL"]);
+        assert_eq!(found(b"static mut LEVEL: u32 = 2;"), vec!["LEVEL"]);
+        assert!(found(b"    let mut LEVEL = 2;").is_empty(), "a local");
+        assert_eq!(found(b"typedef enum _E { X = (1 << 2),\n  A,\n} E;"), vec!["A"]);
+        assert_eq!(found(b"enum class E : int { A, B };"), vec!["A", "B"]);
+        assert!(found(b"f(LEVEL); if (x == LEVEL) g(); #ifdef LEVEL").is_empty());
+        assert!(found(b"void f() { g(x, A, 0); h(A,\n B); }").is_empty(), "arguments are uses");
+        assert!(found(b"static const S s[] = { { A, 1 }, { B, 2 } };").is_empty(), "so are initialisers");
+        assert!(found(b"p->LEVEL = 2; s.LEVEL = 3;").is_empty(), "fields are not constants");
+        assert!(found(b"void f(void)\n{\n    LEVEL = g();\n}\n").is_empty(), "nor are locals");
+        assert_eq!(found(b"namespace n {\n    const int LEVEL = 2;\n}\n"), vec!["LEVEL"]);
+        assert_eq!(found(b"typedef enum {\n    A = 1,\n} E;\n"), vec!["A"]);
+        assert_eq!(found(b"static const WCHAR LEVEL[] = L\"x\";"), vec!["LEVEL"]);
+        assert!(found(b"if (LEVEL[0] == 1)").is_empty());
     }
 }

@@ -27,6 +27,8 @@ use rpclint::report::{FileError, Report};
 use rpclint::rules::{Precision, Rule};
 use rpclint::source::{FileId, SourceFile};
 
+#[path = "cli/constants.rs"]
+mod constants;
 #[path = "cli/fixes.rs"]
 mod fixes;
 #[path = "cli/project.rs"]

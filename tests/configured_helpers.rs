@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use rpclint::frontend::{Depth, Lang, lower};
 use rpclint::kb::{API_TOML, Kb, KbFile};
+use rpclint::prefilter::Visibility;
 use rpclint::resolve::ProjectFacts;
 use rpclint::resolve::{ConstTable, FileCtx, analyze};
 use rpclint::rules::{ALL, RuleOptions, run};
@@ -54,7 +55,7 @@ fn findings_in(kb: &Kb, source: &str) -> Vec<&'static str> {
     let ir = lower(Lang::C, source, Depth::Full);
     let file = FileId(0);
     let mut table = ConstTable::new();
-    table.add_file(file, &ir);
+    table.add_file(file, &ir, Visibility::Linked);
     let project = ProjectFacts::collect(std::iter::once(&ir), kb);
     let reverting = BTreeSet::new();
     let cx = FileCtx { kb, file, consts: &table, reverting_types: &reverting, deadline: None, summaries: None };

@@ -10,6 +10,7 @@ use super::phase1::Candidate;
 use super::{Run, panic_message};
 use crate::diagnostic::Diagnostic;
 use crate::kb::Kb;
+use crate::prefilter::Visibility;
 use crate::report::FileError;
 use crate::resolve::ProjectFacts;
 use crate::resolve::{self, ConstTable, FieldFacts, FieldFile, FileCtx, FunctionFacts};
@@ -33,12 +34,12 @@ pub(super) fn run(
     let mut table = ConstTable::new();
     let ids: Vec<FileId> = (0..candidates.len()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX))).collect();
     for (c, id) in candidates.iter().zip(&ids) {
-        table.add_file(*id, &c.ir);
+        table.add_file(*id, &c.ir, Visibility::of(c.lang, &c.source.path));
     }
     let const_ids: Vec<FileId> =
         (0..const_files.len()).map(|i| FileId(u32::try_from(candidates.len() + i).unwrap_or(u32::MAX))).collect();
-    for ((_, ir), id) in const_files.iter().zip(&const_ids) {
-        table.add_file(*id, ir);
+    for ((s, ir), id) in const_files.iter().zip(&const_ids) {
+        table.add_file(*id, ir, super::consts::visibility(&s.path));
     }
     let mut project = ProjectFacts::collect(candidates.iter().map(|c| &c.ir), kb);
     project.closed = closed.iter().filter_map(|(i, name)| Some((*ids.get(*i)?, name.clone()))).collect();

@@ -2,10 +2,20 @@
 //! (a backward slice from API arguments), and the files that define them,
 //! lowered for their constants only. A file whose names phase 1 recorded is
 //! opened only if it may define one of them.
+//!
+//! A name is taken only from a file whose definition of it other files can
+//! see ([`Visibility`]): from a header or a Rust file, any definition; from
+//! a C or C++ source file, only a file-level one the linker shares (not a
+//! `#define`, a `static` nor an enumerator, which are that translation
+//! unit's own: another file's private `#define X` is not the `X` a file
+//! means). Phase 1's index ([`crate::prefilter::Defined`]) records those
+//! names under the same rule, and phase 3's constant table hides the rest
+//! from other files, so the constants found do not depend on which files
+//! happened to be opened or to be candidates.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -14,10 +24,10 @@ use super::phase1::{Candidate, not_analysed};
 use super::read::{Bytes, read_bytes, searchable};
 use super::{Input, Run, Skipped, Timer, panic_message};
 use crate::frontend::{self, Lang};
-use crate::ir::FileIr;
+use crate::ir::{ConstDef, FileIr};
 use crate::kb::Kb;
 use crate::limits::{self, Limits};
-use crate::prefilter::{WordSet, name_key};
+use crate::prefilter::{Visibility, WordSet, name_key};
 use crate::report::FileError;
 use crate::settings::Settings;
 use crate::source::SourceFile;
@@ -29,7 +39,12 @@ pub(super) const CONST_ROUNDS: usize = 4;
 /// searched for in the skipped (and context) files.
 pub(super) fn search(run: &mut Run<'_>, kb: &Kb, settings: &Settings, timer: &mut Timer) {
     let Run { candidates, const_files, skipped, errors, .. } = run;
-    let defined: BTreeSet<&str> = candidates.iter().flat_map(|c| c.ir.consts.iter().map(|d| d.name.as_str())).collect();
+    // A name a candidate defines for itself only is still looked for: its
+    // own needs leave it out already, another candidate's do not.
+    let defined: BTreeSet<&str> = candidates
+        .iter()
+        .flat_map(|c| shared(&c.ir, Visibility::of(c.lang, &c.source.path)).map(|d| d.name.as_str()))
+        .collect();
     let mut needed: BTreeSet<String> =
         candidates.iter().flat_map(|c| c.needs.iter()).filter(|n| !defined.contains(n.as_str())).cloned().collect();
     let mut searched: BTreeSet<String> = BTreeSet::new();
@@ -66,7 +81,9 @@ pub(super) fn search(run: &mut Run<'_>, kb: &Kb, settings: &Settings, timer: &mu
             match read {
                 ConstsRead::Nothing | ConstsRead::Skipped => continue,
                 ConstsRead::Found(file) => {
-                    next.extend(const_refs(&file.1, &needed));
+                    // What it defines for itself its own definitions see.
+                    let own: BTreeSet<&str> = file.1.consts.iter().map(|d| d.name.as_str()).collect();
+                    next.extend(const_refs(&file.1, &needed).into_iter().filter(|n| !own.contains(n.as_str())));
                     const_files.push(*file);
                     continue;
                 }
@@ -79,11 +96,21 @@ pub(super) fn search(run: &mut Run<'_>, kb: &Kb, settings: &Settings, timer: &mu
         }
         skipped.retain(|s| !failed.contains(&s.input.path));
         let defined: BTreeSet<&str> =
-            const_files.iter().flat_map(|(_, ir)| ir.consts.iter().map(|d| d.name.as_str())).collect();
+            const_files.iter().flat_map(|(s, ir)| shared(ir, visibility(&s.path)).map(|d| d.name.as_str())).collect();
         next.retain(|n| !defined.contains(n.as_str()) && kb.constant(n).is_none());
         needed = next;
     }
     timer.lap(&format!("phase 2: {rounds} rounds, {opened} files opened, {} define a name", const_files.len()));
+}
+
+/// The visibility of a file's definitions, by its path.
+pub(super) fn visibility(path: &Path) -> Visibility {
+    Lang::from_path(path).map_or(Visibility::Included, |lang| Visibility::of(lang, path))
+}
+
+/// The definitions of `ir` that other files see.
+fn shared(ir: &FileIr, scope: Visibility) -> impl Iterator<Item = &ConstDef> {
+    ir.consts.iter().filter(move |d| scope == Visibility::Included || !d.internal)
 }
 
 /// What phase 2 made of a file that might define a needed name.
@@ -107,7 +134,8 @@ pub(super) fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> Co
         Ok(Bytes::TooLarge(_)) => return ConstsRead::Nothing,
         Err(e) => return ConstsRead::Error(e),
     };
-    let found = words.found_defined(&searchable(&bytes));
+    let scope = Visibility::of(lang, &input.path);
+    let found = words.found_defined(&searchable(&bytes), scope);
     if found.is_empty() {
         return ConstsRead::Nothing;
     }
@@ -125,8 +153,9 @@ pub(super) fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> Co
             let words = WordSet::new(wanted.iter().map(String::as_str));
             // A C or C++ declaration is kept if it defines a name wanted
             // (not if it only names one: `{ GENERIC_ALL, .. }`), a Rust one
-            // if it names one.
-            let at = if lang == Lang::Rust { Vec::new() } else { words.defined_at(text) };
+            // if it names one. Its own definitions are kept too (what the
+            // ones other files see are built on).
+            let at = if lang == Lang::Rust { Vec::new() } else { words.defined_at(text, Visibility::Included) };
             let keep = |s: usize, e: usize| match lang {
                 Lang::Rust => text.get(s..e).is_some_and(|chunk| words.matches(chunk)),
                 Lang::C | Lang::Cpp => at.get(at.partition_point(|&p| p < s)).is_some_and(|&p| p < e),
@@ -136,7 +165,7 @@ pub(super) fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> Co
                 const_refs(&lowered, &wanted).into_iter().filter(|n| !wanted.contains(n)).collect();
             ir = Some(lowered);
             let here = WordSet::new(refs.iter().map(String::as_str));
-            let more = here.found_defined(text);
+            let more = here.found_defined(text, Visibility::Included);
             if more.is_empty() {
                 break;
             }
@@ -161,7 +190,7 @@ pub(super) fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> Co
         }
     };
     ir.functions.clear();
-    if !ir.consts.iter().any(|d| found.contains(&d.name.as_str())) {
+    if !shared(&ir, scope).any(|d| found.contains(&d.name.as_str())) {
         return ConstsRead::Nothing;
     }
     let source = if input.bytes.is_none() { source.unloaded() } else { source };

@@ -68,7 +68,8 @@ impl ProjectIndex {
         let now = self.position(path).ok().and_then(|i| self.files.get(i));
         for input in old.as_ref().into_iter().chain(now) {
             if let Some(bytes) = &input.bytes {
-                defined.extend(names.found_defined(&searchable(bytes)).into_iter().map(str::to_string));
+                let scope = super::consts::visibility(path);
+                defined.extend(names.found_defined(&searchable(bytes), scope).into_iter().map(str::to_string));
             }
         }
         defined

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 
 use rayon::prelude::*;
 
@@ -16,7 +17,7 @@ use crate::frontend::{self, Blanks, Focused, Keep, Lang};
 use crate::ir::{FileIr, Function, FunctionKind, Problem, Span, unqualified};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
-use crate::prefilter::{Defined, WordSet};
+use crate::prefilter::{Defined, Visibility, WordSet};
 use crate::reach::Reach;
 use crate::report::FileError;
 use crate::resolve::{FieldText, callback, proxy_members};
@@ -153,9 +154,10 @@ pub(super) fn read_and_lower(
 /// The names a file not checked may define, recorded while its bytes are
 /// at hand, so that phase 2 reads it again only if it may define a name it
 /// looks for. A Rust file gets the cheaper [`Defined::of_rust`]: in a
-/// binding crate nearly every line is a `pub const`.
-fn index_definitions(lang: Lang, text: &[u8]) -> Option<Defined> {
-    Some(if lang == Lang::Rust { Defined::of_rust(text) } else { Defined::of(text) })
+/// binding crate nearly every line is a `pub const`. A C or C++ source file
+/// records only what other files can see of it ([`Visibility::Linked`]).
+fn index_definitions(lang: Lang, path: &Path, text: &[u8]) -> Option<Defined> {
+    Some(if lang == Lang::Rust { Defined::of_rust(text) } else { Defined::of(text, Visibility::of(lang, path)) })
 }
 
 /// Whether a function that names an API waits: it names only APIs whose
@@ -242,7 +244,7 @@ pub(super) fn read_and_lower_inner(
         && !gates.pipe_client.matches(&text);
     if !names_api || wait {
         let marked = suppress::may_have_directives(&text).then(|| SourceFile::from_bytes(input.path.clone(), &bytes));
-        let defined = index_definitions(lang, &text);
+        let defined = index_definitions(lang, &input.path, &text);
         return match (test, wait) {
             (true, _) => Phase1::Test(marked, defined),
             (_, true) => Phase1::Deferred(marked, defined),
@@ -316,7 +318,7 @@ pub(super) fn read_and_lower_inner(
         // Every function that names an API waits: the file waits like one
         // that names only such APIs (its sites are counted if it is parsed).
         Ok(Focused::NoCode(blanks)) if !blanks.waiting.is_empty() => {
-            let defined = index_definitions(lang, source.text.as_bytes());
+            let defined = index_definitions(lang, &source.path, source.text.as_bytes());
             let marked = suppress::may_have_directives(source.text.as_bytes()).then_some(source);
             return Phase1::Deferred(marked, defined);
         }
@@ -326,7 +328,7 @@ pub(super) fn read_and_lower_inner(
             if !sites.is_empty() {
                 clues.reach = crate::reach::count_file(&source, &sites, &FileIr::default(), &blanks.api_spans, &[]);
             }
-            let defined = index_definitions(lang, source.text.as_bytes());
+            let defined = index_definitions(lang, &source.path, source.text.as_bytes());
             let marked = suppress::may_have_directives(source.text.as_bytes()).then_some(source);
             return Phase1::Skipped(marked, defined);
         }

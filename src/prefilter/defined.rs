@@ -3,18 +3,44 @@
 //! a name it needs, instead of reading the whole tree again each round.
 //!
 //! [`Defined::of`] finds a superset of what [`super::WordSet::found_defined`]
-//! accepts for any word: the name after `define`, `const`, `static` or
-//! `static mut`; a name before `=` (or `[..] =`) on a line at file level; every
-//! name in the body of an `enum`. A name is kept as a 64-bit hash (no text,
-//! no position: the file is read again only if it is opened): a collision
-//! costs one needless read, never a missed definition, since phase 2 checks
-//! the bytes it reads with `found_defined` as before.
+//! accepts for any word in a file of that [`Visibility`]. In a header (and
+//! in Rust, [`Defined::of_rust`]): the name after `define`, `const`, `static`
+//! or `static mut`; a name before `=` (or `[..] =`) on a line at file level;
+//! every name in the body of an `enum`. In a C or C++ source file, whose
+//! `#define`s, `static`s and enumerators no other translation unit sees,
+//! only the names before `=` on a line at file level that does not start
+//! with `static`: the keyword scan is skipped. A name is kept as a 64-bit
+//! hash (no text, no position: the file is read again only if it is
+//! opened): a collision costs one needless read, never a missed definition,
+//! since phase 2 checks the bytes it reads with `found_defined` as before.
 
+use std::path::Path;
 use std::sync::OnceLock;
 
 use aho_corasick::packed;
 
-use super::{Visibility, at_file_level, is_ident_byte};
+use super::{at_file_level, is_ident_byte};
+use crate::frontend::Lang;
+
+/// Which of a file's definitions other files can see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// A header (or Rust): everything it defines, `#define` and `static` too.
+    Included,
+    /// A C or C++ source file: only what the linker shares, not its
+    /// `#define`s, its `static`s nor its enumerators. A C++ `const` at
+    /// namespace scope counts (its linkage is internal unless a header
+    /// declared it `extern`, which this cannot see).
+    Linked,
+}
+
+impl Visibility {
+    /// A header ([`Lang::is_header`]) or a Rust file shares everything; a
+    /// C or C++ source file only what the linker shares.
+    pub fn of(lang: Lang, path: &Path) -> Visibility {
+        if lang == Lang::Rust || Lang::is_header(path) { Visibility::Included } else { Visibility::Linked }
+    }
+}
 
 /// The hashes of the names a file may define, sorted and unique; for a
 /// Rust file ([`Defined::of_rust`]), a Bloom filter of them instead.
@@ -60,11 +86,13 @@ pub fn name_key(name: &[u8]) -> u64 {
 }
 
 impl Defined {
-    /// The names `h` may define (see the module comment).
-    pub fn of(h: &[u8]) -> Defined {
+    /// The names `h` may define for other files to see (see the module comment).
+    pub fn of(h: &[u8], scope: Visibility) -> Defined {
         let mut keys = Vec::new();
-        keywords(h, &mut keys);
-        assignments(h, &mut keys);
+        if scope == Visibility::Included {
+            keywords(h, &mut keys);
+        }
+        assignments(h, &mut keys, scope);
         keys.sort_unstable();
         keys.dedup();
         Defined { keys: keys.into_boxed_slice(), ..Defined::default() }
@@ -244,11 +272,11 @@ fn enum_body(h: &[u8], end: usize, keys: &mut Vec<u64>) {
 }
 
 /// The name before each `=` (not `==`), past blanks and one `[..]`, on a
-/// line at file level.
-fn assignments(h: &[u8], keys: &mut Vec<u64>) {
+/// line at file level (for `scope`).
+fn assignments(h: &[u8], keys: &mut Vec<u64>, scope: Visibility) {
     let push = |end: usize, keys: &mut Vec<u64>| {
         let start = h[..end].iter().rposition(|&b| !is_ident_byte(b)).map_or(0, |i| i + 1);
-        if start < end && at_file_level(h, start, Visibility::Included) {
+        if start < end && at_file_level(h, start, scope) {
             keys.push(name_key(&h[start..end]));
         }
     };
@@ -287,7 +315,7 @@ mod tests {
     use crate::prefilter::WordSet;
 
     /// Every identifier of `h` that `found_defined` calls a definition.
-    fn truth(h: &[u8]) -> Vec<String> {
+    fn truth(h: &[u8], scope: Visibility) -> Vec<String> {
         let words: Vec<String> = h
             .split(|b| !is_ident_byte(*b))
             .filter(|w| !w.is_empty())
@@ -295,12 +323,50 @@ mod tests {
             .map(str::to_string)
             .collect();
         let set = WordSet::new(words.iter().map(String::as_str));
-        set.found_defined(h).into_iter().map(str::to_string).collect()
+        set.found_defined(h, scope).into_iter().map(str::to_string).collect()
     }
 
+    /// What `found_defined` accepts and [`Defined::of`] did not record, in
+    /// a header and in a source file.
     fn missed(h: &[u8]) -> Vec<String> {
-        let d = Defined::of(h);
-        truth(h).into_iter().filter(|n| !d.may_define_any(&[name_key(n.as_bytes())])).collect()
+        let mut out = Vec::new();
+        for scope in [Visibility::Included, Visibility::Linked] {
+            let d = Defined::of(h, scope);
+            let lost = truth(h, scope).into_iter().filter(|n| !d.may_define_any(&[name_key(n.as_bytes())]));
+            out.extend(lost.map(|n| format!("{scope:?}: {n}")));
+        }
+        out
+    }
+
+    #[test]
+    fn a_source_file_records_only_what_the_linker_shares() {
+        let h = b"#define LEVEL 2\nstatic const DWORD C1 = 2;\nenum E {\n    A,\n    B = 1,\nC = 2,\n};\n\
+                  const GUID IID_X = { 1 };\nint g = 3;\nstatic int s = 4;\nnamespace n {\n    const int k = 5;\n\
+                  \x20   static const int t = 6;\n}\nextern \"C\" const WCHAR name[] = L\"x\";\nvoid f() {\n    local = 4;\n}\n";
+        assert_eq!(missed(h), Vec::<String>::new());
+        let linked = Defined::of(h, Visibility::Linked);
+        let included = Defined::of(h, Visibility::Included);
+        let (found, header) = (truth(h, Visibility::Linked), truth(h, Visibility::Included));
+        for n in ["IID_X", "g", "k", "name"] {
+            assert!(linked.may_define_any(&[name_key(n.as_bytes())]), "{n}");
+            assert!(found.iter().any(|f| f == n), "{n}: phase 2 takes it from a source file");
+        }
+        for n in ["LEVEL", "C1", "A", "B", "s", "t", "local"] {
+            assert!(!linked.may_define_any(&[name_key(n.as_bytes())]), "{n}: the file's own");
+            assert!(!found.iter().any(|f| f == n), "{n}: not taken from a source file");
+        }
+        // An enumerator at column 0 is recorded (a superset), never taken.
+        assert!(linked.may_define_any(&[name_key(b"C")]) && !found.iter().any(|f| f == "C"));
+        for n in ["LEVEL", "C1", "A", "B", "C", "s", "t", "IID_X", "g", "k", "name"] {
+            assert!(included.may_define_any(&[name_key(n.as_bytes())]), "{n}: a header's");
+            assert!(header.iter().any(|f| f == n), "{n}: taken from a header");
+        }
+        // A parameter's `const std::pair<..>` defines no `std` (osquery: a
+        // pipe string on the next line made deferred files that use `std` parsed).
+        let h = b"bool f(\n    const std::pair<std::string, int>& d) {\n  return d.find(\"pipe:\");\n}\n";
+        let at = h.windows(4).position(|w| w == b"pipe").unwrap_or(0);
+        assert!(crate::prefilter::definitions_near(h, at, Visibility::Linked).is_empty());
+        assert!(truth(h, Visibility::Linked).is_empty(), "{:?}", truth(h, Visibility::Linked));
     }
 
     #[test]
@@ -309,7 +375,7 @@ mod tests {
                   static mut M: u8 = 0;\nenum E {\n    A,\n    B = (1 << 2),\n};\nconst WCHAR name[16] = L\"x\";\n\
                   int g = 3;\nvoid f() {\n    local = 4;\n}\nconstatic X;\nstaticonst Y;\nstatic mut Z: u8 = 0;\nfn g() {\n    let mut w = 1;\n}\n";
         assert_eq!(missed(h), Vec::<String>::new());
-        let d = Defined::of(h);
+        let d = Defined::of(h, Visibility::Included);
         for n in ["LEVEL", "OTHER", "C1", "R", "M", "A", "B", "name", "g", "X", "Y", "Z"] {
             assert!(d.may_define_any(&[name_key(n.as_bytes())]), "{n}");
         }
@@ -323,7 +389,7 @@ mod tests {
         let h = b"void f(void)\n{\n    a = 1; b = 2;\n    static int s = 3; t = 4;\n\t \x0cconst int c = 5;\n}\n\
                   static const WCHAR name[\n    ] = L\"x\";\nint g = 6, k = 7;\n";
         assert_eq!(missed(h), Vec::<String>::new());
-        let d = Defined::of(h);
+        let d = Defined::of(h, Visibility::Included);
         for n in ["s", "t", "c", "name", "g", "k"] {
             assert!(d.may_define_any(&[name_key(n.as_bytes())]), "{n}");
         }
@@ -338,7 +404,7 @@ mod tests {
     fn missed_rust(text: &str) -> Vec<String> {
         let ir = crate::frontend::lower(crate::frontend::Lang::Rust, text, crate::frontend::Depth::ConstsOnly);
         let d = Defined::of_rust(text.as_bytes());
-        let found = truth(text.as_bytes());
+        let found = truth(text.as_bytes(), Visibility::Included);
         let mut out: Vec<String> = ir
             .consts
             .iter()

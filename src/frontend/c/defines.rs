@@ -28,7 +28,13 @@ pub(crate) fn lower_defines(text: &str, lines: &[(usize, usize)]) -> Option<File
             problems.push(Problem { span: Span::new(def.value.0, def.value.1), message });
         }
         let name = text.get(def.name.0..def.name.1)?.to_string();
-        consts.push(ConstDef { name, value, span: Span::new(start, def.value.1), kind: ConstKind::Define });
+        consts.push(ConstDef {
+            name,
+            value,
+            span: Span::new(start, def.value.1),
+            kind: ConstKind::Define,
+            internal: true,
+        });
     }
     let const_scope = cb.finish_const_scope();
     Some(FileIr { consts, const_scope, problems, ..FileIr::default() })

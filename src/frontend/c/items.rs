@@ -319,7 +319,7 @@ impl Cx<'_> {
             },
         };
         let name = self.text(name).to_string();
-        self.consts.push(ConstDef { name, value, span: sp, kind: ConstKind::Enumerator });
+        self.consts.push(ConstDef { name, value, span: sp, kind: ConstKind::Enumerator, internal: true });
     }
 
     /// A declaration at file, namespace or class scope: `const`/`constexpr`
@@ -366,7 +366,7 @@ impl Cx<'_> {
             let sp = span(d);
             let v = self.with_consts(|cx, cb| cx.initializer(cb, value, ty.clone(), info.is_array));
             if let Some(v) = v {
-                self.consts.push(ConstDef { name, value: v, span: sp, kind });
+                self.consts.push(ConstDef { name, value: v, span: sp, kind, internal: is_static || in_class });
             }
         }
     }
@@ -384,7 +384,8 @@ impl Cx<'_> {
             self.too_deep(span(value));
         }
         let sp = Span::new(n.start_byte(), value.end_byte());
-        self.consts.push(ConstDef { name: self.text(name).to_string(), value: v, span: sp, kind: ConstKind::Define });
+        let name = self.text(name).to_string();
+        self.consts.push(ConstDef { name, value: v, span: sp, kind: ConstKind::Define, internal: true });
     }
 
     // ----- preprocessor conditionals --------------------------------------------------

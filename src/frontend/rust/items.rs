@@ -226,7 +226,7 @@ fn with_const_scope(out: &mut FileOut, make: impl FnOnce(&mut Lower<'_>) -> Expr
 
 fn lower_const(out: &mut FileOut, ident: &syn::Ident, expr: &syn::Expr, span: Span, kind: ConstKind) {
     if let Some(value) = with_const_scope(out, |l| l.lower_expr(expr)) {
-        out.consts.push(ConstDef { name: ident_name(ident), value, span, kind });
+        out.consts.push(ConstDef { name: ident_name(ident), value, span, kind, internal: false });
     }
 }
 
@@ -241,7 +241,13 @@ fn lower_use_renames(out: &mut FileOut, tree: &syn::UseTree) {
             let span = out.span2(r.ident.span(), r.rename.span());
             let target = ident_name(&r.ident);
             if let Some(value) = with_const_scope(out, |l| l.b.expr(ExprKind::Name(target), span)) {
-                out.consts.push(ConstDef { name: ident_name(&r.rename), value, span, kind: ConstKind::Const });
+                out.consts.push(ConstDef {
+                    name: ident_name(&r.rename),
+                    value,
+                    span,
+                    kind: ConstKind::Const,
+                    internal: false,
+                });
             }
         }
         _ => {}
@@ -271,7 +277,7 @@ fn lower_enum(out: &mut FileOut, e: &syn::ItemEnum) {
             (None, None) => l.b.expr(ExprKind::Int(0), span),
         });
         if let Some(value) = value {
-            out.consts.push(ConstDef { name: name.clone(), value, span, kind: ConstKind::Enumerator });
+            out.consts.push(ConstDef { name: name.clone(), value, span, kind: ConstKind::Enumerator, internal: false });
         }
         prev = Some(name);
     }

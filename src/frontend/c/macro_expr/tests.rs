@@ -12,6 +12,7 @@ fn show(text: &str) -> String {
         value: v,
         span: Span::default(),
         kind: crate::ir::ConstKind::Define,
+        internal: true,
     });
     ir.const_scope = b.finish_const_scope();
     ir.dump().trim_end().trim_start_matches("define X = ").to_string()
