@@ -94,6 +94,21 @@ pub struct FileIr {
     pub(crate) test_regions: Vec<Span>,
 }
 
+/// Which of a file's definitions other files can see: the one rule of
+/// phase 1's index (`prefilter::Defined`), phase 2's search and the
+/// constant table (`frontend::Lang::visibility` tells it by the path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// A header (or Rust): everything it defines, `#define` and `static` too.
+    Included,
+    /// A C or C++ source file: only what the linker shares, not its
+    /// `#define`s, `static`s, enumerators or class members
+    /// ([`ConstDef::internal`]). A C++ `const` at namespace scope counts
+    /// (its linkage is internal unless a header declared it `extern`,
+    /// which a file alone does not tell).
+    Linked,
+}
+
 /// A named value defined at file level.
 #[derive(Debug, Clone)]
 pub(crate) struct ConstDef {

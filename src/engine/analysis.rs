@@ -10,7 +10,6 @@ use super::phase1::Candidate;
 use super::{Run, panic_message};
 use crate::diagnostic::Diagnostic;
 use crate::kb::Kb;
-use crate::prefilter::Visibility;
 use crate::report::FileError;
 use crate::resolve::ProjectFacts;
 use crate::resolve::{self, ConstTable, FieldFacts, FieldFile, FileCtx, FunctionFacts};
@@ -34,7 +33,7 @@ pub(super) fn run(
     let mut table = ConstTable::new();
     let ids: Vec<FileId> = (0..candidates.len()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX))).collect();
     for (c, id) in candidates.iter().zip(&ids) {
-        table.add_file(*id, &c.ir, Visibility::of(c.lang, &c.source.path));
+        table.add_file(*id, &c.ir, c.lang.visibility(&c.source.path));
     }
     let const_ids: Vec<FileId> =
         (0..const_files.len()).map(|i| FileId(u32::try_from(candidates.len() + i).unwrap_or(u32::MAX))).collect();

@@ -43,7 +43,7 @@ pub(super) fn search(run: &mut Run<'_>, kb: &Kb, settings: &Settings, timer: &mu
     // own needs leave it out already, another candidate's do not.
     let defined: BTreeSet<&str> = candidates
         .iter()
-        .flat_map(|c| shared(&c.ir, Visibility::of(c.lang, &c.source.path)).map(|d| d.name.as_str()))
+        .flat_map(|c| shared(&c.ir, c.lang.visibility(&c.source.path)).map(|d| d.name.as_str()))
         .collect();
     let mut needed: BTreeSet<String> =
         candidates.iter().flat_map(|c| c.needs.iter()).filter(|n| !defined.contains(n.as_str())).cloned().collect();
@@ -105,7 +105,7 @@ pub(super) fn search(run: &mut Run<'_>, kb: &Kb, settings: &Settings, timer: &mu
 
 /// The visibility of a file's definitions, by its path.
 pub(super) fn visibility(path: &Path) -> Visibility {
-    Lang::from_path(path).map_or(Visibility::Included, |lang| Visibility::of(lang, path))
+    Lang::from_path(path).map_or(Visibility::Included, |lang| lang.visibility(path))
 }
 
 /// The definitions of `ir` that other files see.
@@ -134,7 +134,7 @@ pub(super) fn read_consts(input: &Input, words: &WordSet, limits: &Limits) -> Co
         Ok(Bytes::TooLarge(_)) => return ConstsRead::Nothing,
         Err(e) => return ConstsRead::Error(e),
     };
-    let scope = Visibility::of(lang, &input.path);
+    let scope = lang.visibility(&input.path);
     let found = words.found_defined(&searchable(&bytes), scope);
     if found.is_empty() {
         return ConstsRead::Nothing;

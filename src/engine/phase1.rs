@@ -17,7 +17,7 @@ use crate::frontend::{self, Blanks, Focused, Keep, Lang};
 use crate::ir::{FileIr, Function, FunctionKind, Problem, Span, unqualified};
 use crate::kb::{Kb, Role, SetKind};
 use crate::limits;
-use crate::prefilter::{Defined, Visibility, WordSet};
+use crate::prefilter::{Defined, WordSet};
 use crate::reach::Reach;
 use crate::report::FileError;
 use crate::resolve::{FieldText, callback, proxy_members};
@@ -155,9 +155,9 @@ pub(super) fn read_and_lower(
 /// at hand, so that phase 2 reads it again only if it may define a name it
 /// looks for. A Rust file gets the cheaper [`Defined::of_rust`]: in a
 /// binding crate nearly every line is a `pub const`. A C or C++ source file
-/// records only what other files can see of it ([`Visibility::Linked`]).
+/// records only what other files can see of it ([`crate::ir::Visibility`]).
 fn index_definitions(lang: Lang, path: &Path, text: &[u8]) -> Option<Defined> {
-    Some(if lang == Lang::Rust { Defined::of_rust(text) } else { Defined::of(text, Visibility::of(lang, path)) })
+    Some(if lang == Lang::Rust { Defined::of_rust(text) } else { Defined::of(text, lang.visibility(path)) })
 }
 
 /// Whether a function that names an API waits: it names only APIs whose

@@ -12,7 +12,7 @@ use std::time::Instant;
 #[cfg(test)]
 pub(crate) use {c::literal_ranges, c::sanitize, focus::structure, rust::bracket_ranges};
 
-use crate::ir::FileIr;
+use crate::ir::{FileIr, Visibility};
 use crate::lexer::{Dialect, Token};
 pub(crate) use focus::Keep;
 use focus::{Blanked, ConstsText, Kept};
@@ -40,6 +40,13 @@ impl Lang {
     /// The lexical rules of the language.
     pub(crate) fn dialect(self) -> Dialect {
         if self == Lang::Rust { Dialect::Rust } else { Dialect::C }
+    }
+
+    /// Which of a file's definitions other files see: all of a header's
+    /// ([`Lang::is_header`]) or a Rust file's, a C or C++ source file's
+    /// only what the linker shares.
+    pub fn visibility(self, path: &Path) -> Visibility {
+        if self == Lang::Rust || Lang::is_header(path) { Visibility::Included } else { Visibility::Linked }
     }
 
     /// Whether a file is a C or C++ header, which other files include (so

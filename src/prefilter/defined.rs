@@ -3,7 +3,8 @@
 //! a name it needs, instead of reading the whole tree again each round.
 //!
 //! [`Defined::of`] finds a superset of what [`super::WordSet::found_defined`]
-//! accepts for any word in a file of that [`Visibility`]. In a header (and
+//! accepts for any word in a file of that [`Visibility`] (which
+//! `frontend::Lang::visibility` tells by the path). In a header (and
 //! in Rust, [`Defined::of_rust`]): the name after `define`, `const`, `static`
 //! or `static mut`; a name before `=` (or `[..] =`) on a line at file level;
 //! every name in the body of an `enum`. In a C or C++ source file, whose
@@ -14,33 +15,12 @@
 //! opened): a collision costs one needless read, never a missed definition,
 //! since phase 2 checks the bytes it reads with `found_defined` as before.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use aho_corasick::packed;
 
 use super::{at_file_level, is_ident_byte};
-use crate::frontend::Lang;
-
-/// Which of a file's definitions other files can see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Visibility {
-    /// A header (or Rust): everything it defines, `#define` and `static` too.
-    Included,
-    /// A C or C++ source file: only what the linker shares, not its
-    /// `#define`s, its `static`s nor its enumerators. A C++ `const` at
-    /// namespace scope counts (its linkage is internal unless a header
-    /// declared it `extern`, which this cannot see).
-    Linked,
-}
-
-impl Visibility {
-    /// A header ([`Lang::is_header`]) or a Rust file shares everything; a
-    /// C or C++ source file only what the linker shares.
-    pub fn of(lang: Lang, path: &Path) -> Visibility {
-        if lang == Lang::Rust || Lang::is_header(path) { Visibility::Included } else { Visibility::Linked }
-    }
-}
+pub use crate::ir::Visibility;
 
 /// The hashes of the names a file may define, sorted and unique; for a
 /// Rust file ([`Defined::of_rust`]), a Bloom filter of them instead.

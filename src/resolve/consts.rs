@@ -15,8 +15,8 @@
 
 use std::collections::HashMap;
 
-use crate::ir::{ConstKind, FileIr};
-use crate::prefilter::Visibility;
+use crate::ir::{ConstKind, FileIr, Visibility};
+
 use crate::source::FileId;
 
 /// One definition: which file, which entry of its `consts`.
