@@ -12,7 +12,13 @@
 //! unreadable directory, a dangling symlink, a loop, a bad ignore file)
 //! become [`FileError`]s and the walk goes on, as in ripgrep; only an invalid
 //! glob stops the run.
+//!
+//! [`discover`] walks a directory with ripgrep's parallel walker and returns
+//! the sorted list. [`discover_each`] walks with one thread and hands each
+//! file over as soon as it is met, so that the check's phase 1 can start on
+//! it while the walk goes on (`engine::check_walked`).
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -62,11 +68,73 @@ pub(crate) fn has_known_extension(path: &Path) -> bool {
 
 /// Finds the files to check under `paths` (the current directory when empty).
 pub(crate) fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovered, DiscoverError> {
+    find(paths, excludes, &mut Walker::Parallel)
+}
+
+/// What [`discover_each`] found: how many files it handed over, and
+/// [`Discovered::errors`].
+#[derive(Debug)]
+pub(crate) struct Handed {
+    pub(crate) files: usize,
+    pub(crate) errors: Vec<FileError>,
+}
+
+/// [`discover`]'s files, found by the same walker with one thread (the
+/// calling thread waits meanwhile), each handed to `each` as soon as it is
+/// met (once, in walk order, not sorted: nothing is kept or sorted here),
+/// and its errors. An invalid glob is found before any file is handed over.
+pub(crate) fn discover_each(
+    paths: &[PathBuf],
+    excludes: &[String],
+    each: &mut (dyn FnMut(PathBuf) + Send),
+) -> Result<Handed, DiscoverError> {
+    // One walk meets a path once; two arguments may name it twice.
+    let seen = (paths.len() > 1).then(HashSet::new);
+    let mut walker = Walker::Handing(Handing { each, seen, files: 0 });
+    let errors = find(paths, excludes, &mut walker)?.errors;
+    let files = if let Walker::Handing(h) = walker { h.files } else { 0 };
+    Ok(Handed { files, errors })
+}
+
+/// How the directories are walked.
+enum Walker<'a> {
+    /// In as many threads as the machine has cores.
+    Parallel,
+    /// In one thread, each file handed over.
+    Handing(Handing<'a>),
+}
+
+/// To whom the files are handed over, those already handed over when more
+/// than one path is walked, and how many.
+struct Handing<'a> {
+    each: &'a mut (dyn FnMut(PathBuf) + Send),
+    seen: Option<HashSet<PathBuf>>,
+    files: usize,
+}
+
+impl Walker<'_> {
+    /// Adds a file found (normalised): to the list, or handed over if new.
+    fn add(&mut self, file: PathBuf, found: &mut Discovered) {
+        match self {
+            Walker::Parallel => found.files.push(file),
+            Walker::Handing(handing) => {
+                if handing.seen.as_mut().is_none_or(|seen| seen.insert(file.clone())) {
+                    handing.files += 1;
+                    (handing.each)(file);
+                }
+            }
+        }
+    }
+}
+
+fn find(paths: &[PathBuf], excludes: &[String], walker: &mut Walker<'_>) -> Result<Discovered, DiscoverError> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() { &default[..] } else { paths };
 
     // Explicit files and directory arguments are matched relative to the
     // current directory; entries inside a walked directory relative to it.
+    // Globs that do not parse are found here, before any file is handed
+    // over: the walk roots below get the same globs.
     let cwd_excludes = build_excludes(Path::new("."), excludes)?;
     let mut found = Discovered::default();
     for path in paths {
@@ -82,11 +150,11 @@ pub(crate) fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discove
         match kind {
             Kind::Dir => {
                 let overrides = build_excludes(path, excludes)?;
-                walk(path, overrides, &mut found);
+                walk(path, overrides, walker, &mut found);
             }
             Kind::File => {
                 if has_known_extension(path) {
-                    found.files.push(normalize(path));
+                    walker.add(normalize(path), &mut found);
                 }
             }
             Kind::Other => {
@@ -162,46 +230,57 @@ fn is_excluded(excludes: &Override, path: &Path, is_dir: bool) -> bool {
         .any(|p| excludes.matched(p, true).is_ignore())
 }
 
-fn walk(root: &Path, overrides: Override, found: &mut Discovered) {
-    let walker = WalkBuilder::new(root)
+/// What one entry of a walk gives: a source file to check, or errors.
+fn visit(entry: Result<ignore::DirEntry, ignore::Error>, errors: &mut Vec<FileError>) -> Option<PathBuf> {
+    match entry {
+        Ok(entry) => {
+            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            (is_file && has_known_extension(entry.path())).then(|| normalize(entry.path()))
+        }
+        // A dangling link rpclint would not read anyway (`COPYING ->
+        // LICENSES/...` in glib's tarball) is nobody's problem.
+        Err(err) if is_dangling_link_to_other_file(&err) => None,
+        Err(err) => {
+            collect_walk_errors(&err, None, errors);
+            None
+        }
+    }
+}
+
+fn walk(root: &Path, overrides: Override, walker: &mut Walker<'_>, found: &mut Discovered) {
+    // ripgrep's parallel walker even for one thread: its serial walker
+    // (walkdir) looks at every entry's metadata when it follows links.
+    let threads = match walker {
+        Walker::Parallel => 0,
+        Walker::Handing(_) => 1,
+    };
+    let parallel = WalkBuilder::new(root)
         .follow_links(true)
         // Honour .gitignore in trees that are not (yet) git repositories,
         // e.g. an unpacked source tarball; ripgrep needs a `.git` for that.
         .require_git(false)
         .overrides(overrides)
+        .threads(threads)
         .build_parallel();
-
-    let results = Mutex::new((Vec::new(), Vec::new()));
-    walker.run(|| {
+    let results = Mutex::new((found, walker));
+    parallel.run(|| {
         let results = &results;
         Box::new(move |entry| {
-            let mut item = None;
             let mut errors = Vec::new();
-            match entry {
-                Ok(entry) => {
-                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    if is_file && has_known_extension(entry.path()) {
-                        item = Some(normalize(entry.path()));
-                    }
-                }
-                // A dangling link rpclint would not read anyway (`COPYING ->
-                // LICENSES/...` in glib's tarball) is nobody's problem.
-                Err(err) if is_dangling_link_to_other_file(&err) => {}
-                Err(err) => collect_walk_errors(&err, None, &mut errors),
-            }
+            let item = visit(entry, &mut errors);
             if item.is_some() || !errors.is_empty() {
                 // A poisoned lock only means another walker thread panicked;
                 // the lists themselves are still whole.
                 let mut guard = results.lock().unwrap_or_else(|p| p.into_inner());
-                guard.0.extend(item);
-                guard.1.extend(errors);
+                let (found, walker) = &mut *guard;
+                if let Some(file) = item {
+                    walker.add(file, found);
+                }
+                found.errors.extend(errors);
             }
             WalkState::Continue
         })
     });
-    let (files, errors) = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    found.files.extend(files);
-    found.errors.extend(errors);
 }
 
 /// Whether a walk error is a dangling symlink whose name has no source extension.
@@ -283,6 +362,24 @@ mod tests {
         fs::write(path, "int x;\n").unwrap();
     }
 
+    /// [`discover`], checked against [`discover_each`]: the same files and
+    /// errors, each file handed over once; an invalid glob before any.
+    fn both(paths: &[PathBuf], excludes: &[String]) -> Result<Discovered, DiscoverError> {
+        let parallel = discover(paths, excludes);
+        let mut handed = Vec::new();
+        let serial = discover_each(paths, excludes, &mut |p| handed.push(p));
+        match (&parallel, &serial) {
+            (Ok(p), Ok(s)) => {
+                assert_eq!((p.files.len(), &p.errors), (s.files, &s.errors));
+                handed.sort();
+                assert_eq!(handed, p.files, "each file handed over once");
+            }
+            (Err(p), Err(s)) => assert_eq!((p, handed.len()), (s, 0)),
+            _ => panic!("parallel {parallel:?}, serial {serial:?}"),
+        }
+        parallel
+    }
+
     /// Discovered files relative to `root`, with forward slashes.
     fn rel(root: &Path, found: &Discovered) -> Vec<String> {
         found.files.iter().map(|p| display_path(p.strip_prefix(root).unwrap())).collect()
@@ -294,7 +391,7 @@ mod tests {
         for name in ["a.c", "b.H", "c.CPP", "d.rs", "e.inl", "f.txt", "g.py", "Makefile", "h.cxx.bak"] {
             touch(dir.path(), name);
         }
-        let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
+        let found = both(&[dir.path().to_path_buf()], &[]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["a.c", "b.H", "c.CPP", "d.rs", "e.inl"]);
         assert!(found.errors.is_empty(), "{:?}", found.errors);
     }
@@ -308,7 +405,7 @@ mod tests {
         touch(dir.path(), ".hidden/x.c");
         fs::write(dir.path().join(".gitignore"), "build/\n").unwrap();
         fs::write(dir.path().join("src/.ignore"), "skip.c\n").unwrap();
-        let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
+        let found = both(&[dir.path().to_path_buf()], &[]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["src/a.c"]);
     }
 
@@ -320,11 +417,11 @@ mod tests {
         touch(dir.path(), "vendor/w.c");
         touch(dir.path(), "src/x.gen.c");
         let excludes = ["vendor/".to_string(), "*.gen.c".to_string()];
-        let found = discover(&[dir.path().to_path_buf()], &excludes).unwrap();
+        let found = both(&[dir.path().to_path_buf()], &excludes).unwrap();
         assert_eq!(rel(dir.path(), &found), ["src/a.c"]);
 
         // An anchored glob is relative to the walk root, not to the file's directory.
-        let found = discover(&[dir.path().to_path_buf()], &["/vendor".to_string()]).unwrap();
+        let found = both(&[dir.path().to_path_buf()], &["/vendor".to_string()]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["src/a.c", "src/vendor/v.c", "src/x.gen.c"]);
     }
 
@@ -336,9 +433,9 @@ mod tests {
         fs::write(dir.path().join(".gitignore"), "build/\n").unwrap();
         let gen_c = dir.path().join("build/gen.c");
         let notes = dir.path().join("notes.txt");
-        let found = discover(&[gen_c.clone(), notes, gen_c.clone()], &[]).unwrap();
+        let found = both(&[gen_c.clone(), notes, gen_c.clone()], &[]).unwrap();
         assert_eq!(found.files, std::slice::from_ref(&gen_c));
-        let found = discover(&[gen_c], &["build".to_string()]).unwrap();
+        let found = both(&[gen_c], &["build".to_string()]).unwrap();
         assert!(found.files.is_empty());
     }
 
@@ -348,7 +445,7 @@ mod tests {
         touch(dir.path(), "ok.c");
         let a = dir.path().join("nope.c");
         let b = dir.path().join("gone");
-        let found = discover(&[a.clone(), dir.path().to_path_buf(), b.clone()], &[]).unwrap();
+        let found = both(&[a.clone(), dir.path().to_path_buf(), b.clone()], &[]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["ok.c"]);
         let errors: Vec<(String, &str)> = found.errors.iter().map(|e| (e.path.clone(), e.message.as_str())).collect();
         assert_eq!(
@@ -360,7 +457,7 @@ mod tests {
     #[test]
     fn invalid_glob_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let err = discover(&[dir.path().to_path_buf()], &["a[".to_string()]).unwrap_err();
+        let err = both(&[dir.path().to_path_buf()], &["a[".to_string()]).unwrap_err();
         assert!(matches!(err, DiscoverError::InvalidExclude { ref glob, .. } if glob == "a["), "{err:?}");
     }
 
@@ -370,7 +467,7 @@ mod tests {
         touch(dir.path(), "b/z.c");
         touch(dir.path(), "a/y.rs");
         let root = dir.path().to_path_buf();
-        let found = discover(&[root.join("b"), root.clone(), root.join("a/y.rs")], &[]).unwrap();
+        let found = both(&[root.join("b"), root.clone(), root.join("a/y.rs")], &[]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["a/y.rs", "b/z.c"]);
     }
 
@@ -390,7 +487,7 @@ mod tests {
         symlink(dir.path().join("missing.c"), dir.path().join("d/dangling.c")).unwrap();
         // Not a source name: never read, so no error either.
         symlink(dir.path().join("LICENSES/LGPL.txt"), dir.path().join("d/COPYING")).unwrap();
-        let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
+        let found = both(&[dir.path().to_path_buf()], &[]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["d/a.c"]);
         let messages: Vec<_> = found.errors.iter().map(|e| (e.path.rsplit('/').next().unwrap(), &e.message)).collect();
         assert_eq!(messages.len(), 2, "{messages:?}");
@@ -406,7 +503,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let link = dir.path().join("x.c");
         std::os::unix::fs::symlink(dir.path().join("missing.c"), &link).unwrap();
-        let found = discover(&[link], &[]).unwrap();
+        let found = both(&[link], &[]).unwrap();
         assert!(found.files.is_empty());
         assert_eq!(found.errors.len(), 1);
         assert!(found.errors[0].path.ends_with("x.c"));
@@ -420,10 +517,39 @@ mod tests {
         let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
         assert!(status.success());
         touch(dir.path(), "a.c");
-        let found = discover(&[dir.path().to_path_buf()], &[]).unwrap();
+        let found = both(&[dir.path().to_path_buf()], &[]).unwrap();
         assert_eq!(rel(dir.path(), &found), ["a.c"]);
-        let found = discover(&[fifo], &[]).unwrap();
+        let found = both(&[fifo], &[]).unwrap();
         assert!(found.files.is_empty());
         assert_eq!(found.errors[0].message, "not a regular file");
+    }
+
+    /// The serial walk hands over what the parallel one finds, on a tree
+    /// with every rule at once: ignore files, hidden entries, excludes, a
+    /// followed directory link, a loop, a dangling link, and arguments that
+    /// name the same files twice.
+    #[cfg(unix)]
+    #[test]
+    fn both_walks_find_the_same_files_once_each() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for rel in ["src/a.c", "src/b.rs", "src/gen/g.c", "build/out.c", "lib/x.h", "lib/skip.cpp", ".git/x.c"] {
+            touch(root, rel);
+        }
+        touch(root, "vendor/v.c");
+        fs::write(root.join(".gitignore"), "build/\n").unwrap();
+        fs::write(root.join("lib/.ignore"), "skip.cpp\n").unwrap();
+        symlink(root.join("lib"), root.join("src/lib")).unwrap();
+        symlink(root.join("src"), root.join("src/gen/up")).unwrap();
+        symlink(root.join("nowhere.c"), root.join("src/dangling.c")).unwrap();
+        let excludes = ["vendor/".to_string(), "*.rs".to_string()];
+        let args = [root.join("src"), root.to_path_buf(), root.join("build/out.c"), root.join("src/a.c")];
+        let found = both(&args, &excludes).unwrap();
+        assert_eq!(rel(root, &found), ["build/out.c", "lib/x.h", "src/a.c", "src/gen/g.c", "src/lib/x.h"]);
+        assert_eq!(found.errors.len(), 2, "{:?}", found.errors);
+        let found = both(&args, &[]).unwrap();
+        let all = ["build/out.c", "lib/x.h", "src/a.c", "src/b.rs", "src/gen/g.c", "src/lib/x.h", "vendor/v.c"];
+        assert_eq!(rel(root, &found), all);
     }
 }

@@ -21,7 +21,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use rpclint::cli::{self, Env};
 use rpclint::diagnostic::{Diagnostic, Severity, Suppression};
-use rpclint::engine::{Input, Settings};
+use rpclint::engine::{Input, Settings, Walk};
 use rpclint::ir::Span;
 use rpclint::report::{FileError, Report};
 use rpclint::rules::{Precision, Rule};
@@ -112,10 +112,22 @@ fn fake_engine(inputs: &[Input], _context: &[Input], settings: &Settings) -> Rep
     report
 }
 
+/// The stand-in for the check that reads while the walk goes on: the
+/// walk's files, sorted, to the stand-in engine.
+fn fake_walked(walk: &mut Walk<'_>, settings: &Settings) -> (Vec<Input>, Report) {
+    let mut files = Vec::new();
+    walk(&mut |path| files.push(path));
+    files.sort();
+    let inputs: Vec<Input> = files.into_iter().map(|path| Input { path, bytes: None }).collect();
+    let report = fake_engine(&inputs, &[], settings);
+    (inputs, report)
+}
+
 fn env() -> Env<'static> {
     Env {
         rules: &RULES,
         engine: fake_engine,
+        walked: None,
         read_stdin: || Ok(b"x = BAD(error);\n".to_vec()),
         stdout_is_terminal: false,
         no_color: false,
@@ -138,8 +150,15 @@ fn run_with(env: &Env<'_>, args: &[&str]) -> Run {
     Run { code, stdout: String::from_utf8(stdout).unwrap(), stderr: String::from_utf8(stderr).unwrap() }
 }
 
+/// Runs the command line twice: discovery first, then the engine; and the
+/// files handed over as the walk finds them (`cli/inputs.rs`,
+/// `walk_and_check`). Both see the same files, errors and warnings.
 fn run(args: &[&str]) -> Run {
-    run_with(&env(), args)
+    let listed = run_with(&env(), args);
+    let walked = run_with(&Env { walked: Some(fake_walked), ..env() }, args);
+    let same = |r: &Run| (r.code, r.stdout.clone(), r.stderr.clone());
+    assert_eq!(same(&walked), same(&listed), "walked, {args:?}");
+    listed
 }
 
 /// A temporary tree; paths in arguments are given relative to it via `p()`.

@@ -510,14 +510,25 @@ fn engine_with_faults(
     context: &[rpclint::engine::Input],
     settings: &Settings,
 ) -> Report {
-    let settings = Settings {
+    rpclint::engine::check_with_context(files, context, &with_faults(settings))
+}
+
+/// [`engine_with_faults`] for the check that reads while the walk goes on.
+fn walked_with_faults(
+    walk: &mut rpclint::engine::Walk<'_>,
+    settings: &Settings,
+) -> (Vec<rpclint::engine::Input>, Report) {
+    rpclint::engine::check_walked(walk, &with_faults(settings))
+}
+
+fn with_faults(settings: &Settings) -> Settings {
+    Settings {
         test_hooks: TestHooks {
             panic_while_parsing: Some("PANIC_HERE".into()),
             panic_while_analysing: Some("PANIC_LATER".into()),
         },
         ..settings.clone()
-    };
-    rpclint::engine::check_with_context(files, context, &settings)
+    }
 }
 
 #[test]
@@ -528,11 +539,18 @@ fn panic_in_one_file_loses_no_other_findings() {
         ("c.rs", format!("// PANIC_LATER\n{GOOD_RS_FN}").as_bytes()),
         ("d.rs", GOOD_RS_FN.as_bytes()),
     ]);
-    let env = Env { engine: engine_with_faults, current_dir: None, ..Env::from_process() };
+    let env = Env { engine: engine_with_faults, walked: None, current_dir: None, ..Env::from_process() };
     let root = tree.root().to_str().unwrap();
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let code = cli::run(["rpclint", "--format", "short", "--select=all", root], &env, &mut stdout, &mut stderr);
+    let check = |env: &Env<'_>| {
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let code = cli::run(["rpclint", "--format", "short", "--select=all", root], env, &mut stdout, &mut stderr);
+        (code, stdout, stderr)
+    };
+    let (code, stdout, stderr) = check(&env);
+    // Phase 1 while the walk goes on loses no more.
+    let walked = Env { walked: Some(walked_with_faults), ..env.clone() };
+    assert_eq!(check(&walked), (code, stdout.clone(), stderr.clone()));
     let stdout = String::from_utf8(stdout).unwrap();
     let stderr = String::from_utf8(stderr).unwrap();
     // Errors win the exit code (as in ripgrep); the findings are all there.
@@ -570,6 +588,29 @@ fn output_is_byte_identical_across_runs_and_thread_counts_in_every_format() {
         assert_eq!(first, run(None), "{format}: two runs differ");
         assert_eq!(first, run(Some("1")), "{format}: --jobs 1 differs");
         assert_eq!(first, run(Some("2")), "{format}: --jobs 2 differs");
+    }
+}
+
+/// A plain check reads each file while the walk goes on
+/// (`engine/walked.rs`): it reports exactly what the check of the listed
+/// files reports, at one thread and at more.
+#[test]
+fn the_walked_check_reports_what_the_check_of_the_listed_files_does() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let check = |env: &Env<'_>, jobs: &str| {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let args = ["rpclint", "--select=all", "--format", "json", "--jobs", jobs, fixtures.to_str().unwrap()];
+        let code = cli::run(args, env, &mut stdout, &mut stderr);
+        (code, String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+    };
+    let walked = Env::from_process();
+    let listed = Env { walked: None, ..walked.clone() };
+    assert!(walked.walked.is_some());
+    for jobs in ["1", "3"] {
+        let (code, stdout, stderr) = check(&walked, jobs);
+        assert_eq!((code, stderr.as_str()), (1, ""), "--jobs {jobs}");
+        assert!(stdout.contains("missing-integrity") && stdout.contains("parse-error"), "{stdout}");
+        assert_eq!((code, stdout, stderr), check(&listed, jobs), "--jobs {jobs}");
     }
 }
 

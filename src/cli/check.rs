@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::args::{CheckArgs, ColorArg, ConfigArgs, FormatArg};
 use super::fix;
-use super::inputs::gather;
+use super::inputs::{self, gather};
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Ui};
 use crate::baseline::BaselineFile;
 use crate::config::Config;
@@ -113,7 +113,17 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
         },
     };
 
-    let Some(job) = gather(args, &config, ui) else { return Ok(EXIT_ERROR) };
+    // A plain run starts checking while the walk goes on (engine/walked.rs).
+    let (job, walked_report) = match env.walked.filter(|_| inputs::walkable(args)) {
+        Some(walked) => match inputs::walk_and_check(args, &config, ui, walked, &settings) {
+            Some((job, report)) => (job, Some(report)),
+            None => return Ok(EXIT_ERROR),
+        },
+        None => match gather(args, &config, ui) {
+            Some(job) => (job, None),
+            None => return Ok(EXIT_ERROR),
+        },
+    };
     if let Some(why) = &job.nothing_selected {
         ui.warning(why);
     }
@@ -122,8 +132,7 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
         ui.error(None, "--fix and --unsafe-fixes cannot write to standard input; use --diff");
         return Ok(EXIT_ERROR);
     }
-    let mut analyse = |inputs: &[crate::engine::Input]| {
-        let mut report = (env.engine)(inputs, &job.context, &settings);
+    let completed = |mut report: Report| {
         report.errors.extend(job.errors.iter().cloned());
         report.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
         report.errors.dedup();
@@ -132,7 +141,11 @@ pub(super) fn check(args: &CheckArgs, ui: &mut Ui<'_, '_>, stdout: &mut dyn Writ
         }
         report
     };
-    let mut report = analyse(&job.check);
+    let mut analyse = |inputs: &[crate::engine::Input]| completed((env.engine)(inputs, &job.context, &settings));
+    let mut report = match walked_report {
+        Some(report) => completed(report),
+        None => analyse(&job.check),
+    };
     let mut failed = false;
     if fixing {
         let outcome = fix::rounds(&job.check, report, args.unsafe_fixes, &mut analyse);

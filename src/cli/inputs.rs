@@ -7,8 +7,8 @@ use super::Ui;
 use super::args::CheckArgs;
 use crate::config::Config;
 use crate::discover::{self, DiscoverError};
-use crate::engine::Input;
-use crate::report::FileError;
+use crate::engine::{Input, Settings, WalkedCheck};
+use crate::report::{FileError, Report};
 
 /// The files a run checks, and the files it only searches for constants.
 pub(super) struct Job {
@@ -18,6 +18,52 @@ pub(super) struct Job {
     /// Why the paths selected no file to check, when that is a surprise
     /// (not for `--changed-since` or `--shard`, where none is normal).
     pub(super) nothing_selected: Option<String>,
+}
+
+/// Whether the run checks every file the paths select, with no other file
+/// as context: then phase 1 can start on each file as the walk finds it
+/// ([`walk_and_check`]). `--stdin-filename` has no walk; `--changed-since`
+/// and `--shard` split the whole list into files to check and context, so
+/// they take the walk's list first ([`gather`]).
+pub(super) fn walkable(args: &CheckArgs) -> bool {
+    args.stdin_filename.is_none() && args.changed_since.is_none() && args.shard.is_none()
+}
+
+/// [`gather`] and the first check at once, for a [`walkable`] run: `walked`
+/// gets each file the configuration keeps as the walk finds it. The same
+/// files, errors and warning as [`gather`]; `None` after an error.
+pub(super) fn walk_and_check(
+    args: &CheckArgs,
+    config: &Config,
+    ui: &mut Ui<'_, '_>,
+    walked: WalkedCheck,
+    settings: &Settings,
+) -> Option<(Job, Report)> {
+    let mut handed = None;
+    let mut walk = |each: &mut (dyn FnMut(PathBuf) + Send)| {
+        let mut keep = |p: PathBuf| {
+            if config.keeps(&p) {
+                each(p);
+            }
+        };
+        handed = Some(discover::discover_each(&args.paths, &args.exclude, &mut keep));
+    };
+    let (check, report) = walked(&mut walk, settings);
+    // A check that did not walk (a stand-in) leaves the walk to be done.
+    let handed = handed.unwrap_or_else(|| {
+        discover::discover(&args.paths, &args.exclude)
+            .map(|d| discover::Handed { files: d.files.len(), errors: d.errors })
+    });
+    let found = match handed {
+        Ok(found) => found,
+        Err(err @ DiscoverError::InvalidExclude { .. }) => {
+            ui.error(None, &err.to_string());
+            return None;
+        }
+    };
+    let nothing_selected =
+        (check.is_empty() && found.errors.is_empty()).then(|| why_nothing(args, config, found.files));
+    Some((Job { check, context: Vec::new(), errors: found.errors, nothing_selected }, report))
 }
 
 pub(super) fn gather(args: &CheckArgs, config: &Config, ui: &mut Ui<'_, '_>) -> Option<Job> {

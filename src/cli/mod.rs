@@ -54,6 +54,10 @@ pub struct Env<'a> {
     /// The analysis: [`engine::check_with_context`] (files to check, files
     /// searched only for constants), or a stand-in in tests.
     pub engine: fn(&[Input], &[Input], &Settings) -> Report,
+    /// A plain check's analysis as the walk goes: [`engine::check_walked`]
+    /// (phase 1 on each file as the walk finds it). `None`: the walk first,
+    /// then `engine` (a stand-in `engine` needs `None` here).
+    pub walked: Option<engine::WalkedCheck>,
     /// Reads all of standard input (`--stdin-filename`).
     pub read_stdin: fn() -> io::Result<Vec<u8>>,
     pub stdout_is_terminal: bool,
@@ -71,6 +75,7 @@ impl Env<'static> {
         Env {
             rules: crate::rules::ALL,
             engine: engine::check_with_context,
+            walked: Some(engine::check_walked),
             read_stdin: || {
                 let mut bytes = Vec::new();
                 io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes).map(|_| bytes)

@@ -53,6 +53,12 @@ impl Gates {
             wanted,
         }
     }
+
+    /// Whether phase 1 defers the files that lack a needle word: not when
+    /// context files (other shards) could hold the definitions that decide.
+    pub(super) fn defer(&self, has_context: bool) -> bool {
+        !has_context && !self.needles.is_empty()
+    }
 }
 
 /// What a file tells about where the words of [`Gates::needles`] can go:

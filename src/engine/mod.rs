@@ -36,6 +36,8 @@
 //! [`finish`] (suppressions, renumbering, sorting) and [`fingerprint`].
 //! [`index`] is the project a long-running client (the language server)
 //! keeps in memory, to check one buffer against it ([`check_buffer`]).
+//! [`walked`] is the command line's plain check: phase 1 on each file as
+//! the walk finds it ([`check_walked`]).
 
 mod analysis;
 mod callers;
@@ -48,14 +50,15 @@ mod kept;
 mod needs;
 mod phase1;
 mod read;
+mod walked;
 mod wrappers;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use self::deferral::Gates;
+use self::deferral::{Clues, Gates};
 use self::finish::TestFiles;
-use self::phase1::Candidate;
+use self::phase1::{Candidate, Phase1};
 use crate::ir::FileIr;
 use crate::kb::Kb;
 use crate::report::{FileError, Report};
@@ -63,6 +66,7 @@ use crate::source::SourceFile;
 
 pub use self::fingerprint::fingerprint_path;
 pub use self::index::{ProjectIndex, check_buffer};
+pub use self::walked::{Walk, WalkedCheck, check_walked};
 pub use crate::settings::{Settings, TestHooks};
 
 /// Stack for worker threads: parsers and lowering recurse (bounded, but deep).
@@ -91,6 +95,16 @@ pub fn check_with_context(inputs: &[Input], context: &[Input], settings: &Settin
 /// [`check_with_context`] with the context files borrowed one by one (the
 /// server's index, less the buffer's own file).
 fn check_against(inputs: &[Input], context: &[&Input], settings: &Settings) -> Report {
+    in_pool(settings, |kb| {
+        let timer = Timer::new();
+        let gates = gates_of(kb, settings);
+        run_phases(inputs, None, context, &gates, settings, kb, timer)
+    })
+}
+
+/// Runs `check` with the run's knowledge base, in the run's worker threads
+/// (`--jobs`).
+fn in_pool<R: Send>(settings: &Settings, check: impl FnOnce(&Kb) -> R + Send) -> R {
     let builtin;
     let kb: &Kb = match &settings.kb {
         Some(kb) => kb,
@@ -99,7 +113,7 @@ fn check_against(inputs: &[Input], context: &[&Input], settings: &Settings) -> R
             builtin
         }
     };
-    let run = || run_phases(inputs, context, settings, kb);
+    let run = || check(kb);
     match pool(settings.jobs.unwrap_or(0)) {
         Some(pool) => pool.install(run),
         None => run(),
@@ -155,13 +169,42 @@ struct Skipped<'i> {
     defined: Option<crate::prefilter::Defined>,
 }
 
-fn run_phases<'i>(inputs: &'i [Input], context: &[&'i Input], settings: &Settings, kb: &Kb) -> Report {
-    let mut timer = Timer::new();
-    let rules = settings.rules();
-    let gates = gates_for(kb, crate::rules::wanted(kb, &rules));
-    let gates: &Gates = &gates;
+/// The prefilter's gates for a run's rules.
+fn gates_of(kb: &Kb, settings: &Settings) -> Arc<Gates> {
+    gates_for(kb, crate::rules::wanted(kb, &settings.rules()))
+}
 
-    let mut run = phase1::run(inputs, !context.is_empty(), gates, kb, settings, &mut timer);
+/// Phase 1's outcome for each input, in the inputs' order: taken one by
+/// one, so that each is dropped once phase 1 has sorted it.
+struct Outcomes(Box<dyn Iterator<Item = (Phase1, Clues)>>);
+
+impl Outcomes {
+    fn of(outcomes: Vec<(Phase1, Clues)>) -> Outcomes {
+        Outcomes(Box::new(outcomes.into_iter()))
+    }
+}
+
+impl Iterator for Outcomes {
+    type Item = (Phase1, Clues);
+
+    fn next(&mut self) -> Option<(Phase1, Clues)> {
+        self.0.next()
+    }
+}
+
+/// The phases over `inputs`; `lowered`, when given, is their phase 1 per
+/// file already ([`walked`]).
+fn run_phases<'i>(
+    inputs: &'i [Input],
+    lowered: Option<Outcomes>,
+    context: &[&'i Input],
+    gates: &Gates,
+    settings: &Settings,
+    kb: &Kb,
+    mut timer: Timer,
+) -> Report {
+    let rules = settings.rules();
+    let mut run = phase1::run(inputs, lowered, !context.is_empty(), gates, kb, settings, &mut timer);
     let summaries = if summaries_off() {
         timer.note("phase 1b: no summaries (RPCLINT_NO_SUMMARIES)");
         crate::summary::Summaries::default()

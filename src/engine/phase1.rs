@@ -12,7 +12,7 @@ use super::deferral::{Clues, Gates, clue_names, local_clue_names};
 use super::kept::{calls_api, constant_helpers, touches_member};
 use super::needs::free_names;
 use super::read::{Bytes, invalid_utf8_at, is_binary, read_bytes, searchable};
-use super::{Input, Run, Skipped, Timer, panic_message};
+use super::{Input, Outcomes, Run, Skipped, Timer, panic_message};
 use crate::frontend::{self, Blanks, Focused, Keep, Lang};
 use crate::ir::{FileIr, Function, FunctionKind, Problem, Span, unqualified};
 use crate::kb::{Kb, Role, SetKind};
@@ -66,18 +66,21 @@ pub(super) enum Phase1 {
 /// Phase 1 over every input: prefilter, parse and lower the candidates.
 /// Files that only name an API whose findings need a word they lack are
 /// deferred, unless context files (other shards) could hold the definitions
-/// that decide.
+/// that decide. `lowered`, when given, yields the inputs' [`read_and_lower`]
+/// in order, done while the walk went on (`engine/walked.rs`).
 pub(super) fn run<'i>(
     inputs: &'i [Input],
+    lowered: Option<Outcomes>,
     has_context: bool,
     gates: &Gates,
     kb: &Kb,
     settings: &Settings,
     timer: &mut Timer,
 ) -> Run<'i> {
-    let defer = !has_context && !gates.needles.is_empty();
-    let phase1: Vec<(Phase1, Clues)> =
-        inputs.par_iter().map(|input| read_and_lower(input, gates, defer, kb, settings)).collect();
+    let defer = gates.defer(has_context);
+    let phase1 = lowered.unwrap_or_else(|| {
+        Outcomes::of(inputs.par_iter().map(|input| read_and_lower(input, gates, defer, kb, settings)).collect())
+    });
     let mut errors = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut skipped: Vec<Skipped<'i>> = Vec::new();
