@@ -483,7 +483,7 @@ def write_report(path, rows, detail, startup, args, load_before):
         for peer in ("ast-grep scan", "semgrep scan"):
             if peer in res:
                 lines.append(f"- {key}: rpclint is {res[peer]['median'] / res['rpclint']['median']:.1f}x faster than `{peer}`.")
-    lines += ["", "## Targets (issue 6), checked against this run", ""]
+    lines += ["", "## Targets (issue 6: peers, doubled tree, `--jobs`; issue 18: ratio to `rg -l`, Wine's peak RSS), checked against this run", ""]
     lines += [f"- {'met' if ok else '**not met**'}: {what}" for what, ok in targets(detail, startup)]
     notes = Path(__file__).with_name("notes.md")
     if notes.exists():
