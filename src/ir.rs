@@ -124,6 +124,14 @@ pub(crate) struct ConstDef {
     pub(crate) internal: bool,
 }
 
+impl ConstDef {
+    /// Whether files other than its own see it, its file's definitions
+    /// being seen as `scope` says.
+    pub(crate) fn is_shared(&self, scope: Visibility) -> bool {
+        scope == Visibility::Included || !self.internal
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ConstKind {
     /// `#define NAME value`

@@ -110,7 +110,7 @@ pub(super) fn visibility(path: &Path) -> Visibility {
 
 /// The definitions of `ir` that other files see.
 fn shared(ir: &FileIr, scope: Visibility) -> impl Iterator<Item = &ConstDef> {
-    ir.consts.iter().filter(move |d| scope == Visibility::Included || !d.internal)
+    ir.consts.iter().filter(move |d| d.is_shared(scope))
 }
 
 /// What phase 2 made of a file that might define a needed name.

@@ -174,23 +174,8 @@ fn gates_of(kb: &Kb, settings: &Settings) -> Arc<Gates> {
     gates_for(kb, crate::rules::wanted(kb, &settings.rules()))
 }
 
-/// Phase 1's outcome for each input, in the inputs' order: taken one by
-/// one, so that each is dropped once phase 1 has sorted it.
-struct Outcomes(Box<dyn Iterator<Item = (Phase1, Clues)>>);
-
-impl Outcomes {
-    fn of(outcomes: Vec<(Phase1, Clues)>) -> Outcomes {
-        Outcomes(Box::new(outcomes.into_iter()))
-    }
-}
-
-impl Iterator for Outcomes {
-    type Item = (Phase1, Clues);
-
-    fn next(&mut self) -> Option<(Phase1, Clues)> {
-        self.0.next()
-    }
-}
+/// Phase 1's outcome for each input, in the inputs' order.
+type Outcomes = Vec<(Phase1, Clues)>;
 
 /// The phases over `inputs`; `lowered`, when given, is their phase 1 per
 /// file already ([`walked`]).

@@ -78,9 +78,8 @@ pub(super) fn run<'i>(
     timer: &mut Timer,
 ) -> Run<'i> {
     let defer = gates.defer(has_context);
-    let phase1 = lowered.unwrap_or_else(|| {
-        Outcomes::of(inputs.par_iter().map(|input| read_and_lower(input, gates, defer, kb, settings)).collect())
-    });
+    let phase1 = lowered
+        .unwrap_or_else(|| inputs.par_iter().map(|input| read_and_lower(input, gates, defer, kb, settings)).collect());
     let mut errors = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut skipped: Vec<Skipped<'i>> = Vec::new();

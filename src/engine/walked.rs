@@ -83,7 +83,7 @@ struct Lowered {
 }
 
 /// The inputs sorted by path (a path handed over twice kept once), and
-/// their outcomes in the same order, each unboxed as phase 1 takes it.
+/// their outcomes in the same order, unboxed.
 fn sorted(mut lowered: Vec<Lowered>) -> (Vec<Input>, Outcomes) {
     if lowered.iter().all(|l| l.key.is_some()) {
         lowered.sort_unstable_by(|a, b| a.key.cmp(&b.key));
@@ -99,7 +99,7 @@ fn sorted(mut lowered: Vec<Lowered>) -> (Vec<Input>, Outcomes) {
         inputs.push(l.input);
         outcomes.push(l.outcome);
     }
-    (inputs, Outcomes(Box::new(outcomes.into_iter().map(|o| *o))))
+    (inputs, outcomes.into_iter().map(|o| *o).collect())
 }
 
 /// Bytes whose order is [`Path`]'s (component by component: the root, `.`,
@@ -178,7 +178,6 @@ mod tests {
         expected.sort();
         expected.dedup();
         assert_eq!(inputs.iter().map(|i| i.path.clone()).collect::<Vec<_>>(), expected);
-        let outcomes: Vec<_> = outcomes.collect();
         assert_eq!(outcomes.len(), inputs.len());
         for (input, (outcome, _)) in inputs.iter().zip(&outcomes) {
             let Phase1::Error(e) = outcome else { panic!("not the error") };

@@ -44,7 +44,7 @@ impl<'a> ConstTable<'a> {
     pub fn add_file(&mut self, file: FileId, ir: &'a FileIr, scope: Visibility) {
         self.files.insert(file, ir);
         for (index, def) in ir.consts.iter().enumerate() {
-            let shared = scope == Visibility::Included || !def.internal;
+            let shared = def.is_shared(scope);
             self.by_name.entry(def.name.as_str()).or_default().push(DefRef { file, index, shared });
         }
     }
